@@ -1,0 +1,30 @@
+//! # clasp-core — cluster-assignment primitives
+//!
+//! `#![no_std]` numerics for assigning points to clusters: entropic optimal transport
+//! (Sinkhorn, log-domain, SwAV codes, unbalanced, batched), Gaussian-mixture EM, the k-means
+//! SDP and concave–convex bound updates. Everything is generic over the storage scalar
+//! [`Real`] (f32, f64, `half::f16`, `half::bf16`), takes caller slices plus a caller scratch
+//! buffer sized by a `*_scratch` query function, and returns a [`Result`] whose [`Error`]
+//! names the offending argument. Inputs are validated before any output is written.
+//!
+//! Features: `alloc` (owned-output conveniences and algorithms whose sizes are dynamic),
+//! `std` (implies `alloc`; the default), `defmt` (`defmt::Format` on errors, params and infos).
+#![no_std]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod matrix;
+pub mod ops;
+pub mod reduce;
+pub mod scalar;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use matrix::{MatMut, MatRef};
+pub use reduce::{AllReduce, Local};
+pub use scalar::{Float, Real};

@@ -1,0 +1,64 @@
+//! Small vector kernels shared by every algorithm, accumulated in the compute type.
+
+use crate::scalar::{Float, Real};
+
+/// Σᵢ xᵢ yᵢ.
+#[inline]
+pub fn dot<T: Real>(x: &[T], y: &[T]) -> T::Acc {
+    x.iter().zip(y).map(|(a, b)| a.to_acc() * b.to_acc()).sum()
+}
+
+/// ‖x − y‖².
+#[inline]
+pub fn sq_dist<T: Real>(x: &[T], y: &[T]) -> T::Acc {
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| {
+            let d = a.to_acc() - b.to_acc();
+            d * d
+        })
+        .sum()
+}
+
+/// log Σᵢ exp(xᵢ), max-shifted so it neither overflows nor underflows; −∞ for an empty or
+/// all-(−∞) input.
+#[inline]
+pub fn log_sum_exp<F: Float>(x: &[F]) -> F {
+    let m = x.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
+    if m == F::NEG_INFINITY {
+        return m;
+    }
+    m + x.iter().map(|&v| (v - m).exp()).sum::<F>().ln()
+}
+
+/// Index of the largest entry, ties to the lowest index; `None` if empty or all NaN.
+#[inline]
+pub fn argmax<F: Float>(x: &[F]) -> Option<usize> {
+    let mut best: Option<(usize, F)> = None;
+    for (i, &v) in x.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        match best {
+            Some((_, b)) if v <= b => {}
+            _ => best = Some((i, v)),
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels() {
+        assert_eq!(dot(&[1.0f64, 2.0], &[3.0, 4.0]), 11.0);
+        assert_eq!(sq_dist(&[1.0f32, 2.0], &[3.0, 5.0]), 13.0);
+        let l = log_sum_exp(&[1000.0f64, 1000.0]);
+        assert!((l - (1000.0 + core::f64::consts::LN_2)).abs() < 1e-12);
+        assert_eq!(log_sum_exp::<f64>(&[]), f64::NEG_INFINITY);
+        assert_eq!(argmax(&[1.0f64, 3.0, 3.0, f64::NAN]), Some(1));
+        assert_eq!(argmax::<f64>(&[f64::NAN]), None);
+    }
+}

@@ -1,0 +1,94 @@
+//! `clasp bench`: clasp's side of the benchmark workloads of `shared/bench/peers.py`.
+//!
+//! Each workload prints one JSON object per line with the keys peers.py uses (`workload`,
+//! `ms_total` or `ms_per_iter`, `threads`) plus clasp's own (`impl`, `gbps`, …). With
+//! `--peers`, the reference script is run in the same process tree right after clasp's
+//! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
+
+mod peers;
+mod stream;
+mod timing;
+
+use clap::Args;
+use serde_json::{Value, json};
+
+pub use stream::stream_read_gbps;
+pub use timing::{Timing, best_of};
+
+/// Arguments of `clasp bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Workload name (as in peers.py), or `all`.
+    #[arg(required_unless_present = "list")]
+    pub workload: Option<String>,
+    /// List the workloads and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Repetitions; the best time is reported (as peers.py does).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Also run the reference script (e.g. `../shared/bench/peers.py`) and print ratios.
+    #[arg(long)]
+    pub peers: Option<std::path::PathBuf>,
+    /// Python interpreter for `--peers`.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// Print only JSON lines (no human summary on stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One registered workload.
+pub struct Workload {
+    /// Name shared with peers.py (or clasp-only).
+    pub name: &'static str,
+    /// What it measures.
+    pub about: &'static str,
+    /// Runs it and returns the JSON record (without the common keys).
+    pub run: fn(repeat: usize) -> Result<Value, String>,
+}
+
+/// Every workload clasp knows, in the order `all` runs them.
+pub fn workloads() -> Vec<Workload> {
+    vec![Workload {
+        name: "stream",
+        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+    }]
+}
+
+/// Entry point of `clasp bench`.
+pub fn run(args: &BenchArgs) -> Result<(), String> {
+    let table = workloads();
+    if args.list {
+        for w in &table {
+            println!("{:<24} {}", w.name, w.about);
+        }
+        return Ok(());
+    }
+    let name = args.workload.as_deref().unwrap_or("all");
+    let selected: Vec<&Workload> = if name == "all" {
+        table.iter().collect()
+    } else {
+        let w = table
+            .iter()
+            .find(|w| w.name == name)
+            .ok_or_else(|| format!("unknown workload `{name}` (see `clasp bench --list`)"))?;
+        vec![w]
+    };
+    let repeat = args.repeat.max(1);
+    for w in selected {
+        let mut record = (w.run)(repeat)?;
+        let obj = record.as_object_mut().ok_or("workload returned a non-object")?;
+        obj.insert("workload".into(), json!(w.name));
+        obj.insert("impl".into(), json!("clasp"));
+        obj.entry("threads").or_insert(json!(1));
+        println!("{record}");
+        if let Some(script) = &args.peers {
+            if w.name != "stream" {
+                peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Runs `shared/bench/peers.py` for one workload in the same session and prints the ratio
+//! of each reference's time to clasp's (> 1 means clasp is faster).
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+/// Runs the peer script for `workload` and prints one `ratio` JSON line per peer.
+pub fn compare(
+    python: &str,
+    script: &Path,
+    workload: &str,
+    repeat: usize,
+    ours: &Value,
+    quiet: bool,
+) -> Result<(), String> {
+    let out = Command::new(python)
+        .arg(script)
+        .arg(workload)
+        .args(["--threads", "1", "--repeat", &repeat.to_string()])
+        .env_remove("OPENBLAS_CORETYPE")
+        .env_remove("OPENBLAS_L2_SIZE")
+        .output()
+        .map_err(|e| format!("cannot run {python} {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!("peers.py {workload} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let peer: Value = serde_json::from_str(line).map_err(|e| format!("peers.py printed `{line}`: {e}"))?;
+        println!("{peer}");
+        let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
+        let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {
+            return Err(format!("cannot compare `{key}` between clasp and {}", peer["peer"]));
+        };
+        let ratio = json!({
+            "workload": workload, "ratio": theirs / mine, "metric": key,
+            "peer": peer["peer"], "peer_ms": theirs, "clasp_ms": mine,
+        });
+        println!("{ratio}");
+        if !quiet {
+            eprintln!(
+                "{workload}: clasp {mine:.4} ms vs {} {theirs:.4} ms ({key}) -> {:.2}x",
+                peer["peer"],
+                theirs / mine
+            );
+        }
+    }
+    Ok(())
+}
