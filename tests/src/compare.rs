@@ -36,7 +36,7 @@ impl Report {
             Tol::Abs(t) => (abs, t),
             Tol::Rel(t) => (abs / want.iter().fold(0.0f64, |m, w| m.max(w.abs())).max(f64::MIN_POSITIVE), t),
         };
-        if !(err <= limit) {
+        if err.is_nan() || err > limit {
             self.failures.push(format!("{what}: error {err:.3e} > {limit:.1e}"));
         }
     }

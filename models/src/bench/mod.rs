@@ -84,10 +84,8 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         obj.insert("impl".into(), json!("clasp"));
         obj.entry("threads").or_insert(json!(1));
         println!("{record}");
-        if let Some(script) = &args.peers {
-            if w.name != "stream" {
-                peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
-            }
+        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream") {
+            peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
         }
     }
     Ok(())

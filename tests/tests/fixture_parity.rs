@@ -1,0 +1,28 @@
+//! Parity of clasp against the reference fixtures bundled in `tests/fixtures`, one test per
+//! supported kind. A kind's test fails if any of its cases fails or is skipped, or if the
+//! manifest has no case of that kind.
+
+use clasp_tests::bundled_fixtures;
+use clasp_tests::fixtures::load_manifest;
+use clasp_tests::kinds::{Outcome, run_case};
+
+fn assert_kind_passes(kind: &str) {
+    let cases: Vec<_> =
+        load_manifest(&bundled_fixtures()).expect("bundled manifest").into_iter().filter(|c| c.kind == kind).collect();
+    assert!(!cases.is_empty(), "no `{kind}` cases in the bundled fixtures");
+    let mut failures = Vec::new();
+    for case in &cases {
+        match run_case(case) {
+            Outcome::Pass(r) => println!("PASS {} max_abs_err={:.3e}", case.id(), r.max_abs_err),
+            Outcome::Fail(r) => failures.push(format!("{}: {}", case.id(), r.failures.join("; "))),
+            Outcome::Skip => failures.push(format!("{}: skipped (no checker for `{kind}`)", case.id())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} `{kind}` cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
