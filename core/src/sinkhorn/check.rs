@@ -1,0 +1,68 @@
+//! Input validation shared by the Sinkhorn entries. Everything here runs before any output
+//! or scratch is written.
+
+use crate::error::{Error, Result};
+use crate::scalar::{Float, Real};
+use crate::validate::{finite, len, nonnegative};
+
+/// Relative tolerance on |Σa − Σb| for balanced problems: √ε of the compute type
+/// (1.5e-8 in f64, 3.5e-4 in f32), relative to max(Σa, Σb).
+pub(crate) fn mass_tolerance<F: Float>() -> F {
+    F::EPSILON.sqrt()
+}
+
+/// `w` has length `n`, finite strictly positive entries; returns Σw.
+pub(crate) fn marginal<T: Real>(w: &[T], n: usize, what: &'static str) -> Result<T::Acc> {
+    len(w, n, what)?;
+    nonnegative(w, true, what)
+}
+
+/// Σa and Σb agree to [`mass_tolerance`].
+pub(crate) fn equal_mass<F: Float>(ta: F, tb: F) -> Result<()> {
+    let scale = ta.max(tb);
+    if (ta - tb).abs() <= mass_tolerance::<F>() * scale {
+        Ok(())
+    } else {
+        Err(Error::MassMismatch { what: "b", found: tb.to_f64(), expected: ta.to_f64() })
+    }
+}
+
+/// The input matrix is finite; returns (min, max) of the gain σ·x in the compute type.
+pub(crate) fn gain_range<T: Real>(x: &[T], sign: f64, what: &'static str) -> Result<(T::Acc, T::Acc)> {
+    finite(x, what)?;
+    let s = <T::Acc as Float>::from_f64(sign);
+    let (mut lo, mut hi) = (<T::Acc as Float>::INFINITY, <T::Acc as Float>::NEG_INFINITY);
+    for v in x {
+        let g = s * v.to_acc();
+        lo = lo.min(g);
+        hi = hi.max(g);
+    }
+    Ok((lo, hi))
+}
+
+/// The (ε-scaled) gain spread fits the compute type's exponent range, so that no kernel entry
+/// overflows and the scaled sums stay finite: `hi/ε < ln(MAX) − ln(n·k)`.
+pub(crate) fn unshifted_kernel_fits<F: Float>(hi: F, eps: F, entries: usize) -> Result<()> {
+    let room = F::MAX.ln() - F::from_usize(entries).ln();
+    if hi / eps < room { Ok(()) } else { Err(Error::InvalidParameter { name: "eps", value: eps.to_f64() }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marginals_and_masses() {
+        assert_eq!(marginal(&[0.5f64, 0.5], 2, "a"), Ok(1.0));
+        assert!(matches!(marginal(&[0.5f64, 0.0], 2, "a"), Err(Error::Negative { index: 1, .. })));
+        assert!(matches!(marginal(&[0.5f64], 2, "a"), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(marginal(&[f64::NAN, 1.0], 2, "a"), Err(Error::NonFinite { .. })));
+        assert!(equal_mass(1.0f64, 1.0 + 1e-10).is_ok());
+        assert!(equal_mass(1.0f64, 1.0 + 1e-6).is_err());
+        assert!(equal_mass(1.0f32, 1.0 + 1e-4).is_ok());
+        assert_eq!(gain_range(&[1.0f64, -2.0], -1.0, "x"), Ok((-1.0, 2.0)));
+        assert!(gain_range(&[1.0f32, f32::INFINITY], 1.0, "x").is_err());
+        assert!(unshifted_kernel_fits(1.0f32, 0.01, 100).is_err());
+        assert!(unshifted_kernel_fits(1.0f32, 0.1, 100).is_ok());
+    }
+}
