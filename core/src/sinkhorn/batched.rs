@@ -58,7 +58,7 @@ pub fn sinkhorn_batched<T: SinkhornScalar>(
     for p in 0..batch {
         let ta = marginal(&a[p * a_stride..p * a_stride + n], n, "a")?;
         let tb = marginal(&b[p * b_stride..p * b_stride + k], k, "b")?;
-        equal_mass(ta, tb)?;
+        equal_mass::<T>(ta, tb)?;
         if a_stride == 0 && b_stride == 0 {
             break;
         }

@@ -5,10 +5,19 @@ use crate::error::{Error, Result};
 use crate::scalar::{Float, Real};
 use crate::validate::{finite, len, nonnegative};
 
-/// Relative tolerance on |Σa − Σb| for balanced problems: √ε of the compute type
-/// (1.5e-8 in f64, 3.5e-4 in f32), relative to max(Σa, Σb).
-pub(crate) fn mass_tolerance<F: Float>() -> F {
-    F::EPSILON.sqrt()
+/// Relative tolerance on |Σa − Σb| for balanced problems, relative to max(Σa, Σb):
+/// max(√ε of the compute type, 2 ε of the storage type) — 1.5e-8 for f64, 3.5e-4 for f32,
+/// 2e-3 for f16, 1.6e-2 for bf16 (rounding unit-mass marginals to the storage type moves each
+/// total by up to ε/2). Within it, the b-side error cannot fall below |Σa − Σb|.
+pub(crate) fn mass_tolerance<T: Real>() -> T::Acc {
+    let one = <T::Acc as Float>::ONE;
+    let two = one + one;
+    // Storage epsilon: the smallest power of two δ with 1 + δ representable in T.
+    let mut delta = one;
+    while T::from_acc(one + delta / two).to_acc() > one {
+        delta = delta / two;
+    }
+    <T::Acc as Float>::EPSILON.sqrt().max(two * delta)
 }
 
 /// `w` has length `n`, finite strictly positive entries; returns Σw.
@@ -18,9 +27,9 @@ pub(crate) fn marginal<T: Real>(w: &[T], n: usize, what: &'static str) -> Result
 }
 
 /// Σa and Σb agree to [`mass_tolerance`].
-pub(crate) fn equal_mass<F: Float>(ta: F, tb: F) -> Result<()> {
+pub(crate) fn equal_mass<T: Real>(ta: T::Acc, tb: T::Acc) -> Result<()> {
     let scale = ta.max(tb);
-    if (ta - tb).abs() <= mass_tolerance::<F>() * scale {
+    if (ta - tb).abs() <= mass_tolerance::<T>() * scale {
         Ok(())
     } else {
         Err(Error::MassMismatch { what: "b", found: tb.to_f64(), expected: ta.to_f64() })
@@ -57,9 +66,13 @@ mod tests {
         assert!(matches!(marginal(&[0.5f64, 0.0], 2, "a"), Err(Error::Negative { index: 1, .. })));
         assert!(matches!(marginal(&[0.5f64], 2, "a"), Err(Error::ShapeMismatch { .. })));
         assert!(matches!(marginal(&[f64::NAN, 1.0], 2, "a"), Err(Error::NonFinite { .. })));
-        assert!(equal_mass(1.0f64, 1.0 + 1e-10).is_ok());
-        assert!(equal_mass(1.0f64, 1.0 + 1e-6).is_err());
-        assert!(equal_mass(1.0f32, 1.0 + 1e-4).is_ok());
+        assert!(equal_mass::<f64>(1.0, 1.0 + 1e-10).is_ok());
+        assert!(equal_mass::<f64>(1.0, 1.0 + 1e-6).is_err());
+        assert!(equal_mass::<f32>(1.0, 1.0 + 1e-4).is_ok());
+        assert!(equal_mass::<f32>(1.0, 1.0 + 1e-3).is_err());
+        assert!(equal_mass::<half::f16>(1.0, 1.0 + 1e-3).is_ok());
+        assert!(equal_mass::<half::bf16>(1.0, 1.0 + 1e-2).is_ok());
+        assert!((mass_tolerance::<half::bf16>() - 0.015625).abs() < 1e-9);
         assert_eq!(gain_range(&[1.0f64, -2.0], -1.0, "x"), Ok((-1.0, 2.0)));
         assert!(gain_range(&[1.0f32, f32::INFINITY], 1.0, "x").is_err());
         assert!(unshifted_kernel_fits(1.0f32, 0.01, 100).is_err());

@@ -56,7 +56,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
     params.validate()?;
     let ta = marginal(a, n, "a")?;
     let tb = marginal(b, k, "b")?;
-    equal_mass(ta, tb)?;
+    equal_mass::<T>(ta, tb)?;
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, sinkhorn_log_scratch(n, k))?;

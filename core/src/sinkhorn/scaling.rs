@@ -40,7 +40,7 @@ pub fn sinkhorn_scaling_scratch(n: usize, k: usize) -> usize {
 /// Balanced entropic OT in scaling form (see the module documentation).
 ///
 /// - `x`: n × k cost or similarity (`params.kind`), finite.
-/// - `a` (n), `b` (k): strictly positive marginals with Σa = Σb to a relative √ε of `T::Acc`.
+/// - `a` (n), `b` (k): strictly positive marginals with Σa = Σb to a relative max(√ε of `T::Acc`, 2ε of `T`).
 /// - `f` (n), `g` (k): receive the potentials, `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 /// - `scratch`: at least [`sinkhorn_scaling_scratch`]`(n, k)` elements.
 ///
@@ -60,7 +60,7 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
     params.validate()?;
     let ta = marginal(a, n, "a")?;
     let tb = marginal(b, k, "b")?;
-    equal_mass(ta, tb)?;
+    equal_mass::<T>(ta, tb)?;
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, sinkhorn_scaling_scratch(n, k))?;
