@@ -132,7 +132,8 @@ proptest! {
         let p = Problem { n, k, cost, a: vec![1.0 / n as f64; n], b: vec![1.0 / k as f64; k], eps };
         // Each type sees the cost rounded to itself, so only the compute precision and the
         // rounding of the stored plan differ from the f64 run.
-        let checks: [(fn(&Problem, &[f64]) -> Vec<f64>, fn(&[f64]) -> Vec<f64>, f64); 3] = [
+        type Check = (fn(&Problem, &[f64]) -> Vec<f64>, fn(&[f64]) -> Vec<f64>, f64);
+        let checks: [Check; 3] = [
             (plan_in::<f32>, |c| widen(&cast::<f32>(c)), 1e-4),
             (plan_in::<half::f16>, |c| widen(&cast::<half::f16>(c)), 2e-3),
             (plan_in::<half::bf16>, |c| widen(&cast::<half::bf16>(c)), 1.6e-2),

@@ -15,7 +15,7 @@ pub(crate) fn mass_tolerance<T: Real>() -> T::Acc {
     // Storage epsilon: the smallest power of two δ with 1 + δ representable in T.
     let mut delta = one;
     while T::from_acc(one + delta / two).to_acc() > one {
-        delta = delta / two;
+        delta /= two;
     }
     <T::Acc as Float>::EPSILON.sqrt().max(two * delta)
 }

@@ -65,7 +65,7 @@ fn fold<F: Float>(acc: [F; LANES]) -> F {
     let mut half = LANES / 2;
     while half > 0 {
         for l in 0..half {
-            w[l] = w[l] + w[l + half];
+            w[l] += w[l + half];
         }
         half /= 2;
     }

@@ -97,7 +97,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
         }
     }
     for p in phi.iter_mut().chain(psi.iter_mut()) {
-        *p = *p * eps;
+        *p *= eps;
     }
     Ok(info)
 }

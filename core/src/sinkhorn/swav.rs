@@ -74,7 +74,7 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     codes_pass::<T>(run.kernel, k, run.v, skip, codes, run.colacc);
     reduce.all_reduce_sum(run.colacc)?;
     for c in run.colacc.iter_mut() {
-        *c = *c * run.inv_b;
+        *c *= run.inv_b;
     }
     let prototype_err = run.prototype_error();
     Ok(SwavInfo { iterations: last, prototype_err, samples: run.samples })
@@ -162,7 +162,7 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
         reduce.all_reduce_sum(colacc)?;
         let (total, samples) = (colacc[k], colacc[k + 1]);
         for c in colacc[..k].iter_mut() {
-            *c = *c / total;
+            *c /= total;
         }
         v.fill(one);
         let kernel: &'s [T::Acc] = kernel;
