@@ -51,5 +51,5 @@ pub use scaling::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 pub use swav::{swav_assign, swav_codes, swav_scratch};
 pub use unbalanced::{sinkhorn_unbalanced, sinkhorn_unbalanced_scratch};
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests;

@@ -24,7 +24,9 @@
 //!
 //! A prototype whose kernel column underflowed entirely receives no mass (its scaling is set
 //! to 0 instead of dividing by 0); a sample whose kernel row underflowed entirely makes the call
-//! fail with [`Error::NumericalBreakdown`] (iteration 0) before `codes` is written.
+//! fail with [`Error::NumericalBreakdown`] (iteration 0) before `codes` is written, and so does
+//! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
+//! so on any error `codes`/`labels` are untouched.
 
 use super::check::{gain_range, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
@@ -65,11 +67,11 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     len(codes, m * k, "codes")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
     let last = params.iterations;
-    for _ in 1..last {
-        run.prototype_step();
+    for t in 1..last {
+        run.prototype_step(t)?;
         run.sample_step(reduce)?;
     }
-    run.prototype_step();
+    run.prototype_step(last)?;
     let skip = b - m;
     codes_pass::<T>(run.kernel, k, run.v, skip, codes, run.colacc);
     reduce.all_reduce_sum(run.colacc)?;
@@ -98,12 +100,12 @@ pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     len(labels, m, "labels")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
     let mut prototype_err = run.prototype_error();
-    for _ in 1..params.iterations {
-        run.prototype_step();
+    for t in 1..params.iterations {
+        run.prototype_step(t)?;
         run.sample_step(reduce)?;
         prototype_err = run.prototype_error();
     }
-    run.prototype_step();
+    run.prototype_step(params.iterations)?;
     let eps = <T::Acc as Float>::from_f64(params.eps);
     for vj in run.v.iter_mut() {
         *vj = eps * vj.ln();
@@ -187,12 +189,16 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
         s.to_f64()
     }
 
-    /// v_j ← 1/(K (Gᵀu)_j), or 0 for a prototype with no mass.
-    fn prototype_step(&mut self) {
+    /// v_j ← 1/(K (Gᵀu)_j), or 0 for a prototype with no mass; fails (instead of producing
+    /// NaN codes later) if a scaling overflows.
+    fn prototype_step(&mut self, iteration: usize) -> Result<()> {
         let zero = <T::Acc as Float>::ZERO;
+        let mut ok = true;
         for (vj, &cj) in self.v.iter_mut().zip(self.colacc.iter()) {
             *vj = if cj > zero { self.inv_k / cj } else { zero };
+            ok &= vj.is_finite();
         }
+        if ok { Ok(()) } else { Err(Error::NumericalBreakdown { what: "swav prototype scaling", iteration }) }
     }
 
     /// u_i ← 1/(B (G v)_i) fused with colacc ← Gᵀu, then all-reduced.
