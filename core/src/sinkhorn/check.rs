@@ -36,63 +36,59 @@ pub(crate) fn equal_mass<T: Real>(ta: T::Acc, tb: T::Acc) -> Result<()> {
     }
 }
 
-/// The input matrix is finite; returns (min, max) of the gain σ·x in the compute type.
-/// One vectorisable pass: lane-wise select min/max, and a poison sum Σ 0·x that is NaN iff some
+/// The input matrix is finite; returns max σ·x in the compute type.
+/// One vectorisable pass: a lane-wise select max, and a poison sum Σ 0·x that is NaN iff some
 /// entry is NaN or ±∞ (only then is the offending index searched for).
-pub(crate) fn gain_range<T: Real>(x: &[T], sign: f64, what: &'static str) -> Result<(T::Acc, T::Acc)> {
-    let (lo, hi, poison) = range_dispatch::<T>(x);
+pub(crate) fn gain_max<T: Real>(x: &[T], sign: f64, what: &'static str) -> Result<T::Acc> {
+    let (hi, poison) = range_dispatch::<T>(x, <T::Acc as Float>::from_f64(sign));
     if !poison.is_finite() {
         finite(x, what)?;
     }
-    if sign < 0.0 { Ok((-hi, -lo)) } else { Ok((lo, hi)) }
+    Ok(hi)
 }
 
 const LANES: usize = 16;
 
 #[inline(always)]
-fn range_body<T: Real>(x: &[T]) -> (T::Acc, T::Acc, T::Acc) {
+fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
     let zero = <T::Acc as Float>::ZERO;
-    let mut lo = [<T::Acc as Float>::INFINITY; LANES];
     let mut hi = [<T::Acc as Float>::NEG_INFINITY; LANES];
     let mut poison = [zero; LANES];
     let chunks = x.chunks_exact(LANES);
     let tail = chunks.remainder();
     for c in chunks {
         for l in 0..LANES {
-            let v = c[l].to_acc();
-            lo[l] = if v < lo[l] { v } else { lo[l] };
+            let v = c[l].to_acc() * sign;
             hi[l] = if v > hi[l] { v } else { hi[l] };
             poison[l] += v * zero;
         }
     }
-    let (mut l0, mut h0, mut p0) = (<T::Acc as Float>::INFINITY, <T::Acc as Float>::NEG_INFINITY, zero);
-    for v in tail.iter().map(|v| v.to_acc()) {
-        l0 = if v < l0 { v } else { l0 };
+    let (mut h0, mut p0) = (<T::Acc as Float>::NEG_INFINITY, zero);
+    for v in tail.iter().map(|v| v.to_acc() * sign) {
         h0 = if v > h0 { v } else { h0 };
         p0 += v * zero;
     }
     for l in 0..LANES {
-        l0 = if lo[l] < l0 { lo[l] } else { l0 };
         h0 = if hi[l] > h0 { hi[l] } else { h0 };
         p0 += poison[l];
     }
-    (l0, h0, p0)
+    (h0, p0)
 }
 
 /// [`range_body`], in an AVX2 instantiation when the CPU has it (see `super::dispatch`).
-fn range_dispatch<T: Real>(x: &[T]) -> (T::Acc, T::Acc, T::Acc) {
+fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
     {
         #[target_feature(enable = "avx2")]
-        fn with_avx2<T: Real>(x: &[T]) -> (T::Acc, T::Acc, T::Acc) {
-            range_body::<T>(x)
+        fn with_avx2<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+            range_body::<T>(x, sign)
         }
         if super::dispatch::has_avx2() {
             // SAFETY: AVX2 support was detected at run time just above.
-            return unsafe { with_avx2::<T>(x) };
+            return unsafe { with_avx2::<T>(x, sign) };
         }
     }
-    range_body::<T>(x)
+    range_body::<T>(x, sign)
 }
 
 /// The (ε-scaled) gain spread fits the compute type's exponent range, so that no kernel entry
@@ -119,16 +115,18 @@ mod tests {
         assert!(equal_mass::<half::f16>(1.0, 1.0 + 1e-3).is_ok());
         assert!(equal_mass::<half::bf16>(1.0, 1.0 + 1e-2).is_ok());
         assert!((mass_tolerance::<half::bf16>() - 0.015625).abs() < 1e-9);
-        assert_eq!(gain_range(&[1.0f64, -2.0], -1.0, "x"), Ok((-1.0, 2.0)));
-        assert!(gain_range(&[1.0f32, f32::INFINITY], 1.0, "x").is_err());
+        assert_eq!(gain_max(&[1.0f64, -2.0], -1.0, "x"), Ok(2.0));
+        assert!(gain_max(&[1.0f32, f32::INFINITY], 1.0, "x").is_err());
         let long: [f64; 37] = core::array::from_fn(|i| (i as f64 * 0.37).sin());
-        let want = long.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-        assert_eq!(gain_range(&long, 1.0, "x"), Ok(want));
+        let hi = long.iter().fold(f64::NEG_INFINITY, |h, &v| h.max(v));
+        let lo = long.iter().fold(f64::INFINITY, |l, &v| l.min(v));
+        assert_eq!(gain_max(&long, 1.0, "x"), Ok(hi));
+        assert_eq!(gain_max(&long, -1.0, "x"), Ok(-lo));
         let mut bad = long;
         bad[20] = f64::NAN;
-        assert_eq!(gain_range(&bad, 1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
+        assert_eq!(gain_max(&bad, 1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
         bad[20] = f64::NEG_INFINITY;
-        assert_eq!(gain_range(&bad, -1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
+        assert_eq!(gain_max(&bad, -1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
         assert!(unshifted_kernel_fits(1.0f32, 0.01, 100).is_err());
         assert!(unshifted_kernel_fits(1.0f32, 0.1, 100).is_ok());
     }

@@ -23,7 +23,7 @@
 //! directly (no N×K scratch), and the solver converges where the kernel underflows (e.g. ε = 1e-3
 //! on a cost of order 1 in f64, ε = 1e-2 in f32).
 
-use super::check::{equal_mass, gain_range, marginal};
+use super::check::{equal_mass, gain_max, marginal};
 use super::dispatch::simd_dispatch;
 use super::fast_exp::FastExp;
 use super::info::SinkhornInfo;
@@ -60,7 +60,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, sinkhorn_log_scratch(n, k))?;
-    gain_range(x.as_slice(), params.kind.sign(), "x")?;
+    gain_max(x.as_slice(), params.kind.sign(), "x")?;
 
     let zero = <T::Acc as Float>::ZERO;
     let eps = <T::Acc as Float>::from_f64(params.eps);

@@ -1,7 +1,7 @@
 //! What users read off a solution: the plan, its statistics, and hard assignments — all from
 //! the potentials `(f, g)` every solver returns, with `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 
-use super::check::gain_range;
+use super::check::gain_max;
 use super::fast_exp::FastExp;
 use super::kind::ScoreKind;
 use super::scalar_bound::SinkhornScalar;
@@ -130,7 +130,7 @@ pub fn potential_argmax<T: Real>(x: MatRef<'_, T>, kind: ScoreKind, g: &[T::Acc]
     len(g, k, "g")?;
     len(labels, n, "labels")?;
     crate::validate::finite(g, "g")?;
-    gain_range(x.as_slice(), kind.sign(), "x")?;
+    gain_max(x.as_slice(), kind.sign(), "x")?;
     let sign = <T::Acc as Float>::from_f64(kind.sign());
     for (row, label) in x.row_iter().zip(labels.iter_mut()) {
         let mut best = (0usize, <T::Acc as Float>::NEG_INFINITY);

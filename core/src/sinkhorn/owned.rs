@@ -60,8 +60,9 @@ pub fn sinkhorn<T: SinkhornScalar>(
     let (n, k) = (x.rows(), x.cols());
     let mode = match mode {
         SinkhornMode::Auto => {
-            let (lo, hi) = super::check::gain_range(x.as_slice(), 1.0, "x")?;
-            if (hi - lo).to_f64() / params.eps < 80.0 { SinkhornMode::Scaling } else { SinkhornMode::Log }
+            let hi = super::check::gain_max(x.as_slice(), 1.0, "x")?;
+            let neg_lo = super::check::gain_max(x.as_slice(), -1.0, "x")?;
+            if (hi + neg_lo).to_f64() / params.eps < 80.0 { SinkhornMode::Scaling } else { SinkhornMode::Log }
         }
         m => m,
     };

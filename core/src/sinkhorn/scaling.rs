@@ -21,7 +21,7 @@
 //! the kernel underflows (span of σx over ε ≳ 87 in f32, 708 in f64): use
 //! [`super::sinkhorn_log`] there.
 
-use super::check::{equal_mass, gain_range, marginal};
+use super::check::{equal_mass, gain_max, marginal};
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::SinkhornInfo;
 use super::params::SinkhornParams;
@@ -64,7 +64,7 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, sinkhorn_scaling_scratch(n, k))?;
-    let (_, hi) = gain_range(x.as_slice(), params.kind.sign(), "x")?;
+    let hi = gain_max(x.as_slice(), params.kind.sign(), "x")?;
 
     let one = <T::Acc as Float>::ONE;
     let eps = <T::Acc as Float>::from_f64(params.eps);

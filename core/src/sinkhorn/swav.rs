@@ -28,7 +28,7 @@
 //! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
 //! so on any error `codes`/`labels` are untouched.
 
-use super::check::{gain_range, unshifted_kernel_fits};
+use super::check::{gain_max, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::SwavInfo;
@@ -141,7 +141,7 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
     ) -> Result<Self> {
         let (b, k) = (scores.rows(), scores.cols());
         scratch_len(scratch, swav_scratch(b, k))?;
-        let (_, hi) = gain_range(scores.as_slice(), 1.0, "scores")?;
+        let hi = gain_max(scores.as_slice(), 1.0, "scores")?;
         let one = <T::Acc as Float>::ONE;
         let eps = <T::Acc as Float>::from_f64(params.eps);
         let shift = if params.max_shift {

@@ -27,7 +27,7 @@
 //! Potentials: `Q_ij = exp((σx_ij + f_i + g_j)/ε)` with f = ε ln u (+ ε ln a for "kl") and
 //! g = ε ln v (+ ε ln b). The plan's mass ΣQ is reported (it is neither Σa nor Σb).
 
-use super::check::{gain_range, marginal, unshifted_kernel_fits};
+use super::check::{gain_max, marginal, unshifted_kernel_fits};
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::UnbalancedInfo;
 use super::params::{UnbalancedEntropy, UnbalancedParams};
@@ -61,7 +61,7 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, sinkhorn_unbalanced_scratch(n, k))?;
-    let (_, hi) = gain_range(x.as_slice(), params.kind.sign(), "x")?;
+    let hi = gain_max(x.as_slice(), params.kind.sign(), "x")?;
     let eps = <T::Acc as Float>::from_f64(params.eps);
     unshifted_kernel_fits(hi, eps, n.saturating_mul(k))?;
 
