@@ -22,6 +22,7 @@ pub mod matrix;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;
+pub mod sinkhorn;
 pub mod validate;
 
 pub use error::{Error, Result};

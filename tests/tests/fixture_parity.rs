@@ -26,3 +26,13 @@ fn assert_kind_passes(kind: &str) {
         failures.join("\n")
     );
 }
+
+#[test]
+fn sinkhorn_fixtures() {
+    assert_kind_passes("sinkhorn");
+}
+
+#[test]
+fn swav_fixtures() {
+    assert_kind_passes("swav");
+}

@@ -6,6 +6,7 @@
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
 mod peers;
+mod sinkhorn;
 mod stream;
 mod timing;
 
@@ -48,13 +49,38 @@ pub struct Workload {
     pub run: fn(repeat: usize) -> Result<Value, String>,
 }
 
+/// Workloads that peers.py does not know (no reference to compare with).
+const CLASP_ONLY: &[&str] = &["sinkhorn-batched-10000x16x16"];
+
 /// Every workload clasp knows, in the order `all` runs them.
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload {
-        name: "stream",
-        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
-        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
-    }]
+    vec![
+        Workload {
+            name: "stream",
+            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+        },
+        Workload {
+            name: "swav-4096x3000",
+            about: "SwAV codes, 4096 x 3000 f32 cosine scores, eps 0.05, 3 iterations, exp pass included",
+            run: sinkhorn::swav_4096x3000,
+        },
+        Workload {
+            name: "sinkhorn-1000",
+            about: "balanced Sinkhorn, scaling form, f64, n = 1000, reg 0.1, 100 iterations (ms_per_iter)",
+            run: sinkhorn::sinkhorn_1000,
+        },
+        Workload {
+            name: "sinkhorn-log-2000",
+            about: "balanced Sinkhorn, log domain, f64, n = 2000, reg 1e-2, 20 iterations (ms_per_iter)",
+            run: sinkhorn::sinkhorn_log_2000,
+        },
+        Workload {
+            name: "sinkhorn-batched-10000x16x16",
+            about: "10 000 Sinkhorn problems of 16 x 16, f32, reg 0.1, 50 fixed iterations, one call (clasp only)",
+            run: sinkhorn::sinkhorn_batched_10000x16x16,
+        },
+    ]
 }
 
 /// Entry point of `clasp bench`.
@@ -84,7 +110,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         obj.insert("impl".into(), json!("clasp"));
         obj.entry("threads").or_insert(json!(1));
         println!("{record}");
-        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream") {
+        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream" && !CLASP_ONLY.contains(&w.name)) {
             peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
         }
     }
