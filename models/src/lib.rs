@@ -8,4 +8,5 @@
 
 pub mod bench;
 pub mod io;
+pub mod metrics;
 pub mod pca;
