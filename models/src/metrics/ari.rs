@@ -15,11 +15,10 @@ pub fn adjusted_rand_index(truth: &[i64], pred: &[i64]) -> Result<f64, MetricErr
     // contingency · n_k summed, and contingencyᵀ · n_c summed.
     let mut ck: i128 = 0;
     let mut cc: i128 = 0;
-    for a in 0..c.classes {
-        for b in 0..c.clusters {
-            let v = c.counts[a * c.clusters + b] as i128;
-            ck += v * n_k[b] as i128;
-            cc += v * n_c[a] as i128;
+    for (row, &na) in c.counts.chunks_exact(c.clusters).zip(&n_c) {
+        for (&v, &nb) in row.iter().zip(&n_k) {
+            ck += v as i128 * nb as i128;
+            cc += v as i128 * na as i128;
         }
     }
     let tp = sum_squares - n;

@@ -30,14 +30,13 @@ pub fn normalized_mutual_info(truth: &[i64], pred: &[i64]) -> Result<f64, Metric
         let total: u64 = pi.iter().sum();
         let (ln_total, ln_pi_sum, ln_pj_sum) = ((total as f64).ln(), (total as f64).ln(), (total as f64).ln());
         let mut mi = 0.0;
-        for a in 0..c.classes {
-            for b in 0..c.clusters {
-                let v = c.counts[a * c.clusters + b];
+        for (row, &pa) in c.counts.chunks_exact(c.clusters).zip(&pi) {
+            for (&v, &pb) in row.iter().zip(&pj) {
                 if v == 0 {
                     continue;
                 }
                 let nm = v as f64 / total as f64;
-                let outer = (pi[a] as i128 * pj[b] as i128) as f64;
+                let outer = (pa as i128 * pb as i128) as f64;
                 let log_outer = -outer.ln() + ln_pi_sum + ln_pj_sum;
                 let term = nm * ((v as f64).ln() - ln_total) + nm * log_outer;
                 mi += if term.abs() < f64::EPSILON { 0.0 } else { term };
