@@ -36,3 +36,18 @@ fn sinkhorn_fixtures() {
 fn swav_fixtures() {
     assert_kind_passes("swav");
 }
+
+#[test]
+fn gmm_fixtures() {
+    assert_kind_passes("gmm")
+}
+
+#[test]
+fn kmeans_fixtures() {
+    assert_kind_passes("kmeans")
+}
+
+#[test]
+fn metrics_fixtures() {
+    assert_kind_passes("metrics")
+}

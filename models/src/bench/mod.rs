@@ -5,6 +5,8 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
+mod blobs;
+mod mixture;
 mod peers;
 mod sinkhorn;
 mod stream;
@@ -79,6 +81,21 @@ pub fn workloads() -> Vec<Workload> {
             name: "sinkhorn-batched-10000x16x16",
             about: "10 000 Sinkhorn problems of 16 x 16, f32, reg 0.1, 50 fixed iterations, one call (clasp only)",
             run: sinkhorn::sinkhorn_batched_10000x16x16,
+        },
+        Workload {
+            name: "gmm-full-70000x10",
+            about: "GMM EM, full covariances, 70000x10 blobs, K=10, 20 iterations (ms_per_iter)",
+            run: mixture::gmm_full,
+        },
+        Workload {
+            name: "kmeans-70000x10",
+            about: "k-means Lloyd, 70000x10 blobs, K=10, 20 iterations at most (ms_per_iter)",
+            run: mixture::kmeans_blobs,
+        },
+        Workload {
+            name: "gmm-digits-pca10",
+            about: "GMM EM fit, full, digits on 10 principal components, K=10, k-means init (ms_total)",
+            run: mixture::gmm_digits,
         },
     ]
 }

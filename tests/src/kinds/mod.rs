@@ -1,6 +1,9 @@
 //! One checker per fixture kind. A checker runs clasp on the case's inputs and compares the
 //! outputs with the stored reference, to the tolerances of the fixtures README.
 
+pub mod gmm;
+pub mod kmeans;
+pub mod metrics;
 mod sinkhorn;
 mod swav;
 
@@ -15,6 +18,9 @@ pub fn checker(kind: &str) -> Option<Checker> {
     match kind {
         "sinkhorn" => Some(sinkhorn::check),
         "swav" => Some(swav::check),
+        "gmm" => Some(gmm::check),
+        "kmeans" => Some(kmeans::check),
+        "metrics" => Some(metrics::check),
         _ => None,
     }
 }
