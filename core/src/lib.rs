@@ -19,6 +19,8 @@ extern crate std;
 
 pub mod error;
 pub mod matrix;
+#[cfg(feature = "alloc")]
+pub mod mixture;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;

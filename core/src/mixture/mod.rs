@@ -1,0 +1,3 @@
+//! Gaussian mixtures.
+pub mod niw;
+pub mod split_merge;
