@@ -388,20 +388,29 @@ where
             if k_new >= p.k_max || m.len() < p.min_split_size.max(2) {
                 continue;
             }
-            let mut side = two_means(self.x, dim, m, rng);
-            if p.sub_em_iters > 0 {
-                let c = <T::Acc as Float>::from_f64(p.dirichlet_concentration);
-                refine_gaussian(&self.prior, self.x, m, &mut side, p.sub_em_iters, c);
+            let whole = self.evidence(&stats[j])?;
+            let mut best: Option<(f64, Vec<u8>)> = None;
+            for _ in 0..p.split_proposals {
+                let mut side = two_means(self.x, dim, m, rng);
+                if p.sub_em_iters > 0 {
+                    let c = <T::Acc as Float>::from_f64(p.dirichlet_concentration);
+                    refine_gaussian(&self.prior, self.x, m, &mut side, p.sub_em_iters, c);
+                }
+                let ones = side.iter().filter(|&&s| s == 1).count();
+                if ones.min(m.len() - ones) <= p.min_split_size {
+                    continue;
+                }
+                let part = |want: u8| m.iter().zip(&side).filter(move |(_, s)| **s == want).map(|(&i, _)| i);
+                let first = self.evidence(&self.prior.stats_of(self.x, part(0)))?;
+                let second = self.evidence(&self.prior.stats_of(self.x, part(1)))?;
+                let log_h = log_split_ratio(alpha, whole, first, second)?;
+                if best.as_ref().is_none_or(|(b, _)| log_h > *b) {
+                    best = Some((log_h, side));
+                }
             }
-            let ones = side.iter().filter(|&&s| s == 1).count();
-            if ones.min(m.len() - ones) <= p.min_split_size {
-                continue;
-            }
-            let first = self.prior.stats_of(self.x, m.iter().zip(&side).filter(|(_, s)| **s == 0).map(|(&i, _)| i));
-            let second = self.prior.stats_of(self.x, m.iter().zip(&side).filter(|(_, s)| **s == 1).map(|(&i, _)| i));
-            let log_h = log_split_ratio(alpha, self.evidence(&stats[j])?, self.evidence(&first)?, self.evidence(&second)?)?;
-            touched[j] = true;
+            let Some((log_h, side)) = best else { continue };
             if p.acceptance.accept(log_h, rng) {
+                touched[j] = true;
                 for (&i, &s) in m.iter().zip(&side) {
                     if s == 1 {
                         new_labels[i] = k_new;

@@ -62,6 +62,10 @@ pub struct SplitMergeParams {
     /// Hard Gaussian EM passes refining every 2-means split proposal (default 10; 0 = plain
     /// 2-means as GPC).
     pub sub_em_iters: usize,
+    /// Independent 2-means split proposals per cluster and sweep; the one with the largest
+    /// Hastings ratio is tested (default 1 = the sampler of DeepDPM/GPC; more is a greedy
+    /// search aid, no longer a Metropolis–Hastings proposal).
+    pub split_proposals: usize,
     /// Guard of GPC's `split_rule`: clusters with fewer points are never split, and a split
     /// whose smaller side has at most this many points is rejected (default 5).
     pub min_split_size: usize,
@@ -86,6 +90,7 @@ impl Default for SplitMergeParams {
             patience: 3,
             em_iters: 10,
             sub_em_iters: 10,
+            split_proposals: 1,
             min_split_size: 5,
             seed: 0,
         }
@@ -115,6 +120,9 @@ impl SplitMergeParams {
         }
         if self.patience == 0 {
             return Err(Error::InvalidParameter { name: "patience", value: 0.0 });
+        }
+        if self.split_proposals == 0 {
+            return Err(Error::InvalidParameter { name: "split_proposals", value: 0.0 });
         }
         if self.em_iters == 0 {
             return Err(Error::InvalidParameter { name: "em_iters", value: 0.0 });
