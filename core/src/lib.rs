@@ -17,7 +17,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+mod draw;
 pub mod error;
+pub mod kmeans;
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod mixture;

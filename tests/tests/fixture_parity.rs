@@ -26,3 +26,13 @@ fn assert_kind_passes(kind: &str) {
         failures.join("\n")
     );
 }
+
+#[test]
+fn gmm_fixtures() {
+    assert_kind_passes("gmm")
+}
+
+#[test]
+fn kmeans_fixtures() {
+    assert_kind_passes("kmeans")
+}
