@@ -4,7 +4,8 @@
 //! Neural Computation 2000) as an alternative proposal ranking.
 //!
 //! One run ([`split_merge`]):
-//! 1. K₀ = max(k_init, number of labelled classes) centres: labelled class means, then
+//! 1. K₀ = max(k_init, C + 1) centres (C = number of labelled classes, the + 1 only when
+//!    some rows are labelled and some are not, capped at k_max): labelled class means, then
 //!    D²-sampled rows; every row goes to its nearest centre, labelled rows to their class.
 //! 2. Each sweep: `em_iters` EM passes with the NIW posterior point estimates
 //!    ([`NiwPrior::posterior`]) as M-step and labelled rows clamped (GPC §2); hard labels =
@@ -140,7 +141,11 @@ where
         Some(k) => check_known_labels(k, n, params.k_max)?,
         None => 0,
     };
-    let k0 = params.k_init.max(classes);
+    // With labels, one unanchored component at least (when there are unlabelled rows), so
+    // that new classes can be split off it.
+    let has_unlabelled = known.is_none_or(|k| k.iter().any(|l| l.is_none()));
+    let free = usize::from(classes > 0 && has_unlabelled);
+    let k0 = params.k_init.max((classes + free).min(params.k_max));
     validate::cluster_count(k0, n)?;
     let prior = niw_prior_for(x, params)?;
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
@@ -448,5 +453,116 @@ where
         self.k = k_new;
         self.drop_empty();
         Ok((splits, merges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `per` points around each of the given centres (deterministic jitter of scale `spread`).
+    fn blobs(centres: &[[f64; 2]], per: usize, spread: f64) -> Vec<f64> {
+        let mut x = Vec::new();
+        for (c, centre) in centres.iter().enumerate() {
+            for i in 0..per {
+                let a = (i * 7 + c * 3) as f64 * 0.61;
+                let r = spread * (0.3 + (i % 5) as f64 * 0.2);
+                x.extend_from_slice(&[centre[0] + r * libm::cos(a), centre[1] + r * libm::sin(a)]);
+            }
+        }
+        x
+    }
+
+    const FOUR: [[f64; 2]; 4] = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]];
+
+    #[test]
+    fn finds_four_separated_blobs_from_one_and_from_eight() {
+        let x = blobs(&FOUR, 40, 1.0);
+        let xm = MatRef::new(&x, 160, 2, "x").unwrap();
+        for (k_init, ranking) in [(1, ProposalRanking::SubCluster), (8, ProposalRanking::SubCluster), (1, ProposalRanking::Smem)] {
+            let p = SplitMergeParams { k_init, ranking, seed: 3, ..Default::default() };
+            let fit = split_merge(xm, None, &p).unwrap();
+            assert_eq!(fit.k(), 4, "k_init {k_init}: path {:?}", fit.info.k_path);
+            assert_eq!(fit.info.k_path[0], k_init);
+            assert_eq!(fit.info.k_path.last(), Some(&4));
+            // Every blob is one cluster.
+            for b in 0..4 {
+                let l = fit.labels[b * 40];
+                assert!(fit.labels[b * 40..(b + 1) * 40].iter().all(|&v| v == l));
+            }
+            let total: f64 = fit.weights.iter().sum();
+            assert!((total - 1.0).abs() < 1e-12);
+            assert_eq!((fit.means.len(), fit.covariances.len(), fit.responsibilities.len()), (8, 16, 640));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_result_and_k_max_is_respected() {
+        let x = blobs(&FOUR, 30, 1.5);
+        let xm = MatRef::new(&x, 120, 2, "x").unwrap();
+        let p = SplitMergeParams { acceptance: Acceptance::Fixed(0.3), max_sweeps: 8, seed: 11, ..Default::default() };
+        assert_eq!(split_merge(xm, None, &p).unwrap(), split_merge(xm, None, &p).unwrap());
+        let capped = SplitMergeParams { k_max: 2, ..p };
+        let fit = split_merge(xm, None, &capped).unwrap();
+        assert!(fit.info.k_path.iter().all(|&k| (1..=2).contains(&k)), "{:?}", fit.info.k_path);
+    }
+
+    #[test]
+    fn labelled_rows_never_move_and_anchors_survive() {
+        let x = blobs(&FOUR, 30, 1.0);
+        let xm = MatRef::new(&x, 120, 2, "x").unwrap();
+        // Classes 0 and 1 known on some rows of blobs 0 and 1; one row of blob 2 labelled 0.
+        let mut known: Vec<Option<usize>> = (0..120).map(|i| (i < 60 && i % 4 == 0).then_some(i / 30)).collect();
+        known[61] = Some(0);
+        let p = SplitMergeParams { k_init: 1, seed: 2, ..Default::default() };
+        let fit = split_merge(xm, Some(&known), &p).unwrap();
+        for (i, l) in known.iter().enumerate() {
+            if let Some(c) = l {
+                assert_eq!(fit.labels[i], *c, "row {i}");
+                assert_eq!(fit.responsibilities[i * fit.k() + c], 1.0);
+            }
+        }
+        assert!(fit.k() >= 2 && fit.info.k_path.iter().all(|&k| k >= 2), "{:?}", fit.info.k_path);
+        // Without the stray label, blobs 2 and 3 are found as two new components (≥ 2).
+        known[61] = None;
+        let fit = split_merge(xm, Some(&known), &p).unwrap();
+        assert_eq!(fit.k(), 4, "{:?}", fit.info.k_path);
+        assert!(fit.labels[62] >= 2 && fit.labels[100] >= 2 && fit.labels[62] != fit.labels[100]);
+        assert!(fit.labels[..30].iter().all(|&l| l == 0) && fit.labels[30..60].iter().all(|&l| l == 1));
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error() {
+        let x = blobs(&FOUR, 5, 1.0);
+        let xm = MatRef::new(&x, 20, 2, "x").unwrap();
+        let d = SplitMergeParams::default();
+        let err = |p: SplitMergeParams| split_merge(xm, None, &p).unwrap_err();
+        assert_eq!(err(SplitMergeParams { k_max: 0, ..d }), Error::InvalidParameter { name: "k_max", value: 0.0 });
+        assert!(matches!(err(SplitMergeParams { k_init: 0, ..d }), Error::InvalidParameter { name: "k_init", .. }));
+        assert!(matches!(err(SplitMergeParams { alpha: f64::NAN, ..d }), Error::InvalidParameter { name: "alpha", .. }));
+        assert!(matches!(err(SplitMergeParams { prior_nu: Some(0.5), ..d }), Error::InvalidParameter { .. }));
+        assert!(matches!(err(SplitMergeParams { acceptance: Acceptance::Fixed(-0.1), ..d }), Error::InvalidParameter { .. }));
+        assert!(matches!(err(SplitMergeParams { k_init: 30, k_max: 40, ..d }), Error::InvalidClusterCount { k: 30, n: 20 }));
+        let mut bad = x.clone();
+        bad[5] = f64::INFINITY;
+        assert_eq!(
+            split_merge(MatRef::new(&bad, 20, 2, "x").unwrap(), None, &d).unwrap_err(),
+            Error::NonFinite { what: "x", index: 5 }
+        );
+        let mut known = vec![None; 20];
+        known[3] = Some(50);
+        assert_eq!(
+            split_merge(xm, Some(&known), &d).unwrap_err(),
+            Error::IndexOutOfRange { what: "labels", index: 3, value: 50, bound: 50 }
+        );
+        assert!(matches!(split_merge(xm, Some(&known[..4]), &d), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(MatRef::<f64>::new(&[], 0, 2, "x"), Err(Error::Empty { .. })));
+    }
+
+    #[test]
+    fn works_in_f32() {
+        let x: Vec<f32> = blobs(&FOUR, 40, 1.0).iter().map(|&v| v as f32).collect();
+        let fit = split_merge(MatRef::new(&x, 160, 2, "x").unwrap(), None, &SplitMergeParams::default()).unwrap();
+        assert_eq!(fit.k(), 4, "{:?}", fit.info.k_path);
     }
 }

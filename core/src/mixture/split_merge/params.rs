@@ -33,7 +33,8 @@ pub enum ProposalRanking {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SplitMergeParams {
-    /// Initial number of components (default 1; raised to the number of labelled classes).
+    /// Initial number of components (default 1; with labels raised to C + 1, C the number of
+    /// labelled classes, so that one free component can split off new classes).
     pub k_init: usize,
     /// Upper bound on the number of components (default 50).
     pub k_max: usize,
