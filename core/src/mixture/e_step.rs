@@ -94,24 +94,64 @@ where
 }
 
 /// Turns weighted log probabilities (n × k) into log responsibilities (or responsibilities
-/// when `linear`) in place, writing each row's log-sum-exp; returns their mean.
+/// when `linear`) in place, writing each row's log-sum-exp; returns their mean. One `exp`
+/// per entry.
 pub(crate) fn normalise_rows<F: Float>(w: &mut [F], log_prob_norm: &mut [F], k: usize, linear: bool) -> F {
     let mut total = F::ZERO;
     for (row, lpn) in w.chunks_exact_mut(k).zip(log_prob_norm.iter_mut()) {
         let m = row.iter().fold(F::NEG_INFINITY, |a, &v| a.max(v));
-        let lse = if m == F::NEG_INFINITY {
-            m
+        if m == F::NEG_INFINITY {
+            *lpn = m;
+            total += m;
+            continue;
+        }
+        let lse = if linear {
+            let mut s = F::ZERO;
+            for v in row.iter_mut() {
+                *v = (*v - m).exp();
+                s += *v;
+            }
+            for v in row.iter_mut() {
+                *v /= s;
+            }
+            m + s.ln()
         } else {
             let s: F = row.iter().map(|&v| (v - m).exp()).sum();
-            m + s.ln()
+            let lse = m + s.ln();
+            for v in row.iter_mut() {
+                *v -= lse;
+            }
+            lse
         };
         *lpn = lse;
         total += lse;
-        for v in row.iter_mut() {
-            *v = if linear { (*v - lse).exp() } else { *v - lse };
-        }
     }
     total / F::from_usize(log_prob_norm.len().max(1))
+}
+
+/// Both forms at once with one `exp` per entry: `w` (n × k weighted log probabilities)
+/// becomes ln r in place, `resp` receives r, `log_prob_norm` the row log-sum-exps.
+pub(crate) fn normalise_rows_both<F: Float>(w: &mut [F], resp: &mut [F], log_prob_norm: &mut [F], k: usize) {
+    for ((row, r), lpn) in w.chunks_exact_mut(k).zip(resp.chunks_exact_mut(k)).zip(log_prob_norm.iter_mut()) {
+        let m = row.iter().fold(F::NEG_INFINITY, |a, &v| a.max(v));
+        if m == F::NEG_INFINITY {
+            *lpn = m;
+            r.fill(F::ZERO);
+            continue;
+        }
+        let mut s = F::ZERO;
+        for (rv, &v) in r.iter_mut().zip(row.iter()) {
+            *rv = (v - m).exp();
+            s += *rv;
+        }
+        let inv = F::ONE / s;
+        let lse = m + s.ln();
+        for (rv, v) in r.iter_mut().zip(row.iter_mut()) {
+            *rv *= inv;
+            *v -= lse;
+        }
+        *lpn = lse;
+    }
 }
 
 /// [`weighted_log_prob`] on validated input.

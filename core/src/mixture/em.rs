@@ -12,7 +12,7 @@
 //! for labelled rows and ln p(xᵢ) for the others), which clamped EM does not decrease
 //! (without covariance regularisation).
 
-use super::e_step::{normalise_rows, weighted_log_prob_unchecked};
+use super::e_step::{normalise_rows_both, weighted_log_prob_unchecked};
 use super::m_step::estimate;
 use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
@@ -52,6 +52,12 @@ pub trait EmHook<F> {
     /// log-probability vector); `log_prob_norm` holds ln p(xᵢ) under the current parameters.
     /// Returns the objective for this iteration (compared across iterations against `tol`).
     fn after_e_step(&mut self, iteration: usize, log_resp: &mut [F], log_prob_norm: &[F]) -> Result<F>;
+
+    /// Whether [`after_e_step`](Self::after_e_step) may change `log_resp` (default `true`). A
+    /// hook that never does may return `false`, which spares the loop a comparison pass.
+    fn modifies_responsibilities(&self) -> bool {
+        true
+    }
 }
 
 /// Plain EM: no change; the objective is the mean of ln p(xᵢ).
@@ -61,6 +67,10 @@ pub struct PlainEm;
 impl<F: Float> EmHook<F> for PlainEm {
     fn after_e_step(&mut self, _iteration: usize, _log_resp: &mut [F], log_prob_norm: &[F]) -> Result<F> {
         Ok(log_prob_norm.iter().copied().sum::<F>() / F::from_usize(log_prob_norm.len().max(1)))
+    }
+
+    fn modifies_responsibilities(&self) -> bool {
+        false
     }
 }
 
@@ -132,19 +142,29 @@ where
     let mut converged = false;
     let mut n_iter = 0;
     let mut log_resp = vec![<T::Acc as Float>::ZERO; n * k];
+    let mut resp = vec![<T::Acc as Float>::ZERO; n * k];
+    let mut before = if hook.modifies_responsibilities() { vec![<T::Acc as Float>::ZERO; n * k] } else { Vec::new() };
     let mut lpn = vec![<T::Acc as Float>::ZERO; n];
     for iteration in 1..=max_iter {
         let prev = lower_bound;
         weighted_log_prob_unchecked(&model, x, &mut log_resp);
-        normalise_rows(&mut log_resp, &mut lpn, k, false);
+        normalise_rows_both(&mut log_resp, &mut resp, &mut lpn, k);
+        if !before.is_empty() {
+            before.copy_from_slice(&log_resp);
+        }
         let lb = hook.after_e_step(iteration, &mut log_resp, &lpn)?;
         if lb.is_nan() || lb == <T::Acc as Float>::INFINITY {
             return Err(Error::NumericalBreakdown { what: "gmm e-step", iteration });
         }
-        for v in log_resp.iter_mut() {
-            *v = v.exp();
+        // Rows the hook rewrote: recompute their responsibilities.
+        for ((new, old), r) in log_resp.chunks_exact(k).zip(before.chunks_exact(k)).zip(resp.chunks_exact_mut(k)) {
+            if new != old {
+                for (rv, &v) in r.iter_mut().zip(new) {
+                    *rv = v.exp();
+                }
+            }
         }
-        let est = estimate(x, &log_resp, k, model.covariance_type, reg);
+        let est = estimate(x, &resp, k, model.covariance_type, reg);
         let total: T::Acc = est.nk.iter().copied().sum();
         let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();
         model = GaussianMixture::from_parts(

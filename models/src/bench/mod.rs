@@ -5,6 +5,8 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
+mod blobs;
+mod mixture;
 mod peers;
 mod stream;
 mod timing;
@@ -50,11 +52,28 @@ pub struct Workload {
 
 /// Every workload clasp knows, in the order `all` runs them.
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload {
-        name: "stream",
-        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
-        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
-    }]
+    vec![
+        Workload {
+            name: "stream",
+            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+        },
+        Workload {
+            name: "gmm-full-70000x10",
+            about: "GMM EM, full covariances, 70000x10 blobs, K=10, 20 iterations (ms_per_iter)",
+            run: mixture::gmm_full,
+        },
+        Workload {
+            name: "kmeans-70000x10",
+            about: "k-means Lloyd, 70000x10 blobs, K=10, 20 iterations at most (ms_per_iter)",
+            run: mixture::kmeans_blobs,
+        },
+        Workload {
+            name: "gmm-digits-pca10",
+            about: "GMM EM fit, full, digits on 10 principal components, K=10, k-means init (ms_total)",
+            run: mixture::gmm_digits,
+        },
+    ]
 }
 
 /// Entry point of `clasp bench`.
