@@ -5,6 +5,9 @@ fn main() {
     let (x, rows, cols) = if args[1] == "digits" {
         let t = clasp_models::io::read_table(std::path::Path::new("tests/fixtures/gmm/sklearn_digits_pca10_full/x.npy")).unwrap();
         (t.data, t.rows, t.cols)
+    } else if args[1] == "digitspca" {
+        let b = clasp_models::io::load_bundled("digits").unwrap();
+        (clasp_models::pca::pca(&b.x.data.iter().map(|v| v / 16.0).collect::<Vec<_>>(), b.x.rows, b.x.cols, 10).unwrap(), b.x.rows, 10)
     } else {
         let b = clasp_models::io::load_bundled("iris").unwrap();
         (b.x.data, b.x.rows, b.x.cols)

@@ -9,3 +9,4 @@
 pub mod bench;
 pub mod io;
 pub mod pca;
+pub mod split_merge;
