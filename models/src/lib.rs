@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod cli;
 pub mod io;
+pub mod metrics;
 pub mod pca;
-pub mod split_merge;

@@ -14,16 +14,18 @@ struct Cli {
 enum Command {
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
-    /// Gaussian mixture with K found by split/merge moves (NIW Hastings ratios); `--labels` for
-    /// semi-supervised runs, `--k-discovery` for the digits/iris table.
-    SplitMerge(clasp_models::split_merge::SplitMergeArgs),
+    /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
+    Gmm(clasp_models::cli::gmm::GmmArgs),
+    /// Lloyd's k-means with k-means++ seeding (scikit-learn KMeans semantics); writes a JSON report.
+    Kmeans(clasp_models::cli::kmeans::KmeansArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bench(args) => clasp_models::bench::run(&args),
-        Command::SplitMerge(args) => clasp_models::split_merge::run(&args),
+        Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
+        Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

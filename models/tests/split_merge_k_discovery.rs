@@ -3,7 +3,7 @@
 //! iris, on every one of 10 seeds; the mean ACC/NMI/ARI must beat chance by a wide margin.
 //! `clasp split-merge --k-discovery` prints the same table.
 
-use clasp_models::split_merge::{format_table, k_discovery};
+use clasp_models::cli::split_merge::{format_table, k_discovery};
 
 fn check(name: &str, truth: usize, k_init: usize, min_nmi: f64) {
     let row = k_discovery(name, k_init, 10).unwrap();

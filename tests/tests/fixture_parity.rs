@@ -36,3 +36,8 @@ fn gmm_fixtures() {
 fn kmeans_fixtures() {
     assert_kind_passes("kmeans")
 }
+
+#[test]
+fn metrics_fixtures() {
+    assert_kind_passes("metrics")
+}

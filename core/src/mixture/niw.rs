@@ -166,7 +166,13 @@ impl<F: Float + RealField> NiwPrior<F> {
         }
         let psi = DMatrix::from_row_slice(dim, dim, psi);
         let log_det_psi = log_det_spd(&psi, "prior psi", 0)?;
-        Ok(Self { mean: mean.to_vec(), psi, kappa: <F as Float>::from_f64(kappa), nu: <F as Float>::from_f64(nu), log_det_psi })
+        Ok(Self {
+            mean: mean.to_vec(),
+            psi,
+            kappa: <F as Float>::from_f64(kappa),
+            nu: <F as Float>::from_f64(nu),
+            log_det_psi,
+        })
     }
 
     /// D.
@@ -350,7 +356,10 @@ mod tests {
         assert_eq!(NiwPrior::<f64>::new(&[], &[], 1.0, 3.0).unwrap_err(), Error::Empty { what: "prior mean" });
         assert!(matches!(NiwPrior::new(&[f64::NAN], &[1.0], 1.0, 3.0), Err(Error::NonFinite { .. })));
         assert!(matches!(NiwPrior::new(&[0.0], &[1.0], 0.0, 3.0), Err(Error::InvalidParameter { .. })));
-        assert!(matches!(NiwPrior::new(&[0.0, 0.0], &[1.0, 0.0, 0.0, 1.0], 1.0, 1.0), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(
+            NiwPrior::new(&[0.0, 0.0], &[1.0, 0.0, 0.0, 1.0], 1.0, 1.0),
+            Err(Error::InvalidParameter { .. })
+        ));
         assert!(matches!(NiwPrior::new(&[0.0], &[-1.0], 1.0, 3.0), Err(Error::NotPositiveDefinite { .. })));
         assert!(matches!(NiwPrior::new(&[0.0, 0.0], &[1.0, 0.2, 0.0, 1.0], 1.0, 3.0), Err(Error::NotSymmetric { .. })));
         assert_eq!(log_multigamma(2, 0.4), f64::INFINITY);

@@ -162,7 +162,8 @@ mod tests {
         let (x, y) = blobs();
         // Label every third row of classes 0 and 1, but give the labelled rows of class 1 the
         // label 1 even where it disagrees with the geometry: two rows of blob 0 labelled 1.
-        let mut labels: Vec<Option<usize>> = y.iter().enumerate().map(|(i, &c)| (c < 2 && i % 3 == 0).then_some(c)).collect();
+        let mut labels: Vec<Option<usize>> =
+            y.iter().enumerate().map(|(i, &c)| (c < 2 && i % 3 == 0).then_some(c)).collect();
         labels[1] = Some(1);
         labels[4] = Some(1);
         let params = GmmParams { k: 3, covariance_type: CovarianceType::Full, seed: 5, ..Default::default() };

@@ -3,6 +3,7 @@
 
 pub mod gmm;
 pub mod kmeans;
+pub mod metrics;
 
 use crate::compare::Report;
 use crate::fixtures::Case;
@@ -15,6 +16,7 @@ pub fn checker(kind: &str) -> Option<Checker> {
     match kind {
         "gmm" => Some(gmm::check),
         "kmeans" => Some(kmeans::check),
+        "metrics" => Some(metrics::check),
         _ => None,
     }
 }

@@ -98,7 +98,9 @@ impl<F: Float + RealField> Components<F> {
         let k = self.len();
         let mut buf = vec![<F as Float>::ZERO; dim];
         let mut total = <F as Float>::ZERO;
-        for (i, ((row, lp), r)) in x.chunks_exact(dim).zip(log_prob.chunks_exact_mut(k)).zip(resp.chunks_exact_mut(k)).enumerate() {
+        for (i, ((row, lp), r)) in
+            x.chunks_exact(dim).zip(log_prob.chunks_exact_mut(k)).zip(resp.chunks_exact_mut(k)).enumerate()
+        {
             for (j, v) in lp.iter_mut().enumerate() {
                 *v = self.log_weights[j] + self.log_density(j, row, &mut buf);
             }

@@ -135,7 +135,8 @@ mod tests {
             assert_eq!(s, log_split_ratio(alpha, w, b, a).unwrap());
         }
         // Hand value: log 10 + log 11! + log 17! − log 29! + (−40.25 − 70 + 120.5).
-        let want = 10f64.ln() + (1..=11).map(|i| (i as f64).ln()).sum::<f64>()
+        let want = 10f64.ln()
+            + (1..=11).map(|i| (i as f64).ln()).sum::<f64>()
             + (1..=17).map(|i| (i as f64).ln()).sum::<f64>()
             - (1..=29).map(|i| (i as f64).ln()).sum::<f64>()
             + 10.25;
@@ -153,7 +154,10 @@ mod tests {
 
     #[test]
     fn bad_moves_are_typed_errors() {
-        assert!(matches!(log_split_ratio(0.0, ev(2, 0.0), ev(1, 0.0), ev(1, 0.0)), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(
+            log_split_ratio(0.0, ev(2, 0.0), ev(1, 0.0), ev(1, 0.0)),
+            Err(Error::InvalidParameter { .. })
+        ));
         assert!(matches!(log_split_ratio(1.0, ev(3, 0.0), ev(1, 0.0), ev(1, 0.0)), Err(Error::MassMismatch { .. })));
         assert!(matches!(log_merge_ratio(1.0, ev(2, f64::NAN), ev(1, 0.0), ev(1, 0.0)), Err(Error::NonFinite { .. })));
         assert!(Acceptance::Fixed(1.5).check().is_err() && Acceptance::Fixed(0.1).check().is_ok());

@@ -95,7 +95,8 @@ where
         psi[d * dim + d] = match params.prior_sigma {
             PriorSigma::Identity => s,
             PriorSigma::DataVariance => {
-                let var = x.row_iter().map(|r| (r[d].to_acc() - mean[d]) * (r[d].to_acc() - mean[d])).sum::<T::Acc>() / nf;
+                let var =
+                    x.row_iter().map(|r| (r[d].to_acc() - mean[d]) * (r[d].to_acc() - mean[d])).sum::<T::Acc>() / nf;
                 if var > <T::Acc as Float>::ZERO { s * var } else { s }
             }
         };
@@ -149,7 +150,16 @@ where
     validate::cluster_count(k0, n)?;
     let prior = niw_prior_for(x, params)?;
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let mut state = State { x: x.as_slice(), dim, known, classes, prior, params, labels: initial_labels(x, known, classes, k0, &mut rng), k: k0 };
+    let mut state = State {
+        x: x.as_slice(),
+        dim,
+        known,
+        classes,
+        prior,
+        params,
+        labels: initial_labels(x, known, classes, k0, &mut rng),
+        k: k0,
+    };
     let mut info = SplitMergeInfo {
         k_path: vec![k0],
         sweeps: 0,
@@ -178,8 +188,7 @@ where
     }
     let em = state.em()?;
     let unlabelled = known.map_or(n, |k| k.iter().filter(|l| l.is_none()).count());
-    info.mean_log_likelihood =
-        if unlabelled > 0 { em.log_likelihood.to_f64() / unlabelled as f64 } else { 0.0 };
+    info.mean_log_likelihood = if unlabelled > 0 { em.log_likelihood.to_f64() / unlabelled as f64 } else { 0.0 };
     let k = state.k;
     let mut covariances = Vec::with_capacity(k * dim * dim);
     for c in &em.comps.covariances {
@@ -248,10 +257,13 @@ fn initial_labels<T: Real>(
         } else {
             let target = <T::Acc as Float>::from_f64(uniform(rng)) * total;
             let mut acc = zero;
-            closest.iter().position(|&d| {
-                acc += d;
-                acc > target
-            }).unwrap_or(n - 1)
+            closest
+                .iter()
+                .position(|&d| {
+                    acc += d;
+                    acc > target
+                })
+                .unwrap_or(n - 1)
         };
         let start = centres.len();
         centres.extend(x.row(pick).iter().map(|v| v.to_acc()));
@@ -263,12 +275,14 @@ fn initial_labels<T: Real>(
         .enumerate()
         .map(|(i, row)| match known.and_then(|k| k[i]) {
             Some(c) => c,
-            None => centres
-                .chunks_exact(dim)
-                .map(|c| row.iter().zip(c).map(|(a, &b)| (a.to_acc() - b) * (a.to_acc() - b)).sum::<T::Acc>())
-                .enumerate()
-                .fold((0, <T::Acc as Float>::INFINITY), |(bi, bd), (j, d)| if d < bd { (j, d) } else { (bi, bd) })
-                .0,
+            None => {
+                centres
+                    .chunks_exact(dim)
+                    .map(|c| row.iter().zip(c).map(|(a, &b)| (a.to_acc() - b) * (a.to_acc() - b)).sum::<T::Acc>())
+                    .enumerate()
+                    .fold((0, <T::Acc as Float>::INFINITY), |(bi, bd), (j, d)| if d < bd { (j, d) } else { (bi, bd) })
+                    .0
+            }
         })
         .collect()
 }
@@ -439,7 +453,8 @@ where
                 continue;
             }
             let whole = stats[a].merged(&stats[b]);
-            let log_h = log_merge_ratio(alpha, self.evidence(&whole)?, self.evidence(&stats[a])?, self.evidence(&stats[b])?)?;
+            let log_h =
+                log_merge_ratio(alpha, self.evidence(&whole)?, self.evidence(&stats[a])?, self.evidence(&stats[b])?)?;
             if p.acceptance.accept(log_h, rng) {
                 for &i in &members[b] {
                     new_labels[i] = a;
@@ -479,7 +494,9 @@ mod tests {
     fn finds_four_separated_blobs_from_one_and_from_eight() {
         let x = blobs(&FOUR, 40, 1.0);
         let xm = MatRef::new(&x, 160, 2, "x").unwrap();
-        for (k_init, ranking) in [(1, ProposalRanking::SubCluster), (8, ProposalRanking::SubCluster), (1, ProposalRanking::Smem)] {
+        for (k_init, ranking) in
+            [(1, ProposalRanking::SubCluster), (8, ProposalRanking::SubCluster), (1, ProposalRanking::Smem)]
+        {
             let p = SplitMergeParams { k_init, ranking, seed: 3, ..Default::default() };
             let fit = split_merge(xm, None, &p).unwrap();
             assert_eq!(fit.k(), 4, "k_init {k_init}: path {:?}", fit.info.k_path);
@@ -539,10 +556,19 @@ mod tests {
         let err = |p: SplitMergeParams| split_merge(xm, None, &p).unwrap_err();
         assert_eq!(err(SplitMergeParams { k_max: 0, ..d }), Error::InvalidParameter { name: "k_max", value: 0.0 });
         assert!(matches!(err(SplitMergeParams { k_init: 0, ..d }), Error::InvalidParameter { name: "k_init", .. }));
-        assert!(matches!(err(SplitMergeParams { alpha: f64::NAN, ..d }), Error::InvalidParameter { name: "alpha", .. }));
+        assert!(matches!(
+            err(SplitMergeParams { alpha: f64::NAN, ..d }),
+            Error::InvalidParameter { name: "alpha", .. }
+        ));
         assert!(matches!(err(SplitMergeParams { prior_nu: Some(0.5), ..d }), Error::InvalidParameter { .. }));
-        assert!(matches!(err(SplitMergeParams { acceptance: Acceptance::Fixed(-0.1), ..d }), Error::InvalidParameter { .. }));
-        assert!(matches!(err(SplitMergeParams { k_init: 30, k_max: 40, ..d }), Error::InvalidClusterCount { k: 30, n: 20 }));
+        assert!(matches!(
+            err(SplitMergeParams { acceptance: Acceptance::Fixed(-0.1), ..d }),
+            Error::InvalidParameter { .. }
+        ));
+        assert!(matches!(
+            err(SplitMergeParams { k_init: 30, k_max: 40, ..d }),
+            Error::InvalidClusterCount { k: 30, n: 20 }
+        ));
         let mut bad = x.clone();
         bad[5] = f64::INFINITY;
         assert_eq!(
