@@ -80,10 +80,10 @@ impl<F: Float + RealField> ClusterStats<F> {
         for (s, &yi) in self.sum.iter_mut().zip(y.iter()) {
             *s += w * yi;
         }
-        for c in 0..dim {
-            let wyc = w * y[c];
-            for r in c..dim {
-                self.scatter[(r, c)] += wyc * y[r];
+        for (c, &yc) in y.iter().enumerate() {
+            let wyc = w * yc;
+            for (r, &yr) in y.iter().enumerate().skip(c) {
+                self.scatter[(r, c)] += wyc * yr;
             }
         }
     }

@@ -149,7 +149,10 @@ pub fn k_discovery_params(k_init: usize, seed: u64) -> SplitMergeParams {
 }
 
 /// A bundled data set prepared for K discovery: (x row-major, rows, cols, labels, classes).
-pub fn k_discovery_data(name: &str) -> Result<(Vec<f64>, usize, usize, Vec<i64>, usize), String> {
+pub type KDiscoveryData = (Vec<f64>, usize, usize, Vec<i64>, usize);
+
+/// Loads `name` for K discovery (digits: pixels / 16, then 10 principal components).
+pub fn k_discovery_data(name: &str) -> Result<KDiscoveryData, String> {
     let b = load_bundled(name)?;
     let classes = b.y.iter().copied().max().map_or(0, |m| m as usize + 1);
     if name == "digits" {
@@ -238,4 +241,46 @@ pub fn format_table(rows: &[KDiscoveryRow]) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        gmm: GmmArgs,
+    }
+
+    #[test]
+    fn negative_cli_labels_are_unlabelled() {
+        assert_eq!(known_from_cli(&[-1, 0, 3, -7]), vec![None, Some(0), Some(3), None]);
+    }
+
+    #[test]
+    fn gmm_flags_select_the_path_and_write_the_k_path() {
+        let dir = std::env::temp_dir().join(format!("clasp-sm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("x.csv");
+        let mut text = String::new();
+        for i in 0..60 {
+            let (cx, cy) = [(0.0, 0.0), (8.0, 0.0), (0.0, 8.0)][i / 20];
+            text += &format!("{},{}\n", cx + (i % 5) as f64 * 0.3, cy + (i % 7) as f64 * 0.2);
+        }
+        std::fs::write(&data, text).unwrap();
+        let out = dir.join("out.json");
+        let (d, o) = (data.to_str().unwrap(), out.to_str().unwrap());
+        let plain = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--out", o]);
+        assert!(!run_gmm(&plain.gmm).unwrap());
+        let sm = Cli::parse_from(["gmm", "--data", d, "-k", "1", "--split-merge", "--out", o]);
+        assert!(run_gmm(&sm.gmm).unwrap());
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(v["k_path"][0], 1);
+        assert_eq!(v["model"]["k"], 3);
+        let no_labels = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--semi-supervised", "--out", o]);
+        assert!(run_gmm(&no_labels.gmm).unwrap_err().contains("--labels"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -252,7 +252,7 @@ fn initial_labels<T: Real>(
     }
     while have < k0 {
         let total: T::Acc = closest.iter().map(|&d| if Float::is_finite(d) { d } else { zero }).sum();
-        let pick = if have == 0 || !(total > zero) {
+        let pick = if have == 0 || total.partial_cmp(&zero) != Some(core::cmp::Ordering::Greater) {
             ((uniform(rng) * n as f64) as usize).min(n - 1)
         } else {
             let target = <T::Acc as Float>::from_f64(uniform(rng)) * total;

@@ -36,7 +36,7 @@ pub(crate) fn two_means<T: Real>(x: &[T], dim: usize, members: &[usize], rng: &m
     let first = members[((uniform(rng) * m as f64) as usize).min(m - 1)];
     let d2: Vec<T::Acc> = members.iter().map(|&i| sq_dist(row(i), row(first))).collect();
     let total: T::Acc = d2.iter().copied().sum();
-    if !(total > <T::Acc as Float>::ZERO) {
+    if total.partial_cmp(&<T::Acc as Float>::ZERO) != Some(core::cmp::Ordering::Greater) {
         return side;
     }
     let target = <T::Acc as Float>::from_f64(uniform(rng)) * total;
