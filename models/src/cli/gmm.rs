@@ -70,7 +70,7 @@ pub struct GmmArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
-    /// `--split-merge` / `--semi-supervised` and their options (models/src/split_merge.rs).
+    /// `--split-merge` / `--semi-supervised` and their options (models/src/cli/split_merge.rs).
     #[command(flatten)]
     pub split_merge: super::split_merge::GmmSplitMergeArgs,
 }
