@@ -42,8 +42,35 @@ pub fn kmeans_assign<T: Real, C: Real<Acc = T::Acc>>(
     Ok(assign_unchecked(x, centers, labels, distances))
 }
 
-/// [`kmeans_assign`] without validation (shapes must already agree).
+/// [`kmeans_assign`] without validation (shapes must already agree); AVX2 when available
+/// (element-wise kernels: identical results).
 pub(crate) fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        return unsafe { assign_avx2(x, centers, labels, distances) };
+    }
+    assign_body(x, centers, labels, distances)
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn assign_avx2<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    assign_body(x, centers, labels, distances)
+}
+
+#[inline(always)]
+fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
     x: MatRef<'_, T>,
     centers: MatRef<'_, C>,
     labels: &mut [usize],

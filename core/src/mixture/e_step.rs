@@ -154,12 +154,37 @@ pub(crate) fn normalise_rows_both<F: Float>(w: &mut [F], resp: &mut [F], log_pro
     }
 }
 
-/// [`weighted_log_prob`] on validated input.
+/// [`weighted_log_prob`] on validated input; uses AVX2 when the CPU has it (same results:
+/// the kernels are element-wise or use explicit partial sums, so the vector width does not
+/// change the arithmetic).
 pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
     out: &mut [T::Acc],
 ) where
+    T::Acc: RealField,
+{
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        unsafe { weighted_log_prob_avx2(model, x, out) };
+        return;
+    }
+    weighted_log_prob_body(model, x, out);
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn weighted_log_prob_avx2<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
+where
+    T::Acc: RealField,
+{
+    weighted_log_prob_body(model, x, out);
+}
+
+#[inline(always)]
+fn weighted_log_prob_body<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
+where
     T::Acc: RealField,
 {
     let (d, k) = (model.d, model.k);

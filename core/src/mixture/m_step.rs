@@ -122,20 +122,21 @@ pub(crate) fn estimate<T: Real>(
     Estimate { nk, means, covariances }
 }
 
-/// Σ_b a_b c_b with four partial sums (vectorisable).
-#[inline]
+/// Σ_b a_b c_b with four partial sums over fixed 4-wide chunks (one vector register).
+#[inline(always)]
 fn dot<F: Float>(a: &[F], c: &[F]) -> F {
     let mut s = [F::ZERO; 4];
-    let (a4, ar) = a.split_at(a.len() - a.len() % 4);
-    let (c4, cr) = c.split_at(a4.len().min(c.len()));
-    for (x, y) in a4.chunks_exact(4).zip(c4.chunks_exact(4)) {
-        s[0] += x[0] * y[0];
-        s[1] += x[1] * y[1];
-        s[2] += x[2] * y[2];
-        s[3] += x[3] * y[3];
+    let mut xa = a.chunks_exact(4);
+    let mut xc = c.chunks_exact(4);
+    for (x, y) in (&mut xa).zip(&mut xc) {
+        if let (Ok(x), Ok(y)) = (<&[F; 4]>::try_from(x), <&[F; 4]>::try_from(y)) {
+            for l in 0..4 {
+                s[l] += x[l] * y[l];
+            }
+        }
     }
-    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
-    for (x, y) in ar.iter().zip(cr) {
+    let mut t = (s[0] + s[2]) + (s[1] + s[3]);
+    for (x, y) in xa.remainder().iter().zip(xc.remainder()) {
         t += *x * *y;
     }
     t
@@ -150,12 +151,43 @@ fn full_scatter<T: Real>(
     nk: &[T::Acc],
     reg: T::Acc,
 ) -> Vec<T::Acc> {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        return unsafe { full_scatter_avx2(x, resp, k, means, nk, reg) };
+    }
+    full_scatter_body(x, resp, k, means, nk, reg)
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn full_scatter_avx2<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    means: &[T::Acc],
+    nk: &[T::Acc],
+    reg: T::Acc,
+) -> Vec<T::Acc> {
+    full_scatter_body(x, resp, k, means, nk, reg)
+}
+
+#[inline(always)]
+fn full_scatter_body<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    means: &[T::Acc],
+    nk: &[T::Acc],
+    reg: T::Acc,
+) -> Vec<T::Acc> {
     let d = x.cols();
     let zero = <T::Acc as Float>::ZERO;
     let mut cov = vec![zero; k * d * d];
     let mut xt = vec![zero; d * BLOCK];
     let mut diff = vec![zero; d * BLOCK];
     let mut wdiff = vec![zero; d * BLOCK];
+    let mut rt = vec![zero; k * BLOCK];
     for (rows, r) in x.as_slice().chunks(BLOCK * d).zip(resp.chunks(BLOCK * k)) {
         let b = rows.len() / d;
         for (i, row) in rows.chunks_exact(d).enumerate() {
@@ -163,15 +195,21 @@ fn full_scatter<T: Real>(
                 xt[j * b + i] = v.to_acc();
             }
         }
+        for (i, ri) in r.chunks_exact(k).enumerate() {
+            for (c, &v) in ri.iter().enumerate() {
+                rt[c * b + i] = v;
+            }
+        }
         for c in 0..k {
             let mu = &means[c * d..(c + 1) * d];
+            let rc = &rt[c * b..(c + 1) * b];
             for j in 0..d {
                 let mj = mu[j];
                 let dj = &mut diff[j * b..(j + 1) * b];
                 let wj = &mut wdiff[j * b..(j + 1) * b];
-                for (i, ((t, wt), &v)) in dj.iter_mut().zip(wj.iter_mut()).zip(&xt[j * b..(j + 1) * b]).enumerate() {
+                for (((t, wt), &v), &w) in dj.iter_mut().zip(wj.iter_mut()).zip(&xt[j * b..(j + 1) * b]).zip(rc) {
                     *t = v - mj;
-                    *wt = *t * r[i * k + c];
+                    *wt = *t * w;
                 }
             }
             let s = &mut cov[c * d * d..(c + 1) * d * d];
