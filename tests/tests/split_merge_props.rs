@@ -3,7 +3,9 @@
 //! leave their class.
 
 use clasp_core::MatRef;
-use clasp_core::mixture::split_merge::{Acceptance, ProposalRanking, SplitMergeParams, split_merge};
+use clasp_core::mixture::split_merge::{
+    Acceptance, ClusterEvidence, ProposalRanking, SplitMergeParams, log_merge_ratio, log_split_ratio, split_merge,
+};
 use clasp_core::mixture::{GmmParams, semi_supervised_em};
 use proptest::prelude::*;
 
@@ -71,5 +73,20 @@ proptest! {
             }
         }
         prop_assert_eq!(ss, semi_supervised_em(xm, &known, &gp).unwrap());
+    }
+
+    #[test]
+    fn hastings_ratios_are_antisymmetric(
+        n1 in 0usize..500, n2 in 0usize..500, l1 in -1e4f64..0.0, l2 in -1e4f64..0.0, l in -2e4f64..0.0,
+        alpha in 0.01f64..100.0,
+    ) {
+        let (a, b) = (ClusterEvidence { count: n1, log_marginal: l1 }, ClusterEvidence { count: n2, log_marginal: l2 });
+        let w = ClusterEvidence { count: n1 + n2, log_marginal: l };
+        let s = log_split_ratio(alpha, w, a, b).unwrap();
+        prop_assert_eq!(s, -log_merge_ratio(alpha, w, a, b).unwrap());
+        prop_assert!((s - log_split_ratio(alpha, w, b, a).unwrap()).abs() <= 1e-9 * (1.0 + s.abs()));
+        // Better children evidence never makes a split less likely.
+        let better = ClusterEvidence { log_marginal: l1 + 1.0, ..a };
+        prop_assert!(log_split_ratio(alpha, w, better, b).unwrap() > s);
     }
 }
