@@ -70,6 +70,9 @@ pub struct GmmArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
+    /// `--split-merge` / `--semi-supervised` and their options (models/src/cli/split_merge.rs).
+    #[command(flatten)]
+    pub split_merge: super::split_merge::GmmSplitMergeArgs,
 }
 
 impl GmmArgs {
@@ -176,6 +179,9 @@ pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> R
 
 /// Entry point of `clasp gmm`.
 pub fn run(args: &GmmArgs) -> Result<(), String> {
+    if super::split_merge::run_gmm(args)? {
+        return Ok(());
+    }
     let table = load_data(&args.data)?;
     let truth = load_labels(args.labels.as_deref(), table.rows)?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;

@@ -5,3 +5,4 @@
 pub mod gmm;
 pub mod kmeans;
 mod report;
+pub mod split_merge;
