@@ -17,6 +17,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bound;
 pub mod error;
 pub mod matrix;
 pub mod ops;
