@@ -14,12 +14,15 @@ struct Cli {
 enum Command {
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
+    /// Few-shot episode benchmark: SimpleShot, K-means, K-modes, LaplacianShot, SLK-Means, SLK-MS.
+    Fewshot(clasp_models::cli::fewshot::FewshotArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bench(args) => clasp_models::bench::run(&args),
+        Command::Fewshot(args) => clasp_models::cli::fewshot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

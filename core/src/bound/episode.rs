@@ -33,7 +33,12 @@ impl<'a, T: Real> Episode<'a, T> {
         }
         validate::len(support_labels, support.rows(), "support_labels")?;
         if let Some(index) = support_labels.iter().position(|&l| l >= ways) {
-            return Err(Error::IndexOutOfRange { what: "support_labels", index, value: support_labels[index], bound: ways });
+            return Err(Error::IndexOutOfRange {
+                what: "support_labels",
+                index,
+                value: support_labels[index],
+                bound: ways,
+            });
         }
         for c in 0..ways {
             if !support_labels.contains(&c) {

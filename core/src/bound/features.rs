@@ -43,7 +43,8 @@ pub fn cl2n<T: Real>(x: &mut MatMut<'_, T>, mean: &[T::Acc]) -> Result<()> {
             let c = v.to_acc() - m;
             ss += c * c;
         }
-        let inv = if ss > <T::Acc as Float>::ZERO { <T::Acc as Float>::ONE / ss.sqrt() } else { <T::Acc as Float>::ZERO };
+        let inv =
+            if ss > <T::Acc as Float>::ZERO { <T::Acc as Float>::ONE / ss.sqrt() } else { <T::Acc as Float>::ZERO };
         for (v, &m) in row.iter_mut().zip(mean) {
             *v = T::from_acc((v.to_acc() - m) * inv);
         }
@@ -92,7 +93,8 @@ mod tests {
         let s = [0.0f32, 2.0, 2.0, 4.0];
         let mut q = [10.0f32, 10.0, 12.0, 10.0];
         let mut sc = [0.0f32; 4];
-        shift_query(MatRef::new(&s, 2, 2, "s").unwrap(), &mut MatMut::new(&mut q, 2, 2, "q").unwrap(), &mut sc).unwrap();
+        shift_query(MatRef::new(&s, 2, 2, "s").unwrap(), &mut MatMut::new(&mut q, 2, 2, "q").unwrap(), &mut sc)
+            .unwrap();
         assert_eq!(q, [0.0, 3.0, 2.0, 3.0]);
         let mut m = [0.0f32; 2];
         column_mean(MatRef::new(&q, 2, 2, "q").unwrap(), &mut m).unwrap();

@@ -7,8 +7,8 @@
 //!
 //! with W the kNN affinity over the queries (knn = 3 ⇒ 2 neighbours, binary, directed), the
 //! prototypes m_k the support class means or — with `rectify` — the BD-CSPN rectified
-//! prototypes computed after the support–query shift (the reference shifts the queries only
-//! in that branch), and the bound updates of [`bound_update`](super::bound_update)
+//! prototypes, after the support–query shift (`shift`; the reference shifts the queries only
+//! when rectifying), and the bound updates of [`bound_update`](super::bound_update)
 //! (≤ 20 iterations, tolerance 1e-6). Labels are `argmax_k y_qk`.
 
 use alloc::vec;
@@ -35,13 +35,23 @@ pub struct LaplacianShotParams {
     pub symmetrise: Symmetrise,
     /// Shift the queries and rectify the prototypes (`--proto-rect`, default true).
     pub rectify: bool,
+    /// Shift the queries by mean(support) − mean(query) before the unary costs and the
+    /// rectification (default true; the reference shifts only when rectifying).
+    pub shift: bool,
     /// Temperature τ of the rectification weights softmax(τ·cos) (10).
     pub rectify_temperature: f64,
 }
 
 impl Default for LaplacianShotParams {
     fn default() -> Self {
-        Self { bound: BoundParams::default(), knn: 3, symmetrise: Symmetrise::None, rectify: true, rectify_temperature: 10.0 }
+        Self {
+            bound: BoundParams::default(),
+            knn: 3,
+            symmetrise: Symmetrise::None,
+            rectify: true,
+            shift: true,
+            rectify_temperature: 10.0,
+        }
     }
 }
 
@@ -74,10 +84,7 @@ pub fn laplacian_shot<T: Real>(
     episode.class_means(&mut protos);
     let mut q: Vec<T::Acc> = episode.query().as_slice().iter().map(|v| v.to_acc()).collect();
     let mut unrectified = 0usize;
-    if params.rectify {
-        let ns = episode.support().rows();
-        let mut x_aug: Vec<T::Acc> = Vec::with_capacity((ns + nq) * d);
-        x_aug.extend(episode.support().as_slice().iter().map(|v| v.to_acc()));
+    if params.shift {
         let mut means = vec![zero; 2 * d];
         let (ms, mq) = means.split_at_mut(d);
         super::features::column_mean_unchecked(episode.support().as_slice(), d, ms);
@@ -87,6 +94,11 @@ pub fn laplacian_shot<T: Real>(
                 *v += a - b;
             }
         }
+    }
+    if params.rectify {
+        let ns = episode.support().rows();
+        let mut x_aug: Vec<T::Acc> = Vec::with_capacity((ns + nq) * d);
+        x_aug.extend(episode.support().as_slice().iter().map(|v| v.to_acc()));
         x_aug.extend_from_slice(&q);
         let mut scratch = vec![zero; k * d + 2 * k];
         let tau = <T::Acc as Float>::from_f64(params.rectify_temperature);
@@ -96,7 +108,7 @@ pub fn laplacian_shot<T: Real>(
     let mut unary = vec![zero; nq * k];
     for (row, a) in qm.row_iter().zip(unary.chunks_exact_mut(k)) {
         for (ac, m) in a.iter_mut().zip(protos.chunks_exact(d)) {
-            *ac = crate::ops::sq_dist(row, m);
+            *ac = super::knn::sq_dist_lanes(row, m);
         }
     }
     let dist = pairwise_sq_dist(qm);

@@ -17,7 +17,13 @@ use crate::scalar::Float;
 /// Rectifies `protos` (`k × d`, initial class means, overwritten) from the rows of `x_aug`
 /// (`n × d`). Returns the number of classes that kept their initial prototype.
 /// `scratch` holds `k·d + 2k` elements (the caller guarantees the sizes).
-pub(crate) fn rectify_prototypes<F: Float>(x_aug: &[F], d: usize, protos: &mut [F], temperature: F, scratch: &mut [F]) -> usize {
+pub(crate) fn rectify_prototypes<F: Float>(
+    x_aug: &[F],
+    d: usize,
+    protos: &mut [F],
+    temperature: F,
+    scratch: &mut [F],
+) -> usize {
     let k = protos.len() / d;
     let (sums, rest) = scratch.split_at_mut(k * d);
     let (cos, counts) = rest.split_at_mut(k);

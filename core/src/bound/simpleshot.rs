@@ -23,10 +23,14 @@ pub fn simple_shot<T: Real>(episode: &Episode<'_, T>, labels: &mut [usize], scra
     for (q, l) in episode.query().row_iter().zip(labels.iter_mut()) {
         let mut best = (0usize, <T::Acc as Float>::INFINITY);
         for (c, m) in means.chunks_exact(d).enumerate() {
-            let dist: T::Acc = q.iter().zip(m).map(|(&a, &b)| {
-                let t = a.to_acc() - b;
-                t * t
-            }).sum();
+            let dist: T::Acc = q
+                .iter()
+                .zip(m)
+                .map(|(&a, &b)| {
+                    let t = a.to_acc() - b;
+                    t * t
+                })
+                .sum();
             if dist < best.1 {
                 best = (c, dist);
             }

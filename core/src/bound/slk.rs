@@ -99,7 +99,11 @@ impl SlkParams {
         self.bound.validate()?;
         crate::validate::nonnegative_param(self.outer_tol, "outer_tol")?;
         crate::validate::nonnegative_param(self.mean_shift_tol, "mean_shift_tol")?;
-        for (v, name) in [(self.max_outer, "max_outer"), (self.sigma_knn, "sigma_knn"), (self.mean_shift_max_iter, "mean_shift_max_iter")] {
+        for (v, name) in [
+            (self.max_outer, "max_outer"),
+            (self.sigma_knn, "sigma_knn"),
+            (self.mean_shift_max_iter, "mean_shift_max_iter"),
+        ] {
             if v == 0 {
                 return Err(Error::InvalidParameter { name, value: 0.0 });
             }
@@ -203,7 +207,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
         }
         for (row, a) in xm.row_iter().zip(unary.chunks_exact_mut(k)) {
             for (ac, m) in a.iter_mut().zip(protos.chunks_exact(d)) {
-                let d2 = sq_dist(row, m);
+                let d2 = super::knn::sq_dist_lanes(row, m);
                 *ac = if modes { -(-d2 * inv2s2).exp() } else { d2 };
             }
         }

@@ -149,6 +149,20 @@ fn energy_unchecked<F: Float>(a: &[F], y: &[F], wy: &[F], lambda: F) -> F {
     e
 }
 
+/// The energy without the entropy of the rows from `fixed` (entries) on: the fixed rows'
+/// entropy plus the unary and pairwise terms of all rows.
+fn energy_rest<F: Float>(a: &[F], y: &[F], wy: &[F], lambda: F, fixed: usize) -> F {
+    let half = F::from_f64(0.5) * lambda;
+    let mut e = F::ZERO;
+    for (i, ((&ai, &yi), &wi)) in a.iter().zip(y).zip(wy).enumerate() {
+        if i < fixed && yi > F::ZERO {
+            e += yi * yi.ln();
+        }
+        e += yi * (ai - half * wi);
+    }
+    e
+}
+
 fn check<F: Float>(unary: MatRef<'_, F>, w: &CsrRef<'_, F>, y: &[F], n: usize, k: usize) -> Result<()> {
     if unary.rows() != n || unary.cols() != k {
         return Err(Error::ShapeMismatch { what: "y", expected: unary.rows() * unary.cols(), found: n * k });
@@ -185,7 +199,17 @@ pub fn bound_step<F: Float>(
     if !energy.is_finite() {
         return Err(Error::NonFinite { what: "energy", index: 0 });
     }
-    Ok(step_unchecked(unary.as_slice(), w, F::from_f64(lambda), monotone, fixed_rows, k, y.as_mut_slice(), energy, scratch))
+    Ok(step_unchecked(
+        unary.as_slice(),
+        w,
+        F::from_f64(lambda),
+        monotone,
+        fixed_rows,
+        k,
+        y.as_mut_slice(),
+        energy,
+        scratch,
+    ))
 }
 
 /// Maximum number of step halvings of the monotone safeguard.
@@ -209,14 +233,33 @@ fn step_unchecked<F: Float>(
     w.mul_dense(y, k, wy);
     let fixed = fixed_rows * k;
     cand[..fixed].copy_from_slice(&y[..fixed]);
-    for ((c, ap), wp) in cand[fixed..].chunks_exact_mut(k).zip(a[fixed..].chunks_exact(k)).zip(wy[fixed..].chunks_exact(k)) {
+    // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry.
+    let mut entropy = F::ZERO;
+    for ((c, ap), wp) in
+        cand[fixed..].chunks_exact_mut(k).zip(a[fixed..].chunks_exact(k)).zip(wy[fixed..].chunks_exact(k))
+    {
+        let mut m = F::NEG_INFINITY;
         for ((ci, &ai), &wi) in c.iter_mut().zip(ap).zip(wp) {
             *ci = lambda * wi - ai;
+            m = m.max(*ci);
         }
-        softmax_in_place(c);
+        let mut s = F::ZERO;
+        let mut sl = F::ZERO;
+        for ci in c.iter_mut() {
+            let l = *ci - m;
+            *ci = l.exp();
+            s += *ci;
+            sl += *ci * l;
+        }
+        let inv = F::ONE / s;
+        for ci in c.iter_mut() {
+            *ci *= inv;
+        }
+        // Σ_k y_k (l_k − m − ln s) with y_k = e^{l_k − m}/s.
+        entropy += sl * inv - s.ln();
     }
     w.mul_dense(cand, k, wy);
-    let mut e_new = energy_unchecked(a, cand, wy, lambda);
+    let mut e_new = entropy + energy_rest(a, cand, wy, lambda, fixed);
     let mut halvings = 0usize;
     if monotone && !(e_new <= energy) {
         // The candidate is the bound minimiser; E decreases along the segment towards it
@@ -243,20 +286,6 @@ fn step_unchecked<F: Float>(
     }
     y.copy_from_slice(cand);
     StepInfo { energy: e_new.to_f64(), halvings, moved: true }
-}
-
-#[inline]
-fn softmax_in_place<F: Float>(c: &mut [F]) {
-    let m = c.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
-    let mut s = F::ZERO;
-    for ci in c.iter_mut() {
-        *ci = (*ci - m).exp();
-        s += *ci;
-    }
-    let inv = F::ONE / s;
-    for ci in c.iter_mut() {
-        *ci *= inv;
-    }
 }
 
 /// Runs [`bound_step`] from the assignments in `y` until the relative energy change is at
@@ -286,7 +315,8 @@ pub fn bound_update<F: Float>(
     if !e0.is_finite() {
         return Err(Error::NonFinite { what: "energy", index: 0 });
     }
-    let mut info = BoundInfo { iterations: 0, initial_energy: e0.to_f64(), energy: e0.to_f64(), converged: false, halvings: 0 };
+    let mut info =
+        BoundInfo { iterations: 0, initial_energy: e0.to_f64(), energy: e0.to_f64(), converged: false, halvings: 0 };
     let mut e_old = e0;
     for it in 0..params.max_iter {
         let s = step_unchecked(a, w, lambda, params.monotone, fixed_rows, k, ys, e_old, scratch);
@@ -327,7 +357,15 @@ mod tests {
         let mut y = [0.5f64; 4];
         let mut s = [0.0; 8];
         let p = BoundParams { lambda: 0.0, ..Default::default() };
-        let info = bound_update(MatRef::new(&a, 2, 2, "a").unwrap(), &w, &p, 0, &mut MatMut::new(&mut y, 2, 2, "y").unwrap(), &mut s).unwrap();
+        let info = bound_update(
+            MatRef::new(&a, 2, 2, "a").unwrap(),
+            &w,
+            &p,
+            0,
+            &mut MatMut::new(&mut y, 2, 2, "y").unwrap(),
+            &mut s,
+        )
+        .unwrap();
         let mut expect = [0.0; 4];
         softmax_rows(&[0.0, -1.0, -2.0, -0.5], 2, &mut expect);
         for (u, v) in y.iter().zip(expect) {
@@ -348,7 +386,10 @@ mod tests {
         assert!(matches!(bound_update(am, &w, &p, 0, &mut ym, &mut s[..7]), Err(Error::ScratchTooSmall { .. })));
         assert!(matches!(bound_update(am, &w, &p, 3, &mut ym, &mut s), Err(Error::InvalidParameter { .. })));
         let bad = BoundParams { lambda: -1.0, ..p };
-        assert!(matches!(bound_update(am, &w, &bad, 0, &mut ym, &mut s), Err(Error::InvalidParameter { name: "lambda", .. })));
+        assert!(matches!(
+            bound_update(am, &w, &bad, 0, &mut ym, &mut s),
+            Err(Error::InvalidParameter { name: "lambda", .. })
+        ));
         let bad = BoundParams { max_iter: 0, ..p };
         assert!(bound_update(am, &w, &bad, 0, &mut ym, &mut s).is_err());
         let an = [0.0f64, f64::NAN, 2.0, 0.5];

@@ -5,6 +5,7 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
+mod fewshot;
 mod peers;
 mod stream;
 mod timing;
@@ -50,11 +51,18 @@ pub struct Workload {
 
 /// Every workload clasp knows, in the order `all` runs them.
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload {
-        name: "stream",
-        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
-        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
-    }]
+    vec![
+        Workload {
+            name: "stream",
+            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+        },
+        Workload {
+            name: "fewshot-laplacianshot-5w5s",
+            about: "LaplacianShot on one 5-way 5-shot 15-query digits episode (kNN graph + bound updates), per episode",
+            run: fewshot::laplacianshot_5w5s,
+        },
+    ]
 }
 
 /// Entry point of `clasp bench`.
