@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use super::episode::Episode;
 use super::knn::{Symmetrise, knn_affinity_from_distances, pairwise_sq_dist};
 use super::rectify::rectify_prototypes;
-use super::update::{BoundInfo, BoundParams, bound_update, bound_update_scratch, softmax_rows};
+use super::update::{BoundInfo, BoundParams, bound_update_from_unary, bound_update_scratch};
 use crate::error::{Error, Result};
 use crate::matrix::{MatMut, MatRef};
 use crate::ops::argmax;
@@ -114,14 +114,11 @@ pub fn laplacian_shot<T: Real>(
     let dist = pairwise_sq_dist(qm);
     let w = knn_affinity_from_distances(&dist, nq, params.knn, params.symmetrise);
     let mut y = vec![zero; nq * k];
-    let neg: Vec<T::Acc> = unary.iter().map(|&v| -v).collect();
-    softmax_rows(&neg, k, &mut y);
     let mut scratch = vec![zero; bound_update_scratch(nq, k)];
-    let bound = bound_update(
+    let bound = bound_update_from_unary(
         MatRef::new(&unary, nq, k, "unary")?,
         &w.as_ref(),
         &params.bound,
-        0,
         &mut MatMut::new(&mut y, nq, k, "y")?,
         &mut scratch,
     )?;

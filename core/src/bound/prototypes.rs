@@ -97,7 +97,7 @@ pub(crate) fn mean_shift_mode<F: Float>(
                 *n += g * v;
             }
         }
-        if !(total > F::ZERO) {
+        if total <= F::ZERO || total.is_nan() {
             return it;
         }
         let inv = F::ONE / total;

@@ -123,6 +123,26 @@ fn softmax_row<F: Float>(l: &[F], o: &mut [F]) {
     }
 }
 
+/// Replaces the logits `c` by softmax(c) and returns its entropy term Σ y ln y, computed as
+/// Σ y (l − lse) from the log-partition (one logarithm per row).
+#[inline]
+fn softmax_entropy_in_place<F: Float>(c: &mut [F]) -> F {
+    let m = c.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
+    let mut s = F::ZERO;
+    let mut sl = F::ZERO;
+    for ci in c.iter_mut() {
+        let l = *ci - m;
+        *ci = l.exp();
+        s += *ci;
+        sl += *ci * l;
+    }
+    let inv = F::ONE / s;
+    for ci in c.iter_mut() {
+        *ci *= inv;
+    }
+    sl * inv - s.ln()
+}
+
 /// `E(Y)` of the module documentation; `wy` (n·k) receives `W·Y`.
 pub fn bound_energy<F: Float>(
     unary: MatRef<'_, F>,
@@ -208,12 +228,13 @@ pub fn bound_step<F: Float>(
         k,
         y.as_mut_slice(),
         energy,
+        false,
         scratch,
     ))
 }
 
 /// Maximum number of step halvings of the monotone safeguard.
-const MAX_HALVINGS: usize = 40;
+const MAX_HALVINGS: usize = 20;
 
 #[allow(clippy::too_many_arguments)]
 fn step_unchecked<F: Float>(
@@ -225,12 +246,16 @@ fn step_unchecked<F: Float>(
     k: usize,
     y: &mut [F],
     energy: F,
+    wy_ready: bool,
     scratch: &mut [F],
 ) -> StepInfo {
     let nk = y.len();
     let (wy, rest) = scratch.split_at_mut(nk);
     let cand = &mut rest[..nk];
-    w.mul_dense(y, k, wy);
+    // `wy_ready`: scratch[..nk] already holds W·Y (left there by the previous accepted step).
+    if !wy_ready {
+        w.mul_dense(y, k, wy);
+    }
     let fixed = fixed_rows * k;
     cand[..fixed].copy_from_slice(&y[..fixed]);
     // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry.
@@ -238,30 +263,15 @@ fn step_unchecked<F: Float>(
     for ((c, ap), wp) in
         cand[fixed..].chunks_exact_mut(k).zip(a[fixed..].chunks_exact(k)).zip(wy[fixed..].chunks_exact(k))
     {
-        let mut m = F::NEG_INFINITY;
         for ((ci, &ai), &wi) in c.iter_mut().zip(ap).zip(wp) {
             *ci = lambda * wi - ai;
-            m = m.max(*ci);
         }
-        let mut s = F::ZERO;
-        let mut sl = F::ZERO;
-        for ci in c.iter_mut() {
-            let l = *ci - m;
-            *ci = l.exp();
-            s += *ci;
-            sl += *ci * l;
-        }
-        let inv = F::ONE / s;
-        for ci in c.iter_mut() {
-            *ci *= inv;
-        }
-        // Σ_k y_k (l_k − m − ln s) with y_k = e^{l_k − m}/s.
-        entropy += sl * inv - s.ln();
+        entropy += softmax_entropy_in_place(c);
     }
     w.mul_dense(cand, k, wy);
     let mut e_new = entropy + energy_rest(a, cand, wy, lambda, fixed);
     let mut halvings = 0usize;
-    if monotone && !(e_new <= energy) {
+    if monotone && (e_new > energy || e_new.is_nan()) {
         // The candidate is the bound minimiser; E decreases along the segment towards it
         // from Y when the direction is a descent direction (symmetric W).
         let half = F::from_f64(0.5);
@@ -315,11 +325,66 @@ pub fn bound_update<F: Float>(
     if !e0.is_finite() {
         return Err(Error::NonFinite { what: "energy", index: 0 });
     }
+    Ok(run_updates(a, w, params, fixed_rows, k, ys, e0, scratch))
+}
+
+/// [`bound_update`] started, as in the reference, from `Y⁰ = softmax(−A)` (written to `y`,
+/// no support rows fixed); the entropy of Y⁰ comes from the row log-partitions, so the
+/// start costs one logarithm per row instead of one per entry.
+pub fn bound_update_from_unary<F: Float>(
+    unary: MatRef<'_, F>,
+    w: &CsrRef<'_, F>,
+    params: &BoundParams,
+    y: &mut MatMut<'_, F>,
+    scratch: &mut [F],
+) -> Result<BoundInfo> {
+    params.validate()?;
+    let (n, k) = (y.rows(), y.cols());
+    if unary.rows() != n || unary.cols() != k {
+        return Err(Error::ShapeMismatch { what: "y", expected: unary.rows() * unary.cols(), found: n * k });
+    }
+    if w.n() != n {
+        return Err(Error::ShapeMismatch { what: "affinity", expected: n, found: w.n() });
+    }
+    validate::finite(unary.as_slice(), "unary")?;
+    validate::scratch(scratch, bound_update_scratch(n, k))?;
+    let lambda = F::from_f64(params.lambda);
+    let a = unary.as_slice();
+    let ys = y.as_mut_slice();
+    let mut entropy = F::ZERO;
+    for (yr, ar) in ys.chunks_exact_mut(k).zip(a.chunks_exact(k)) {
+        for (yi, &ai) in yr.iter_mut().zip(ar) {
+            *yi = -ai;
+        }
+        entropy += softmax_entropy_in_place(yr);
+    }
+    let nk = n * k;
+    w.mul_dense(ys, k, &mut scratch[..nk]);
+    let e0 = entropy + energy_rest(a, ys, &scratch[..nk], lambda, 0);
+    if !e0.is_finite() {
+        return Err(Error::NonFinite { what: "energy", index: 0 });
+    }
+    Ok(run_updates(a, w, params, 0, k, ys, e0, scratch))
+}
+
+/// The update loop; `scratch[..n·k]` holds W·Y and `e0` = E(Y) on entry.
+#[allow(clippy::too_many_arguments)]
+fn run_updates<F: Float>(
+    a: &[F],
+    w: &CsrRef<'_, F>,
+    params: &BoundParams,
+    fixed_rows: usize,
+    k: usize,
+    ys: &mut [F],
+    e0: F,
+    scratch: &mut [F],
+) -> BoundInfo {
+    let lambda = F::from_f64(params.lambda);
     let mut info =
         BoundInfo { iterations: 0, initial_energy: e0.to_f64(), energy: e0.to_f64(), converged: false, halvings: 0 };
     let mut e_old = e0;
     for it in 0..params.max_iter {
-        let s = step_unchecked(a, w, lambda, params.monotone, fixed_rows, k, ys, e_old, scratch);
+        let s = step_unchecked(a, w, lambda, params.monotone, fixed_rows, k, ys, e_old, true, scratch);
         info.iterations = it + 1;
         info.halvings += s.halvings;
         if !s.moved {
@@ -334,7 +399,7 @@ pub fn bound_update<F: Float>(
         }
         e_old = e;
     }
-    Ok(info)
+    info
 }
 
 #[cfg(test)]
