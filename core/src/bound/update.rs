@@ -440,6 +440,27 @@ mod tests {
     }
 
     #[test]
+    fn starting_from_the_unary_equals_starting_from_its_softmax() {
+        let a = [0.3f64, 1.0, 0.2, 2.0, 0.5, 0.4, 1.5, 0.1, 0.9];
+        let w = CsrRef::new(3, &[0, 2, 3, 4], &[1, 2, 0, 1], &[1.0, 1.0, 1.0, 1.0]).unwrap();
+        let am = MatRef::new(&a, 3, 3, "a").unwrap();
+        let p = BoundParams { lambda: 0.8, ..Default::default() };
+        let mut y1 = [0.0f64; 9];
+        let neg: [f64; 9] = core::array::from_fn(|i| -a[i]);
+        softmax_rows(&neg, 3, &mut y1);
+        let mut s = [0.0; 18];
+        let i1 = bound_update(am, &w, &p, 0, &mut MatMut::new(&mut y1, 3, 3, "y").unwrap(), &mut s).unwrap();
+        let mut y2 = [0.0f64; 9];
+        let i2 = bound_update_from_unary(am, &w, &p, &mut MatMut::new(&mut y2, 3, 3, "y").unwrap(), &mut s).unwrap();
+        assert_eq!(i1.iterations, i2.iterations);
+        assert!((i1.initial_energy - i2.initial_energy).abs() < 1e-12);
+        assert!((i1.energy - i2.energy).abs() < 1e-12);
+        for (u, v) in y1.iter().zip(y2) {
+            assert!((u - v).abs() < 1e-12);
+        }
+    }
+
+    #[test]
     fn bad_input_is_rejected_and_output_untouched() {
         let a = [0.0f64, 1.0, 2.0, 0.5];
         let w = CsrRef::new(2, &[0, 1, 2], &[1, 0], &[1.0, 1.0]).unwrap();

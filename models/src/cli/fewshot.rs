@@ -52,7 +52,8 @@ pub struct FewshotArgs {
     /// Disable the monotone safeguard of the bound updates (the released update verbatim).
     #[arg(long)]
     pub no_monotone: bool,
-    /// Tune λ × knn per method on validation episodes drawn with `--val-seed`, then test.
+    /// Tune symmetrisation × knn × λ per Laplacian method on validation episodes drawn with
+    /// `--val-seed` (never the test episodes), then test with the chosen values.
     #[arg(long)]
     pub tune: bool,
     /// Validation episodes for `--tune`.

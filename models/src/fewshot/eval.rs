@@ -1,7 +1,10 @@
 //! Accuracy over episodes (mean and the 95 % interval 1.96·std/√n, population std as in the
-//! reference `compute_confidence_interval`) and λ/knn tuning on validation episodes.
+//! reference `compute_confidence_interval`) and λ/knn/symmetrisation tuning on validation
+//! episodes.
 
 use std::time::Instant;
+
+use clasp_core::bound::Symmetrise;
 
 use super::data::FewShotData;
 use super::methods::MethodConfig;
@@ -64,9 +67,11 @@ pub struct TuneResult {
 /// λ grid of the tuner: the union of the LaplacianShot and SLK validation grids.
 pub const LAMBDA_GRID: [f64; 10] = [0.05, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5];
 /// knn grid of the tuner.
-pub const KNN_GRID: [usize; 4] = [3, 5, 7, 10];
+pub const KNN_GRID: [usize; 3] = [3, 5, 7];
+/// Graph symmetrisations tried by the tuner.
+pub const SYMMETRISE_GRID: [Symmetrise; 3] = [Symmetrise::None, Symmetrise::Mean, Symmetrise::Max];
 
-/// Grid search of λ × knn on validation episodes (never the test ones); ties keep the
+/// Grid search of symmetrisation × knn × λ on validation episodes (never the test ones); ties keep the
 /// earlier grid point.
 pub fn tune(
     data: &FewShotData,
@@ -75,12 +80,14 @@ pub fn tune(
     base: &MethodConfig,
 ) -> Result<TuneResult, String> {
     let mut best: Option<TuneResult> = None;
-    for &knn in &KNN_GRID {
-        for &lambda in &LAMBDA_GRID {
-            let config = MethodConfig { lambda, knn, ..*base };
-            let s = evaluate(data, validation, ways, &config)?;
-            if best.is_none_or(|b| s.accuracy > b.validation.accuracy) {
-                best = Some(TuneResult { config, validation: s });
+    for &symmetrise in &SYMMETRISE_GRID {
+        for &knn in &KNN_GRID {
+            for &lambda in &LAMBDA_GRID {
+                let config = MethodConfig { lambda, knn, symmetrise, ..*base };
+                let s = evaluate(data, validation, ways, &config)?;
+                if best.is_none_or(|b| s.accuracy > b.validation.accuracy) {
+                    best = Some(TuneResult { config, validation: s });
+                }
             }
         }
     }
