@@ -119,11 +119,11 @@ pub(crate) fn knn_affinity_from_distances<F: Float>(d: &[F], n: usize, knn: usiz
     let (indptr, cols, weights) = match symmetrise {
         Symmetrise::None => {
             let indptr: Vec<usize> = (0..=n).map(|p| p * m).collect();
-            let mut cols = Vec::with_capacity(n * m);
-            for p in 0..n {
-                let mut row: Vec<usize> = directed(p).to_vec();
-                row.sort_unstable();
-                cols.extend(row);
+            let mut cols = indices.clone();
+            if m > 0 {
+                for row in cols.chunks_exact_mut(m) {
+                    row.sort_unstable();
+                }
             }
             (indptr, cols, vec![F::ONE; n * m])
         }
