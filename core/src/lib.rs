@@ -17,6 +17,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bound;
 #[cfg(feature = "alloc")]
 mod draw;
 pub mod error;

@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod fewshot;
 pub mod io;
 pub mod metrics;
 pub mod pca;

@@ -18,6 +18,8 @@ enum Command {
     Gmm(clasp_models::cli::gmm::GmmArgs),
     /// Lloyd's k-means with k-means++ seeding (scikit-learn KMeans semantics); writes a JSON report.
     Kmeans(clasp_models::cli::kmeans::KmeansArgs),
+    /// Few-shot episode benchmark: SimpleShot, K-means, K-modes, LaplacianShot, SLK-Means, SLK-MS.
+    Fewshot(clasp_models::cli::fewshot::FewshotArgs),
 }
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => clasp_models::bench::run(&args),
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
+        Command::Fewshot(args) => clasp_models::cli::fewshot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
 mod blobs;
+mod fewshot;
 mod mixture;
 mod peers;
 mod sinkhorn;
@@ -96,6 +97,11 @@ pub fn workloads() -> Vec<Workload> {
             name: "gmm-digits-pca10",
             about: "GMM EM fit, full, digits on 10 principal components, K=10, k-means init (ms_total)",
             run: mixture::gmm_digits,
+        },
+        Workload {
+            name: "fewshot-laplacianshot-5w5s",
+            about: "LaplacianShot on one 5-way 5-shot 15-query digits episode (kNN graph + bound updates), per episode",
+            run: fewshot::laplacianshot_5w5s,
         },
     ]
 }
