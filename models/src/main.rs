@@ -12,6 +12,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: every algorithm family on the bundled data, with a JSON report.
+    Demo(clasp_models::cli::demo::DemoArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
     /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
@@ -25,6 +27,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => clasp_models::cli::demo::run(&args),
         Command::Bench(args) => clasp_models::bench::run(&args),
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),

@@ -2,6 +2,7 @@
 //! JSON report (parameters, labels, iterations, objective, and ACC/NMI/ARI when labels are
 //! given).
 
+pub mod demo;
 pub mod fewshot;
 pub mod gmm;
 pub mod kmeans;
