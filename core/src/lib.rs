@@ -22,6 +22,8 @@ pub mod matrix;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;
+#[cfg(feature = "alloc")]
+pub mod sdp;
 pub mod validate;
 
 pub use error::{Error, Result};

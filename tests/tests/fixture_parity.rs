@@ -26,3 +26,8 @@ fn assert_kind_passes(kind: &str) {
         failures.join("\n")
     );
 }
+
+#[test]
+fn sdp_fixtures() {
+    assert_kind_passes("sdp")
+}
