@@ -26,17 +26,19 @@
 //! * [`feasibility`]: how far a matrix is from the feasible set.
 
 pub mod admm;
-// pub mod burer_monteiro;
+pub mod burer_monteiro;
 pub mod feasibility;
 // pub mod ila;
 // pub mod pgd;
 pub mod problem;
 pub(crate) mod projection;
-// pub mod rounding;
+pub mod rounding;
 
 pub use admm::{AdmmParams, admm, admm_owned};
+pub use burer_monteiro::{BurerMonteiroParams, BurerMonteiroSolution, burer_monteiro};
 pub use feasibility::{Feasibility, feasibility};
 pub use problem::{Affinity, Source};
+pub use rounding::{Certificate, certificate, factor_embedding, row_argmax_labels, spectral_embedding};
 
 /// What a solver reports next to its solution.
 #[derive(Clone, Copy, Debug, PartialEq)]

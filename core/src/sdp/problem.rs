@@ -216,6 +216,9 @@ mod tests {
         let b = [1.0f64, f64::NAN, f64::NAN, 1.0];
         assert!(matches!(Affinity::from_distances(MatRef::new(&b, 2, 2, "d").unwrap()), Err(Error::NonFinite { .. })));
         let c = [1.0f64; 6];
-        assert!(matches!(Affinity::from_distances(MatRef::new(&c, 2, 3, "d").unwrap()), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(
+            Affinity::from_distances(MatRef::new(&c, 2, 3, "d").unwrap()),
+            Err(Error::ShapeMismatch { .. })
+        ));
     }
 }

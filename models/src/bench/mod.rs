@@ -6,6 +6,7 @@
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
 mod peers;
+pub mod sdp;
 mod stream;
 mod timing;
 
@@ -50,11 +51,33 @@ pub struct Workload {
 
 /// Every workload clasp knows, in the order `all` runs them.
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload {
-        name: "stream",
-        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
-        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
-    }]
+    vec![
+        Workload {
+            name: "stream",
+            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+        },
+        Workload {
+            name: "sdp-100",
+            about: "k-means SDP, n = 100, K = 3, ADMM to 1e-6 (vs cvxpy SCS/Clarabel)",
+            run: |r| sdp::dense(100, r),
+        },
+        Workload {
+            name: "sdp-200",
+            about: "k-means SDP, n = 200, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(200, r),
+        },
+        Workload {
+            name: "sdp-300",
+            about: "k-means SDP, n = 300, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(300, r),
+        },
+        Workload {
+            name: "sdp-bm-5000",
+            about: "k-means SDP by Burer-Monteiro, n = 5000, p = 10, K = 10, residual 1e-4 (clasp only)",
+            run: sdp::burer_monteiro_5000,
+        },
+    ]
 }
 
 /// Entry point of `clasp bench`.

@@ -14,8 +14,8 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     let z_ref = case.f64("z")?;
     let k = case.num("k")? as usize;
     let (n, p) = (x.shape[0], x.shape[1]);
-    let aff = Affinity::from_data(MatRef::new(&x.data, n, p, "x").map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let aff =
+        Affinity::from_data(MatRef::new(&x.data, n, p, "x").map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let params = AdmmParams { tol: 1e-7, ..AdmmParams::default() };
     let (z, info) = admm_owned(&aff, k, &params).map_err(|e| e.to_string())?;
     report.check(&format!("ADMM did not converge in {} iterations", info.iterations), info.converged);
