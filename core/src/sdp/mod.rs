@@ -28,8 +28,8 @@
 pub mod admm;
 pub mod burer_monteiro;
 pub mod feasibility;
-// pub mod ila;
-// pub mod pgd;
+pub mod ila;
+pub mod pgd;
 pub mod problem;
 pub(crate) mod projection;
 pub mod rounding;
@@ -37,6 +37,8 @@ pub mod rounding;
 pub use admm::{AdmmParams, admm, admm_owned};
 pub use burer_monteiro::{BurerMonteiroParams, BurerMonteiroSolution, burer_monteiro};
 pub use feasibility::{Feasibility, feasibility};
+pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
+pub use pgd::{PgdParams, pgd, pgd_owned};
 pub use problem::{Affinity, Source};
 pub use rounding::{Certificate, certificate, factor_embedding, row_argmax_labels, spectral_embedding};
 

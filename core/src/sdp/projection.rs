@@ -167,6 +167,35 @@ impl<F: Float + RealField> AffinePsdProjector<F> {
     }
 }
 
+/// Projection of the symmetric row-major n × n `m` onto {B ⪰ 0, tr B = total} (eigenvalues onto
+/// the scaled simplex), written into `out`; `order` is sorting scratch.
+pub(crate) fn psd_trace<F: Float + RealField>(
+    m: &[F],
+    n: usize,
+    total: F,
+    out: &mut [F],
+    order: &mut Vec<usize>,
+) -> Result<()> {
+    let mat = DMatrix::from_row_slice(n, n, m);
+    let eig = SymmetricEigen::try_new(mat, <F as Float>::EPSILON, 0)
+        .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
+    let mut mu: Vec<F> = eig.eigenvalues.iter().copied().collect();
+    simplex_scaled(&mut mu, total, order);
+    out.iter_mut().for_each(|o| *o = F::ZERO);
+    let vecs = eig.eigenvectors.as_slice();
+    for (idx, &weight) in mu.iter().enumerate() {
+        if weight <= F::ZERO {
+            continue;
+        }
+        let v = &vecs[idx * n..(idx + 1) * n];
+        for i in 0..n {
+            let s = weight * v[i];
+            out[i * n..(i + 1) * n].iter_mut().zip(v).for_each(|(o, &vj)| *o += s * vj);
+        }
+    }
+    Ok(())
+}
+
 /// max over C1 of ⟨M, Z⟩ = 1ᵀM1/n + (K − 1)·λ_max(QᵀMQ): an upper bound on the SDP value
 /// whenever M = A + Y with Y ≥ 0 (weak duality for the constraint Z ≥ 0).
 pub(crate) fn support_c1<F: Float + RealField>(proj: &mut AffinePsdProjector<F>, m: &[F]) -> Result<F> {
