@@ -17,8 +17,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+mod draw;
 pub mod error;
+pub mod kmeans;
 pub mod matrix;
+#[cfg(feature = "alloc")]
+pub mod mixture;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;

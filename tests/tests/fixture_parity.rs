@@ -31,3 +31,13 @@ fn assert_kind_passes(kind: &str) {
 fn sdp_fixtures() {
     assert_kind_passes("sdp")
 }
+
+#[test]
+fn gmm_fixtures() {
+    assert_kind_passes("gmm")
+}
+
+#[test]
+fn kmeans_fixtures() {
+    assert_kind_passes("kmeans")
+}

@@ -1,7 +1,9 @@
 //! One checker per fixture kind. A checker runs clasp on the case's inputs and compares the
 //! outputs with the stored reference, to the tolerances of the fixtures README.
 
-mod sdp;
+pub mod gmm;
+pub mod kmeans;
+pub mod sdp;
 
 use crate::compare::Report;
 use crate::fixtures::Case;
@@ -12,6 +14,8 @@ pub type Checker = fn(&Case, &mut Report) -> Result<(), String>;
 /// The checker for `kind`, or `None` if clasp does not support that kind yet.
 pub fn checker(kind: &str) -> Option<Checker> {
     match kind {
+        "gmm" => Some(gmm::check),
+        "kmeans" => Some(kmeans::check),
         "sdp" => Some(sdp::check),
         _ => None,
     }
