@@ -40,7 +40,7 @@ pub use feasibility::{Feasibility, feasibility};
 pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
 pub use pgd::{PgdParams, pgd, pgd_owned};
 pub use problem::{Affinity, Source};
-pub use rounding::{Certificate, certificate, factor_embedding, row_argmax_labels, spectral_embedding};
+pub use rounding::{Certificate, certificate, factor_embedding, kmeans_labels, row_argmax_labels, spectral_embedding};
 
 /// What a solver reports next to its solution.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -4,6 +4,7 @@
 //!   eigenpairs of Z (or of UUᵀ from the factor U, through the r × r matrix UᵀU), to be
 //!   clustered by k-means — the default rounding of Peng & Wei and of Zhuang, Chen & Yang.
 //!   For an integral Z_G the rows are the K points e_k/√n_k (up to rotation).
+//!   [`kmeans_labels`] runs k-means++ and Lloyd (crate::kmeans) on such an embedding.
 //! * [`row_argmax_labels`]: a deterministic rule without k-means: seeds are picked farthest-first
 //!   (the row with the largest diagonal, then repeatedly the point least similar to every seed)
 //!   and each point joins the seed s maximising Z_{i s}. Exact on an integral Z.
@@ -84,6 +85,14 @@ where
         }
     }
     Ok(out)
+}
+
+/// Labels 0..k from k-means (k-means++ seeding, Lloyd, `n_init` restarts keeping the lowest
+/// inertia) on the rows of a row-major n × `dim` embedding.
+pub fn kmeans_labels<F: Float>(embedding: &[F], n: usize, dim: usize, k: usize, n_init: usize, seed: u64) -> Result<Vec<usize>> {
+    let x = crate::matrix::MatRef::new(embedding, n, dim, "embedding")?;
+    let params = crate::kmeans::KMeansParams { k, n_init, seed, ..crate::kmeans::KMeansParams::default() };
+    Ok(crate::kmeans::kmeans(x, &params)?.labels)
 }
 
 /// Labels 0..k by farthest-first seeds on the rows of `z` and row-argmax assignment.
