@@ -89,7 +89,14 @@ where
 
 /// Labels 0..k from k-means (k-means++ seeding, Lloyd, `n_init` restarts keeping the lowest
 /// inertia) on the rows of a row-major n × `dim` embedding.
-pub fn kmeans_labels<F: Float>(embedding: &[F], n: usize, dim: usize, k: usize, n_init: usize, seed: u64) -> Result<Vec<usize>> {
+pub fn kmeans_labels<F: Float>(
+    embedding: &[F],
+    n: usize,
+    dim: usize,
+    k: usize,
+    n_init: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
     let x = crate::matrix::MatRef::new(embedding, n, dim, "embedding")?;
     let params = crate::kmeans::KMeansParams { k, n_init, seed, ..crate::kmeans::KMeansParams::default() };
     Ok(crate::kmeans::kmeans(x, &params)?.labels)

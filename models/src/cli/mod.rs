@@ -1,0 +1,3 @@
+//! Fitting subcommands of the `clasp` binary, one file each.
+
+pub mod sdp;
