@@ -184,8 +184,8 @@ impl<F: Float> Solver<F> {
         while iterations < params.max_iter {
             iterations += 1;
             Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
-            for i in 0..n {
-                self.y_hat[i] = self.y[i] + self.beta * infeas[i];
+            for ((yh, &y), &f) in self.y_hat.iter_mut().zip(&self.y).zip(&infeas) {
+                *yh = y + self.beta * f;
             }
             // ŷᵀU.
             yu.iter_mut().for_each(|v| *v = F::ZERO);
@@ -217,8 +217,8 @@ impl<F: Float> Solver<F> {
                     converged = true;
                     break;
                 }
-                for i in 0..n {
-                    self.y[i] += self.beta * infeas[i];
+                for (y, &f) in self.y.iter_mut().zip(&infeas) {
+                    *y += self.beta * f;
                 }
             }
         }

@@ -37,7 +37,7 @@ where
     T::Acc: RealField,
 {
     validate::non_empty(z, "z")?;
-    validate::len(z, n.checked_mul(n).unwrap_or(usize::MAX), "z")?;
+    validate::len(z, n.saturating_mul(n), "z")?;
     validate::finite(z, "z")?;
     let f = |i: usize, j: usize| z[i * n + j].to_acc().to_f64();
     let mut row_sum = 0.0f64;

@@ -99,8 +99,8 @@ impl<F: Float> Affinity<F> {
                 break;
             }
             x.iter_mut().for_each(|v| *v /= norm);
-            for i in 0..n {
-                y[i] = self.centred[i * n..(i + 1) * n].iter().zip(&x).map(|(&a, &b)| a * b).sum();
+            for (yi, row) in y.iter_mut().zip(self.centred.chunks_exact(n)) {
+                *yi = row.iter().zip(&x).map(|(&a, &b)| a * b).sum();
             }
             let next = y.iter().map(|&v| v * v).sum::<F>().sqrt();
             let done = (next - estimate).abs() <= F::from_f64(1e-6) * next;

@@ -35,7 +35,7 @@ where
     T::Acc: RealField,
 {
     validate::non_empty(z, "z")?;
-    validate::len(z, n.checked_mul(n).unwrap_or(usize::MAX), "z")?;
+    validate::len(z, n.saturating_mul(n), "z")?;
     validate::finite(z, "z")?;
     validate::cluster_count(k, n)?;
     let half = <T::Acc as Float>::from_f64(0.5);
@@ -60,7 +60,7 @@ where
     T::Acc: RealField,
 {
     validate::non_empty(u, "u")?;
-    validate::len(u, n.checked_mul(r).unwrap_or(usize::MAX), "u")?;
+    validate::len(u, n.saturating_mul(r), "u")?;
     validate::finite(u, "u")?;
     validate::cluster_count(k, n)?;
     if k > r {
@@ -105,7 +105,7 @@ pub fn kmeans_labels<F: Float>(
 /// Labels 0..k by farthest-first seeds on the rows of `z` and row-argmax assignment.
 pub fn row_argmax_labels<T: Real>(z: &[T], n: usize, k: usize) -> Result<Vec<usize>> {
     validate::non_empty(z, "z")?;
-    validate::len(z, n.checked_mul(n).unwrap_or(usize::MAX), "z")?;
+    validate::len(z, n.saturating_mul(n), "z")?;
     validate::finite(z, "z")?;
     validate::cluster_count(k, n)?;
     let at = |i: usize, j: usize| z[i * n + j].to_acc();
