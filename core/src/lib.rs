@@ -28,6 +28,8 @@ pub mod mixture;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;
+#[cfg(feature = "alloc")]
+pub mod sdp;
 pub mod sinkhorn;
 pub mod validate;
 

@@ -22,6 +22,8 @@ enum Command {
     Kmeans(clasp_models::cli::kmeans::KmeansArgs),
     /// Few-shot episode benchmark: SimpleShot, K-means, K-modes, LaplacianShot, SLK-Means, SLK-MS.
     Fewshot(clasp_models::cli::fewshot::FewshotArgs),
+    /// Solve the Peng–Wei k-means SDP (ADMM, projected gradient, iLA-SDP or Burer–Monteiro) and round it.
+    Sdp(clasp_models::cli::sdp::SdpArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
         Command::Fewshot(args) => clasp_models::cli::fewshot::run(&args),
+        Command::Sdp(args) => clasp_models::cli::sdp::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,6 +38,11 @@ fn swav_fixtures() {
 }
 
 #[test]
+fn sdp_fixtures() {
+    assert_kind_passes("sdp")
+}
+
+#[test]
 fn gmm_fixtures() {
     assert_kind_passes("gmm")
 }

@@ -9,6 +9,7 @@ mod blobs;
 mod fewshot;
 mod mixture;
 mod peers;
+mod sdp;
 mod sinkhorn;
 mod stream;
 mod timing;
@@ -102,6 +103,26 @@ pub fn workloads() -> Vec<Workload> {
             name: "fewshot-laplacianshot-5w5s",
             about: "LaplacianShot on one 5-way 5-shot 15-query digits episode (kNN graph + bound updates), per episode",
             run: fewshot::laplacianshot_5w5s,
+        },
+        Workload {
+            name: "sdp-100",
+            about: "k-means SDP, n = 100, K = 3, ADMM to 1e-6 (vs cvxpy SCS/Clarabel)",
+            run: |r| sdp::dense(100, r),
+        },
+        Workload {
+            name: "sdp-200",
+            about: "k-means SDP, n = 200, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(200, r),
+        },
+        Workload {
+            name: "sdp-300",
+            about: "k-means SDP, n = 300, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(300, r),
+        },
+        Workload {
+            name: "sdp-bm-5000",
+            about: "k-means SDP by Burer-Monteiro, n = 5000, p = 10, K = 10, residual 1e-4 (clasp only)",
+            run: sdp::burer_monteiro_5000,
         },
     ]
 }

@@ -7,4 +7,5 @@ pub mod fewshot;
 pub mod gmm;
 pub mod kmeans;
 mod report;
+pub mod sdp;
 pub mod split_merge;

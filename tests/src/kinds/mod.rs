@@ -4,6 +4,7 @@
 pub mod gmm;
 pub mod kmeans;
 pub mod metrics;
+pub mod sdp;
 mod sinkhorn;
 mod swav;
 
@@ -21,6 +22,7 @@ pub fn checker(kind: &str) -> Option<Checker> {
         "gmm" => Some(gmm::check),
         "kmeans" => Some(kmeans::check),
         "metrics" => Some(metrics::check),
+        "sdp" => Some(sdp::check),
         _ => None,
     }
 }
