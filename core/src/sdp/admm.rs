@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use nalgebra::RealField;
 
 use super::SdpInfo;
+use super::dense::{DenseSolver, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::{AffinePsdProjector, support_c1};
 use crate::error::{Error, Result};
@@ -50,6 +51,15 @@ impl Default for AdmmParams {
     }
 }
 
+impl DenseSolver for AdmmParams {
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+    fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
+        run(aff, k, self)
+    }
+}
+
 impl AdmmParams {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
@@ -69,20 +79,12 @@ pub fn admm<T: Real>(aff: &Affinity<T::Acc>, k: usize, params: &AdmmParams, z: &
 where
     T::Acc: RealField,
 {
-    let n = aff.n();
-    validate::cluster_count(k, n)?;
-    params.validate()?;
-    validate::len(z, n * n, "z")?;
-    let (zf, info) = run::<T::Acc>(aff, k, params)?;
-    z.iter_mut().zip(&zf).for_each(|(o, &v)| *o = T::from_acc(v));
-    Ok(info)
+    solve_into(aff, k, params, z)
 }
 
 /// [`admm`] returning an owned Z in the compute type.
 pub fn admm_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
-    validate::cluster_count(k, aff.n())?;
-    params.validate()?;
-    run(aff, k, params)
+    solve_owned(aff, k, params)
 }
 
 fn frob<F: Float>(x: &[F]) -> F {

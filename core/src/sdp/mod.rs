@@ -27,6 +27,7 @@
 
 pub mod admm;
 pub mod burer_monteiro;
+mod dense;
 pub mod feasibility;
 pub mod ila;
 pub mod pgd;

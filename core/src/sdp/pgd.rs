@@ -23,6 +23,7 @@ use alloc::vec::Vec;
 use nalgebra::RealField;
 
 use super::SdpInfo;
+use super::dense::{DenseSolver, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::AffinePsdProjector;
 use crate::error::{Error, Result};
@@ -51,6 +52,15 @@ impl Default for PgdParams {
     }
 }
 
+impl DenseSolver for PgdParams {
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+    fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
+        run(aff, k, self)
+    }
+}
+
 impl PgdParams {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
@@ -74,20 +84,12 @@ pub fn pgd<T: Real>(aff: &Affinity<T::Acc>, k: usize, params: &PgdParams, z: &mu
 where
     T::Acc: RealField,
 {
-    let n = aff.n();
-    validate::cluster_count(k, n)?;
-    params.validate()?;
-    validate::len(z, n * n, "z")?;
-    let (zf, info) = run::<T::Acc>(aff, k, params)?;
-    z.iter_mut().zip(&zf).for_each(|(o, &v)| *o = T::from_acc(v));
-    Ok(info)
+    solve_into(aff, k, params, z)
 }
 
 /// [`pgd`] returning an owned Z in the compute type.
 pub fn pgd_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
-    validate::cluster_count(k, aff.n())?;
-    params.validate()?;
-    run(aff, k, params)
+    solve_owned(aff, k, params)
 }
 
 fn frob<F: Float>(x: &[F]) -> F {
