@@ -6,7 +6,7 @@
 //! digits to the k-means prototypes; few-shot episodes (SimpleShot vs LaplacianShot); the
 //! k-means SDP on iris with its optimality certificate.
 
-use super::report::{Scores, score, write_json};
+use super::report::{score, write_json};
 use super::split_merge::k_discovery_params;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
 use crate::io::load_bundled;
@@ -60,10 +60,6 @@ fn step(name: &str, detail: impl std::fmt::Display, t0: Instant) {
     eprintln!("[{:>7.1} ms] {name:<28} {detail}", t0.elapsed().as_secs_f64() * 1e3);
 }
 
-fn scores_line(s: &Scores) -> String {
-    format!("ACC {:.3}  NMI {:.3}  ARI {:.3}", s.acc, s.nmi, s.ari)
-}
-
 fn err(e: clasp_core::Error) -> String {
     e.to_string()
 }
@@ -74,7 +70,7 @@ fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let t0 = Instant::now();
     let km = kmeans(x, &KMeansParams { k: ds.k, n_init: 10, seed, ..Default::default() }).map_err(err)?;
     let km_scores = score(&ds.y, &km.labels)?;
-    step(&format!("{} k-means++ (K={})", ds.name, ds.k), scores_line(&km_scores), t0);
+    step(&format!("{} k-means++ (K={})", ds.name, ds.k), km_scores.line(), t0);
 
     let t0 = Instant::now();
     let gmm =
@@ -82,14 +78,14 @@ fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
             .map_err(err)?;
     let gmm_labels = gmm.model.predict(x).map_err(err)?;
     let gmm_scores = score(&ds.y, &gmm_labels)?;
-    step(&format!("{} GMM full (K={})", ds.name, ds.k), scores_line(&gmm_scores), t0);
+    step(&format!("{} GMM full (K={})", ds.name, ds.k), gmm_scores.line(), t0);
 
     let t0 = Instant::now();
     let sm = split_merge(x, None, &k_discovery_params(1, seed)).map_err(err)?;
     let sm_scores = score(&ds.y, &sm.labels)?;
     step(
         &format!("{} split/merge from K=1", ds.name),
-        format!("K path {:?} -> {}  {}", sm.info.k_path, sm.k(), scores_line(&sm_scores)),
+        format!("K path {:?} -> {}  {}", sm.info.k_path, sm.k(), sm_scores.line()),
         t0,
     );
     Ok(json!({
@@ -123,7 +119,7 @@ fn swav(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let sc = score(&ds.y, &labels)?;
     step(
         &format!("{} SwAV codes (eps 0.05)", ds.name),
-        format!("{}  cluster sizes {:?}  prototype err {:.1e}", scores_line(&sc), sizes, info.prototype_err),
+        format!("{}  cluster sizes {:?}  prototype err {:.1e}", sc.line(), sizes, info.prototype_err),
         t0,
     );
     Ok(json!({ "data": ds.name, "iterations": info.iterations, "prototype_err": info.prototype_err,
@@ -171,7 +167,7 @@ fn sdp(ds: &Clustering, seed: u64) -> Result<Value, String> {
             info.objective,
             info.iterations,
             cert.gap,
-            scores_line(&sc)
+            sc.line()
         ),
         t0,
     );

@@ -1,6 +1,6 @@
 //! `clasp gmm`: Gaussian-mixture EM (scikit-learn `GaussianMixture` semantics) on a data file.
 
-use super::report::{Scores, load_data, load_labels, rows, score, write_json};
+use super::report::{Scores, load_data, load_labels, rows, score, scores_suffix, write_json};
 use clap::{Args, ValueEnum};
 use clasp_core::MatRef;
 use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmFit, GmmInit, GmmParams, fit};
@@ -195,10 +195,7 @@ pub fn run(args: &GmmArgs) -> Result<(), String> {
         rep.n_iter,
         rep.converged,
         rep.lower_bound,
-        rep.metrics
-            .as_ref()
-            .map(|s| format!(" ACC={:.4} NMI={:.4} ARI={:.4}", s.acc, s.nmi, s.ari))
-            .unwrap_or_default()
+        scores_suffix(rep.metrics.as_ref())
     );
     Ok(())
 }

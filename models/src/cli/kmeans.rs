@@ -1,6 +1,6 @@
 //! `clasp kmeans`: Lloyd's k-means (scikit-learn `KMeans` semantics) on a data file.
 
-use super::report::{Scores, load_data, load_labels, rows, score, write_json};
+use super::report::{Scores, load_data, load_labels, rows, score, scores_suffix, write_json};
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans};
@@ -83,10 +83,7 @@ pub fn run(args: &KmeansArgs) -> Result<(), String> {
         args.k,
         rep.n_iter,
         rep.inertia,
-        rep.metrics
-            .as_ref()
-            .map(|s| format!(" ACC={:.4} NMI={:.4} ARI={:.4}", s.acc, s.nmi, s.ari))
-            .unwrap_or_default()
+        scores_suffix(rep.metrics.as_ref())
     );
     Ok(())
 }

@@ -19,6 +19,18 @@ pub struct Scores {
     pub ari: f64,
 }
 
+impl Scores {
+    /// `ACC 0.967  NMI 0.900  ARI 0.904`.
+    pub fn line(&self) -> String {
+        format!("ACC {:.4}  NMI {:.4}  ARI {:.4}", self.acc, self.nmi, self.ari)
+    }
+}
+
+/// `"  ACC …  NMI …  ARI …"` when scores exist, else empty (for one-line command summaries).
+pub fn scores_suffix(s: Option<&Scores>) -> String {
+    s.map(|s| format!("  {}", s.line())).unwrap_or_default()
+}
+
 /// Reads the data matrix.
 pub fn load_data(path: &Path) -> Result<Table, String> {
     let t = read_table(path)?;
