@@ -40,7 +40,7 @@ pub(crate) fn equal_mass<T: Real>(ta: T::Acc, tb: T::Acc) -> Result<()> {
 /// One vectorisable pass: a lane-wise select max, and a poison sum Σ 0·x that is NaN iff some
 /// entry is NaN or ±∞ (only then is the offending index searched for).
 pub(crate) fn gain_max<T: Real>(x: &[T], sign: f64, what: &'static str) -> Result<T::Acc> {
-    let (hi, poison) = range_dispatch::<T>(x, <T::Acc as Float>::from_f64(sign));
+    let (hi, _, poison) = range_dispatch::<T>(x, <T::Acc as Float>::from_f64(sign));
     if !poison.is_finite() {
         finite(x, what)?;
     }
@@ -49,10 +49,13 @@ pub(crate) fn gain_max<T: Real>(x: &[T], sign: f64, what: &'static str) -> Resul
 
 const LANES: usize = 16;
 
+/// max σ·x, min σ·x and the poison sum Σ 0·σx (NaN iff some entry is NaN or ±∞), with lane
+/// accumulators so that it vectorises. Also run row by row inside the exp pass of SwAV.
 #[inline(always)]
-fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+pub(crate) fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
     let zero = <T::Acc as Float>::ZERO;
     let mut hi = [<T::Acc as Float>::NEG_INFINITY; LANES];
+    let mut lo = [<T::Acc as Float>::INFINITY; LANES];
     let mut poison = [zero; LANES];
     let chunks = x.chunks_exact(LANES);
     let tail = chunks.remainder();
@@ -60,27 +63,30 @@ fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
         for l in 0..LANES {
             let v = c[l].to_acc() * sign;
             hi[l] = if v > hi[l] { v } else { hi[l] };
+            lo[l] = if v < lo[l] { v } else { lo[l] };
             poison[l] += v * zero;
         }
     }
-    let (mut h0, mut p0) = (<T::Acc as Float>::NEG_INFINITY, zero);
+    let (mut h0, mut l0, mut p0) = (<T::Acc as Float>::NEG_INFINITY, <T::Acc as Float>::INFINITY, zero);
     for v in tail.iter().map(|v| v.to_acc() * sign) {
         h0 = if v > h0 { v } else { h0 };
+        l0 = if v < l0 { v } else { l0 };
         p0 += v * zero;
     }
     for l in 0..LANES {
         h0 = if hi[l] > h0 { hi[l] } else { h0 };
+        l0 = if lo[l] < l0 { lo[l] } else { l0 };
         p0 += poison[l];
     }
-    (h0, p0)
+    (h0, l0, p0)
 }
 
 /// [`range_body`], in an AVX2 instantiation when the CPU has it (see `super::dispatch`).
-fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
     #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
     {
         #[target_feature(enable = "avx2")]
-        fn with_avx2<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+        fn with_avx2<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
             range_body::<T>(x, sign)
         }
         if super::dispatch::has_avx2() {

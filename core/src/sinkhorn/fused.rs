@@ -8,6 +8,7 @@
 //!    cache. One read of the N×K kernel per iteration (Sinkhorn & Knopp 1967; Cuturi 2013),
 //!    instead of two mat-vecs and a chain of temporaries.
 
+use super::check;
 use super::dispatch::simd_dispatch;
 use super::fast_exp::FastExp;
 use super::lanes;
@@ -27,6 +28,35 @@ pub(crate) struct KernelSums<F> {
     pub min_row: F,
 }
 
+/// The raw input's range seen by [`build_kernel_tracked`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InputRange<F> {
+    /// max_ij x_ij.
+    pub hi: F,
+    /// min_ij x_ij.
+    pub lo: F,
+    /// Σ 0·x_ij: NaN iff some entry is NaN or ±∞.
+    pub poison: F,
+}
+
+/// One kernel row: out_j = exp(x_j·scale − shift), colsum += out; returns the row sum.
+#[inline(always)]
+fn kernel_row<T: SinkhornScalar>(
+    row: &[T],
+    scale: T::Acc,
+    shift: T::Acc,
+    out: &mut [T::Acc],
+    colsum: &mut [T::Acc],
+) -> T::Acc {
+    for (o, &v) in out.iter_mut().zip(row) {
+        *o = (v.to_acc() * scale - shift).exp_fast();
+    }
+    for (c, &o) in colsum.iter_mut().zip(out.iter()) {
+        *c += o;
+    }
+    lanes::sum(out)
+}
+
 #[inline(always)]
 pub(crate) fn build_kernel_body<T: SinkhornScalar>(
     x: &[T],
@@ -41,13 +71,7 @@ pub(crate) fn build_kernel_body<T: SinkhornScalar>(
     let mut total = zero;
     let mut min_row = <T::Acc as Float>::INFINITY;
     for (row, out) in x.chunks_exact(k).zip(kernel.chunks_exact_mut(k)) {
-        for (o, &v) in out.iter_mut().zip(row) {
-            *o = (v.to_acc() * scale - shift).exp_fast();
-        }
-        for (c, &o) in colsum.iter_mut().zip(out.iter()) {
-            *c += o;
-        }
-        let s = lanes::sum(out);
+        let s = kernel_row::<T>(row, scale, shift, out, colsum);
         total += s;
         min_row = min_row.min(s);
     }
@@ -60,6 +84,42 @@ simd_dispatch! {
     fn build_kernel<T: SinkhornScalar>(
         x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
     ) -> KernelSums<T::Acc> => build_kernel_body
+}
+
+#[inline(always)]
+fn build_kernel_tracked_body<T: SinkhornScalar>(
+    x: &[T],
+    k: usize,
+    scale: T::Acc,
+    shift: T::Acc,
+    kernel: &mut [T::Acc],
+    colsum: &mut [T::Acc],
+) -> (KernelSums<T::Acc>, InputRange<T::Acc>) {
+    let zero = <T::Acc as Float>::ZERO;
+    let one = <T::Acc as Float>::ONE;
+    colsum.fill(zero);
+    let mut total = zero;
+    let mut min_row = <T::Acc as Float>::INFINITY;
+    let mut range = InputRange { hi: <T::Acc as Float>::NEG_INFINITY, lo: <T::Acc as Float>::INFINITY, poison: zero };
+    for (row, out) in x.chunks_exact(k).zip(kernel.chunks_exact_mut(k)) {
+        let s = kernel_row::<T>(row, scale, shift, out, colsum);
+        total += s;
+        min_row = min_row.min(s);
+        // The row is still in L1: its range costs no memory traffic.
+        let (hi, lo, poison) = check::range_body(row, one);
+        range.hi = if hi > range.hi { hi } else { range.hi };
+        range.lo = if lo < range.lo { lo } else { range.lo };
+        range.poison += poison;
+    }
+    (KernelSums { total, min_row }, range)
+}
+
+simd_dispatch! {
+    /// [`build_kernel`] that also returns the range of `x` (max, min, non-finite poison), so
+    /// that validation and the exp need one read of `x` instead of two.
+    fn build_kernel_tracked<T: SinkhornScalar>(
+        x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
+    ) -> (KernelSums<T::Acc>, InputRange<T::Acc>) => build_kernel_tracked_body
 }
 
 /// How a row's scaling follows from its row sum s_i = (G v)_i.

@@ -28,9 +28,9 @@
 //! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
 //! so on any error `codes`/`labels` are untouched.
 
-use super::check::{gain_max, unshifted_kernel_fits};
+use super::check::unshifted_kernel_fits;
 use super::dispatch::simd_dispatch;
-use super::fused::{RowRule, build_kernel, scaling_pass};
+use super::fused::{KernelSums, RowRule, build_kernel, build_kernel_tracked, scaling_pass};
 use super::info::SwavInfo;
 use super::lanes;
 use super::params::SwavParams;
@@ -40,12 +40,24 @@ use crate::matrix::MatRef;
 use crate::ops::argmax;
 use crate::reduce::AllReduce;
 use crate::scalar::{Float, Real};
-use crate::validate::{len, scratch as scratch_len};
+use crate::validate::{finite, len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`swav_codes`] and [`swav_assign`] for a shard of `b`
-/// samples and `k` prototypes: the kernel (b·k), the column sums (k + 2) and v (k).
+/// samples and `k` prototypes: the kernel (b·k), the column sums with the totals (k + 3) and
+/// v (k).
 pub fn swav_scratch(b: usize, k: usize) -> usize {
-    b.saturating_mul(k).saturating_add(k.saturating_mul(2)).saturating_add(2)
+    b.saturating_mul(k).saturating_add(k.saturating_mul(2)).saturating_add(3)
+}
+
+/// Whether the unshifted kernel exp(x/ε) equals exp(x/ε − shift)·e^shift up to rounding: no
+/// entry of either overflows or underflows (with a wide margin, and room for the total of
+/// `entries` terms). Then the shift, a global factor that cancels in the first normalisation,
+/// can be skipped and the scores are read once (`a_hi`, `a_lo` = max, min of x/ε).
+fn shift_is_free<F: Float>(a_hi: F, a_lo: F, shift: F, entries: usize) -> bool {
+    let half = F::from_f64(0.5);
+    let floor = F::LN_MIN_POSITIVE * half;
+    let room = (F::MAX.ln() - F::from_usize(entries).ln()) * half;
+    a_hi < room && a_hi - shift < room && a_lo > floor && a_lo - shift > floor
 }
 
 /// SwAV soft codes for this shard's `scores` (b × K), written to `codes`
@@ -141,27 +153,47 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
     ) -> Result<Self> {
         let (b, k) = (scores.rows(), scores.cols());
         scratch_len(scratch, swav_scratch(b, k))?;
-        let hi = gain_max(scores.as_slice(), 1.0, "scores")?;
+        let zero = <T::Acc as Float>::ZERO;
         let one = <T::Acc as Float>::ONE;
         let eps = <T::Acc as Float>::from_f64(params.eps);
-        let shift = if params.max_shift {
+        let x = scores.as_slice();
+        let (kernel, rest) = scratch.split_at_mut(b * k);
+        let (colacc, rest) = rest.split_at_mut(k + 3);
+        let v = &mut rest[..k];
+        // One read of the scores: exp without the shift, validating and ranging on the way.
+        let (mut sums, range) = build_kernel_tracked::<T>(x, k, one / eps, zero, kernel, &mut colacc[..k]);
+        if !range.poison.is_finite() {
+            finite(x, "scores")?;
+        }
+        let (hi, lo) = (range.hi, range.lo);
+        let (shift, redo) = if params.max_shift {
             let mut buf = [hi, one];
             reduce.all_reduce_sum(&mut buf)?;
-            buf[0] / buf[1] / eps
+            let shift = buf[0] / buf[1] / eps;
+            (shift, !shift_is_free(hi / eps, lo / eps, shift, b.saturating_mul(k)))
         } else {
             unshifted_kernel_fits(hi, eps, b.saturating_mul(k))?;
-            <T::Acc as Float>::ZERO
+            (zero, false)
         };
-        let (kernel, rest) = scratch.split_at_mut(b * k);
-        let (colacc, rest) = rest.split_at_mut(k + 2);
-        let v = &mut rest[..k];
-        let sums = build_kernel::<T>(scores.as_slice(), k, one / eps, shift, kernel, &mut colacc[..k]);
-        if !(sums.total.is_finite() && sums.min_row > <T::Acc as Float>::ZERO) {
-            return Err(Error::NumericalBreakdown { what: "swav exp(scores/eps)", iteration: 0 });
+        let breakdown = Error::NumericalBreakdown { what: "swav exp(scores/eps)", iteration: 0 };
+        let usable = |s: &KernelSums<T::Acc>| s.total.is_finite() && s.min_row > zero;
+        if !redo && !usable(&sums) {
+            return Err(breakdown);
         }
         colacc[k] = sums.total;
         colacc[k + 1] = <T::Acc as Float>::from_usize(b);
+        // Whether some shard needs the shifted kernel: all shards must use the same shift.
+        colacc[k + 2] = if redo { one } else { zero };
         reduce.all_reduce_sum(colacc)?;
+        if colacc[k + 2] > zero {
+            sums = build_kernel::<T>(x, k, one / eps, shift, kernel, &mut colacc[..k]);
+            if !usable(&sums) {
+                return Err(breakdown);
+            }
+            colacc[k] = sums.total;
+            colacc[k + 1] = <T::Acc as Float>::from_usize(b);
+            reduce.all_reduce_sum(&mut colacc[..k + 2])?;
+        }
         let (total, samples) = (colacc[k], colacc[k + 1]);
         for c in colacc[..k].iter_mut() {
             *c /= total;

@@ -552,3 +552,21 @@ fn unbalanced_and_batched_reject_bad_input() {
     let mut lab = vec![0; n - 1];
     assert!(potential_argmax(x, ScoreKind::Cost, &g2, &mut lab).is_err());
 }
+
+/// Offsetting every score by a constant leaves the codes unchanged (the shift cancels). A large
+/// offset in f32 forces the rebuilt, max-shifted kernel (exp(S/ε) alone would leave the safe
+/// range); a small one takes the single-read unshifted path: both agree.
+#[test]
+fn swav_codes_are_offset_invariant_on_both_exp_paths() {
+    let (bn, k) = (9, 7);
+    let s: Vec<f32> = cost(bn, k).iter().map(|v| 1.0 - 2.0 * *v as f32).collect();
+    let shifted: Vec<f32> = s.iter().map(|v| v + 2.5).collect();
+    let sp = SwavParams::default();
+    let (c0, _) = super::owned::swav_codes_alloc(MatRef::new(&s, bn, k, "s").unwrap(), &sp).unwrap();
+    let (c1, _) = super::owned::swav_codes_alloc(MatRef::new(&shifted, bn, k, "s").unwrap(), &sp).unwrap();
+    let worst = c0.iter().zip(&c1).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-4, "offset changed the codes by {worst}");
+    for row in c1.chunks_exact(k) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+}
