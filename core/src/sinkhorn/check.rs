@@ -1,9 +1,11 @@
 //! Input validation shared by the Sinkhorn entries. Everything here runs before any output
 //! or scratch is written.
 
+use super::params::SinkhornParams;
 use crate::error::{Error, Result};
+use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::validate::{finite, len, nonnegative};
+use crate::validate::{finite, len, nonnegative, scratch as scratch_len};
 
 /// Relative tolerance on |Σa − Σb| for balanced problems, relative to max(Σa, Σb):
 /// max(√ε of the compute type, 2 ε of the storage type) — 1.5e-8 for f64, 3.5e-4 for f32,
@@ -34,6 +36,31 @@ pub(crate) fn equal_mass<T: Real>(ta: T::Acc, tb: T::Acc) -> Result<()> {
     } else {
         Err(Error::MassMismatch { what: "b", found: tb.to_f64(), expected: ta.to_f64() })
     }
+}
+
+/// Everything a balanced solver checks before writing anything: parameters, marginals (length,
+/// strictly positive, equal mass), output lengths, scratch of at least `needed` elements, and a
+/// finite `x`. Returns max σ·x.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn balanced_inputs<T: Real>(
+    x: MatRef<'_, T>,
+    a: &[T],
+    b: &[T],
+    params: &SinkhornParams,
+    f: &[T::Acc],
+    g: &[T::Acc],
+    scratch: &[T::Acc],
+    needed: usize,
+) -> Result<T::Acc> {
+    let (n, k) = (x.rows(), x.cols());
+    params.validate()?;
+    let ta = marginal(a, n, "a")?;
+    let tb = marginal(b, k, "b")?;
+    equal_mass::<T>(ta, tb)?;
+    len(f, n, "f")?;
+    len(g, k, "g")?;
+    scratch_len(scratch, needed)?;
+    gain_max(x.as_slice(), params.kind.sign(), "x")
 }
 
 /// The input matrix is finite; returns max σ·x in the compute type.

@@ -23,7 +23,7 @@
 //! directly (no N×K scratch), and the solver converges where the kernel underflows (e.g. ε = 1e-3
 //! on a cost of order 1 in f64, ε = 1e-2 in f32).
 
-use super::check::{equal_mass, gain_max, marginal};
+use super::check::balanced_inputs;
 use super::dispatch::simd_dispatch;
 use super::fast_exp::FastExp;
 use super::info::SinkhornInfo;
@@ -33,7 +33,6 @@ use super::scalar_bound::SinkhornScalar;
 use crate::error::Result;
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::validate::{len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_log`] for an `n × k` problem: two k-vectors.
 pub fn sinkhorn_log_scratch(_n: usize, k: usize) -> usize {
@@ -53,14 +52,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
     scratch: &mut [T::Acc],
 ) -> Result<SinkhornInfo> {
     let (n, k) = (x.rows(), x.cols());
-    params.validate()?;
-    let ta = marginal(a, n, "a")?;
-    let tb = marginal(b, k, "b")?;
-    equal_mass::<T>(ta, tb)?;
-    len(f, n, "f")?;
-    len(g, k, "g")?;
-    scratch_len(scratch, sinkhorn_log_scratch(n, k))?;
-    gain_max(x.as_slice(), params.kind.sign(), "x")?;
+    balanced_inputs(x, a, b, params, f, g, scratch, sinkhorn_log_scratch(n, k))?;
 
     let zero = <T::Acc as Float>::ZERO;
     let eps = <T::Acc as Float>::from_f64(params.eps);

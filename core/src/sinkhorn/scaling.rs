@@ -21,7 +21,7 @@
 //! the kernel underflows (span of σx over ε ≳ 87 in f32, 708 in f64): use
 //! [`super::sinkhorn_log`] there.
 
-use super::check::{equal_mass, gain_max, marginal};
+use super::check::balanced_inputs;
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::SinkhornInfo;
 use super::params::SinkhornParams;
@@ -29,7 +29,6 @@ use super::scalar_bound::SinkhornScalar;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::validate::{len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_scaling`] for an `n × k` problem:
 /// the kernel (n·k), the column sums (k) and the previous scalings (n + k).
@@ -57,14 +56,7 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
     scratch: &mut [T::Acc],
 ) -> Result<SinkhornInfo> {
     let (n, k) = (x.rows(), x.cols());
-    params.validate()?;
-    let ta = marginal(a, n, "a")?;
-    let tb = marginal(b, k, "b")?;
-    equal_mass::<T>(ta, tb)?;
-    len(f, n, "f")?;
-    len(g, k, "g")?;
-    scratch_len(scratch, sinkhorn_scaling_scratch(n, k))?;
-    let hi = gain_max(x.as_slice(), params.kind.sign(), "x")?;
+    let hi = balanced_inputs(x, a, b, params, f, g, scratch, sinkhorn_scaling_scratch(n, k))?;
 
     let one = <T::Acc as Float>::ONE;
     let eps = <T::Acc as Float>::from_f64(params.eps);
