@@ -82,8 +82,7 @@ fn fixed_sinkhorn_equals_the_slice_version() {
     assert_eq!((&f[..], &g[..]), (&fs[..], &gs[..]));
     assert_eq!(info, slice_info);
     // And the plan matches POT's.
-    let plan: Vec<f64> =
-        (0..35).map(|p| ((f[p / 5] + g[p % 5] - x[p / 5][p % 5]) / 0.1).exp()).collect();
+    let plan: Vec<f64> = (0..35).map(|p| ((f[p / 5] + g[p % 5] - x[p / 5][p % 5]) / 0.1).exp()).collect();
     assert!(max_abs(&plan, &c.f64("plan").unwrap().data) < 1e-10);
 
     let mut bad_a = a;
@@ -153,7 +152,9 @@ fn fixed_gmm_equals_gaussian_mixture_on_the_same_parameters() {
 fn a_model_fitted_on_the_host_ships_as_bytes() {
     let (_, x) = wine();
     let xm = MatRef::new(x.as_flattened(), WN, WD, "x").unwrap();
-    for (cov, fixed_cov) in [(CovarianceType::Diag, FixedCovariance::Diag), (CovarianceType::Spherical, FixedCovariance::Spherical)] {
+    for (cov, fixed_cov) in
+        [(CovarianceType::Diag, FixedCovariance::Diag), (CovarianceType::Spherical, FixedCovariance::Spherical)]
+    {
         let params = GmmParams { k: 3, covariance_type: cov, seed: 7, ..GmmParams::default() };
         let model = fit(xm, &params).unwrap().model;
         let blob = gmm_blob::to_bytes(&model).unwrap();
@@ -185,7 +186,8 @@ fn a_model_fitted_on_the_host_ships_as_bytes() {
 fn bad_blobs_are_refused_with_typed_errors() {
     let (_, x) = wine();
     let xm = MatRef::new(x.as_flattened(), WN, WD, "x").unwrap();
-    let model = fit(xm, &GmmParams { k: 3, covariance_type: CovarianceType::Diag, ..GmmParams::default() }).unwrap().model;
+    let model =
+        fit(xm, &GmmParams { k: 3, covariance_type: CovarianceType::Diag, ..GmmParams::default() }).unwrap().model;
     let blob = gmm_blob::to_bytes(&model).unwrap();
     type G = FixedGmm<f32, 3, WD>;
     assert!(G::from_bytes(&blob).is_ok());
@@ -237,7 +239,8 @@ fn fixed_bound_update_equals_the_slice_version() {
     const M: usize = 2;
     // A ring: each point's two neighbours, symmetric weights.
     let neighbours: [[usize; M]; N] = core::array::from_fn(|p| [(p + 1) % N, (p + N - 1) % N]);
-    let weights: [[f64; M]; N] = core::array::from_fn(|p| [0.5 + 0.1 * (p % 2) as f64, 0.5 + 0.1 * ((p + 1) % 2) as f64]);
+    let weights: [[f64; M]; N] =
+        core::array::from_fn(|p| [0.5 + 0.1 * (p % 2) as f64, 0.5 + 0.1 * ((p + 1) % 2) as f64]);
     let unary: [[f64; K]; N] = core::array::from_fn(|p| core::array::from_fn(|k| ((p * 5 + k * 3) % 7) as f64 * 0.4));
     let params = BoundParams { lambda: 0.8, ..BoundParams::default() };
     let y0: [[f64; K]; N] = [[1.0 / 3.0; K]; N];

@@ -50,7 +50,10 @@ fn fixed_api_code_size_is_under_32_kb() {
 
     let text = section_size(&footprint, ".text").saturating_sub(section_size(&baseline, ".text"));
     let rodata = section_size(&footprint, ".rodata").saturating_sub(section_size(&baseline, ".rodata"));
-    println!("clasp fixed API (SwAV 64x16 + GMM predict), {}: .text +{text} bytes, .rodata +{rodata} bytes", std::env::consts::ARCH);
+    println!(
+        "clasp fixed API (SwAV 64x16 + GMM predict), {}: .text +{text} bytes, .rodata +{rodata} bytes",
+        std::env::consts::ARCH
+    );
     assert!(text > 0, "the footprint binary is not larger than the baseline: the work was optimised away");
     assert!(text <= LIMIT, ".text grew by {text} bytes, over the {LIMIT}-byte budget");
 }

@@ -45,7 +45,12 @@ impl<F: Float, const K: usize, const D: usize> FixedGmm<F, K, D> {
     /// Errors: K = 0 or D = 0 ([`Error::Empty`]), non-finite values, negative weights,
     /// weights not summing to 1 ([`Error::MassMismatch`]), a variance ≤ 0
     /// ([`Error::NotPositiveDefinite`] with the component).
-    pub fn new(covariance: FixedCovariance, weights: [F; K], means: [[F; D]; K], variances: [[F; D]; K]) -> Result<Self> {
+    pub fn new(
+        covariance: FixedCovariance,
+        weights: [F; K],
+        means: [[F; D]; K],
+        variances: [[F; D]; K],
+    ) -> Result<Self> {
         if K == 0 || D == 0 {
             return Err(Error::Empty { what: "means" });
         }
@@ -203,7 +208,11 @@ impl<F: Float, const K: usize, const D: usize> FixedGmm<F, K, D> {
     /// Posterior responsibilities of the N points (rows sum to 1).
     ///
     /// Errors: as [`e_step`](Self::e_step).
-    pub fn predict_proba<T: Real<Acc = F>, const N: usize>(&self, x: &[[T; D]; N], resp: &mut [[F; K]; N]) -> Result<()> {
+    pub fn predict_proba<T: Real<Acc = F>, const N: usize>(
+        &self,
+        x: &[[T; D]; N],
+        resp: &mut [[F; K]; N],
+    ) -> Result<()> {
         let mut lpn = [F::ZERO; N];
         self.e_step(x, resp, &mut lpn).map(|_| ())
     }
