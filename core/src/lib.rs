@@ -21,6 +21,7 @@ pub mod bound;
 #[cfg(feature = "alloc")]
 mod draw;
 pub mod error;
+pub mod fixed;
 pub mod kmeans;
 pub mod matrix;
 #[cfg(feature = "alloc")]

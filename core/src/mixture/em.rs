@@ -24,6 +24,7 @@ use nalgebra::RealField;
 
 /// Diagnostics of an EM fit.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct GmmInfo<F> {
     /// Iterations of the kept initialisation (scikit-learn's `n_iter_`).
     pub n_iter: usize,

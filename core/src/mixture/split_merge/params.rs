@@ -139,6 +139,7 @@ impl SplitMergeParams {
 
 /// What a split/merge run did.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SplitMergeInfo {
     /// K after initialisation, then after every sweep (EM + moves).
     pub k_path: Vec<usize>,
