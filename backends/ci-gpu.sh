@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI steps for clasp-backends (no GPU on the runner). Source it or run it from the repo root:
 #   bash backends/ci-gpu.sh
-# 1. lavapipe (software Vulkan) so the WGPU kernels run; 2. Debian's clang-15 + HIP headers +
+# 1. lavapipe (software Vulkan) so the WGPU kernels run; 2. Debian's clang-15 + lld-15 + HIP headers +
 # ROCm device libraries to compile the generated HIP C++ (NEVER install `hipcc`: its hipconfig
 # makes cubecl-hip-sys pick bindings it does not have); 3. NVRTC from PyPI in a venv to compile
 # the generated CUDA C++ to PTX; 4. the tests, with CI=true so a missing tool FAILS instead of
@@ -10,7 +10,7 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends mesa-vulkan-drivers libvulkan1 clang-15 libamdhip64-dev rocm-device-libs python3-venv
+apt-get install -y --no-install-recommends mesa-vulkan-drivers libvulkan1 clang-15 lld-15 libamdhip64-dev rocm-device-libs python3-venv
 
 NVRTC_VENV=${NVRTC_VENV:-/opt/clasp-nvrtc}
 if [ ! -x "$NVRTC_VENV/bin/python" ]; then

@@ -1,6 +1,6 @@
 //! Every kernel is compiled by cubecl's compilers to CUDA C++, HIP C++ and WGSL, and the texts
 //! are compiled for real without a GPU: CUDA → PTX with NVRTC (cudarc), HIP → an AMD code
-//! object with Debian's clang-15 (`-x hip --cuda-device-only`), WGSL parsed and validated by naga.
+//! object with Debian's clang-15 and lld-15 (`-x hip --cuda-device-only`), WGSL parsed and validated by naga.
 //! A syntax error in any dialect fails the test.
 //!
 //! Tools are found through the environment (set by `backends/ci-gpu.sh`): NVRTC through the
@@ -330,7 +330,7 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
     let clang = std::env::var("CLASP_HIP_CLANG").unwrap_or_else(|_| "clang++-15".into());
     let libs = std::env::var("CLASP_ROCM_DEVICE_LIBS").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode".into());
     if Command::new(&clang).arg("--version").output().is_err() || !PathBuf::from(&libs).is_dir() {
-        return missing(&clang, "apt-get install clang-15 libamdhip64-dev rocm-device-libs (never hipcc)");
+        return missing(&clang, "apt-get install clang-15 lld-15 libamdhip64-dev rocm-device-libs (never hipcc)");
     }
     let dir = std::env::temp_dir().join(format!("clasp-hip-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -339,7 +339,7 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
         std::fs::write(&file, &src).unwrap();
         let obj = dir.join(format!("{name}.o"));
         let res = Command::new(&clang)
-            .args(["-x", "hip", "--offload-arch=gfx1030", "--cuda-device-only", "--rocm-path=/usr", "-O1"])
+            .args(["-x", "hip", "--offload-arch=gfx1030", "--cuda-device-only", "--no-gpu-bundle-output", "--rocm-path=/usr", "-O1"])
             .arg(format!("--rocm-device-lib-path={libs}"))
             .arg("-c")
             .arg(&file)
@@ -348,7 +348,9 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
             .output()
             .unwrap();
         assert!(res.status.success(), "{name}: clang rejected the HIP source:\n{}\n{src}", String::from_utf8_lossy(&res.stderr));
-        assert!(std::fs::metadata(&obj).unwrap().len() > 0, "{name}: empty code object");
+        // An AMDGPU code object: ELF with e_machine = EM_AMDGPU (0xE0).
+        let bytes = std::fs::read(&obj).unwrap();
+        assert!(bytes.len() > 20 && &bytes[..4] == b"\x7fELF" && bytes[18] == 0xE0, "{name}: not an AMDGPU ELF code object");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

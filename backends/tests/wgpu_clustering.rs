@@ -62,7 +62,7 @@ fn kmeans_keeps_an_empty_cluster_and_rejects_bad_input() {
     assert_eq!(labels, vec![0, 0, 0]);
     assert_eq!(&c[2..], &[100.0, 100.0]);
     assert!((c[0] - 0.1 / 3.0).abs() < 1e-6 && (c[1] - 0.1 / 3.0).abs() < 1e-6);
-    assert!(matches!(gpu.kmeans_step_host(&x, &centres, 3, 4, 2), Err(Error::ShapeMismatch { .. })));
+    assert!(matches!(gpu.kmeans_step_host(&x, &centres[..3], 3, 2, 2), Err(Error::ShapeMismatch { .. })));
     assert!(matches!(gpu.kmeans_step_host(&x, &[0.0; 8], 3, 4, 2), Err(Error::InvalidClusterCount { .. })));
     assert!(matches!(gpu.kmeans_step_host(&[f32::NAN; 6], &centres, 3, 2, 2), Err(Error::NonFinite { .. })));
 }
