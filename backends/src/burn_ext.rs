@@ -14,7 +14,9 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::{Autodiff, tensor::AutodiffTensor};
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorPrimitive, backend::Backend};
-use burn_cubecl::{BoolElement, CubeBackend, CubeRuntime, IntElement, kernel::into_contiguous, ops::numeric::empty_device};
+use burn_cubecl::{
+    BoolElement, CubeBackend, CubeRuntime, IntElement, kernel::into_contiguous, ops::numeric::empty_device,
+};
 use clasp_core::{Error, Result};
 
 use crate::device::{DeviceBuffer, Gpu};
@@ -45,7 +47,10 @@ impl<R: CubeRuntime, I: IntElement, BT: BoolElement> SinkhornBackend for CubeBac
         let out = empty_device::<R, f32>(scores.client.clone(), scores.device.clone(), shape);
         // SAFETY: both tensors are contiguous f32 with n · k elements on this client.
         let (s, o) = unsafe {
-            (DeviceBuffer::<f32>::from_handle(scores.handle.clone(), n * k), DeviceBuffer::<f32>::from_handle(out.handle.clone(), n * k))
+            (
+                DeviceBuffer::<f32>::from_handle(scores.handle.clone(), n * k),
+                DeviceBuffer::<f32>::from_handle(out.handle.clone(), n * k),
+            )
         };
         gpu.swav_codes(&s, n, k, params, &o)?;
         Ok(out)

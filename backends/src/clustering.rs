@@ -74,8 +74,18 @@ impl<R: Runtime> Gpu<R> {
         let sums = self.empty(width);
         let c = &self.client;
         kmeans::kmeans_assign::launch::<f32, R>(
-            c, grid(parts), CubeDim::new_1d(BLOCK as u32), x.arg(), centres.arg(), labels.arg(), dist.arg(),
-            partial.arg(), n, k, d, BLOCK,
+            c,
+            grid(parts),
+            CubeDim::new_1d(BLOCK as u32),
+            x.arg(),
+            centres.arg(),
+            labels.arg(),
+            dist.arg(),
+            partial.arg(),
+            n,
+            k,
+            d,
+            BLOCK,
         );
         let (count, dim) = elementwise(width);
         reduce::sum_partials::launch::<f32, R>(c, count, dim, partial.arg(), sums.arg(), parts, width);
@@ -85,7 +95,14 @@ impl<R: Runtime> Gpu<R> {
     }
 
     /// Host convenience for [`Gpu::kmeans_step`]: returns (labels, new centres, inertia Σ dist).
-    pub fn kmeans_step_host(&self, x: &[f32], centres: &[f32], n: usize, k: usize, d: usize) -> Result<(Vec<u32>, Vec<f32>, f64)> {
+    pub fn kmeans_step_host(
+        &self,
+        x: &[f32],
+        centres: &[f32],
+        n: usize,
+        k: usize,
+        d: usize,
+    ) -> Result<(Vec<u32>, Vec<f32>, f64)> {
         dims(n, k, d)?;
         validate::len(x, n * d, "x")?;
         validate::len(centres, k * d, "centres")?;
@@ -129,13 +146,34 @@ impl<R: Runtime> Gpu<R> {
         let c = &self.client;
         let (count, dim) = elementwise(n);
         gmm::gmm_estep::launch::<f32, R>(
-            c, count, dim, x.arg(), means.arg(), prec_chol.arg(), log_const.arg(), resp.arg(), log_rho.arg(), n, k, d,
+            c,
+            count,
+            dim,
+            x.arg(),
+            means.arg(),
+            prec_chol.arg(),
+            log_const.arg(),
+            resp.arg(),
+            log_rho.arg(),
+            n,
+            k,
+            d,
             kind.code(),
         );
         let parts = n.div_ceil(BLOCK);
         let partial = self.empty(parts * width);
         gmm::gmm_weighted_sums::launch::<f32, R>(
-            c, grid(parts), CubeDim::new_1d(BLOCK as u32), x.arg(), resp.arg(), partial.arg(), n, k, d, BLOCK, squares,
+            c,
+            grid(parts),
+            CubeDim::new_1d(BLOCK as u32),
+            x.arg(),
+            resp.arg(),
+            partial.arg(),
+            n,
+            k,
+            d,
+            BLOCK,
+            squares,
         );
         let (count, dim) = elementwise(width);
         reduce::sum_partials::launch::<f32, R>(c, count, dim, partial.arg(), stats.arg(), parts, width);
@@ -175,10 +213,14 @@ impl<R: Runtime> Gpu<R> {
         };
         let diag_ok = (0..k).all(|c| log_det(c).is_finite());
         if !diag_ok {
-            return Err(Error::NotPositiveDefinite { what: "prec_chol", component: (0..k).find(|&c| !log_det(c).is_finite()).unwrap_or(0) });
+            return Err(Error::NotPositiveDefinite {
+                what: "prec_chol",
+                component: (0..k).find(|&c| !log_det(c).is_finite()).unwrap_or(0),
+            });
         }
         let half_log_2pi = 0.5 * (2.0 * core::f64::consts::PI).ln();
-        let consts: Vec<f32> = (0..k).map(|c| ((weights[c] as f64).ln() - d as f64 * half_log_2pi + log_det(c)) as f32).collect();
+        let consts: Vec<f32> =
+            (0..k).map(|c| ((weights[c] as f64).ln() - d as f64 * half_log_2pi + log_det(c)) as f32).collect();
         let width = k + k * d + if kind == CovarianceKind::Full { 0 } else { k * d };
         let (xd, md, pd, cd) = (self.upload(x), self.upload(means), self.upload(prec_chol), self.upload(&consts));
         let (resp, log_rho, stats) = (self.empty(n * k), self.empty(n), self.empty(width));
@@ -212,8 +254,19 @@ impl<R: Runtime> Gpu<R> {
         check_len(energy, n, "energy")?;
         let (count, dim) = elementwise(n);
         bound::bound_update::launch::<f32, R>(
-            &self.client, count, dim, row_ptr.arg(), col_idx.arg(), weights.arg(), a.arg(), y.arg(), y_next.arg(),
-            energy.arg(), n, k, lambda as f32,
+            &self.client,
+            count,
+            dim,
+            row_ptr.arg(),
+            col_idx.arg(),
+            weights.arg(),
+            a.arg(),
+            y.arg(),
+            y_next.arg(),
+            energy.arg(),
+            n,
+            k,
+            lambda as f32,
         );
         Ok(())
     }
@@ -242,7 +295,12 @@ impl<R: Runtime> Gpu<R> {
         validate::finite(y, "y")?;
         for (p, w) in row_ptr.windows(2).enumerate() {
             if w[0] > w[1] {
-                return Err(Error::IndexOutOfRange { what: "row_ptr", index: p + 1, value: w[1] as usize, bound: w[0] as usize });
+                return Err(Error::IndexOutOfRange {
+                    what: "row_ptr",
+                    index: p + 1,
+                    value: w[1] as usize,
+                    bound: w[0] as usize,
+                });
             }
         }
         if row_ptr.first() != Some(&0) || row_ptr.last().map(|&l| l as usize) != Some(col_idx.len()) {
@@ -251,7 +309,8 @@ impl<R: Runtime> Gpu<R> {
         if let Some((i, &q)) = col_idx.iter().enumerate().find(|&(_, &q)| q as usize >= n) {
             return Err(Error::IndexOutOfRange { what: "col_idx", index: i, value: q as usize, bound: n });
         }
-        let (rp, ci, w, ad, yd) = (self.upload_u32(row_ptr), self.upload_u32(col_idx), self.upload(weights), self.upload(a), self.upload(y));
+        let (rp, ci, w, ad, yd) =
+            (self.upload_u32(row_ptr), self.upload_u32(col_idx), self.upload(weights), self.upload(a), self.upload(y));
         let (next, energy) = (self.empty(n * k), self.empty(n));
         self.bound_update(&rp, &ci, &w, &ad, &yd, n, k, lambda, &next, &energy)?;
         let e = self.download(&energy)?.iter().map(|&v| v as f64).sum();
@@ -288,23 +347,86 @@ impl<R: Runtime> Gpu<R> {
         let (rc, rd) = elementwise(r);
         sdp_gradient::column_sums::launch::<f32, R>(c, rc.clone(), rd, u.arg(), s.arg(), n, r);
         let (nc, nd) = elementwise(n);
-        sdp_gradient::bm_multiplier::launch::<f32, R>(c, nc, nd, u.arg(), s.arg(), y.arg(), y_hat.arg(), n, r, beta as f32);
+        sdp_gradient::bm_multiplier::launch::<f32, R>(
+            c,
+            nc,
+            nd,
+            u.arg(),
+            s.arg(),
+            y.arg(),
+            y_hat.arg(),
+            n,
+            r,
+            beta as f32,
+        );
         sdp_gradient::weighted_column_sums::launch::<f32, R>(c, rc, rd, u.arg(), y_hat.arg(), t.arg(), n, r);
         let tile = sdp_gradient::TILE;
         let mm_dim = CubeDim::new_1d((tile * tile) as u32);
-        let tiles = |rows: usize, cols: usize| CubeCount::Static(cols.div_ceil(tile) as u32, rows.div_ceil(tile) as u32, 1);
+        let tiles =
+            |rows: usize, cols: usize| CubeCount::Static(cols.div_ceil(tile) as u32, rows.div_ceil(tile) as u32, 1);
         // xᵀU (p × r): A = xᵀ is x with swapped strides.
-        sdp_gradient::matmul::launch::<f32, R>(c, tiles(p, r), mm_dim, x.arg(), u.arg(), xt_u.arg(), p, r, n, 1, p, r, 1, 1.0, tile);
+        sdp_gradient::matmul::launch::<f32, R>(
+            c,
+            tiles(p, r),
+            mm_dim,
+            x.arg(),
+            u.arg(),
+            xt_u.arg(),
+            p,
+            r,
+            n,
+            1,
+            p,
+            r,
+            1,
+            1.0,
+            tile,
+        );
         // −2 x (xᵀU) (n × r).
-        sdp_gradient::matmul::launch::<f32, R>(c, tiles(n, r), mm_dim, x.arg(), xt_u.arg(), grad.arg(), n, r, p, p, 1, r, 1, -2.0, tile);
+        sdp_gradient::matmul::launch::<f32, R>(
+            c,
+            tiles(n, r),
+            mm_dim,
+            x.arg(),
+            xt_u.arg(),
+            grad.arg(),
+            n,
+            r,
+            p,
+            p,
+            1,
+            r,
+            1,
+            -2.0,
+            tile,
+        );
         let (gc, gd) = elementwise(n * r);
-        sdp_gradient::bm_gradient_epilogue::launch::<f32, R>(c, gc, gd, grad.arg(), y_hat.arg(), s.arg(), t.arg(), n, r);
+        sdp_gradient::bm_gradient_epilogue::launch::<f32, R>(
+            c,
+            gc,
+            gd,
+            grad.arg(),
+            y_hat.arg(),
+            s.arg(),
+            t.arg(),
+            n,
+            r,
+        );
         Ok(())
     }
 
     /// Host convenience for [`Gpu::bm_gradient`]: returns (G, ŷ).
     #[allow(clippy::too_many_arguments)]
-    pub fn bm_gradient_host(&self, x: &[f32], u: &[f32], y: &[f32], n: usize, p: usize, r: usize, beta: f64) -> Result<(Vec<f32>, Vec<f32>)> {
+    pub fn bm_gradient_host(
+        &self,
+        x: &[f32],
+        u: &[f32],
+        y: &[f32],
+        n: usize,
+        p: usize,
+        r: usize,
+        beta: f64,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
         dims(n, 1, p)?;
         if r == 0 {
             return Err(Error::Empty { what: "rank" });

@@ -9,7 +9,12 @@ use clasp_core::{Error, Float, Real, Result, validate};
 use crate::sinkhorn::{SwavInfo, SwavParams};
 
 /// Duals after T iterations: `q_ij = u_i G_ij v_j` with `G = exp((S − M)/ε)`.
-fn swav_duals<T: Real>(scores: &[T], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<T::Acc>, Vec<T::Acc>, f64)> {
+fn swav_duals<T: Real>(
+    scores: &[T],
+    n: usize,
+    k: usize,
+    params: &SwavParams,
+) -> Result<(Vec<T::Acc>, Vec<T::Acc>, f64)> {
     type F<T> = <T as Real>::Acc;
     if n == 0 || k == 0 {
         return Err(Error::Empty { what: "scores" });

@@ -131,25 +131,71 @@ impl<R: Runtime> Gpu<R> {
         let dim = CubeDim::new_1d(BLOCK as u32);
 
         sinkhorn_scaling::exp_rows::launch::<f32, R>(
-            c, grid(n), dim, scores.arg(), kernel.arg(), row_max.arg(), n, k, inv_eps, BLOCK,
+            c,
+            grid(n),
+            dim,
+            scores.arg(),
+            kernel.arg(),
+            row_max.arg(),
+            n,
+            k,
+            inv_eps,
+            BLOCK,
         );
         reduce::max_all::launch::<f32, R>(c, CubeCount::Static(1, 1, 1), dim, row_max.arg(), gmax.arg(), BLOCK);
         let (count, edim) = elementwise(n);
-        sinkhorn_scaling::init_row_scaling::launch::<f32, R>(c, count, edim, row_max.arg(), gmax.arg(), u.arg(), inv_eps);
+        sinkhorn_scaling::init_row_scaling::launch::<f32, R>(
+            c,
+            count,
+            edim,
+            row_max.arg(),
+            gmax.arg(),
+            u.arg(),
+            inv_eps,
+        );
         let (kcount, kdim) = elementwise(k);
         for it in 0..=params.iterations {
             // it = 0: column sums of the initial plan; afterwards: fused sample step + sums.
             sinkhorn_scaling::scaling_row_pass::launch::<f32, R>(
-                c, grid(parts), dim, kernel.arg(), v.arg(), a.arg(), u.arg(), col_partial.arg(), n, k,
-                ROWS_PER_CUBE, BLOCK, it == 0,
+                c,
+                grid(parts),
+                dim,
+                kernel.arg(),
+                v.arg(),
+                a.arg(),
+                u.arg(),
+                col_partial.arg(),
+                n,
+                k,
+                ROWS_PER_CUBE,
+                BLOCK,
+                it == 0,
             );
             if it < params.iterations {
                 sinkhorn_scaling::scaling_col_finalise::launch::<f32, R>(
-                    c, kcount.clone(), kdim, col_partial.arg(), b.arg(), v.arg(), col_err.arg(), parts, k, true,
+                    c,
+                    kcount.clone(),
+                    kdim,
+                    col_partial.arg(),
+                    b.arg(),
+                    v.arg(),
+                    col_err.arg(),
+                    parts,
+                    k,
+                    true,
                 );
             } else {
                 sinkhorn_scaling::scaling_col_finalise::launch::<f32, R>(
-                    c, kcount.clone(), kdim, col_partial.arg(), b.arg(), v.arg(), col_err.arg(), parts, k, false,
+                    c,
+                    kcount.clone(),
+                    kdim,
+                    col_partial.arg(),
+                    b.arg(),
+                    v.arg(),
+                    col_err.arg(),
+                    parts,
+                    k,
+                    false,
                 );
             }
         }
@@ -175,7 +221,16 @@ impl<R: Runtime> Gpu<R> {
         let s = self.swav_scaling(scores, n, k, params)?;
         let (count, dim) = elementwise(n * k);
         sinkhorn_scaling::scaling_codes::launch::<f32, R>(
-            &self.client, count, dim, s.kernel.arg(), s.u.arg(), s.v.arg(), s.a.arg(), codes.arg(), n, k,
+            &self.client,
+            count,
+            dim,
+            s.kernel.arg(),
+            s.u.arg(),
+            s.v.arg(),
+            s.a.arg(),
+            codes.arg(),
+            n,
+            k,
         );
         Ok(s.info)
     }
@@ -193,14 +248,28 @@ impl<R: Runtime> Gpu<R> {
         check_len(labels, n, "labels")?;
         let s = self.swav_scaling(scores, n, k, params)?;
         hard_targets::row_argmax::launch::<f32, R>(
-            &self.client, grid(n), CubeDim::new_1d(BLOCK as u32), s.kernel.arg(), s.v.arg(), labels.arg(), n, k,
-            BLOCK, false,
+            &self.client,
+            grid(n),
+            CubeDim::new_1d(BLOCK as u32),
+            s.kernel.arg(),
+            s.v.arg(),
+            labels.arg(),
+            n,
+            k,
+            BLOCK,
+            false,
         );
         Ok(s.info)
     }
 
     /// Host convenience for [`Gpu::swav_codes`]: validates (finite scores), uploads, runs, reads back.
-    pub fn swav_codes_host(&self, scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
+    pub fn swav_codes_host(
+        &self,
+        scores: &[f32],
+        n: usize,
+        k: usize,
+        params: &SwavParams,
+    ) -> Result<(Vec<f32>, SwavInfo)> {
         check_host(scores, n, k)?;
         params.check()?;
         let s = self.upload(scores);
@@ -210,7 +279,13 @@ impl<R: Runtime> Gpu<R> {
     }
 
     /// Host convenience for [`Gpu::swav_hard`].
-    pub fn swav_hard_host(&self, scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
+    pub fn swav_hard_host(
+        &self,
+        scores: &[f32],
+        n: usize,
+        k: usize,
+        params: &SwavParams,
+    ) -> Result<(Vec<u32>, SwavInfo)> {
         check_host(scores, n, k)?;
         params.check()?;
         let s = self.upload(scores);
@@ -252,13 +327,36 @@ impl<R: Runtime> Gpu<R> {
         let mut info = LogSinkhornInfo { iterations: 0, marginal_error: f64::INFINITY, converged: false };
         let pass = |first: bool| {
             sinkhorn_log::log_row_pass::launch::<f32, R>(
-                c, grid(parts), dim, scores.arg(), g.arg(), log_a.arg(), f.arg(), col_m.arg(), col_s.arg(), n, k, eps,
-                ROWS_PER_CUBE, BLOCK, first,
+                c,
+                grid(parts),
+                dim,
+                scores.arg(),
+                g.arg(),
+                log_a.arg(),
+                f.arg(),
+                col_m.arg(),
+                col_s.arg(),
+                n,
+                k,
+                eps,
+                ROWS_PER_CUBE,
+                BLOCK,
+                first,
             );
         };
         let finalise = |update: bool| {
             sinkhorn_log::log_col_finalise::launch::<f32, R>(
-                c, kcount.clone(), kdim, col_m.arg(), col_s.arg(), log_b.arg(), g.arg(), col_err.arg(), parts, k, eps,
+                c,
+                kcount.clone(),
+                kdim,
+                col_m.arg(),
+                col_s.arg(),
+                log_b.arg(),
+                g.arg(),
+                col_err.arg(),
+                parts,
+                k,
+                eps,
                 update,
             );
         };
@@ -311,7 +409,17 @@ impl<R: Runtime> Gpu<R> {
         let plan = self.empty(n * k);
         let (count, dim) = elementwise(n * k);
         sinkhorn_log::log_plan::launch::<f32, R>(
-            &self.client, count, dim, s.arg(), f.arg(), g.arg(), la.arg(), plan.arg(), n, k, params.epsilon as f32,
+            &self.client,
+            count,
+            dim,
+            s.arg(),
+            f.arg(),
+            g.arg(),
+            la.arg(),
+            plan.arg(),
+            n,
+            k,
+            params.epsilon as f32,
             false,
         );
         Ok((self.download(&plan)?, self.download(&f)?, self.download(&g)?, info))
@@ -342,8 +450,19 @@ impl<R: Runtime> Gpu<R> {
         let codes = self.empty(problems * n * k);
         let labels = self.empty_u32(problems * n);
         swav_batched::swav_codes_batched::launch::<f32, R>(
-            &self.client, grid(problems), CubeDim::new_1d(BLOCK as u32), s.arg(), codes.arg(), labels.arg(), n, k,
-            (1.0 / params.epsilon) as f32, params.iterations as u32, BATCHED_MAX_N, BATCHED_MAX_K, BLOCK,
+            &self.client,
+            grid(problems),
+            CubeDim::new_1d(BLOCK as u32),
+            s.arg(),
+            codes.arg(),
+            labels.arg(),
+            n,
+            k,
+            (1.0 / params.epsilon) as f32,
+            params.iterations as u32,
+            BATCHED_MAX_N,
+            BATCHED_MAX_K,
+            BLOCK,
         );
         let out = self.download(&codes)?;
         if out.iter().any(|x| !x.is_finite()) {

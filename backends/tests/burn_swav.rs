@@ -15,7 +15,8 @@ fn check_fixture<B: SinkhornBackend>(device: &B::Device, label: &str) {
     for case in ["swav/codes_32x10_it3", "swav/codes_256x300_it10"] {
         let (shape, scores) = fixture(case, "scores");
         let (_, expected) = fixture(case, "codes");
-        let params = SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
+        let params =
+            SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
         let t = Tensor::<B, 2>::from_data(TensorData::new(to_f32(&scores), [shape[0], shape[1]]), device);
         let codes = swav_codes(t, &params).unwrap();
         let got: Vec<f32> = codes.into_data().to_vec().unwrap();
@@ -34,7 +35,8 @@ fn autodiff_codes_are_a_stop_gradient_target() {
     type B = Autodiff<NdArray<f32>>;
     let device = Default::default();
     check_fixture::<B>(&device, "autodiff-ndarray");
-    let s = Tensor::<B, 2>::from_data(TensorData::new(to_f32(&cosine_scores(3, 8, 5, 4)), [8, 5]), &device).require_grad();
+    let s =
+        Tensor::<B, 2>::from_data(TensorData::new(to_f32(&cosine_scores(3, 8, 5, 4)), [8, 5]), &device).require_grad();
     let codes = swav_codes(s.clone(), &SwavParams::default()).unwrap();
     // Swapped-prediction style loss: gradient reaches the scores only through log_softmax(s).
     let loss = (codes * burn::tensor::activation::log_softmax(s.clone() / 0.1, 1)).sum().neg();

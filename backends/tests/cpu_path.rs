@@ -13,7 +13,8 @@ fn cpu_swav_codes_match_fixtures_in_f64_and_f32() {
         let (shape, scores) = fixture(case, "scores");
         let (_, expected) = fixture(case, "codes");
         let (n, k) = (shape[0], shape[1]);
-        let p = SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
+        let p =
+            SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
         let (c64, _) = cpu::swav_codes(&scores, n, k, &p).unwrap();
         let err64 = c64.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(err64 < 1e-12, "{case}: f64 err {err64}");
@@ -43,7 +44,10 @@ fn cpu_path_rejects_bad_input() {
     assert!(matches!(cpu::swav_codes(&[0.0f32; 3], 2, 2, &p), Err(Error::ShapeMismatch { .. })));
     assert!(matches!(cpu::swav_codes::<f32>(&[], 0, 2, &p), Err(Error::Empty { .. })));
     assert!(matches!(cpu::swav_codes(&[0.0, f64::INFINITY], 1, 2, &p), Err(Error::NonFinite { .. })));
-    assert!(matches!(cpu::swav_hard(&[0.0f32; 4], 2, 2, &SwavParams { epsilon: -1.0, iterations: 3 }), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        cpu::swav_hard(&[0.0f32; 4], 2, 2, &SwavParams { epsilon: -1.0, iterations: 3 }),
+        Err(Error::InvalidParameter { .. })
+    ));
 }
 
 #[test]

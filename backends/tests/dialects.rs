@@ -12,7 +12,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use clasp_backends::kernels::{bound, gmm, hard_targets, kmeans, reduce, sdp_gradient, sinkhorn_log, sinkhorn_scaling, swav_batched};
+use clasp_backends::kernels::{
+    bound, gmm, hard_targets, kmeans, reduce, sdp_gradient, sinkhorn_log, sinkhorn_scaling, swav_batched,
+};
 use cubecl::ir::{DeviceProperties, HardwareProperties, MemoryDeviceProperties, VectorSize};
 use cubecl::prelude::*;
 use cubecl::{Compiler, ExecutionMode, profile::TimingMethod};
@@ -87,10 +89,13 @@ type Body = Box<dyn Fn(&mut KernelBuilder)>;
 /// Every launchable kernel, with each comptime variant the host code uses.
 fn kernels() -> Vec<(String, Body)> {
     let mut v: Vec<(String, Body)> = vec![
-        ("max_all".into(), Box::new(|b| {
+        (
+            "max_all".into(),
+            Box::new(|b| {
                 let (i, o) = (inp(b), out(b));
                 reduce::max_all::expand::<f32>(&mut b.scope, i, o, B)
-            })),
+            }),
+        ),
         (
             "sum_partials".into(),
             Box::new(|b| {
@@ -152,7 +157,8 @@ fn kernels() -> Vec<(String, Body)> {
         v.push((
             format!("log_row_pass_first_{flag}"),
             Box::new(move |b| {
-                let (s, g, la, f, cm, cs, r, c, e) = (inp(b), inp(b), inp(b), out(b), out(b), out(b), us(b), us(b), fl(b));
+                let (s, g, la, f, cm, cs, r, c, e) =
+                    (inp(b), inp(b), inp(b), out(b), out(b), out(b), us(b), us(b), fl(b));
                 sinkhorn_log::log_row_pass::expand::<f32>(&mut b.scope, s, g, la, f, cm, cs, r, c, e, R, B, flag)
             }),
         ));
@@ -195,7 +201,8 @@ fn extra_kernels(v: &mut Vec<(String, Body)>) {
         v.push((
             format!("gmm_estep_kind_{kind}"),
             Box::new(move |b| {
-                let (x, m, p, lc, r, lr, n, k, d) = (inp(b), inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), us(b));
+                let (x, m, p, lc, r, lr, n, k, d) =
+                    (inp(b), inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), us(b));
                 gmm::gmm_estep::expand::<f32>(&mut b.scope, x, m, p, lc, r, lr, n, k, d, kind)
             }),
         ));
@@ -222,7 +229,21 @@ fn extra_kernels(v: &mut Vec<(String, Body)>) {
         Box::new(|b| {
             let (a, bb, c) = (inp(b), inp(b), out(b));
             let (m, n, i, sa0, sa1, sb0, sb1, al) = (us(b), us(b), us(b), us(b), us(b), us(b), us(b), fl(b));
-            sdp_gradient::matmul::expand::<f32>(&mut b.scope, a, bb, c, m, n, i, sa0, sa1, sb0, sb1, al, sdp_gradient::TILE)
+            sdp_gradient::matmul::expand::<f32>(
+                &mut b.scope,
+                a,
+                bb,
+                c,
+                m,
+                n,
+                i,
+                sa0,
+                sa1,
+                sb0,
+                sb1,
+                al,
+                sdp_gradient::TILE,
+            )
         }),
     ));
     v.push((
@@ -273,14 +294,16 @@ fn generate(dialect: &str) -> Vec<(String, String)> {
         let text = match dialect {
             "cuda" => {
                 let def = define(&name, &fake_props(32), &*body);
-                CudaC::default().compile(def, &CompilationOptions::default(), ExecutionMode::Checked, u32t)
+                CudaC::default()
+                    .compile(def, &CompilationOptions::default(), ExecutionMode::Checked, u32t)
                     .unwrap_or_else(|e| panic!("{name}: cubecl CUDA compiler: {e:?}"))
                     .to_string()
             }
             "hip" => {
                 let def = define(&name, &fake_props(64), &*body);
                 let opts = CompilationOptions { warp_size: 64, ..Default::default() };
-                HipC::default().compile(def, &opts, ExecutionMode::Checked, u32t)
+                HipC::default()
+                    .compile(def, &opts, ExecutionMode::Checked, u32t)
                     .unwrap_or_else(|e| panic!("{name}: cubecl HIP compiler: {e:?}"))
                     .to_string()
             }
@@ -304,20 +327,23 @@ fn every_kernel_compiles_to_ptx_with_nvrtc() {
     let texts = generate("cuda");
     assert!(texts.iter().all(|(_, t)| t.contains("__global__")));
     // SAFETY: only checks whether the shared library can be opened.
-    if !unsafe { cudarc_nvrtc::nvrtc::sys::is_culib_present() } {
-        return missing("NVRTC (libnvrtc.so)", "pip install nvidia-cuda-nvrtc-cu12 and put its lib dir on LD_LIBRARY_PATH");
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return missing(
+            "NVRTC (libnvrtc.so)",
+            "pip install nvidia-cuda-nvrtc-cu12 and put its lib dir on LD_LIBRARY_PATH",
+        );
     }
     let include = std::env::var("CLASP_CUDA_INCLUDE").ok();
     if include.is_none() {
         return missing("CLASP_CUDA_INCLUDE", "the include dir of nvidia-cuda-runtime-cu12");
     }
     for (name, src) in texts {
-        let opts = cudarc_nvrtc::nvrtc::CompileOptions {
+        let opts = cudarc::nvrtc::CompileOptions {
             arch: Some("compute_80"),
             include_paths: include.iter().cloned().collect(),
             ..Default::default()
         };
-        match cudarc_nvrtc::nvrtc::compile_ptx_with_opts(&src, opts) {
+        match cudarc::nvrtc::compile_ptx_with_opts(&src, opts) {
             Ok(ptx) => assert!(ptx.to_src().contains(".entry"), "{name}: PTX has no entry"),
             Err(e) => panic!("{name}: NVRTC rejected the CUDA source: {e:?}\n{src}"),
         }
@@ -328,7 +354,8 @@ fn every_kernel_compiles_to_ptx_with_nvrtc() {
 fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
     let texts = generate("hip");
     let clang = std::env::var("CLASP_HIP_CLANG").unwrap_or_else(|_| "clang++-15".into());
-    let libs = std::env::var("CLASP_ROCM_DEVICE_LIBS").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode".into());
+    let libs =
+        std::env::var("CLASP_ROCM_DEVICE_LIBS").unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode".into());
     if Command::new(&clang).arg("--version").output().is_err() || !PathBuf::from(&libs).is_dir() {
         return missing(&clang, "apt-get install clang-15 lld-15 libamdhip64-dev rocm-device-libs (never hipcc)");
     }
@@ -339,7 +366,15 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
         std::fs::write(&file, &src).unwrap();
         let obj = dir.join(format!("{name}.o"));
         let res = Command::new(&clang)
-            .args(["-x", "hip", "--offload-arch=gfx1030", "--cuda-device-only", "--no-gpu-bundle-output", "--rocm-path=/usr", "-O1"])
+            .args([
+                "-x",
+                "hip",
+                "--offload-arch=gfx1030",
+                "--cuda-device-only",
+                "--no-gpu-bundle-output",
+                "--rocm-path=/usr",
+                "-O1",
+            ])
             .arg(format!("--rocm-device-lib-path={libs}"))
             .arg("-c")
             .arg(&file)
@@ -347,10 +382,17 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
             .arg(&obj)
             .output()
             .unwrap();
-        assert!(res.status.success(), "{name}: clang rejected the HIP source:\n{}\n{src}", String::from_utf8_lossy(&res.stderr));
+        assert!(
+            res.status.success(),
+            "{name}: clang rejected the HIP source:\n{}\n{src}",
+            String::from_utf8_lossy(&res.stderr)
+        );
         // An AMDGPU code object: ELF with e_machine = EM_AMDGPU (0xE0).
         let bytes = std::fs::read(&obj).unwrap();
-        assert!(bytes.len() > 20 && &bytes[..4] == b"\x7fELF" && bytes[18] == 0xE0, "{name}: not an AMDGPU ELF code object");
+        assert!(
+            bytes.len() > 20 && &bytes[..4] == b"\x7fELF" && bytes[18] == 0xE0,
+            "{name}: not an AMDGPU ELF code object"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -359,7 +401,8 @@ fn every_kernel_compiles_to_an_amdgpu_code_object_with_clang() {
 #[test]
 fn every_kernel_generates_valid_wgsl() {
     for (name, src) in generate("wgsl") {
-        let module = naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{name}: {}\n{src}", e.emit_to_string(&src)));
+        let module =
+            naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{name}: {}\n{src}", e.emit_to_string(&src)));
         naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
             .validate(&module)
             .unwrap_or_else(|e| panic!("{name}: invalid WGSL: {e:?}\n{src}"));

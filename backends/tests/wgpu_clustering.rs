@@ -46,7 +46,8 @@ fn kmeans_steps_reproduce_sklearn_fixtures() {
 }
 
 fn fixture_i64(case: &str, array: &str) -> (Vec<usize>, Vec<i64>) {
-    let path: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "tests", "fixtures", case, &format!("{array}.npy")].iter().collect();
+    let path: std::path::PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "..", "tests", "fixtures", case, &format!("{array}.npy")].iter().collect();
     let bytes = std::fs::read(&path).unwrap();
     let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
     let shape = npy.shape().iter().map(|&d| d as usize).collect();
@@ -113,9 +114,8 @@ fn gmm_estep_matches_sklearn_fixtures_for_full_diag_spherical() {
             CovarianceKind::Full => cov.chunks_exact(d * d).flat_map(|c| prec_chol_full(c, d)).collect(),
             _ => cov.iter().map(|v| 1.0 / v.sqrt()).collect(),
         };
-        let (resp, log_rho, stats) = gpu
-            .gmm_estep_host(&to_f32(&x), &to_f32(&w), &to_f32(&means), &to_f32(&prec), n, k, d, kind)
-            .unwrap();
+        let (resp, log_rho, stats) =
+            gpu.gmm_estep_host(&to_f32(&x), &to_f32(&w), &to_f32(&means), &to_f32(&prec), n, k, d, kind).unwrap();
         let err = max_abs_diff(&resp, &resp_ref);
         assert!(err < 2e-3, "{case}: resp max abs err {err}");
         let mean_ll = log_rho.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
@@ -189,9 +189,8 @@ fn bound_update_matches_oracle_on_a_random_knn_graph() {
         }
         next.extend(softmax(&(0..k).map(|c| lambda * wy[c] - a[p * k + c]).collect::<Vec<_>>()));
     }
-    let (got, e) = gpu
-        .bound_update_host(&row_ptr, &col_idx, &to_f32(&weights), &to_f32(&a), &to_f32(&y), n, k, lambda)
-        .unwrap();
+    let (got, e) =
+        gpu.bound_update_host(&row_ptr, &col_idx, &to_f32(&weights), &to_f32(&a), &to_f32(&y), n, k, lambda).unwrap();
     assert!(max_abs_diff(&got, &next) < 1e-5, "Y err {}", max_abs_diff(&got, &next));
     assert!((e - energy).abs() < 1e-4 * energy.abs().max(1.0), "energy {e} vs {energy}");
     let bad = gpu.bound_update_host(&[0, 1], &[5], &[1.0], &[0.0; 2], &[0.5; 2], 1, 2, 1.0);

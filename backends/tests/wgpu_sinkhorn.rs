@@ -9,7 +9,8 @@ use clasp_backends::{Backend, BackendKind, LogSinkhornParams, SwavParams};
 use clasp_core::Error;
 use common::*;
 
-const SWAV_CASES: [&str; 4] = ["swav/codes_32x10_it3", "swav/codes_32x10_it10", "swav/codes_256x300_it3", "swav/codes_256x300_it10"];
+const SWAV_CASES: [&str; 4] =
+    ["swav/codes_32x10_it3", "swav/codes_32x10_it10", "swav/codes_256x300_it3", "swav/codes_256x300_it10"];
 
 #[test]
 fn swav_codes_match_swav_fixtures() {
@@ -18,7 +19,8 @@ fn swav_codes_match_swav_fixtures() {
         let (shape, scores) = fixture(case, "scores");
         let (_, expected) = fixture(case, "codes");
         let (n, k) = (shape[0], shape[1]);
-        let params = SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
+        let params =
+            SwavParams { epsilon: fixture_num(case, "epsilon"), iterations: fixture_num(case, "iterations") as usize };
         let (codes, info) = gpu.swav_codes_host(&to_f32(&scores), n, k, &params).unwrap();
         let err = max_abs_diff(&codes, &expected);
         assert!(err < 1e-5, "{case}: max |codes − fixture| = {err}");
@@ -34,7 +36,9 @@ fn swav_codes_match_swav_fixtures() {
 fn swav_codes_match_oracle_on_random_scores_and_report_marginal_error() {
     let Some(gpu) = wgpu_or_report("swav_codes_match_oracle_on_random_scores") else { return };
     // Non-multiple-of-block shapes, N < K and N > K, unnormalised scores (span/ε ≈ 60).
-    for (seed, n, k, scale, eps, iters) in [(1, 37, 300, 1.0, 0.05, 3), (2, 300, 45, 1.5, 0.05, 10), (3, 129, 1000, 1.0, 0.03, 5)] {
+    for (seed, n, k, scale, eps, iters) in
+        [(1, 37, 300, 1.0, 0.05, 3), (2, 300, 45, 1.5, 0.05, 10), (3, 129, 1000, 1.0, 0.03, 5)]
+    {
         let s: Vec<f64> = cosine_scores(seed, n, k, 16).iter().map(|x| x * scale).collect();
         let expected = swav_reference(&s, n, k, eps, iters);
         let params = SwavParams { epsilon: eps, iterations: iters };
@@ -49,7 +53,11 @@ fn swav_codes_match_oracle_on_random_scores_and_report_marginal_error() {
             }
         }
         let ref_err: f64 = col.iter().map(|c| (c - 1.0 / k as f64).abs()).sum();
-        assert!((info.prototype_marginal_error - ref_err).abs() < 1e-4 + 1e-3 * ref_err, "{} vs {ref_err}", info.prototype_marginal_error);
+        assert!(
+            (info.prototype_marginal_error - ref_err).abs() < 1e-4 + 1e-3 * ref_err,
+            "{} vs {ref_err}",
+            info.prototype_marginal_error
+        );
     }
 }
 
@@ -88,12 +96,18 @@ fn log_domain_matches_pot_fixtures() {
         let (_, plan_ref) = fixture(case, "plan");
         let (n, k) = (shape[0], shape[1]);
         let s: Vec<f64> = cost.iter().map(|c| -c).collect();
-        let params = LogSinkhornParams { epsilon: fixture_num(case, "reg"), max_iter: 20_000, tol: 1e-6, check_every: 10 };
+        let params =
+            LogSinkhornParams { epsilon: fixture_num(case, "reg"), max_iter: 20_000, tol: 1e-6, check_every: 10 };
         let (plan, f, g, info) = gpu.sinkhorn_log_host(&to_f32(&s), &to_f32(&a), &to_f32(&b), n, k, &params).unwrap();
         assert!(info.marginal_error.is_finite() && f.len() == n && g.len() == k);
         let scale = plan_ref.iter().copied().fold(0.0, f64::max);
         let rel = max_abs_diff(&plan, &plan_ref) / scale;
-        assert!(rel < tol, "{case}: plan rel err {rel} after {} iterations (marginal {})", info.iterations, info.marginal_error);
+        assert!(
+            rel < tol,
+            "{case}: plan rel err {rel} after {} iterations (marginal {})",
+            info.iterations,
+            info.marginal_error
+        );
     }
 }
 
@@ -128,7 +142,9 @@ fn batched_small_problems_match_oracle_in_one_launch() {
         expected.extend(swav_reference(&s, n, k, eps, iters));
         all.extend(s);
     }
-    let (codes, labels) = gpu.swav_codes_batched_host(&to_f32(&all), problems, n, k, &SwavParams { epsilon: eps, iterations: iters }).unwrap();
+    let (codes, labels) = gpu
+        .swav_codes_batched_host(&to_f32(&all), problems, n, k, &SwavParams { epsilon: eps, iterations: iters })
+        .unwrap();
     let err = max_abs_diff(&codes, &expected);
     assert!(err < 1e-5, "max |codes − oracle| = {err}");
     for (r, row) in expected.chunks_exact(k).enumerate() {
@@ -151,7 +167,10 @@ fn bad_input_is_rejected_before_any_launch() {
     let none = SwavParams { epsilon: 0.05, iterations: 0 };
     assert!(matches!(gpu.swav_codes_host(&[0.0; 4], 2, 2, &none), Err(Error::InvalidParameter { .. })));
     let lp = LogSinkhornParams::default();
-    assert!(matches!(gpu.sinkhorn_log_host(&[0.0; 4], &[0.5, -0.5], &[0.5, 0.5], 2, 2, &lp), Err(Error::Negative { .. })));
+    assert!(matches!(
+        gpu.sinkhorn_log_host(&[0.0; 4], &[0.5, -0.5], &[0.5, 0.5], 2, 2, &lp),
+        Err(Error::Negative { .. })
+    ));
     let codes = gpu.empty(3);
     let s = gpu.upload(&[0.0; 4]);
     assert!(matches!(gpu.swav_codes(&s, 2, 2, &p, &codes), Err(Error::ShapeMismatch { what: "codes", .. })));

@@ -71,7 +71,15 @@ pub fn column_sums<F: Float>(u: &Array<F>, s: &mut Array<F>, n: usize, r: usize)
 
 /// Multiplier estimate ŷ_i = y_i + β (Σ_j U_ij s_j − 1) (one unit per row).
 #[cube(launch)]
-pub fn bm_multiplier<F: Float>(u: &Array<F>, s: &Array<F>, y: &Array<F>, y_hat: &mut Array<F>, n: usize, r: usize, beta: f32) {
+pub fn bm_multiplier<F: Float>(
+    u: &Array<F>,
+    s: &Array<F>,
+    y: &Array<F>,
+    y_hat: &mut Array<F>,
+    n: usize,
+    r: usize,
+    beta: f32,
+) {
     let i = ABSOLUTE_POS;
     if i < n {
         let mut acc = F::new(0.0);
@@ -97,7 +105,14 @@ pub fn weighted_column_sums<F: Float>(u: &Array<F>, w: &Array<F>, t: &mut Array<
 
 /// Epilogue G_ij += ŷ_i s_j + t_j over the n × r gradient holding −2 x xᵀ U.
 #[cube(launch)]
-pub fn bm_gradient_epilogue<F: Float>(g: &mut Array<F>, y_hat: &Array<F>, s: &Array<F>, t: &Array<F>, n: usize, r: usize) {
+pub fn bm_gradient_epilogue<F: Float>(
+    g: &mut Array<F>,
+    y_hat: &Array<F>,
+    s: &Array<F>,
+    t: &Array<F>,
+    n: usize,
+    r: usize,
+) {
     let e = ABSOLUTE_POS;
     if e < n * r {
         let i = e / r;

@@ -17,13 +17,16 @@ pub fn wgpu_or_report(test: &str) -> Option<clasp_backends::Gpu<cubecl::wgpu::Wg
     if std::env::var("CLASP_REQUIRE_GPU").is_ok_and(|v| v == "1") {
         panic!("{test}: CLASP_REQUIRE_GPU=1 but no wgpu adapter was found (install mesa-vulkan-drivers libvulkan1)");
     }
-    eprintln!("\n!!!!!!!! {test}: NO WGPU ADAPTER — device parity NOT checked (set CLASP_REQUIRE_GPU=1 to fail) !!!!!!!!\n");
+    eprintln!(
+        "\n!!!!!!!! {test}: NO WGPU ADAPTER — device parity NOT checked (set CLASP_REQUIRE_GPU=1 to fail) !!!!!!!!\n"
+    );
     None
 }
 
 /// Reads a float64 fixture array as (shape, data).
 pub fn fixture(case: &str, array: &str) -> (Vec<usize>, Vec<f64>) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "tests", "fixtures", case, &format!("{array}.npy")].iter().collect();
+    let path: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "..", "tests", "fixtures", case, &format!("{array}.npy")].iter().collect();
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let npy = npyz::NpyFile::new(&bytes[..]).expect("npy header");
     let shape = npy.shape().iter().map(|&d| d as usize).collect();

@@ -68,7 +68,8 @@ fn scores(n: usize, k: usize, seed: u64) -> Vec<f32> {
 /// and the effective bandwidth of the fused pipeline's traffic model.
 pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
     let sh = shape(workload).ok_or_else(|| format!("`{workload}` has no --device variant"))?;
-    let kind = BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
+    let kind =
+        BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
     let backend = Backend::open(kind);
     let s = scores(sh.n, sh.k, 0);
     let params = SwavParams { epsilon: sh.epsilon, iterations: sh.iterations };
