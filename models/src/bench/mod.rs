@@ -5,7 +5,7 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
-#[cfg(feature = "clasp-backends")]
+#[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
 mod device;
 mod peers;
 mod stream;
@@ -107,7 +107,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(feature = "clasp-backends")]
+#[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
 fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
     if !device::has_device_variant(workload) {
         return Err(format!("`{workload}` has no --device variant (swav-4096x3000, sigma-22576x3000)"));
@@ -115,7 +115,7 @@ fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value, S
     device::run(workload, device, repeat)
 }
 
-#[cfg(not(feature = "clasp-backends"))]
+#[cfg(not(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu")))]
 fn run_on_device(_workload: &str, device: &str, _repeat: usize) -> Result<Value, String> {
     Err(format!("--device {device}: rebuild with `--features wgpu` (or cuda, rocm, device-cpu)"))
 }
