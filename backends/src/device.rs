@@ -123,6 +123,17 @@ impl<R: Runtime> Gpu<R> {
         Ok(u32::from_bytes(&bytes)[..buf.len].to_vec())
     }
 
+    /// Checks that a buffer of `elems` f32 values fits in one binding of this device (wgpu caps
+    /// a storage binding, e.g. at 256 MiB on lavapipe), before anything is allocated.
+    pub fn check_fits(&self, elems: usize, what: &'static str) -> Result<()> {
+        let max = self.client.properties().memory.max_page_size;
+        let bytes = elems.saturating_mul(4) as u64;
+        if bytes > max {
+            return Err(Error::InvalidParameter { name: what, value: bytes as f64 });
+        }
+        Ok(())
+    }
+
     /// Waits until every queued kernel has finished (for timing).
     pub fn sync(&self) -> Result<()> {
         cubecl::future::block_on(self.client.sync()).map_err(|_| DEVICE_ERROR)

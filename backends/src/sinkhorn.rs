@@ -116,6 +116,7 @@ impl<R: Runtime> Gpu<R> {
         params.check()?;
         check_shape(n, k)?;
         check_len(scores, n * k, "scores")?;
+        self.check_fits(n * k, "scores bytes (above the device's largest buffer)")?;
         let c = &self.client;
         let inv_eps = (1.0 / params.epsilon) as f32;
         let kernel = self.empty(n * k);
@@ -271,6 +272,7 @@ impl<R: Runtime> Gpu<R> {
         params: &SwavParams,
     ) -> Result<(Vec<f32>, SwavInfo)> {
         check_host(scores, n, k)?;
+        self.check_fits(n * k, "scores bytes (above the device's largest buffer)")?;
         params.check()?;
         let s = self.upload(scores);
         let codes = self.empty(n * k);
@@ -287,6 +289,7 @@ impl<R: Runtime> Gpu<R> {
         params: &SwavParams,
     ) -> Result<(Vec<u32>, SwavInfo)> {
         check_host(scores, n, k)?;
+        self.check_fits(n * k, "scores bytes (above the device's largest buffer)")?;
         params.check()?;
         let s = self.upload(scores);
         let labels = self.empty_u32(n);
@@ -393,6 +396,7 @@ impl<R: Runtime> Gpu<R> {
         params: &LogSinkhornParams,
     ) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>, LogSinkhornInfo)> {
         check_host(scores, n, k)?;
+        self.check_fits(n * k, "scores bytes (above the device's largest buffer)")?;
         params.check()?;
         validate::len(a, n, "a")?;
         validate::len(b, k, "b")?;

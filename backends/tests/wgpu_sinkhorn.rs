@@ -192,3 +192,21 @@ fn backend_dispatch_agrees_with_the_cpu_path() {
     assert!(err < 1e-5, "gpu vs cpu codes: {err}");
     assert!((gi.prototype_marginal_error - ci.prototype_marginal_error).abs() < 1e-4);
 }
+
+#[test]
+fn problems_above_the_device_buffer_limit_are_rejected_before_allocation() {
+    let Some(gpu) = wgpu_or_report("problems_above_the_device_buffer_limit_are_rejected") else { return };
+    let max = gpu.client().properties().memory.max_page_size as usize;
+    let k = 3000;
+    let n = max / (4 * k) + 1;
+    let small = gpu.upload(&[0.0; 4]);
+    // SAFETY: the oversized length is rejected before any kernel touches the buffer.
+    let (s, out) = unsafe {
+        (
+            clasp_backends::DeviceBuffer::<f32>::from_handle(small.handle().clone(), n * k),
+            clasp_backends::DeviceBuffer::<f32>::from_handle(small.handle().clone(), n * k),
+        )
+    };
+    let r = gpu.swav_codes(&s, n, k, &SwavParams::default(), &out);
+    assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{r:?}");
+}
