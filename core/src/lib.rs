@@ -17,11 +17,20 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bound;
+#[cfg(feature = "alloc")]
+mod draw;
 pub mod error;
+pub mod kmeans;
 pub mod matrix;
+#[cfg(feature = "alloc")]
+pub mod mixture;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;
+#[cfg(feature = "alloc")]
+pub mod sdp;
+pub mod sinkhorn;
 pub mod validate;
 
 pub use error::{Error, Result};

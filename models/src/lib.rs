@@ -7,4 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod cli;
+pub mod fewshot;
 pub mod io;
+pub mod metrics;
+pub mod pca;

@@ -12,14 +12,29 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: every algorithm family on the bundled data, with a JSON report.
+    Demo(clasp_models::cli::demo::DemoArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
+    /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
+    Gmm(clasp_models::cli::gmm::GmmArgs),
+    /// Lloyd's k-means with k-means++ seeding (scikit-learn KMeans semantics); writes a JSON report.
+    Kmeans(clasp_models::cli::kmeans::KmeansArgs),
+    /// Few-shot episode benchmark: SimpleShot, K-means, K-modes, LaplacianShot, SLK-Means, SLK-MS.
+    Fewshot(clasp_models::cli::fewshot::FewshotArgs),
+    /// Solve the Peng–Wei k-means SDP (ADMM, projected gradient, iLA-SDP or Burer–Monteiro) and round it.
+    Sdp(clasp_models::cli::sdp::SdpArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => clasp_models::cli::demo::run(&args),
         Command::Bench(args) => clasp_models::bench::run(&args),
+        Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
+        Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
+        Command::Fewshot(args) => clasp_models::cli::fewshot::run(&args),
+        Command::Sdp(args) => clasp_models::cli::sdp::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

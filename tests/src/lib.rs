@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod fixtures;
 pub mod kinds;
+pub mod sdp_data;
 
 use std::path::PathBuf;
 

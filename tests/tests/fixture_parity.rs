@@ -26,3 +26,33 @@ fn assert_kind_passes(kind: &str) {
         failures.join("\n")
     );
 }
+
+#[test]
+fn sinkhorn_fixtures() {
+    assert_kind_passes("sinkhorn");
+}
+
+#[test]
+fn swav_fixtures() {
+    assert_kind_passes("swav");
+}
+
+#[test]
+fn sdp_fixtures() {
+    assert_kind_passes("sdp")
+}
+
+#[test]
+fn gmm_fixtures() {
+    assert_kind_passes("gmm")
+}
+
+#[test]
+fn kmeans_fixtures() {
+    assert_kind_passes("kmeans")
+}
+
+#[test]
+fn metrics_fixtures() {
+    assert_kind_passes("metrics")
+}

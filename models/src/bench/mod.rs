@@ -5,9 +5,14 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
+mod blobs;
 #[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
 mod device;
+mod fewshot;
+mod mixture;
 mod peers;
+mod sdp;
+mod sinkhorn;
 mod stream;
 mod timing;
 
@@ -54,13 +59,78 @@ pub struct Workload {
     pub run: fn(repeat: usize) -> Result<Value, String>,
 }
 
+/// Workloads that peers.py does not know (no reference to compare with).
+const CLASP_ONLY: &[&str] = &["sinkhorn-batched-10000x16x16"];
+
 /// Every workload clasp knows, in the order `all` runs them.
 pub fn workloads() -> Vec<Workload> {
-    vec![Workload {
-        name: "stream",
-        about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
-        run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
-    }]
+    vec![
+        Workload {
+            name: "stream",
+            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
+        },
+        Workload {
+            name: "swav-4096x3000",
+            about: "SwAV codes, 4096 x 3000 f32 cosine scores, eps 0.05, 3 iterations, exp pass included",
+            run: sinkhorn::swav_4096x3000,
+        },
+        Workload {
+            name: "sinkhorn-1000",
+            about: "balanced Sinkhorn, scaling form, f64, n = 1000, reg 0.1, 100 iterations (ms_per_iter)",
+            run: sinkhorn::sinkhorn_1000,
+        },
+        Workload {
+            name: "sinkhorn-log-2000",
+            about: "balanced Sinkhorn, log domain, f64, n = 2000, reg 1e-2, 20 iterations (ms_per_iter)",
+            run: sinkhorn::sinkhorn_log_2000,
+        },
+        Workload {
+            name: "sinkhorn-batched-10000x16x16",
+            about: "10 000 Sinkhorn problems of 16 x 16, f32, reg 0.1, 50 fixed iterations, one call (clasp only)",
+            run: sinkhorn::sinkhorn_batched_10000x16x16,
+        },
+        Workload {
+            name: "gmm-full-70000x10",
+            about: "GMM EM, full covariances, 70000x10 blobs, K=10, 20 iterations (ms_per_iter)",
+            run: mixture::gmm_full,
+        },
+        Workload {
+            name: "kmeans-70000x10",
+            about: "k-means Lloyd, 70000x10 blobs, K=10, 20 iterations at most (ms_per_iter)",
+            run: mixture::kmeans_blobs,
+        },
+        Workload {
+            name: "gmm-digits-pca10",
+            about: "GMM EM fit, full, digits on 10 principal components, K=10, k-means init (ms_total)",
+            run: mixture::gmm_digits,
+        },
+        Workload {
+            name: "fewshot-laplacianshot-5w5s",
+            about: "LaplacianShot on one 5-way 5-shot 15-query digits episode (kNN graph + bound updates), per episode",
+            run: fewshot::laplacianshot_5w5s,
+        },
+        Workload {
+            name: "sdp-100",
+            about: "k-means SDP, n = 100, K = 3, ADMM to 1e-6 (vs cvxpy SCS/Clarabel)",
+            run: |r| sdp::dense(100, r),
+        },
+        Workload {
+            name: "sdp-200",
+            about: "k-means SDP, n = 200, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(200, r),
+        },
+        Workload {
+            name: "sdp-300",
+            about: "k-means SDP, n = 300, K = 3, ADMM to 1e-6 (vs cvxpy SCS)",
+            run: |r| sdp::dense(300, r),
+        },
+        Workload {
+            name: "sdp-bm-5000",
+            about: "k-means SDP by Burer-Monteiro, n = 5000, p = 10, K = 10, residual 1e-4 (clasp only)",
+            run: sdp::burer_monteiro_5000,
+        },
+    ]
 }
 
 /// Entry point of `clasp bench`.
@@ -100,7 +170,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         obj.insert("impl".into(), json!("clasp"));
         obj.entry("threads").or_insert(json!(1));
         println!("{record}");
-        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream") {
+        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream" && !CLASP_ONLY.contains(&w.name)) {
             peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
         }
     }

@@ -1,6 +1,13 @@
 //! One checker per fixture kind. A checker runs clasp on the case's inputs and compares the
 //! outputs with the stored reference, to the tolerances of the fixtures README.
 
+pub mod gmm;
+pub mod kmeans;
+pub mod metrics;
+pub mod sdp;
+mod sinkhorn;
+mod swav;
+
 use crate::compare::Report;
 use crate::fixtures::Case;
 
@@ -10,6 +17,12 @@ pub type Checker = fn(&Case, &mut Report) -> Result<(), String>;
 /// The checker for `kind`, or `None` if clasp does not support that kind yet.
 pub fn checker(kind: &str) -> Option<Checker> {
     match kind {
+        "sinkhorn" => Some(sinkhorn::check),
+        "swav" => Some(swav::check),
+        "gmm" => Some(gmm::check),
+        "kmeans" => Some(kmeans::check),
+        "metrics" => Some(metrics::check),
+        "sdp" => Some(sdp::check),
         _ => None,
     }
 }

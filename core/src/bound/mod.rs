@@ -1,0 +1,50 @@
+//! Transductive few-shot inference by concave–convex bound optimisation.
+//!
+//! The block-coordinate bound optimiser of SLK (Ziko et al., NeurIPS 2018), LaplacianShot
+//! (ICML 2020) and "Transductive Few-Shot Learning: Clustering is All You Need?" (2021):
+//! prototype objectives (K-means, K-modes), a Laplacian term over a kNN affinity and the
+//! supervision of the labelled support points, relaxed to the simplex; each iteration updates
+//! all assignments in closed form and in parallel, `Y ← softmax(−A + λ W Y)`, then the
+//! prototypes.
+//!
+//! - [`bound_update`] / [`bound_step`] / [`bound_energy`]: the assignment update on caller
+//!   scratch (no allocation), over a [`CsrRef`] affinity.
+//! - [`knn_affinity`] (alloc): the reference kNN graph ([`Symmetrise`] options), as a [`Csr`].
+//! - [`cl2n`], [`shift_query`], [`column_mean`]: CL2N features and the support–query shift.
+//! - [`Episode`]: a validated few-shot task; [`simple_shot`] (no allocation),
+//!   [`laplacian_shot`] and [`slk_few_shot`] (K-means, K-modes, SLK-Means, SLK-MS; alloc).
+
+mod csr;
+mod episode;
+mod features;
+#[cfg(feature = "alloc")]
+mod knn;
+#[cfg(feature = "alloc")]
+mod laplacianshot;
+#[cfg(feature = "alloc")]
+mod prototypes;
+#[cfg(feature = "alloc")]
+mod rectify;
+mod simpleshot;
+#[cfg(feature = "alloc")]
+mod slk;
+mod update;
+
+#[cfg(feature = "alloc")]
+pub use csr::Csr;
+pub use csr::CsrRef;
+pub use episode::Episode;
+pub use features::{cl2n, column_mean, shift_query};
+#[cfg(feature = "alloc")]
+pub use knn::{Symmetrise, knn_affinity};
+#[cfg(feature = "alloc")]
+pub use laplacianshot::{LaplacianShotInfo, LaplacianShotParams, laplacian_shot};
+#[cfg(feature = "alloc")]
+pub use simpleshot::simple_shot_labels;
+pub use simpleshot::{simple_shot, simple_shot_scratch};
+#[cfg(feature = "alloc")]
+pub use slk::{Prototype, SlkInfo, SlkParams, slk_few_shot};
+pub use update::{
+    BoundInfo, BoundParams, StepInfo, bound_energy, bound_step, bound_update, bound_update_from_unary,
+    bound_update_scratch, softmax_rows,
+};

@@ -1,0 +1,488 @@
+//! The concave–convex bound update of SLK / LaplacianShot (Ziko et al., NeurIPS 2018,
+//! ICML 2020; "Transductive Few-Shot Learning: Clustering is All You Need?", 2021).
+//!
+//! With unary costs `a_pk` (distance of point p to prototype k), soft assignments
+//! `y_p ∈ Δ_K` and a non-negative affinity W, the relaxed energy is
+//!
+//! ```text
+//! E(Y) = Σ_p [ y_pᵀ ln y_p + y_pᵀ a_p ]  −  (λ/2) Σ_{p,q} w_pq y_pᵀ y_q .
+//! ```
+//!
+//! The entropy and unary terms are convex; for a positive semi-definite symmetric W the
+//! pairwise term is concave, so its tangent at Yⁱ bounds E from above, and the bound is
+//! separable over points. Its minimiser is the parallel (Jacobi) update
+//!
+//! ```text
+//! y_p ← softmax( −a_p + λ Σ_q w_pq y_qⁱ ),
+//! ```
+//!
+//! exactly the update of the reference code (`bound_update` in `lshot_update.py`).
+//! The reference prints `Σ [y ln y + a·y − λ (WY)·y]`, i.e. the pairwise term with weight λ
+//! instead of λ/2 — not the function its update majorises; clasp tracks the energy above,
+//! which the update provably does not increase when W ⪰ 0. With
+//! [`BoundParams::monotone`] (the default) a step that would increase E is halved towards
+//! the previous iterate until E does not increase, which keeps the sequence monotone for
+//! any symmetric W (the update direction is then a descent direction); when no halving
+//! helps the iteration stops at the previous iterate. The stopping rule is the reference's:
+//! from the third iteration on, stop when `|E − E_old| ≤ tol·|E_old|`.
+
+use crate::error::{Error, Result};
+use crate::matrix::{MatMut, MatRef};
+use crate::scalar::Float;
+use crate::validate;
+
+use super::csr::CsrRef;
+
+/// Parameters of [`bound_update`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BoundParams {
+    /// Weight λ ≥ 0 of the Laplacian term (`--lmd`, default 1.0).
+    pub lambda: f64,
+    /// Relative energy change at which to stop (1e-6 in LaplacianShot, 1e-7 in SLK).
+    pub tol: f64,
+    /// Maximum number of updates (20 in LaplacianShot, 600 in SLK).
+    pub max_iter: usize,
+    /// Halve steps that would increase the energy (see the module documentation).
+    pub monotone: bool,
+}
+
+impl Default for BoundParams {
+    fn default() -> Self {
+        Self { lambda: 1.0, tol: 1e-6, max_iter: 20, monotone: true }
+    }
+}
+
+impl BoundParams {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        validate::nonnegative_param(self.lambda, "lambda")?;
+        validate::nonnegative_param(self.tol, "tol")?;
+        if self.max_iter == 0 {
+            return Err(Error::InvalidParameter { name: "max_iter", value: 0.0 });
+        }
+        Ok(())
+    }
+}
+
+/// What [`bound_update`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BoundInfo {
+    /// Updates performed.
+    pub iterations: usize,
+    /// Energy of the initial assignments.
+    pub initial_energy: f64,
+    /// Energy of the returned assignments.
+    pub energy: f64,
+    /// Stopped by the relative-change rule (or because no monotone step existed).
+    pub converged: bool,
+    /// Number of step halvings taken by the monotone safeguard.
+    pub halvings: usize,
+}
+
+/// What one [`bound_step`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct StepInfo {
+    /// Energy after the step (equal to the input energy when `moved` is false).
+    pub energy: f64,
+    /// Step halvings taken.
+    pub halvings: usize,
+    /// False when the monotone safeguard found no non-increasing step (Y unchanged).
+    pub moved: bool,
+}
+
+/// Scratch (in compute elements) needed by [`bound_update`] and [`bound_step`] for `n`
+/// points and `k` clusters: `W·Y` and the candidate iterate.
+pub fn bound_update_scratch(n: usize, k: usize) -> usize {
+    2 * n * k
+}
+
+/// Row-wise softmax: `out_p = softmax(logits_p)` (max-shifted).
+pub fn softmax_rows<F: Float>(logits: &[F], k: usize, out: &mut [F]) {
+    if k == 0 {
+        return;
+    }
+    for (l, o) in logits.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
+        softmax_row(l, o);
+    }
+}
+
+#[inline]
+fn softmax_row<F: Float>(l: &[F], o: &mut [F]) {
+    let m = l.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
+    let mut s = F::ZERO;
+    for (oi, &li) in o.iter_mut().zip(l) {
+        *oi = (li - m).exp();
+        s += *oi;
+    }
+    let inv = F::ONE / s;
+    for oi in o.iter_mut() {
+        *oi *= inv;
+    }
+}
+
+/// Replaces the logits `c` by softmax(c) and returns its entropy term Σ y ln y, computed as
+/// Σ y (l − lse) from the log-partition (one logarithm per row).
+#[inline]
+fn softmax_entropy_in_place<F: Float>(c: &mut [F]) -> F {
+    let m = c.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
+    let mut s = F::ZERO;
+    let mut sl = F::ZERO;
+    for ci in c.iter_mut() {
+        let l = *ci - m;
+        *ci = l.exp();
+        s += *ci;
+        sl += *ci * l;
+    }
+    let inv = F::ONE / s;
+    for ci in c.iter_mut() {
+        *ci *= inv;
+    }
+    sl * inv - s.ln()
+}
+
+/// `E(Y)` of the module documentation; `wy` (n·k) receives `W·Y`.
+pub fn bound_energy<F: Float>(
+    unary: MatRef<'_, F>,
+    w: &CsrRef<'_, F>,
+    y: MatRef<'_, F>,
+    lambda: f64,
+    wy: &mut [F],
+) -> Result<F> {
+    check(unary, w, y.as_slice(), y.rows(), y.cols())?;
+    validate::nonnegative_param(lambda, "lambda")?;
+    let nk = unary.rows() * unary.cols();
+    validate::scratch(wy, nk)?;
+    w.mul_dense(y.as_slice(), y.cols(), &mut wy[..nk]);
+    Ok(energy_unchecked(unary.as_slice(), y.as_slice(), &wy[..nk], F::from_f64(lambda)))
+}
+
+fn energy_unchecked<F: Float>(a: &[F], y: &[F], wy: &[F], lambda: F) -> F {
+    let half = F::from_f64(0.5) * lambda;
+    let mut e = F::ZERO;
+    for ((&ai, &yi), &wi) in a.iter().zip(y).zip(wy) {
+        let ent = if yi > F::ZERO { yi * yi.ln() } else { F::ZERO };
+        e += ent + yi * (ai - half * wi);
+    }
+    e
+}
+
+/// The energy without the entropy of the rows from `fixed` (entries) on: the fixed rows'
+/// entropy plus the unary and pairwise terms of all rows.
+fn energy_rest<F: Float>(a: &[F], y: &[F], wy: &[F], lambda: F, fixed: usize) -> F {
+    let half = F::from_f64(0.5) * lambda;
+    let mut e = F::ZERO;
+    for (i, ((&ai, &yi), &wi)) in a.iter().zip(y).zip(wy).enumerate() {
+        if i < fixed && yi > F::ZERO {
+            e += yi * yi.ln();
+        }
+        e += yi * (ai - half * wi);
+    }
+    e
+}
+
+fn check<F: Float>(unary: MatRef<'_, F>, w: &CsrRef<'_, F>, y: &[F], n: usize, k: usize) -> Result<()> {
+    if unary.rows() != n || unary.cols() != k {
+        return Err(Error::ShapeMismatch { what: "y", expected: unary.rows() * unary.cols(), found: n * k });
+    }
+    if w.n() != n {
+        return Err(Error::ShapeMismatch { what: "affinity", expected: n, found: w.n() });
+    }
+    validate::finite(unary.as_slice(), "unary")?;
+    validate::nonnegative(y, false, "y")?;
+    Ok(())
+}
+
+/// One parallel bound update of the rows `fixed_rows..n` of `y` (rows before `fixed_rows`
+/// — e.g. labelled support points — are kept as they are). `energy` is `E(Y)` of the input
+/// (from [`bound_energy`] or the previous step). Returns the new energy.
+#[allow(clippy::too_many_arguments)]
+pub fn bound_step<F: Float>(
+    unary: MatRef<'_, F>,
+    w: &CsrRef<'_, F>,
+    lambda: f64,
+    monotone: bool,
+    fixed_rows: usize,
+    y: &mut MatMut<'_, F>,
+    energy: F,
+    scratch: &mut [F],
+) -> Result<StepInfo> {
+    let (n, k) = (y.rows(), y.cols());
+    check(unary, w, y.as_mut_slice(), n, k)?;
+    validate::nonnegative_param(lambda, "lambda")?;
+    validate::scratch(scratch, bound_update_scratch(n, k))?;
+    if fixed_rows > n {
+        return Err(Error::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 });
+    }
+    if !energy.is_finite() {
+        return Err(Error::NonFinite { what: "energy", index: 0 });
+    }
+    Ok(step_unchecked(
+        unary.as_slice(),
+        w,
+        F::from_f64(lambda),
+        monotone,
+        fixed_rows,
+        k,
+        y.as_mut_slice(),
+        energy,
+        false,
+        scratch,
+    ))
+}
+
+/// Maximum number of step halvings of the monotone safeguard.
+const MAX_HALVINGS: usize = 20;
+
+#[allow(clippy::too_many_arguments)]
+fn step_unchecked<F: Float>(
+    a: &[F],
+    w: &CsrRef<'_, F>,
+    lambda: F,
+    monotone: bool,
+    fixed_rows: usize,
+    k: usize,
+    y: &mut [F],
+    energy: F,
+    wy_ready: bool,
+    scratch: &mut [F],
+) -> StepInfo {
+    let nk = y.len();
+    let (wy, rest) = scratch.split_at_mut(nk);
+    let cand = &mut rest[..nk];
+    // `wy_ready`: scratch[..nk] already holds W·Y (left there by the previous accepted step).
+    if !wy_ready {
+        w.mul_dense(y, k, wy);
+    }
+    let fixed = fixed_rows * k;
+    cand[..fixed].copy_from_slice(&y[..fixed]);
+    // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry.
+    let mut entropy = F::ZERO;
+    for ((c, ap), wp) in
+        cand[fixed..].chunks_exact_mut(k).zip(a[fixed..].chunks_exact(k)).zip(wy[fixed..].chunks_exact(k))
+    {
+        for ((ci, &ai), &wi) in c.iter_mut().zip(ap).zip(wp) {
+            *ci = lambda * wi - ai;
+        }
+        entropy += softmax_entropy_in_place(c);
+    }
+    w.mul_dense(cand, k, wy);
+    let mut e_new = entropy + energy_rest(a, cand, wy, lambda, fixed);
+    let mut halvings = 0usize;
+    if monotone && (e_new > energy || e_new.is_nan()) {
+        // The candidate is the bound minimiser; E decreases along the segment towards it
+        // from Y when the direction is a descent direction (symmetric W).
+        let half = F::from_f64(0.5);
+        loop {
+            if halvings == MAX_HALVINGS {
+                return StepInfo { energy: energy.to_f64(), halvings, moved: false };
+            }
+            halvings += 1;
+            // cand ← Y + ½ (cand − Y): the step length halves each time.
+            for (c, &yi) in cand.iter_mut().zip(y.iter()) {
+                *c = yi + half * (*c - yi);
+            }
+            w.mul_dense(cand, k, wy);
+            e_new = energy_unchecked(a, cand, wy, lambda);
+            if e_new <= energy {
+                break;
+            }
+        }
+    }
+    if !e_new.is_finite() {
+        return StepInfo { energy: energy.to_f64(), halvings, moved: false };
+    }
+    y.copy_from_slice(cand);
+    StepInfo { energy: e_new.to_f64(), halvings, moved: true }
+}
+
+/// Runs [`bound_step`] from the assignments in `y` until the relative energy change is at
+/// most `params.tol` (checked from the third update on, as the reference does) or
+/// `params.max_iter` updates. Rows before `fixed_rows` stay as given.
+pub fn bound_update<F: Float>(
+    unary: MatRef<'_, F>,
+    w: &CsrRef<'_, F>,
+    params: &BoundParams,
+    fixed_rows: usize,
+    y: &mut MatMut<'_, F>,
+    scratch: &mut [F],
+) -> Result<BoundInfo> {
+    params.validate()?;
+    let (n, k) = (y.rows(), y.cols());
+    check(unary, w, y.as_mut_slice(), n, k)?;
+    validate::scratch(scratch, bound_update_scratch(n, k))?;
+    if fixed_rows > n {
+        return Err(Error::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 });
+    }
+    let lambda = F::from_f64(params.lambda);
+    let a = unary.as_slice();
+    let ys = y.as_mut_slice();
+    let nk = n * k;
+    w.mul_dense(ys, k, &mut scratch[..nk]);
+    let e0 = energy_unchecked(a, ys, &scratch[..nk], lambda);
+    if !e0.is_finite() {
+        return Err(Error::NonFinite { what: "energy", index: 0 });
+    }
+    Ok(run_updates(a, w, params, fixed_rows, k, ys, e0, scratch))
+}
+
+/// [`bound_update`] started, as in the reference, from `Y⁰ = softmax(−A)` (written to `y`,
+/// no support rows fixed); the entropy of Y⁰ comes from the row log-partitions, so the
+/// start costs one logarithm per row instead of one per entry.
+pub fn bound_update_from_unary<F: Float>(
+    unary: MatRef<'_, F>,
+    w: &CsrRef<'_, F>,
+    params: &BoundParams,
+    y: &mut MatMut<'_, F>,
+    scratch: &mut [F],
+) -> Result<BoundInfo> {
+    params.validate()?;
+    let (n, k) = (y.rows(), y.cols());
+    if unary.rows() != n || unary.cols() != k {
+        return Err(Error::ShapeMismatch { what: "y", expected: unary.rows() * unary.cols(), found: n * k });
+    }
+    if w.n() != n {
+        return Err(Error::ShapeMismatch { what: "affinity", expected: n, found: w.n() });
+    }
+    validate::finite(unary.as_slice(), "unary")?;
+    validate::scratch(scratch, bound_update_scratch(n, k))?;
+    let lambda = F::from_f64(params.lambda);
+    let a = unary.as_slice();
+    let ys = y.as_mut_slice();
+    let mut entropy = F::ZERO;
+    for (yr, ar) in ys.chunks_exact_mut(k).zip(a.chunks_exact(k)) {
+        for (yi, &ai) in yr.iter_mut().zip(ar) {
+            *yi = -ai;
+        }
+        entropy += softmax_entropy_in_place(yr);
+    }
+    let nk = n * k;
+    w.mul_dense(ys, k, &mut scratch[..nk]);
+    let e0 = entropy + energy_rest(a, ys, &scratch[..nk], lambda, 0);
+    if !e0.is_finite() {
+        return Err(Error::NonFinite { what: "energy", index: 0 });
+    }
+    Ok(run_updates(a, w, params, 0, k, ys, e0, scratch))
+}
+
+/// The update loop; `scratch[..n·k]` holds W·Y and `e0` = E(Y) on entry.
+#[allow(clippy::too_many_arguments)]
+fn run_updates<F: Float>(
+    a: &[F],
+    w: &CsrRef<'_, F>,
+    params: &BoundParams,
+    fixed_rows: usize,
+    k: usize,
+    ys: &mut [F],
+    e0: F,
+    scratch: &mut [F],
+) -> BoundInfo {
+    let lambda = F::from_f64(params.lambda);
+    let mut info =
+        BoundInfo { iterations: 0, initial_energy: e0.to_f64(), energy: e0.to_f64(), converged: false, halvings: 0 };
+    let mut e_old = e0;
+    for it in 0..params.max_iter {
+        let s = step_unchecked(a, w, lambda, params.monotone, fixed_rows, k, ys, e_old, true, scratch);
+        info.iterations = it + 1;
+        info.halvings += s.halvings;
+        if !s.moved {
+            info.converged = true;
+            break;
+        }
+        let e = F::from_f64(s.energy);
+        info.energy = s.energy;
+        if it > 1 && (e - e_old).abs() <= F::from_f64(params.tol) * e_old.abs() {
+            info.converged = true;
+            break;
+        }
+        e_old = e;
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_rows_sum_to_one() {
+        let mut out = [0.0f64; 4];
+        softmax_rows(&[1000.0, 1000.0, 0.0, core::f64::consts::LN_2], 2, &mut out);
+        assert_eq!(out[0], 0.5);
+        assert!((out[3] - 2.0 / 3.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn without_laplacian_one_update_is_the_softmax_of_minus_the_unary() {
+        let a = [0.0f64, 1.0, 2.0, 0.5];
+        let w_ptr = [0usize, 1, 2];
+        let w = CsrRef::new(2, &w_ptr, &[1, 0], &[1.0, 1.0]).unwrap();
+        let mut y = [0.5f64; 4];
+        let mut s = [0.0; 8];
+        let p = BoundParams { lambda: 0.0, ..Default::default() };
+        let info = bound_update(
+            MatRef::new(&a, 2, 2, "a").unwrap(),
+            &w,
+            &p,
+            0,
+            &mut MatMut::new(&mut y, 2, 2, "y").unwrap(),
+            &mut s,
+        )
+        .unwrap();
+        let mut expect = [0.0; 4];
+        softmax_rows(&[0.0, -1.0, -2.0, -0.5], 2, &mut expect);
+        for (u, v) in y.iter().zip(expect) {
+            assert!((u - v).abs() < 1e-15);
+        }
+        assert!(info.energy <= info.initial_energy);
+    }
+
+    #[test]
+    fn starting_from_the_unary_equals_starting_from_its_softmax() {
+        let a = [0.3f64, 1.0, 0.2, 2.0, 0.5, 0.4, 1.5, 0.1, 0.9];
+        let w = CsrRef::new(3, &[0, 2, 3, 4], &[1, 2, 0, 1], &[1.0, 1.0, 1.0, 1.0]).unwrap();
+        let am = MatRef::new(&a, 3, 3, "a").unwrap();
+        let p = BoundParams { lambda: 0.8, ..Default::default() };
+        let mut y1 = [0.0f64; 9];
+        let neg: [f64; 9] = core::array::from_fn(|i| -a[i]);
+        softmax_rows(&neg, 3, &mut y1);
+        let mut s = [0.0; 18];
+        let i1 = bound_update(am, &w, &p, 0, &mut MatMut::new(&mut y1, 3, 3, "y").unwrap(), &mut s).unwrap();
+        let mut y2 = [0.0f64; 9];
+        let i2 = bound_update_from_unary(am, &w, &p, &mut MatMut::new(&mut y2, 3, 3, "y").unwrap(), &mut s).unwrap();
+        assert_eq!(i1.iterations, i2.iterations);
+        assert!((i1.initial_energy - i2.initial_energy).abs() < 1e-12);
+        assert!((i1.energy - i2.energy).abs() < 1e-12);
+        for (u, v) in y1.iter().zip(y2) {
+            assert!((u - v).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn bad_input_is_rejected_and_output_untouched() {
+        let a = [0.0f64, 1.0, 2.0, 0.5];
+        let w = CsrRef::new(2, &[0, 1, 2], &[1, 0], &[1.0, 1.0]).unwrap();
+        let am = MatRef::new(&a, 2, 2, "a").unwrap();
+        let mut y = [0.5f64; 4];
+        let mut s = [0.0; 8];
+        let p = BoundParams::default();
+        let mut ym = MatMut::new(&mut y, 2, 2, "y").unwrap();
+        assert!(matches!(bound_update(am, &w, &p, 0, &mut ym, &mut s[..7]), Err(Error::ScratchTooSmall { .. })));
+        assert!(matches!(bound_update(am, &w, &p, 3, &mut ym, &mut s), Err(Error::InvalidParameter { .. })));
+        let bad = BoundParams { lambda: -1.0, ..p };
+        assert!(matches!(
+            bound_update(am, &w, &bad, 0, &mut ym, &mut s),
+            Err(Error::InvalidParameter { name: "lambda", .. })
+        ));
+        let bad = BoundParams { max_iter: 0, ..p };
+        assert!(bound_update(am, &w, &bad, 0, &mut ym, &mut s).is_err());
+        let an = [0.0f64, f64::NAN, 2.0, 0.5];
+        let anm = MatRef::new(&an, 2, 2, "a").unwrap();
+        assert!(matches!(bound_update(anm, &w, &p, 0, &mut ym, &mut s), Err(Error::NonFinite { .. })));
+        let w3 = CsrRef::new(3, &[0, 0, 0, 0], &[], &[]).unwrap();
+        assert!(matches!(bound_update(am, &w3, &p, 0, &mut ym, &mut s), Err(Error::ShapeMismatch { .. })));
+        assert_eq!(y, [0.5; 4]);
+    }
+}

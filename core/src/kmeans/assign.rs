@@ -1,0 +1,220 @@
+//! Nearest-centre assignment: for each row xᵢ, labelᵢ = argmin_k ‖xᵢ − c_k‖² (ties to the
+//! lowest k, as scikit-learn's `argmin`) and distanceᵢ = that squared distance.
+//!
+//! No allocation: rows are processed in blocks transposed into a fixed stack buffer, so the
+//! distance loop runs over a block of rows for one centre at a time (vectorisable), and the
+//! data is read once per pass. Used by Lloyd's k-means, by the GMM/SDP modules, and as the
+//! CPU reference of the GPU assignment kernel.
+
+use crate::error::{Error, Result};
+use crate::matrix::MatRef;
+use crate::scalar::{Float, Real};
+use crate::validate;
+
+/// Elements of the stack block buffer (rows per block × features).
+const BLOCK_ELEMS: usize = 2048;
+/// Rows per block at most.
+const BLOCK_ROWS: usize = 64;
+
+/// Assigns every row of `x` (n × d) to its nearest row of `centers` (k × d), writing
+/// `labels` (n) and the squared distances `distances` (n). Returns the inertia Σᵢ distanceᵢ.
+///
+/// Errors: shape mismatch between `x` and `centers` or the output lengths, non-finite
+/// entries. Outputs are untouched on `Err`.
+pub fn kmeans_assign<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> Result<T::Acc> {
+    let (n, d) = (x.rows(), x.cols());
+    if centers.cols() != d {
+        return Err(Error::ShapeMismatch {
+            what: "centers",
+            expected: centers.rows() * d,
+            found: centers.as_slice().len(),
+        });
+    }
+    validate::len(labels, n, "labels")?;
+    validate::len(distances, n, "distances")?;
+    validate::finite(x.as_slice(), "x")?;
+    validate::finite(centers.as_slice(), "centers")?;
+    Ok(assign_unchecked(x, centers, labels, distances))
+}
+
+/// [`kmeans_assign`] without validation (shapes must already agree); AVX2 when available
+/// (element-wise kernels: identical results).
+pub(crate) fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        return unsafe { assign_avx2(x, centers, labels, distances) };
+    }
+    assign_body(x, centers, labels, distances)
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn assign_avx2<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    assign_body(x, centers, labels, distances)
+}
+
+#[inline(always)]
+fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    let d = x.cols();
+    let zero = <T::Acc as Float>::ZERO;
+    let rows_per_block = (BLOCK_ELEMS / d).min(BLOCK_ROWS);
+    if rows_per_block < 8 {
+        // Wide data: one row at a time.
+        let mut total = zero;
+        for ((row, label), dist) in x.row_iter().zip(labels.iter_mut()).zip(distances.iter_mut()) {
+            let mut best = (0usize, <T::Acc as Float>::INFINITY);
+            for (k, c) in centers.row_iter().enumerate() {
+                let s: T::Acc = row
+                    .iter()
+                    .zip(c)
+                    .map(|(a, b)| {
+                        let t = a.to_acc() - b.to_acc();
+                        t * t
+                    })
+                    .sum();
+                if s < best.1 {
+                    best = (k, s);
+                }
+            }
+            *label = best.0;
+            *dist = best.1;
+            total += best.1;
+        }
+        return total;
+    }
+    let mut xt = [zero; BLOCK_ELEMS];
+    let mut acc = [zero; BLOCK_ROWS];
+    let mut total = zero;
+    let xs = x.as_slice();
+    for ((rows, lab), dis) in
+        xs.chunks(rows_per_block * d).zip(labels.chunks_mut(rows_per_block)).zip(distances.chunks_mut(rows_per_block))
+    {
+        let b = lab.len();
+        // Transpose the block: xt[j*b + r] = x[r][j].
+        for (r, row) in rows.chunks_exact(d).enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                xt[j * b + r] = v.to_acc();
+            }
+        }
+        let best = &mut dis[..b];
+        best.fill(<T::Acc as Float>::INFINITY);
+        lab.fill(0);
+        for (k, c) in centers.row_iter().enumerate() {
+            let a = &mut acc[..b];
+            a.fill(zero);
+            for (j, cj) in c.iter().enumerate() {
+                let cj = cj.to_acc();
+                for (s, &v) in a.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                    let t = v - cj;
+                    *s += t * t;
+                }
+            }
+            for ((s, bd), l) in a.iter().zip(best.iter_mut()).zip(lab.iter_mut()) {
+                if *s < *bd {
+                    *bd = *s;
+                    *l = k;
+                }
+            }
+        }
+        for &v in best.iter() {
+            total += v;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_centre_with_ties_to_lowest() {
+        let x = [0.0f64, 0.0, 1.0, 0.0, 5.0, 5.0];
+        let c = [0.5f64, 0.0, 5.0, 5.0];
+        let mut l = [9usize; 3];
+        let mut d = [0.0f64; 3];
+        let inertia =
+            kmeans_assign(MatRef::new(&x, 3, 2, "x").unwrap(), MatRef::new(&c, 2, 2, "c").unwrap(), &mut l, &mut d)
+                .unwrap();
+        assert_eq!(l, [0, 0, 1]);
+        assert_eq!(d, [0.25, 0.25, 0.0]);
+        assert_eq!(inertia, 0.5);
+    }
+
+    #[test]
+    fn blocked_and_rowwise_paths_agree() {
+        // 100 rows of 3 features (blocked) and 100 rows of 300 features (row-wise).
+        for d in [3usize, 300] {
+            let xs: alloc_free_vec::V = alloc_free_vec::make(100 * d);
+            let cs: alloc_free_vec::V = alloc_free_vec::make(4 * d);
+            let xm = MatRef::new(&xs.0[..100 * d], 100, d, "x").unwrap();
+            let cm = MatRef::new(&cs.0[..4 * d], 4, d, "c").unwrap();
+            let mut l = [0usize; 100];
+            let mut dist = [0.0f64; 100];
+            kmeans_assign(xm, cm, &mut l, &mut dist).unwrap();
+            for i in 0..100 {
+                let mut best = (0, f64::INFINITY);
+                for k in 0..4 {
+                    let s = crate::ops::sq_dist(xm.row(i), cm.row(k));
+                    if s < best.1 {
+                        best = (k, s);
+                    }
+                }
+                assert_eq!(l[i], best.0);
+                assert!((dist[i] - best.1).abs() <= 1e-12 * best.1.max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_input_is_rejected_without_writing() {
+        let x = [0.0f64, f64::NAN];
+        let c = [0.0f64, 0.0];
+        let mut l = [7usize; 1];
+        let mut d = [3.0f64; 1];
+        let xm = MatRef::new(&x, 1, 2, "x").unwrap();
+        let cm = MatRef::new(&c, 1, 2, "c").unwrap();
+        assert_eq!(kmeans_assign(xm, cm, &mut l, &mut d), Err(Error::NonFinite { what: "x", index: 1 }));
+        assert_eq!((l[0], d[0]), (7, 3.0));
+        let c3 = [0.0f64; 3];
+        assert!(kmeans_assign(xm, MatRef::new(&c3, 1, 3, "c").unwrap(), &mut l, &mut d).is_err());
+        assert!(kmeans_assign(xm, cm, &mut [0usize; 2], &mut d).is_err());
+    }
+
+    /// A deterministic pseudo-random fixed buffer (no allocation in core tests without `alloc`).
+    mod alloc_free_vec {
+        pub struct V(pub [f64; 30000]);
+        pub fn make(len: usize) -> V {
+            let mut v = [0.0f64; 30000];
+            let mut s = 0x9E37_79B9_7F4A_7C15u64;
+            for e in v.iter_mut().take(len) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *e = (s >> 11) as f64 / (1u64 << 53) as f64 * 10.0 - 5.0;
+            }
+            V(v)
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The E-step: per-point, per-component weighted log densities
+//! w_ik = ln π_k + ln N(x_i | μ_k, Σ_k) with
+//! ln N = −½ (D ln 2π + ‖(x_i − μ_k)ᵀ U_k‖²) + ln det U_k (U_k the precision factor), then
+//! the max-shifted log-sum-exp ln p(x_i) = m_i + ln Σ_k exp(w_ik − m_i), m_i = max_k w_ik,
+//! and the responsibilities r_ik = exp(w_ik − ln p(x_i)) (Dempster, Laird & Rubin 1977;
+//! scikit-learn's `_estimate_log_prob_resp`).
+//!
+//! The quadratic forms use direct differences x − μ (never the expanded
+//! ‖x‖²P − 2x·Pμ + μᵀPμ, which loses precision for far points). Rows are processed in blocks
+//! transposed to feature-major order, so every inner loop runs over a block of rows for one
+//! (feature, component) pair and vectorises; the triangular product (x − μ)ᵀU is done as
+//! D(D+1)/2 such row-block updates.
+
+use super::covariance_type::CovarianceType;
+use super::model::GaussianMixture;
+use crate::error::{Error, Result};
+use crate::matrix::MatRef;
+use crate::scalar::{Float, Real};
+use crate::validate;
+use alloc::vec;
+use nalgebra::RealField;
+
+/// Rows per block.
+const BLOCK: usize = 64;
+
+/// ½ ln 2π.
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+fn check_input<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    outs: &[(usize, usize, &'static str)],
+) -> Result<()> {
+    if x.cols() != model.d {
+        return Err(Error::ShapeMismatch { what: "x", expected: x.rows() * model.d, found: x.as_slice().len() });
+    }
+    for &(found, expected, what) in outs {
+        if found != expected {
+            return Err(Error::ShapeMismatch { what, expected, found });
+        }
+    }
+    validate::finite(x.as_slice(), "x")
+}
+
+/// Writes w_ik = ln π_k + ln N(x_i | μ_k, Σ_k) into `out` (n × K, row-major).
+///
+/// Errors: `x` with a different dimension than the model, `out` of the wrong length,
+/// non-finite data. `out` is untouched on `Err`.
+pub fn weighted_log_prob<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc]) -> Result<()>
+where
+    T::Acc: RealField,
+{
+    check_input(model, x, &[(out.len(), x.rows() * model.k, "out")])?;
+    weighted_log_prob_unchecked(model, x, out);
+    Ok(())
+}
+
+/// E-step in the log domain: writes ln r_ik into `log_resp` (n × K) and ln p(x_i) into
+/// `log_prob_norm` (n); returns the mean of ln p(x_i) (scikit-learn's lower bound).
+///
+/// Errors: as [`weighted_log_prob`].
+pub fn e_step_log<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    log_resp: &mut [T::Acc],
+    log_prob_norm: &mut [T::Acc],
+) -> Result<T::Acc>
+where
+    T::Acc: RealField,
+{
+    let n = x.rows();
+    check_input(model, x, &[(log_resp.len(), n * model.k, "log_resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
+    weighted_log_prob_unchecked(model, x, log_resp);
+    Ok(normalise_rows(log_resp, log_prob_norm, model.k, false))
+}
+
+/// E-step: writes the responsibilities r_ik (n × K, rows sum to 1) into `resp` and ln p(x_i)
+/// into `log_prob_norm` (n); returns the mean of ln p(x_i).
+///
+/// Errors: as [`weighted_log_prob`].
+pub fn e_step<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    resp: &mut [T::Acc],
+    log_prob_norm: &mut [T::Acc],
+) -> Result<T::Acc>
+where
+    T::Acc: RealField,
+{
+    let n = x.rows();
+    check_input(model, x, &[(resp.len(), n * model.k, "resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
+    weighted_log_prob_unchecked(model, x, resp);
+    Ok(normalise_rows(resp, log_prob_norm, model.k, true))
+}
+
+/// Turns weighted log probabilities (n × k) into log responsibilities (or responsibilities
+/// when `linear`) in place, writing each row's log-sum-exp; returns their mean. One `exp`
+/// per entry.
+pub(crate) fn normalise_rows<F: Float>(w: &mut [F], log_prob_norm: &mut [F], k: usize, linear: bool) -> F {
+    let mut total = F::ZERO;
+    for (row, lpn) in w.chunks_exact_mut(k).zip(log_prob_norm.iter_mut()) {
+        let m = row.iter().fold(F::NEG_INFINITY, |a, &v| a.max(v));
+        if m == F::NEG_INFINITY {
+            *lpn = m;
+            total += m;
+            continue;
+        }
+        let lse = if linear {
+            let mut s = F::ZERO;
+            for v in row.iter_mut() {
+                *v = (*v - m).exp();
+                s += *v;
+            }
+            for v in row.iter_mut() {
+                *v /= s;
+            }
+            m + s.ln()
+        } else {
+            let s: F = row.iter().map(|&v| (v - m).exp()).sum();
+            let lse = m + s.ln();
+            for v in row.iter_mut() {
+                *v -= lse;
+            }
+            lse
+        };
+        *lpn = lse;
+        total += lse;
+    }
+    total / F::from_usize(log_prob_norm.len().max(1))
+}
+
+/// Both forms at once with one `exp` per entry: `w` (n × k weighted log probabilities)
+/// becomes ln r in place, `resp` receives r, `log_prob_norm` the row log-sum-exps.
+pub(crate) fn normalise_rows_both<F: Float>(w: &mut [F], resp: &mut [F], log_prob_norm: &mut [F], k: usize) {
+    for ((row, r), lpn) in w.chunks_exact_mut(k).zip(resp.chunks_exact_mut(k)).zip(log_prob_norm.iter_mut()) {
+        let m = row.iter().fold(F::NEG_INFINITY, |a, &v| a.max(v));
+        if m == F::NEG_INFINITY {
+            *lpn = m;
+            r.fill(F::ZERO);
+            continue;
+        }
+        let mut s = F::ZERO;
+        for (rv, &v) in r.iter_mut().zip(row.iter()) {
+            *rv = (v - m).exp();
+            s += *rv;
+        }
+        let inv = F::ONE / s;
+        let lse = m + s.ln();
+        for (rv, v) in r.iter_mut().zip(row.iter_mut()) {
+            *rv *= inv;
+            *v -= lse;
+        }
+        *lpn = lse;
+    }
+}
+
+/// [`weighted_log_prob`] on validated input; uses AVX2 when the CPU has it (same results:
+/// the kernels are element-wise or use explicit partial sums, so the vector width does not
+/// change the arithmetic).
+pub(crate) fn weighted_log_prob_unchecked<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+) where
+    T::Acc: RealField,
+{
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        unsafe { weighted_log_prob_avx2(model, x, out) };
+        return;
+    }
+    weighted_log_prob_body(model, x, out);
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn weighted_log_prob_avx2<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
+where
+    T::Acc: RealField,
+{
+    weighted_log_prob_body(model, x, out);
+}
+
+#[inline(always)]
+fn weighted_log_prob_body<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
+where
+    T::Acc: RealField,
+{
+    let (d, k) = (model.d, model.k);
+    let zero = <T::Acc as Float>::ZERO;
+    let c0 = <T::Acc as Float>::from_f64(-HALF_LN_2PI * d as f64);
+    let half = <T::Acc as Float>::from_f64(0.5);
+    let bias: alloc::vec::Vec<T::Acc> =
+        model.weights.iter().zip(&model.log_det_chol).map(|(&w, &ld)| Float::ln(w) + c0 + ld).collect();
+    let mut xt = vec![zero; d * BLOCK];
+    let mut y = vec![zero; d * BLOCK];
+    let mut diff = [zero; BLOCK];
+    let mut q = [zero; BLOCK];
+    for (rows, out_rows) in x.as_slice().chunks(BLOCK * d).zip(out.chunks_mut(BLOCK * k)) {
+        let b = rows.len() / d;
+        for (r, row) in rows.chunks_exact(d).enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                xt[j * b + r] = v.to_acc();
+            }
+        }
+        for comp in 0..k {
+            let mu = &model.means[comp * d..(comp + 1) * d];
+            let q = &mut q[..b];
+            q.fill(zero);
+            match model.covariance_type {
+                CovarianceType::Full | CovarianceType::Tied => {
+                    let u = if model.covariance_type == CovarianceType::Full {
+                        &model.precisions_cholesky[comp * d * d..(comp + 1) * d * d]
+                    } else {
+                        &model.precisions_cholesky[..d * d]
+                    };
+                    let y = &mut y[..d * b];
+                    y.fill(zero);
+                    let diff = &mut diff[..b];
+                    for i in 0..d {
+                        let mi = mu[i];
+                        for (t, &v) in diff.iter_mut().zip(&xt[i * b..(i + 1) * b]) {
+                            *t = v - mi;
+                        }
+                        for j in i..d {
+                            let uij = u[i * d + j];
+                            for (yv, &t) in y[j * b..(j + 1) * b].iter_mut().zip(diff.iter()) {
+                                *yv += t * uij;
+                            }
+                        }
+                    }
+                    for yj in y.chunks_exact(b) {
+                        for (qv, &v) in q.iter_mut().zip(yj) {
+                            *qv += v * v;
+                        }
+                    }
+                }
+                CovarianceType::Diag => {
+                    let p = &model.precisions_cholesky[comp * d..(comp + 1) * d];
+                    for j in 0..d {
+                        let (mj, pj) = (mu[j], p[j]);
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                            let t = (v - mj) * pj;
+                            *qv += t * t;
+                        }
+                    }
+                }
+                CovarianceType::Spherical => {
+                    let p = model.precisions_cholesky[comp];
+                    let p2 = p * p;
+                    for j in 0..d {
+                        let mj = mu[j];
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                            let t = v - mj;
+                            *qv += t * t;
+                        }
+                    }
+                    for qv in q.iter_mut() {
+                        *qv *= p2;
+                    }
+                }
+            }
+            let bk = bias[comp];
+            for (r, &qv) in q.iter().enumerate() {
+                out_rows[r * k + comp] = bk - half * qv;
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The M-step: maximum-likelihood parameters from responsibilities r (n × K), as
+//! scikit-learn's `_estimate_gaussian_parameters`:
+//! nₖ = Σᵢ rᵢₖ + 10·ε, μₖ = Σᵢ rᵢₖ xᵢ / nₖ, π = nₖ / Σ nₖ and
+//! - full: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I
+//! - diag: σ²ₖ = Σᵢ rᵢₖ (xᵢ − μₖ)² / nₖ + reg (direct differences, never negative)
+//! - spherical: the mean over features of the diag variances
+//! - tied: Σ = (Σᵢ xᵢxᵢᵀ − Σₖ nₖ μₖμₖᵀ) / Σₖ nₖ + reg·I, evaluated about the data mean.
+//!
+//! The full scatter is accumulated per block of rows in feature-major order (dot products
+//! over the block), touching each row once per component.
+
+use super::covariance_type::CovarianceType;
+use super::model::{GaussianMixture, Spread};
+use crate::error::{Error, Result};
+use crate::matrix::MatRef;
+use crate::scalar::{Float, Real};
+use crate::validate;
+use alloc::vec;
+use alloc::vec::Vec;
+use nalgebra::RealField;
+
+/// Rows per block of the full scatter.
+const BLOCK: usize = 64;
+
+/// Sufficient statistics turned into parameters: (nₖ, means, covariances).
+pub(crate) struct Estimate<F> {
+    pub nk: Vec<F>,
+    pub means: Vec<F>,
+    pub covariances: Vec<F>,
+}
+
+/// One M-step: the mixture maximising the expected complete-data log-likelihood under the
+/// responsibilities `resp` (n × k, entries ≥ 0; rows need not be normalised), with
+/// `reg_covar` added to the covariance diagonals.
+///
+/// Errors: `resp` of the wrong length, negative or non-finite responsibilities or data,
+/// `k` = 0, negative `reg_covar`, or a resulting covariance that is not positive definite
+/// ([`Error::NotPositiveDefinite`] with the component; e.g. a component with no mass and
+/// `reg_covar` = 0).
+pub fn m_step<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    covariance_type: CovarianceType,
+    reg_covar: f64,
+) -> Result<GaussianMixture<T::Acc>>
+where
+    T::Acc: RealField,
+{
+    check(x, resp, k, reg_covar)?;
+    let est = estimate(x, resp, k, covariance_type, <T::Acc as Float>::from_f64(reg_covar));
+    let total: T::Acc = est.nk.iter().copied().sum();
+    let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();
+    GaussianMixture::from_parts(covariance_type, &weights, &est.means, Spread::Covariances(&est.covariances), x.cols())
+}
+
+/// Validates the inputs of an M-step.
+pub(crate) fn check<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize, reg_covar: f64) -> Result<()> {
+    if k == 0 {
+        return Err(Error::InvalidClusterCount { k, n: x.rows() });
+    }
+    validate::len(resp, x.rows() * k, "resp")?;
+    validate::nonnegative(resp, false, "resp")?;
+    validate::nonnegative_param(reg_covar, "reg_covar")?;
+    validate::finite(x.as_slice(), "x")
+}
+
+/// The parameter estimates on validated input.
+pub(crate) fn estimate<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    covariance_type: CovarianceType,
+    reg: T::Acc,
+) -> Estimate<T::Acc> {
+    let d = x.cols();
+    let zero = <T::Acc as Float>::ZERO;
+    let eps10 = <T::Acc as Float>::EPSILON * <T::Acc as Float>::from_f64(10.0);
+    let mut nk = vec![zero; k];
+    let mut means = vec![zero; k * d];
+    for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
+        for (c, &w) in r.iter().enumerate() {
+            nk[c] += w;
+            for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
+                *m += w * v.to_acc();
+            }
+        }
+    }
+    for (c, n) in nk.iter_mut().enumerate() {
+        *n += eps10;
+        for m in means[c * d..(c + 1) * d].iter_mut() {
+            *m /= *n;
+        }
+    }
+    let covariances = match covariance_type {
+        CovarianceType::Full => full_scatter(x, resp, k, &means, &nk, reg),
+        CovarianceType::Diag | CovarianceType::Spherical => {
+            let mut var = vec![zero; k * d];
+            for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
+                for (c, &w) in r.iter().enumerate() {
+                    let mu = &means[c * d..(c + 1) * d];
+                    for ((s, v), &m) in var[c * d..(c + 1) * d].iter_mut().zip(row).zip(mu) {
+                        let t = v.to_acc() - m;
+                        *s += w * t * t;
+                    }
+                }
+            }
+            for (c, &n) in nk.iter().enumerate() {
+                for s in var[c * d..(c + 1) * d].iter_mut() {
+                    *s = *s / n + reg;
+                }
+            }
+            if covariance_type == CovarianceType::Diag {
+                var
+            } else {
+                let df = <T::Acc as Float>::from_usize(d);
+                var.chunks_exact(d).map(|v| v.iter().copied().sum::<T::Acc>() / df).collect()
+            }
+        }
+        CovarianceType::Tied => tied_scatter(x, &means, &nk, reg),
+    };
+    Estimate { nk, means, covariances }
+}
+
+/// Σ_b a_b c_b with four partial sums over fixed 4-wide chunks (one vector register).
+#[inline(always)]
+fn dot<F: Float>(a: &[F], c: &[F]) -> F {
+    let mut s = [F::ZERO; 4];
+    let mut xa = a.chunks_exact(4);
+    let mut xc = c.chunks_exact(4);
+    for (x, y) in (&mut xa).zip(&mut xc) {
+        if let (Ok(x), Ok(y)) = (<&[F; 4]>::try_from(x), <&[F; 4]>::try_from(y)) {
+            for l in 0..4 {
+                s[l] += x[l] * y[l];
+            }
+        }
+    }
+    let mut t = (s[0] + s[2]) + (s[1] + s[3]);
+    for (x, y) in xa.remainder().iter().zip(xc.remainder()) {
+        t += *x * *y;
+    }
+    t
+}
+
+/// Full covariances: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I, blocked over rows.
+fn full_scatter<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    means: &[T::Acc],
+    nk: &[T::Acc],
+    reg: T::Acc,
+) -> Vec<T::Acc> {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        return unsafe { full_scatter_avx2(x, resp, k, means, nk, reg) };
+    }
+    full_scatter_body(x, resp, k, means, nk, reg)
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn full_scatter_avx2<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    means: &[T::Acc],
+    nk: &[T::Acc],
+    reg: T::Acc,
+) -> Vec<T::Acc> {
+    full_scatter_body(x, resp, k, means, nk, reg)
+}
+
+#[inline(always)]
+fn full_scatter_body<T: Real>(
+    x: MatRef<'_, T>,
+    resp: &[T::Acc],
+    k: usize,
+    means: &[T::Acc],
+    nk: &[T::Acc],
+    reg: T::Acc,
+) -> Vec<T::Acc> {
+    let d = x.cols();
+    let zero = <T::Acc as Float>::ZERO;
+    let mut cov = vec![zero; k * d * d];
+    let mut xt = vec![zero; d * BLOCK];
+    let mut diff = vec![zero; d * BLOCK];
+    let mut wdiff = vec![zero; d * BLOCK];
+    let mut rt = vec![zero; k * BLOCK];
+    for (rows, r) in x.as_slice().chunks(BLOCK * d).zip(resp.chunks(BLOCK * k)) {
+        let b = rows.len() / d;
+        for (i, row) in rows.chunks_exact(d).enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                xt[j * b + i] = v.to_acc();
+            }
+        }
+        for (i, ri) in r.chunks_exact(k).enumerate() {
+            for (c, &v) in ri.iter().enumerate() {
+                rt[c * b + i] = v;
+            }
+        }
+        for c in 0..k {
+            let mu = &means[c * d..(c + 1) * d];
+            let rc = &rt[c * b..(c + 1) * b];
+            for j in 0..d {
+                let mj = mu[j];
+                let dj = &mut diff[j * b..(j + 1) * b];
+                let wj = &mut wdiff[j * b..(j + 1) * b];
+                for (((t, wt), &v), &w) in dj.iter_mut().zip(wj.iter_mut()).zip(&xt[j * b..(j + 1) * b]).zip(rc) {
+                    *t = v - mj;
+                    *wt = *t * w;
+                }
+            }
+            let s = &mut cov[c * d * d..(c + 1) * d * d];
+            for a in 0..d {
+                let wa = &wdiff[a * b..(a + 1) * b];
+                for bb in a..d {
+                    s[a * d + bb] += dot(wa, &diff[bb * b..(bb + 1) * b]);
+                }
+            }
+        }
+    }
+    for (c, s) in cov.chunks_exact_mut(d * d).enumerate() {
+        finish_symmetric(s, d, nk[c], reg);
+    }
+    cov
+}
+
+/// Divides the upper triangle by `n`, mirrors it and adds `reg` to the diagonal.
+fn finish_symmetric<F: Float>(s: &mut [F], d: usize, n: F, reg: F) {
+    for a in 0..d {
+        for b in a..d {
+            let v = s[a * d + b] / n;
+            s[a * d + b] = v;
+            s[b * d + a] = v;
+        }
+        s[a * d + a] += reg;
+    }
+}
+
+/// Tied covariance (Σᵢ (xᵢ − c)(xᵢ − c)ᵀ − Σₖ nₖ (μₖ − c)(μₖ − c)ᵀ) / Σ nₖ + reg·I, c the data mean.
+fn tied_scatter<T: Real>(x: MatRef<'_, T>, means: &[T::Acc], nk: &[T::Acc], reg: T::Acc) -> Vec<T::Acc> {
+    let (n, d) = (x.rows(), x.cols());
+    let zero = <T::Acc as Float>::ZERO;
+    let mut centre = vec![zero; d];
+    for row in x.row_iter() {
+        for (c, v) in centre.iter_mut().zip(row) {
+            *c += v.to_acc();
+        }
+    }
+    let nf = <T::Acc as Float>::from_usize(n);
+    for c in centre.iter_mut() {
+        *c /= nf;
+    }
+    let mut s = vec![zero; d * d];
+    let mut t = vec![zero; d];
+    for row in x.row_iter() {
+        for ((tv, v), &c) in t.iter_mut().zip(row).zip(&centre) {
+            *tv = v.to_acc() - c;
+        }
+        for a in 0..d {
+            for b in a..d {
+                s[a * d + b] += t[a] * t[b];
+            }
+        }
+    }
+    for (mu, &w) in means.chunks_exact(d).zip(nk) {
+        for ((tv, &m), &c) in t.iter_mut().zip(mu).zip(&centre) {
+            *tv = m - c;
+        }
+        for a in 0..d {
+            for b in a..d {
+                s[a * d + b] -= w * t[a] * t[b];
+            }
+        }
+    }
+    let total: T::Acc = nk.iter().copied().sum();
+    finish_symmetric(&mut s, d, total, reg);
+    s
+}

@@ -1,0 +1,284 @@
+//! Burer–Monteiro / nonnegative low-rank (NLR) solver for large n: Z = UUᵀ with
+//! U ∈ Ω = {U ∈ R^{n×r} : U ≥ 0, ‖U‖_F² = K}, so Z ≥ 0 and tr Z = K hold by construction
+//! (Zhuang, Chen, Yang & Zhang, "Statistically optimal K-means clustering via nonnegative
+//! low-rank semidefinite programming", ICLR 2024; `BM_cluster.m`). The remaining constraint
+//! UUᵀ1 = 1 is handled by an augmented Lagrangian with multiplier y and penalty β:
+//!
+//! ```text
+//!     ŷ  = y + β(U(Uᵀ1) − 1)
+//!     G  = −2 X_c(X_cᵀU) + ŷ(1ᵀU) + 1(ŷᵀU)          (gradient of −⟨X_cX_cᵀ, UUᵀ⟩ + AL terms)
+//!     U⁺ = Π_Ω(U − αG),  Π_Ω(V) = √K · max(V, 0)/‖max(V, 0)‖_F
+//!     rdiff = ‖U⁺ − U‖_F/√K;  if rdiff < trigger: y ← y + β(U⁺(U⁺ᵀ1) − 1)
+//! ```
+//!
+//! stopping when max(rdiff, ‖U⁺(U⁺ᵀ1) − 1‖/√n) < tol. Every step costs O(npr); no n × n
+//! matrix is formed. The authors' constants (α = 1e-6, β = 10) are tuned to one data set; here
+//! both scale with the data: β = b·‖X_c‖₂²/n makes the penalty commensurate with the objective
+//! (the curvature of the penalty is about 4βn, that of the objective 2‖X_c‖₂²) and the step is
+//! α = c/(2‖X_c‖₂² + 4βn). The problem is non-convex: the result depends on the seed, and is a
+//! stationary point whose objective is ≤ SDP*.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use super::SdpInfo;
+use super::problem::centred_columns;
+use crate::error::{Error, Result};
+use crate::matrix::MatRef;
+use crate::scalar::{Float, Real};
+use crate::validate;
+
+/// Parameters of [`burer_monteiro`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BurerMonteiroParams {
+    /// Factor rank r (≥ K); 0 means 2K as in NLR.
+    pub rank: usize,
+    /// Step scale c in α = c/(2‖X_c‖₂² + 4βn), in (0, 2).
+    pub step_scale: f64,
+    /// Penalty scale b in β = b·‖X_c‖₂²/n (> 0; above about 2 the multiplier steps diverge).
+    pub penalty: f64,
+    /// Stop when max(rdiff, ‖U(Uᵀ1) − 1‖/√n) < tol.
+    pub tol: f64,
+    /// Multiplier update once rdiff falls below this.
+    pub dual_trigger: f64,
+    /// Iteration cap (≥ 1).
+    pub max_iter: usize,
+    /// Seed of the random nonnegative start.
+    pub seed: u64,
+}
+
+impl Default for BurerMonteiroParams {
+    fn default() -> Self {
+        Self { rank: 0, step_scale: 1.0, penalty: 1.0, tol: 1e-6, dual_trigger: 1e-2, max_iter: 50_000, seed: 0 }
+    }
+}
+
+impl BurerMonteiroParams {
+    /// Checks every field against `k` clusters of `n` points.
+    pub fn validate(&self, k: usize, n: usize) -> Result<()> {
+        if self.rank != 0 && (self.rank < k || self.rank > n) {
+            return Err(Error::InvalidParameter { name: "rank", value: self.rank as f64 });
+        }
+        validate::positive_param(self.step_scale, "step_scale")?;
+        if self.step_scale >= 2.0 {
+            return Err(Error::InvalidParameter { name: "step_scale", value: self.step_scale });
+        }
+        validate::positive_param(self.penalty, "penalty")?;
+        validate::positive_param(self.tol, "tol")?;
+        validate::positive_param(self.dual_trigger, "dual_trigger")?;
+        if self.max_iter == 0 {
+            return Err(Error::InvalidParameter { name: "max_iter", value: 0.0 });
+        }
+        Ok(())
+    }
+}
+
+/// The factor and its report.
+#[derive(Clone, Debug)]
+pub struct BurerMonteiroSolution<F> {
+    /// U, row-major n × rank, U ≥ 0, ‖U‖_F² = K; Z = UUᵀ.
+    pub u: Vec<F>,
+    /// Number of columns of U.
+    pub rank: usize,
+    /// Residuals and the objective ⟨X_c X_cᵀ, UUᵀ⟩ = ‖X_cᵀU‖_F².
+    pub info: SdpInfo,
+}
+
+/// Solves the Peng–Wei SDP for data `x` (n × p, rows are points) and `k` clusters by the
+/// nonnegative low-rank factorisation.
+pub fn burer_monteiro<T: Real>(
+    x: MatRef<'_, T>,
+    k: usize,
+    params: &BurerMonteiroParams,
+) -> Result<BurerMonteiroSolution<T::Acc>> {
+    let (n, p) = (x.rows(), x.cols());
+    validate::cluster_count(k, n)?;
+    params.validate(k, n)?;
+    validate::finite(x.as_slice(), "x")?;
+    let r = if params.rank == 0 { (2 * k).min(n) } else { params.rank };
+    Ok(Solver::<T::Acc>::new(centred_columns(x), n, p, r, k, params).run(params))
+}
+
+struct Solver<F> {
+    x: Vec<F>,
+    n: usize,
+    p: usize,
+    r: usize,
+    k: usize,
+    xt_u: Vec<F>,
+    u: Vec<F>,
+    next: Vec<F>,
+    y: Vec<F>,
+    y_hat: Vec<F>,
+    col_sums: Vec<F>,
+    alpha: F,
+    beta: F,
+}
+
+impl<F: Float> Solver<F> {
+    fn new(x: Vec<F>, n: usize, p: usize, r: usize, k: usize, params: &BurerMonteiroParams) -> Self {
+        let norm2 = top_eigenvalue_of_gram(&x, n, p);
+        let beta = F::from_f64(params.penalty) * norm2 / F::from_usize(n);
+        let alpha =
+            F::from_f64(params.step_scale) / (F::from_f64(2.0) * norm2 + F::from_f64(4.0) * beta * F::from_usize(n));
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        let mut u: Vec<F> =
+            (0..n * r).map(|_| F::from_f64((rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64))).collect();
+        project_omega(&mut u, k);
+        Self {
+            x,
+            n,
+            p,
+            r,
+            k,
+            xt_u: vec![F::ZERO; p * r],
+            next: vec![F::ZERO; n * r],
+            u,
+            y: vec![F::ZERO; n],
+            y_hat: vec![F::ZERO; n],
+            col_sums: vec![F::ZERO; r],
+            alpha,
+            beta,
+        }
+    }
+
+    /// col_sums = Uᵀ1 and out = U(Uᵀ1) − 1 for the factor `u`.
+    fn infeasibility(u: &[F], r: usize, col_sums: &mut [F], out: &mut [F]) {
+        col_sums.iter_mut().for_each(|c| *c = F::ZERO);
+        for row in u.chunks_exact(r) {
+            col_sums.iter_mut().zip(row).for_each(|(c, &v)| *c += v);
+        }
+        for (o, row) in out.iter_mut().zip(u.chunks_exact(r)) {
+            *o = row.iter().zip(col_sums.iter()).map(|(&a, &b)| a * b).sum::<F>() - F::ONE;
+        }
+    }
+
+    /// xt_u = X_cᵀU (p × r).
+    fn project_data(&mut self) {
+        let (p, r) = (self.p, self.r);
+        self.xt_u.iter_mut().for_each(|v| *v = F::ZERO);
+        for (xi, ui) in self.x.chunks_exact(p).zip(self.u.chunks_exact(r)) {
+            for (a, &xa) in xi.iter().enumerate() {
+                let row = &mut self.xt_u[a * r..(a + 1) * r];
+                row.iter_mut().zip(ui).for_each(|(o, &v)| *o += xa * v);
+            }
+        }
+    }
+
+    fn run(mut self, params: &BurerMonteiroParams) -> BurerMonteiroSolution<F> {
+        let (n, p, r) = (self.n, self.p, self.r);
+        let tol = F::from_f64(params.tol);
+        let trigger = F::from_f64(params.dual_trigger);
+        let sqrt_k = F::from_usize(self.k).sqrt();
+        let sqrt_n = F::from_usize(n).sqrt();
+        let two = F::from_f64(2.0);
+        let mut infeas = vec![F::ZERO; n];
+        let mut yu = vec![F::ZERO; r];
+        let mut rdiff = F::INFINITY;
+        let mut iterations = 0;
+        let mut converged = false;
+        while iterations < params.max_iter {
+            iterations += 1;
+            Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
+            for ((yh, &y), &f) in self.y_hat.iter_mut().zip(&self.y).zip(&infeas) {
+                *yh = y + self.beta * f;
+            }
+            // ŷᵀU.
+            yu.iter_mut().for_each(|v| *v = F::ZERO);
+            for (row, &yh) in self.u.chunks_exact(r).zip(&self.y_hat) {
+                yu.iter_mut().zip(row).for_each(|(o, &v)| *o += yh * v);
+            }
+            self.project_data();
+            for i in 0..n {
+                let xi = &self.x[i * p..(i + 1) * p];
+                let ui = &self.u[i * r..(i + 1) * r];
+                let out = &mut self.next[i * r..(i + 1) * r];
+                for c in 0..r {
+                    let mut xxu = F::ZERO;
+                    for (a, &xa) in xi.iter().enumerate() {
+                        xxu += xa * self.xt_u[a * r + c];
+                    }
+                    let g = -two * xxu + self.y_hat[i] * self.col_sums[c] + yu[c];
+                    out[c] = ui[c] - self.alpha * g;
+                }
+            }
+            project_omega(&mut self.next, self.k);
+            let diff: F = self.next.iter().zip(&self.u).map(|(&a, &b)| (a - b) * (a - b)).sum();
+            rdiff = diff.sqrt() / sqrt_k;
+            core::mem::swap(&mut self.u, &mut self.next);
+            if rdiff < trigger {
+                Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
+                let primal = infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
+                if rdiff.max(primal) < tol {
+                    converged = true;
+                    break;
+                }
+                for (y, &f) in self.y.iter_mut().zip(&infeas) {
+                    *y += self.beta * f;
+                }
+            }
+        }
+        Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
+        let primal = infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
+        self.project_data();
+        let objective: F = self.xt_u.iter().map(|&v| v * v).sum();
+        let info = SdpInfo {
+            iterations,
+            primal_residual: primal.to_f64(),
+            dual_residual: rdiff.to_f64(),
+            objective: objective.to_f64(),
+            duality_gap: None,
+            converged,
+        };
+        BurerMonteiroSolution { u: self.u, rank: r, info }
+    }
+}
+
+/// Π_Ω(V) = √K · max(V, 0)/‖max(V, 0)‖_F (a uniform start if everything is clipped).
+fn project_omega<F: Float>(v: &mut [F], k: usize) {
+    v.iter_mut().for_each(|x| *x = x.max(F::ZERO));
+    let norm = v.iter().map(|&x| x * x).sum::<F>().sqrt();
+    let target = F::from_usize(k).sqrt();
+    if norm > F::ZERO && norm.is_finite() {
+        let s = target / norm;
+        v.iter_mut().for_each(|x| *x *= s);
+    } else {
+        let fill = target / F::from_usize(v.len()).sqrt();
+        v.iter_mut().for_each(|x| *x = fill);
+    }
+}
+
+/// ‖X_c‖₂² = λ_max(X_cᵀX_c) by power iteration on the p × p Gram matrix (1 if X_c = 0).
+fn top_eigenvalue_of_gram<F: Float>(x: &[F], n: usize, p: usize) -> F {
+    let mut g = vec![F::ZERO; p * p];
+    for xi in x.chunks_exact(p).take(n) {
+        for a in 0..p {
+            for b in 0..p {
+                g[a * p + b] += xi[a] * xi[b];
+            }
+        }
+    }
+    let mut v = vec![F::ONE; p];
+    let mut w = vec![F::ZERO; p];
+    let mut lambda = F::ZERO;
+    for _ in 0..200 {
+        for a in 0..p {
+            w[a] = g[a * p..(a + 1) * p].iter().zip(&v).map(|(&s, &t)| s * t).sum();
+        }
+        let norm = w.iter().map(|&t| t * t).sum::<F>().sqrt();
+        if norm <= F::ZERO || !norm.is_finite() {
+            break;
+        }
+        let done = (norm - lambda).abs() <= F::from_f64(1e-10) * norm;
+        lambda = norm;
+        v.iter_mut().zip(&w).for_each(|(o, &t)| *o = t / norm);
+        if done {
+            break;
+        }
+    }
+    if lambda > F::ZERO { lambda } else { F::ONE }
+}

@@ -1,0 +1,246 @@
+//! Euclidean projections used by the first-order solvers.
+//!
+//! * [`simplex_scaled`]: projection of a vector onto {μ ≥ 0, Σμ = s} by sorting (Duchi,
+//!   Shalev-Shwartz, Singer & Chandra, ICML 2008): μᵢ = max(λᵢ − θ, 0).
+//! * [`AffinePsdProjector`]: projection onto C1 = {Z = Zᵀ ⪰ 0, Z1 = 1, tr Z = K}. With Q an
+//!   orthonormal basis of 1^⊥, every Z with Z1 = 1 is 11ᵀ/n + QWQᵀ and Z ∈ C1 ⇔ W ⪰ 0,
+//!   tr W = K − 1, so Π_C1(M) = 11ᵀ/n + Q V diag(μ) Vᵀ Qᵀ where sym(QᵀMQ) = V diag(λ) Vᵀ and
+//!   μ = Π_{simplex, K−1}(λ). Q is the Householder reflector H = I − βvvᵀ with v = 1/√n − e₁
+//!   (H maps 1/√n to e₁) without its first column, applied in O(n²) as HMH = M − vwᵀ − wvᵀ,
+//!   u = Mv, w = βu − (β²vᵀu/2)v. The eigen decomposition is nalgebra's dense symmetric
+//!   solver on the (n−1) × (n−1) block; the back-transform touches only the eigenvectors with
+//!   μᵢ > 0 (O(n²r), r ≈ K).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+use nalgebra::{DMatrix, RealField, SymmetricEigen};
+
+use crate::error::{Error, Result};
+use crate::scalar::Float;
+
+/// Projects `lambda` onto {μ ≥ 0, Σμ = total} (total > 0) in place and returns the threshold θ.
+/// `order` is scratch of the same length.
+pub(crate) fn simplex_scaled<F: Float>(lambda: &mut [F], total: F, order: &mut Vec<usize>) -> F {
+    order.clear();
+    order.extend(0..lambda.len());
+    order.sort_unstable_by(|&a, &b| lambda[b].partial_cmp(&lambda[a]).unwrap_or(Ordering::Equal));
+    let mut cumulative = F::ZERO;
+    let mut theta = F::ZERO;
+    for (j, &i) in order.iter().enumerate() {
+        cumulative += lambda[i];
+        let t = (cumulative - total) / <F as Float>::from_usize(j + 1);
+        if lambda[i] - t > F::ZERO {
+            theta = t;
+        }
+    }
+    lambda.iter_mut().for_each(|l| *l = (*l - theta).max(F::ZERO));
+    theta
+}
+
+/// Projection onto C1 = {Z ⪰ 0, Z1 = 1, tr Z = K} for a fixed n and K, with its work buffers.
+pub(crate) struct AffinePsdProjector<F> {
+    n: usize,
+    k: usize,
+    v: Vec<F>,
+    beta: F,
+    u: Vec<F>,
+    reduced: Vec<F>,
+    q: Vec<F>,
+    order: Vec<usize>,
+    /// Eigenvalues of the last reduced matrix (ascending order is not guaranteed).
+    pub(crate) last_eigenvalues: Vec<F>,
+    /// Number of positive μ of the last projection (the rank of Z − 11ᵀ/n).
+    pub(crate) last_rank: usize,
+}
+
+impl<F: Float + RealField> AffinePsdProjector<F> {
+    /// Work buffers for n ≥ 2 points and 1 ≤ K ≤ n clusters.
+    pub(crate) fn new(n: usize, k: usize) -> Self {
+        let s = Float::sqrt(<F as Float>::from_usize(n));
+        let mut v = vec![F::ONE / s; n];
+        v[0] -= F::ONE;
+        let vv: F = v.iter().map(|&x| x * x).sum();
+        let beta = if vv > F::ZERO { <F as Float>::from_f64(2.0) / vv } else { F::ZERO };
+        let m = n.saturating_sub(1);
+        Self {
+            n,
+            k,
+            v,
+            beta,
+            u: vec![F::ZERO; n],
+            reduced: vec![F::ZERO; m * m],
+            q: Vec::new(),
+            order: Vec::new(),
+            last_eigenvalues: Vec::new(),
+            last_rank: 0,
+        }
+    }
+
+    /// QᵀMQ for a symmetric row-major n × n `m`, as a column-major (n−1) × (n−1) buffer.
+    fn reduce(&mut self, m: &[F]) {
+        let n = self.n;
+        for i in 0..n {
+            self.u[i] = m[i * n..(i + 1) * n].iter().zip(&self.v).map(|(&a, &b)| a * b).sum();
+        }
+        let vu: F = self.v.iter().zip(&self.u).map(|(&a, &b)| a * b).sum();
+        let c = self.beta * self.beta * vu / <F as Float>::from_f64(2.0);
+        for i in 0..n {
+            self.u[i] = self.beta * self.u[i] - c * self.v[i];
+        }
+        let (v, w) = (&self.v, &self.u);
+        let size = n - 1;
+        for i in 1..n {
+            let row = &m[i * n..(i + 1) * n];
+            let out = &mut self.reduced[(i - 1) * size..i * size];
+            for j in 1..n {
+                out[j - 1] = row[j] - v[i] * w[j] - w[i] * v[j];
+            }
+        }
+    }
+
+    /// Writes Π_C1(m) into `out` (both row-major n × n; `m` symmetric). Returns the θ of the
+    /// eigenvalue projection.
+    pub(crate) fn project(&mut self, m: &[F], out: &mut [F]) -> Result<F> {
+        let n = self.n;
+        let inv_n = F::ONE / <F as Float>::from_usize(n);
+        if self.k == 1 || n == 1 {
+            out.iter_mut().for_each(|z| *z = inv_n);
+            self.last_rank = 0;
+            return Ok(F::ZERO);
+        }
+        self.reduce(m);
+        let size = n - 1;
+        let mat = DMatrix::from_column_slice(size, size, &self.reduced);
+        let eig = SymmetricEigen::try_new(mat, F::default_epsilon(), 0)
+            .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
+        self.last_eigenvalues.clear();
+        self.last_eigenvalues.extend(eig.eigenvalues.iter().copied());
+        let mut mu = self.last_eigenvalues.clone();
+        let theta = simplex_scaled(&mut mu, <F as Float>::from_usize(self.k - 1), &mut self.order);
+        out.iter_mut().for_each(|z| *z = inv_n);
+        let vecs = eig.eigenvectors.as_slice();
+        self.q.resize(n, F::ZERO);
+        self.last_rank = 0;
+        for (idx, &weight) in mu.iter().enumerate() {
+            if weight <= F::ZERO {
+                continue;
+            }
+            self.last_rank += 1;
+            let y = &vecs[idx * size..(idx + 1) * size];
+            // q = H [0; y] = [0; y] − β v (v[1..]ᵀ y).
+            let vy: F = self.v[1..].iter().zip(y).map(|(&a, &b)| a * b).sum();
+            let c = self.beta * vy;
+            self.q[0] = -c * self.v[0];
+            for i in 1..n {
+                self.q[i] = y[i - 1] - c * self.v[i];
+            }
+            for i in 0..n {
+                let s = weight * self.q[i];
+                let row = &mut out[i * n..(i + 1) * n];
+                for (o, &qj) in row.iter_mut().zip(&self.q) {
+                    *o += s * qj;
+                }
+            }
+        }
+        Ok(theta)
+    }
+
+    /// Largest eigenvalue of QᵀMQ (the support function of C1 is 1ᵀM1/n + (K−1)·this).
+    pub(crate) fn reduced_max_eigenvalue(&mut self, m: &[F]) -> Result<F> {
+        if self.n == 1 {
+            return Ok(F::ZERO);
+        }
+        self.reduce(m);
+        let size = self.n - 1;
+        let mat = DMatrix::from_column_slice(size, size, &self.reduced);
+        let vals = mat.symmetric_eigenvalues();
+        let mut best = F::NEG_INFINITY;
+        for &v in vals.iter() {
+            if !Float::is_finite(v) {
+                return Err(Error::NumericalBreakdown { what: "symmetric eigenvalues", iteration: 0 });
+            }
+            best = Float::max(best, v);
+        }
+        Ok(best)
+    }
+}
+
+/// Projection of the symmetric row-major n × n `m` onto {B ⪰ 0, tr B = total} (eigenvalues onto
+/// the scaled simplex), written into `out`; `order` is sorting scratch.
+pub(crate) fn psd_trace<F: Float + RealField>(
+    m: &[F],
+    n: usize,
+    total: F,
+    out: &mut [F],
+    order: &mut Vec<usize>,
+) -> Result<()> {
+    let mat = DMatrix::from_row_slice(n, n, m);
+    let eig = SymmetricEigen::try_new(mat, <F as Float>::EPSILON, 0)
+        .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
+    let mut mu: Vec<F> = eig.eigenvalues.iter().copied().collect();
+    simplex_scaled(&mut mu, total, order);
+    out.iter_mut().for_each(|o| *o = F::ZERO);
+    let vecs = eig.eigenvectors.as_slice();
+    for (idx, &weight) in mu.iter().enumerate() {
+        if weight <= F::ZERO {
+            continue;
+        }
+        let v = &vecs[idx * n..(idx + 1) * n];
+        for i in 0..n {
+            let s = weight * v[i];
+            out[i * n..(i + 1) * n].iter_mut().zip(v).for_each(|(o, &vj)| *o += s * vj);
+        }
+    }
+    Ok(())
+}
+
+/// max over C1 of ⟨M, Z⟩ = 1ᵀM1/n + (K − 1)·λ_max(QᵀMQ): an upper bound on the SDP value
+/// whenever M = A + Y with Y ≥ 0 (weak duality for the constraint Z ≥ 0).
+pub(crate) fn support_c1<F: Float + RealField>(proj: &mut AffinePsdProjector<F>, m: &[F]) -> Result<F> {
+    let n = proj.n;
+    let total: F = m.iter().copied().sum();
+    let top = proj.reduced_max_eigenvalue(m)?;
+    Ok(total / <F as Float>::from_usize(n) + <F as Float>::from_usize(proj.k - 1) * Float::max(top, F::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simplex_projection_matches_closed_form() {
+        let mut l = [3.0f64, 1.0, -2.0, 0.5];
+        let mut order = Vec::new();
+        let theta = simplex_scaled(&mut l, 2.0, &mut order);
+        // Top two: 3 − θ + 1 − θ = 2 ⇒ θ = 1, then 0.5 − 1 < 0.
+        assert!((theta - 1.0).abs() < 1e-15);
+        assert_eq!(l, [2.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn projection_lands_in_c1_and_is_idempotent() {
+        let n = 7;
+        let mut m = vec![0.0f64; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                m[i * n + j] = ((i * 3 + j * 5) % 7) as f64 - 3.0 + ((j * 3 + i * 5) % 7) as f64;
+            }
+        }
+        let mut p = AffinePsdProjector::new(n, 3);
+        let mut z = vec![0.0; n * n];
+        p.project(&m, &mut z).unwrap();
+        let tr: f64 = (0..n).map(|i| z[i * n + i]).sum();
+        assert!((tr - 3.0).abs() < 1e-12);
+        for i in 0..n {
+            let s: f64 = z[i * n..(i + 1) * n].iter().sum();
+            assert!((s - 1.0).abs() < 1e-12);
+        }
+        let eig = DMatrix::from_row_slice(n, n, &z).symmetric_eigenvalues();
+        assert!(eig.iter().all(|&e| e > -1e-12));
+        let mut z2 = vec![0.0; n * n];
+        p.project(&z, &mut z2).unwrap();
+        assert!(z.iter().zip(&z2).all(|(a, b)| (a - b).abs() < 1e-12));
+    }
+}

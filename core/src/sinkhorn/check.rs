@@ -1,0 +1,133 @@
+//! Input validation shared by the Sinkhorn entries. Everything here runs before any output
+//! or scratch is written.
+
+use crate::error::{Error, Result};
+use crate::scalar::{Float, Real};
+use crate::validate::{finite, len, nonnegative};
+
+/// Relative tolerance on |Σa − Σb| for balanced problems, relative to max(Σa, Σb):
+/// max(√ε of the compute type, 2 ε of the storage type) — 1.5e-8 for f64, 3.5e-4 for f32,
+/// 2e-3 for f16, 1.6e-2 for bf16 (rounding unit-mass marginals to the storage type moves each
+/// total by up to ε/2). Within it, the b-side error cannot fall below |Σa − Σb|.
+pub(crate) fn mass_tolerance<T: Real>() -> T::Acc {
+    let one = <T::Acc as Float>::ONE;
+    let two = one + one;
+    // Storage epsilon: the smallest power of two δ with 1 + δ representable in T.
+    let mut delta = one;
+    while T::from_acc(one + delta / two).to_acc() > one {
+        delta /= two;
+    }
+    <T::Acc as Float>::EPSILON.sqrt().max(two * delta)
+}
+
+/// `w` has length `n`, finite strictly positive entries; returns Σw.
+pub(crate) fn marginal<T: Real>(w: &[T], n: usize, what: &'static str) -> Result<T::Acc> {
+    len(w, n, what)?;
+    nonnegative(w, true, what)
+}
+
+/// Σa and Σb agree to [`mass_tolerance`].
+pub(crate) fn equal_mass<T: Real>(ta: T::Acc, tb: T::Acc) -> Result<()> {
+    let scale = ta.max(tb);
+    if (ta - tb).abs() <= mass_tolerance::<T>() * scale {
+        Ok(())
+    } else {
+        Err(Error::MassMismatch { what: "b", found: tb.to_f64(), expected: ta.to_f64() })
+    }
+}
+
+/// The input matrix is finite; returns max σ·x in the compute type.
+/// One vectorisable pass: a lane-wise select max, and a poison sum Σ 0·x that is NaN iff some
+/// entry is NaN or ±∞ (only then is the offending index searched for).
+pub(crate) fn gain_max<T: Real>(x: &[T], sign: f64, what: &'static str) -> Result<T::Acc> {
+    let (hi, poison) = range_dispatch::<T>(x, <T::Acc as Float>::from_f64(sign));
+    if !poison.is_finite() {
+        finite(x, what)?;
+    }
+    Ok(hi)
+}
+
+const LANES: usize = 16;
+
+#[inline(always)]
+fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+    let zero = <T::Acc as Float>::ZERO;
+    let mut hi = [<T::Acc as Float>::NEG_INFINITY; LANES];
+    let mut poison = [zero; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for l in 0..LANES {
+            let v = c[l].to_acc() * sign;
+            hi[l] = if v > hi[l] { v } else { hi[l] };
+            poison[l] += v * zero;
+        }
+    }
+    let (mut h0, mut p0) = (<T::Acc as Float>::NEG_INFINITY, zero);
+    for v in tail.iter().map(|v| v.to_acc() * sign) {
+        h0 = if v > h0 { v } else { h0 };
+        p0 += v * zero;
+    }
+    for l in 0..LANES {
+        h0 = if hi[l] > h0 { hi[l] } else { h0 };
+        p0 += poison[l];
+    }
+    (h0, p0)
+}
+
+/// [`range_body`], in an AVX2 instantiation when the CPU has it (see `super::dispatch`).
+fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        #[target_feature(enable = "avx2")]
+        fn with_avx2<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc) {
+            range_body::<T>(x, sign)
+        }
+        if super::dispatch::has_avx2() {
+            // SAFETY: AVX2 support was detected at run time just above.
+            return unsafe { with_avx2::<T>(x, sign) };
+        }
+    }
+    range_body::<T>(x, sign)
+}
+
+/// The (ε-scaled) gain spread fits the compute type's exponent range, so that no kernel entry
+/// overflows and the scaled sums stay finite: `hi/ε < ln(MAX) − ln(n·k)`.
+pub(crate) fn unshifted_kernel_fits<F: Float>(hi: F, eps: F, entries: usize) -> Result<()> {
+    let room = F::MAX.ln() - F::from_usize(entries).ln();
+    if hi / eps < room { Ok(()) } else { Err(Error::InvalidParameter { name: "eps", value: eps.to_f64() }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marginals_and_masses() {
+        assert_eq!(marginal(&[0.5f64, 0.5], 2, "a"), Ok(1.0));
+        assert!(matches!(marginal(&[0.5f64, 0.0], 2, "a"), Err(Error::Negative { index: 1, .. })));
+        assert!(matches!(marginal(&[0.5f64], 2, "a"), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(marginal(&[f64::NAN, 1.0], 2, "a"), Err(Error::NonFinite { .. })));
+        assert!(equal_mass::<f64>(1.0, 1.0 + 1e-10).is_ok());
+        assert!(equal_mass::<f64>(1.0, 1.0 + 1e-6).is_err());
+        assert!(equal_mass::<f32>(1.0, 1.0 + 1e-4).is_ok());
+        assert!(equal_mass::<f32>(1.0, 1.0 + 1e-3).is_err());
+        assert!(equal_mass::<half::f16>(1.0, 1.0 + 1e-3).is_ok());
+        assert!(equal_mass::<half::bf16>(1.0, 1.0 + 1e-2).is_ok());
+        assert!((mass_tolerance::<half::bf16>() - 0.015625).abs() < 1e-9);
+        assert_eq!(gain_max(&[1.0f64, -2.0], -1.0, "x"), Ok(2.0));
+        assert!(gain_max(&[1.0f32, f32::INFINITY], 1.0, "x").is_err());
+        let long: [f64; 37] = core::array::from_fn(|i| (i as f64 * 0.37).sin());
+        let hi = long.iter().fold(f64::NEG_INFINITY, |h, &v| h.max(v));
+        let lo = long.iter().fold(f64::INFINITY, |l, &v| l.min(v));
+        assert_eq!(gain_max(&long, 1.0, "x"), Ok(hi));
+        assert_eq!(gain_max(&long, -1.0, "x"), Ok(-lo));
+        let mut bad = long;
+        bad[20] = f64::NAN;
+        assert_eq!(gain_max(&bad, 1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
+        bad[20] = f64::NEG_INFINITY;
+        assert_eq!(gain_max(&bad, -1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
+        assert!(unshifted_kernel_fits(1.0f32, 0.01, 100).is_err());
+        assert!(unshifted_kernel_fits(1.0f32, 0.1, 100).is_ok());
+    }
+}

@@ -1,0 +1,90 @@
+//! Slice reductions written with independent lane accumulators, so that LLVM vectorises them
+//! without reassociation licences (a plain `iter().sum()` of floats stays scalar). The hot
+//! passes of the solvers are built from these and run through [`super::dispatch`].
+
+use crate::scalar::Float;
+
+/// Number of independent accumulators: 16 lanes = two AVX vectors of f32 or four of f64.
+pub(crate) const LANES: usize = 16;
+
+/// Σⱼ xⱼ yⱼ.
+#[inline(always)]
+pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
+    let mut acc = [F::ZERO; LANES];
+    let (xc, xr) = (x.chunks_exact(LANES), x.chunks_exact(LANES).remainder());
+    let yc = y.chunks_exact(LANES);
+    let yr = yc.remainder();
+    for (xs, ys) in xc.zip(yc) {
+        for l in 0..LANES {
+            acc[l] += xs[l] * ys[l];
+        }
+    }
+    let mut tail = F::ZERO;
+    for (a, b) in xr.iter().zip(yr) {
+        tail += *a * *b;
+    }
+    fold(acc) + tail
+}
+
+/// Σⱼ xⱼ.
+#[inline(always)]
+pub(crate) fn sum<F: Float>(x: &[F]) -> F {
+    let mut acc = [F::ZERO; LANES];
+    let xc = x.chunks_exact(LANES);
+    let xr = xc.remainder();
+    for xs in xc {
+        for l in 0..LANES {
+            acc[l] += xs[l];
+        }
+    }
+    fold(acc) + xr.iter().fold(F::ZERO, |s, &v| s + v)
+}
+
+/// maxⱼ xⱼ (−∞ for an empty slice; NaN entries are ignored).
+#[inline(always)]
+pub(crate) fn max<F: Float>(x: &[F]) -> F {
+    let mut acc = [F::NEG_INFINITY; LANES];
+    let xc = x.chunks_exact(LANES);
+    let xr = xc.remainder();
+    for xs in xc {
+        for l in 0..LANES {
+            acc[l] = if xs[l] > acc[l] { xs[l] } else { acc[l] };
+        }
+    }
+    let mut m = xr.iter().fold(F::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    for a in acc {
+        m = if a > m { a } else { m };
+    }
+    m
+}
+
+#[inline(always)]
+fn fold<F: Float>(acc: [F; LANES]) -> F {
+    // Pairwise, so the rounding does not depend on the lane count in a lopsided way.
+    let mut w = acc;
+    let mut half = LANES / 2;
+    while half > 0 {
+        for l in 0..half {
+            w[l] += w[l + half];
+        }
+        half /= 2;
+    }
+    w[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reductions_match_naive_sums() {
+        let x: [f64; 37] = core::array::from_fn(|i| (i as f64 * 0.37).sin());
+        let y: [f64; 37] = core::array::from_fn(|i| (i as f64 * 0.11).cos());
+        let naive_dot: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
+        assert!((dot(&x, &y) - naive_dot).abs() < 1e-14);
+        assert!((sum(&x) - x.iter().sum::<f64>()).abs() < 1e-14);
+        assert_eq!(max(&x), x.iter().cloned().fold(f64::NEG_INFINITY, f64::max));
+        assert_eq!(max::<f32>(&[]), f32::NEG_INFINITY);
+        assert_eq!(sum::<f32>(&[]), 0.0);
+    }
+}

@@ -1,0 +1,247 @@
+//! SwAV codes (Caron et al. 2020, "Unsupervised learning of visual features by contrasting
+//! cluster assignments", `main_swav.py` `distributed_sinkhorn`) and SIGMA's hard targets
+//! (Salehi et al. 2024, "SIGMA: Sinkhorn-guided masked video modeling").
+//!
+//! Scores S (B × K, samples × prototypes, similarities) with P = exp(S/ε)ᵀ, exactly SwAV's order:
+//!
+//! ```text
+//! P ← P / ΣP                                          (global sum, all-reduced)
+//! repeat T times:
+//!     P_j· ← P_j· / (K Σ_i P_ji)    prototypes first  (K-vector of sums all-reduced)
+//!     P_·i ← P_·i / (B Σ_j P_ji)    samples last      (local)
+//! codes = (B P)ᵀ                                       (each row sums to 1)
+//! ```
+//!
+//! Kept as scalings (Q = diag(u) G diag(v) with G = exp(S/ε − shift)), each iteration is one
+//! fused pass over the stored kernel ([`super::fused`]); the exp pass also yields the first
+//! column sums, and the last pass writes the codes directly: codes_ij = G_ij v_j / (G v)_i.
+//! This is B·POT `sinkhorn(1/B, 1/K, −S, ε, numItermax = T, stopThr = 0)`.
+//!
+//! **Sharding.** Every process holds its own sample rows; `reduce` all-reduces the K-vector of
+//! prototype sums each iteration, together with the global total and sample count at the
+//! start (one buffer of K + 2), and the shift (mean of the shard maxima) when `max_shift`.
+//! With [`crate::Local`] (one process) these are identities.
+//!
+//! A prototype whose kernel column underflowed entirely receives no mass (its scaling is set
+//! to 0 instead of dividing by 0); a sample whose kernel row underflowed entirely makes the call
+//! fail with [`Error::NumericalBreakdown`] (iteration 0) before `codes` is written, and so does
+//! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
+//! so on any error `codes`/`labels` are untouched.
+
+use super::check::{gain_max, unshifted_kernel_fits};
+use super::dispatch::simd_dispatch;
+use super::fused::{RowRule, build_kernel, scaling_pass};
+use super::info::SwavInfo;
+use super::lanes;
+use super::params::SwavParams;
+use super::scalar_bound::SinkhornScalar;
+use crate::error::{Error, Result};
+use crate::matrix::MatRef;
+use crate::ops::argmax;
+use crate::reduce::AllReduce;
+use crate::scalar::{Float, Real};
+use crate::validate::{len, scratch as scratch_len};
+
+/// Scratch (in `T::Acc` elements) of [`swav_codes`] and [`swav_assign`] for a shard of `b`
+/// samples and `k` prototypes: the kernel (b·k), the column sums (k + 2) and v (k).
+pub fn swav_scratch(b: usize, k: usize) -> usize {
+    b.saturating_mul(k).saturating_add(k.saturating_mul(2)).saturating_add(2)
+}
+
+/// SwAV soft codes for this shard's `scores` (b × K), written to `codes`
+/// (b × K, or m × K for the last m rows with `keep_last = Some(m)`); rows sum to 1.
+///
+/// Errors (before anything is written): bad parameters, shapes, scratch too small, non-finite
+/// scores, `exp(S/ε)` overflowing without `max_shift`, a sample row whose kernel underflowed;
+/// [`Error::Reduce`] from the hook.
+pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
+    scores: MatRef<'_, T>,
+    params: &SwavParams,
+    codes: &mut [T],
+    scratch: &mut [T::Acc],
+    reduce: &mut R,
+) -> Result<SwavInfo> {
+    let (b, k) = (scores.rows(), scores.cols());
+    params.validate(b)?;
+    let m = params.keep_last.unwrap_or(b);
+    len(codes, m * k, "codes")?;
+    let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
+    let last = params.iterations;
+    for t in 1..last {
+        run.prototype_step(t)?;
+        run.sample_step(reduce)?;
+    }
+    run.prototype_step(last)?;
+    let skip = b - m;
+    codes_pass::<T>(run.kernel, k, run.v, skip, codes, run.colacc);
+    reduce.all_reduce_sum(run.colacc)?;
+    for c in run.colacc.iter_mut() {
+        *c *= run.inv_b;
+    }
+    let prototype_err = run.prototype_error();
+    Ok(SwavInfo { iterations: last, prototype_err, samples: run.samples })
+}
+
+/// SIGMA's hard targets: `labels_i = argmax_j (S_ij + g_j)` with g = ε log v after T SwAV
+/// iterations (the sample scaling does not change a row's argmax, so the plan is never
+/// materialised); ties go to the lowest index. `keep_last` selects the rows as in
+/// [`swav_codes`]. `SwavInfo::prototype_err` is the prototype error of the plan after
+/// iteration T − 1 (of the normalised kernel when T = 1).
+pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
+    scores: MatRef<'_, T>,
+    params: &SwavParams,
+    labels: &mut [usize],
+    scratch: &mut [T::Acc],
+    reduce: &mut R,
+) -> Result<SwavInfo> {
+    let (b, k) = (scores.rows(), scores.cols());
+    params.validate(b)?;
+    let m = params.keep_last.unwrap_or(b);
+    len(labels, m, "labels")?;
+    let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
+    let mut prototype_err = run.prototype_error();
+    for t in 1..params.iterations {
+        run.prototype_step(t)?;
+        run.sample_step(reduce)?;
+        prototype_err = run.prototype_error();
+    }
+    run.prototype_step(params.iterations)?;
+    let eps = <T::Acc as Float>::from_f64(params.eps);
+    for vj in run.v.iter_mut() {
+        *vj = eps * vj.ln();
+    }
+    let skip = b - m;
+    for (row, label) in scores.row_iter().skip(skip).zip(labels.iter_mut()) {
+        for ((e, &s), &gj) in run.colacc.iter_mut().zip(row).zip(run.v.iter()) {
+            *e = s.to_acc() + gj;
+        }
+        *label = argmax(&run.colacc[..k]).unwrap_or(0);
+    }
+    Ok(SwavInfo { iterations: params.iterations, prototype_err, samples: run.samples })
+}
+
+/// The state shared by the two entries: kernel, column sums Gᵀu and prototype scalings v.
+struct Run<'s, T: Real> {
+    kernel: &'s [T::Acc],
+    colacc: &'s mut [T::Acc],
+    v: &'s mut [T::Acc],
+    k: usize,
+    samples: usize,
+    inv_b: T::Acc,
+    inv_k: T::Acc,
+}
+
+impl<'s, T: SinkhornScalar> Run<'s, T> {
+    /// Validates, builds the kernel, all-reduces the totals; colacc = Gᵀu with u = 1/ΣG, v = 1.
+    fn prepare<R: AllReduce<T::Acc>>(
+        scores: MatRef<'_, T>,
+        params: &SwavParams,
+        scratch: &'s mut [T::Acc],
+        reduce: &mut R,
+    ) -> Result<Self> {
+        let (b, k) = (scores.rows(), scores.cols());
+        scratch_len(scratch, swav_scratch(b, k))?;
+        let hi = gain_max(scores.as_slice(), 1.0, "scores")?;
+        let one = <T::Acc as Float>::ONE;
+        let eps = <T::Acc as Float>::from_f64(params.eps);
+        let shift = if params.max_shift {
+            let mut buf = [hi, one];
+            reduce.all_reduce_sum(&mut buf)?;
+            buf[0] / buf[1] / eps
+        } else {
+            unshifted_kernel_fits(hi, eps, b.saturating_mul(k))?;
+            <T::Acc as Float>::ZERO
+        };
+        let (kernel, rest) = scratch.split_at_mut(b * k);
+        let (colacc, rest) = rest.split_at_mut(k + 2);
+        let v = &mut rest[..k];
+        let sums = build_kernel::<T>(scores.as_slice(), k, one / eps, shift, kernel, &mut colacc[..k]);
+        if !(sums.total.is_finite() && sums.min_row > <T::Acc as Float>::ZERO) {
+            return Err(Error::NumericalBreakdown { what: "swav exp(scores/eps)", iteration: 0 });
+        }
+        colacc[k] = sums.total;
+        colacc[k + 1] = <T::Acc as Float>::from_usize(b);
+        reduce.all_reduce_sum(colacc)?;
+        let (total, samples) = (colacc[k], colacc[k + 1]);
+        for c in colacc[..k].iter_mut() {
+            *c /= total;
+        }
+        v.fill(one);
+        let kernel: &'s [T::Acc] = kernel;
+        let samples_usize = samples.to_f64() as usize;
+        Ok(Self {
+            kernel,
+            colacc: &mut colacc[..k],
+            v,
+            k,
+            samples: samples_usize,
+            inv_b: one / samples,
+            inv_k: one / <T::Acc as Float>::from_usize(k),
+        })
+    }
+
+    /// Σ_j |v_j (Gᵀu)_j − 1/K|: the prototype marginal error of the current plan.
+    fn prototype_error(&self) -> f64 {
+        let mut s = <T::Acc as Float>::ZERO;
+        for (&vj, &cj) in self.v.iter().zip(self.colacc.iter()) {
+            s += (vj * cj - self.inv_k).abs();
+        }
+        s.to_f64()
+    }
+
+    /// v_j ← 1/(K (Gᵀu)_j), or 0 for a prototype with no mass; fails (instead of producing
+    /// NaN codes later) if a scaling overflows.
+    fn prototype_step(&mut self, iteration: usize) -> Result<()> {
+        let zero = <T::Acc as Float>::ZERO;
+        let mut ok = true;
+        for (vj, &cj) in self.v.iter_mut().zip(self.colacc.iter()) {
+            *vj = if cj > zero { self.inv_k / cj } else { zero };
+            ok &= vj.is_finite();
+        }
+        if ok { Ok(()) } else { Err(Error::NumericalBreakdown { what: "swav prototype scaling", iteration }) }
+    }
+
+    /// u_i ← 1/(B (G v)_i) fused with colacc ← Gᵀu, then all-reduced.
+    fn sample_step<R: AllReduce<T::Acc>>(&mut self, reduce: &mut R) -> Result<()> {
+        // Every row sum is positive: each row has a positive entry (checked in `prepare`) whose
+        // column has positive mass, hence a positive v_j.
+        scaling_pass::<T>(self.kernel, self.k, self.v, RowRule::Constant(self.inv_b), None, self.colacc);
+        reduce.all_reduce_sum(self.colacc)
+    }
+}
+
+#[inline(always)]
+fn codes_pass_body<T: SinkhornScalar>(
+    kernel: &[T::Acc],
+    k: usize,
+    v: &[T::Acc],
+    skip: usize,
+    codes: &mut [T],
+    colacc: &mut [T::Acc],
+) {
+    colacc.fill(<T::Acc as Float>::ZERO);
+    let one = <T::Acc as Float>::ONE;
+    let mut out = codes.chunks_exact_mut(k);
+    for (i, row) in kernel.chunks_exact(k).enumerate() {
+        let s = lanes::dot(row, v);
+        let inv = one / s;
+        if i >= skip
+            && let Some(dst) = out.next()
+        {
+            for ((d, &gv), &vj) in dst.iter_mut().zip(row).zip(v) {
+                *d = T::from_acc(gv * vj * inv);
+            }
+        }
+        // B·Gᵀu with u_i = 1/(B s_i): the caller divides by B after the all-reduce.
+        for (c, &gv) in colacc.iter_mut().zip(row) {
+            *c += gv * inv;
+        }
+    }
+}
+
+simd_dispatch! {
+    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip, and colacc = B·Gᵀu.
+    fn codes_pass<T: SinkhornScalar>(
+        kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: &mut [T], colacc: &mut [T::Acc]
+    ) -> () => codes_pass_body
+}

@@ -1,0 +1,11 @@
+//! Fitting commands of the `clasp` binary: each reads `.npy`/CSV data, fits, and writes a
+//! JSON report (parameters, labels, iterations, objective, and ACC/NMI/ARI when labels are
+//! given).
+
+pub mod demo;
+pub mod fewshot;
+pub mod gmm;
+pub mod kmeans;
+mod report;
+pub mod sdp;
+pub mod split_merge;

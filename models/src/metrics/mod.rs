@@ -1,0 +1,69 @@
+//! Clustering and ranking metrics with scikit-learn's definitions: Hungarian-matched
+//! accuracy (ACC), normalised mutual information (arithmetic mean, NMI), adjusted Rand index
+//! (ARI), area under the ROC curve (AUROC, ties by average rank) and the generalised category
+//! discovery accuracies (GCD "All/Old/New" with one Hungarian map over all rows).
+//! Labels are arbitrary integer ids; every clustering metric is invariant to relabelling.
+
+mod accuracy;
+mod ari;
+mod auroc;
+mod contingency;
+mod gcd;
+mod nmi;
+
+pub use accuracy::{accuracy, best_map};
+pub use ari::adjusted_rand_index;
+pub use auroc::auroc;
+pub use gcd::{GcdAccuracy, gcd_accuracy};
+pub use nmi::normalized_mutual_info;
+
+use std::fmt;
+
+/// Why a metric cannot be computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricError {
+    /// No samples.
+    Empty,
+    /// Two per-sample inputs of different lengths.
+    LengthMismatch {
+        /// Name of the second input.
+        what: &'static str,
+        /// Length of the first input.
+        expected: usize,
+        /// Length of the second.
+        found: usize,
+    },
+    /// A NaN or infinite score.
+    NonFinite {
+        /// Index of the first offending score.
+        index: usize,
+    },
+    /// AUROC needs both positive and negative samples.
+    OneClass,
+}
+
+impl fmt::Display for MetricError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricError::Empty => write!(f, "no samples"),
+            MetricError::LengthMismatch { what, expected, found } => {
+                write!(f, "`{what}` has {found} entries, expected {expected}")
+            }
+            MetricError::NonFinite { index } => write!(f, "score {index} is not finite"),
+            MetricError::OneClass => write!(f, "only one class present: AUROC is undefined"),
+        }
+    }
+}
+
+impl std::error::Error for MetricError {}
+
+/// Non-empty inputs of equal length.
+fn check_pair<A, B>(a: &[A], b: &[B], what: &'static str) -> Result<(), MetricError> {
+    if a.is_empty() {
+        return Err(MetricError::Empty);
+    }
+    if a.len() != b.len() {
+        return Err(MetricError::LengthMismatch { what, expected: a.len(), found: b.len() });
+    }
+    Ok(())
+}

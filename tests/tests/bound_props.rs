@@ -1,0 +1,283 @@
+//! Properties of the concave–convex bound optimiser (`clasp_core::bound`): the energy never
+//! increases, predictions are equivariant to the query order, SimpleShot is exact on
+//! separable data, and every entry rejects bad input with a typed error.
+
+use clasp_core::bound::{
+    BoundParams, Csr, CsrRef, Episode, LaplacianShotParams, Prototype, SlkParams, Symmetrise, bound_energy, bound_step,
+    bound_update, bound_update_scratch, knn_affinity, laplacian_shot, simple_shot, simple_shot_labels, slk_few_shot,
+    softmax_rows,
+};
+use clasp_core::{Error, MatMut, MatRef};
+use proptest::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+fn uniform(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `n` points in `d` dimensions around `k` random centres (spread `noise`), labels p mod k.
+fn blobs(n: usize, d: usize, k: usize, noise: f64, seed: u64) -> (Vec<f64>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let centres: Vec<f64> = (0..k * d).map(|_| 4.0 * uniform(&mut rng) - 2.0).collect();
+    let mut x = Vec::with_capacity(n * d);
+    let mut l = Vec::with_capacity(n);
+    for p in 0..n {
+        let c = p % k;
+        for j in 0..d {
+            x.push(centres[c * d + j] + noise * (uniform(&mut rng) - 0.5));
+        }
+        l.push(c);
+    }
+    (x, l)
+}
+
+/// Unary costs: squared distances of the points to `k` random prototypes.
+fn unary_for(x: &[f64], d: usize, k: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xA5A5);
+    let protos: Vec<f64> = (0..k * d).map(|_| 4.0 * uniform(&mut rng) - 2.0).collect();
+    x.chunks_exact(d)
+        .flat_map(|r| protos.chunks_exact(d).map(move |m| r.iter().zip(m).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()))
+        .collect()
+}
+
+/// Runs `steps` bound steps from softmax(−a) and returns the energies (initial first).
+fn energies(a: &[f64], w: &CsrRef<'_, f64>, n: usize, k: usize, lambda: f64, monotone: bool, steps: usize) -> Vec<f64> {
+    let am = MatRef::new(a, n, k, "a").unwrap();
+    let neg: Vec<f64> = a.iter().map(|v| -v).collect();
+    let mut y = vec![0.0; n * k];
+    softmax_rows(&neg, k, &mut y);
+    let mut scratch = vec![0.0; bound_update_scratch(n, k)];
+    let mut e = bound_energy(am, w, MatRef::new(&y, n, k, "y").unwrap(), lambda, &mut scratch).unwrap();
+    let mut out = vec![e];
+    for _ in 0..steps {
+        let mut ym = MatMut::new(&mut y, n, k, "y").unwrap();
+        let s = bound_step(am, w, lambda, monotone, 0, &mut ym, e, &mut scratch).unwrap();
+        // The reported energy is the energy of the returned iterate.
+        let check = bound_energy(am, w, MatRef::new(&y, n, k, "y").unwrap(), lambda, &mut scratch).unwrap();
+        assert!((check - s.energy).abs() <= 1e-9 * (1.0 + check.abs()), "{check} vs {}", s.energy);
+        e = s.energy;
+        out.push(e);
+    }
+    out
+}
+
+/// Asserts `E_{t+1} ≤ E_t + slack·|E_t|` along the sequence.
+fn assert_non_increasing(e: &[f64], slack: f64) {
+    for w in e.windows(2) {
+        assert!(w[1] <= w[0] + slack * w[0].abs(), "energy increased: {} -> {} in {e:?}", w[0], w[1]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// With the monotone safeguard, the energy never increases on symmetrised kNN graphs.
+    #[test]
+    fn energy_never_increases_on_symmetric_knn_graphs(
+        n in 4usize..40, k in 2usize..6, d in 1usize..5, knn in 2usize..6,
+        lambda in 0.0f64..4.0, mean in any::<bool>(), seed in any::<u64>(),
+    ) {
+        prop_assume!(knn < n);
+        let (x, _) = blobs(n, d, k, 1.0, seed);
+        let sym = if mean { Symmetrise::Mean } else { Symmetrise::Max };
+        let w = knn_affinity(MatRef::new(&x, n, d, "x").unwrap(), knn, sym).unwrap();
+        let a = unary_for(&x, d, k, seed);
+        assert_non_increasing(&energies(&a, &w.as_ref(), n, k, lambda, true, 25), 0.0);
+    }
+
+    /// Without any safeguard the plain update (the reference's) is a majorise–minimise step
+    /// when W is symmetric positive semi-definite (here diagonally dominant): E never increases
+    /// beyond rounding (a few ulps once converged; the safeguarded update is exact).
+    #[test]
+    fn plain_update_never_increases_the_energy_for_psd_affinity(
+        n in 2usize..30, k in 2usize..6, d in 1usize..5, lambda in 0.0f64..4.0, seed in any::<u64>(),
+    ) {
+        let (x, _) = blobs(n, d, k, 1.0, seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut dense = vec![0.0; n * n];
+        for p in 0..n {
+            for q in (p + 1)..n {
+                if uniform(&mut rng) < 0.3 {
+                    let v = uniform(&mut rng);
+                    dense[p * n + q] = v;
+                    dense[q * n + p] = v;
+                }
+            }
+        }
+        for p in 0..n {
+            dense[p * n + p] = (0..n).map(|q| dense[p * n + q]).sum::<f64>() + 1e-3;
+        }
+        let mut indptr = vec![0];
+        let mut idx = Vec::new();
+        let mut wts = Vec::new();
+        for p in 0..n {
+            for q in 0..n {
+                if dense[p * n + q] > 0.0 {
+                    idx.push(q);
+                    wts.push(dense[p * n + q]);
+                }
+            }
+            indptr.push(idx.len());
+        }
+        let w = Csr::new(n, indptr, idx, wts).unwrap();
+        let a = unary_for(&x, d, k, seed);
+        assert_non_increasing(&energies(&a, &w.as_ref(), n, k, lambda, false, 25), 1e-13);
+    }
+
+    /// `bound_update` returns an energy no larger than its initial one, even on the directed
+    /// reference graph, and its labels match those of repeated `bound_step`s.
+    #[test]
+    fn bound_update_ends_below_its_start(
+        n in 4usize..40, k in 2usize..6, lambda in 0.0f64..3.0, seed in any::<u64>(),
+    ) {
+        let (x, _) = blobs(n, 3, k, 1.0, seed);
+        let w = knn_affinity(MatRef::new(&x, n, 3, "x").unwrap(), 3, Symmetrise::None).unwrap();
+        let a = unary_for(&x, 3, k, seed);
+        let neg: Vec<f64> = a.iter().map(|v| -v).collect();
+        let mut y = vec![0.0; n * k];
+        softmax_rows(&neg, k, &mut y);
+        let mut scratch = vec![0.0; bound_update_scratch(n, k)];
+        let p = BoundParams { lambda, ..BoundParams::default() };
+        let info = bound_update(MatRef::new(&a, n, k, "a").unwrap(), &w.as_ref(), &p, 0, &mut MatMut::new(&mut y, n, k, "y").unwrap(), &mut scratch).unwrap();
+        prop_assert!(info.energy <= info.initial_energy);
+        prop_assert!(info.iterations >= 1 && info.iterations <= p.max_iter);
+        for row in y.chunks_exact(k) {
+            prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+    }
+}
+
+/// An episode of `ways` well-separated blobs: `shots` support and `queries` query points per class.
+fn synthetic_episode(
+    ways: usize,
+    shots: usize,
+    queries: usize,
+    d: usize,
+    noise: f64,
+    seed: u64,
+) -> (Vec<f64>, Vec<usize>, Vec<f64>, Vec<usize>) {
+    let (x, l) = blobs(ways * (shots + queries), d, ways, noise, seed);
+    let ns = ways * shots;
+    (x[..ns * d].to_vec(), l[..ns].to_vec(), x[ns * d..].to_vec(), l[ns..].to_vec())
+}
+
+#[test]
+fn simpleshot_is_perfect_on_separable_data() {
+    for seed in 0..20 {
+        // Centres in [-2, 2]^8 are ≥ ~1 apart with overwhelming probability; noise ±0.005.
+        let (s, sl, q, ql) = synthetic_episode(5, 1, 15, 8, 0.01, seed);
+        let ep =
+            Episode::new(MatRef::new(&s, 5, 8, "s").unwrap(), &sl, MatRef::new(&q, 75, 8, "q").unwrap(), 5).unwrap();
+        assert_eq!(simple_shot_labels(&ep).unwrap(), ql, "seed {seed}");
+    }
+}
+
+fn permuted(q: &[f64], d: usize, perm: &[usize]) -> Vec<f64> {
+    perm.iter().flat_map(|&i| q[i * d..(i + 1) * d].iter().copied()).collect()
+}
+
+#[test]
+fn permuting_the_queries_permutes_the_predictions() {
+    let d = 6;
+    for seed in 0..10u64 {
+        let (s, sl, q, _) = synthetic_episode(4, 2, 10, d, 1.5, seed);
+        let nq = q.len() / d;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed + 100);
+        let mut perm: Vec<usize> = (0..nq).collect();
+        for i in (1..nq).rev() {
+            perm.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+        }
+        let qp = permuted(&q, d, &perm);
+        let sm = MatRef::new(&s, 8, d, "s").unwrap();
+        let e1 = Episode::new(sm, &sl, MatRef::new(&q, nq, d, "q").unwrap(), 4).unwrap();
+        let e2 = Episode::new(sm, &sl, MatRef::new(&qp, nq, d, "q").unwrap(), 4).unwrap();
+        let check = |a: Vec<usize>, b: Vec<usize>, what: &str| {
+            let expect: Vec<usize> = perm.iter().map(|&i| a[i]).collect();
+            assert_eq!(b, expect, "{what}, seed {seed}");
+        };
+        check(simple_shot_labels(&e1).unwrap(), simple_shot_labels(&e2).unwrap(), "simpleshot");
+        for rectify in [false, true] {
+            let p = LaplacianShotParams { rectify, ..LaplacianShotParams::default() };
+            check(laplacian_shot(&e1, &p).unwrap().0, laplacian_shot(&e2, &p).unwrap().0, "laplacianshot");
+        }
+        for prototype in [Prototype::KMeans, Prototype::KModes] {
+            for lambda in [0.0, 0.7] {
+                let p = SlkParams {
+                    prototype,
+                    bound: BoundParams { lambda, ..SlkParams::default().bound },
+                    ..SlkParams::default()
+                };
+                check(slk_few_shot(&e1, &p).unwrap().0, slk_few_shot(&e2, &p).unwrap().0, "slk");
+            }
+        }
+    }
+}
+
+#[test]
+fn same_input_same_output() {
+    let (s, sl, q, _) = synthetic_episode(3, 2, 8, 4, 2.0, 3);
+    let ep = Episode::new(MatRef::new(&s, 6, 4, "s").unwrap(), &sl, MatRef::new(&q, 24, 4, "q").unwrap(), 3).unwrap();
+    let p = SlkParams { prototype: Prototype::KModes, ..SlkParams::default() };
+    assert_eq!(slk_few_shot(&ep, &p).unwrap(), slk_few_shot(&ep, &p).unwrap());
+}
+
+#[test]
+fn bad_episodes_are_typed_errors() {
+    let (s, sl, q, _) = synthetic_episode(3, 2, 4, 4, 1.0, 1);
+    let sm = MatRef::new(&s, 6, 4, "s").unwrap();
+    let qm = MatRef::new(&q, 12, 4, "q").unwrap();
+    // ways = 0.
+    assert!(matches!(Episode::new(sm, &sl, qm, 0), Err(Error::InvalidParameter { name: "ways", .. })));
+    // shots = 0 for a class: 4 ways but labels only in 0..3.
+    assert!(matches!(Episode::new(sm, &sl, qm, 4), Err(Error::InvalidParameter { name: "shots", .. })));
+    // Empty query set / empty support.
+    assert_eq!(MatRef::<f64>::new(&[], 0, 4, "query").unwrap_err(), Error::Empty { what: "query" });
+    // Mismatched feature dimensions.
+    let q3 = MatRef::new(&q, 16, 3, "q").unwrap();
+    assert!(matches!(Episode::new(sm, &sl, q3, 3), Err(Error::ShapeMismatch { what: "query columns", .. })));
+    // Labels of the wrong length or out of range.
+    assert!(matches!(Episode::new(sm, &sl[..5], qm, 3), Err(Error::ShapeMismatch { .. })));
+    let mut bad_l = sl.clone();
+    bad_l[0] = 7;
+    assert!(matches!(Episode::new(sm, &bad_l, qm, 3), Err(Error::IndexOutOfRange { .. })));
+    // NaN features.
+    let mut qn = q.clone();
+    qn[5] = f64::NAN;
+    assert!(matches!(
+        Episode::new(sm, &sl, MatRef::new(&qn, 12, 4, "q").unwrap(), 3),
+        Err(Error::NonFinite { what: "query", index: 5 })
+    ));
+    let mut sn = s.clone();
+    sn[0] = f64::INFINITY;
+    assert!(matches!(
+        Episode::new(MatRef::new(&sn, 6, 4, "s").unwrap(), &sl, qm, 3),
+        Err(Error::NonFinite { what: "support", .. })
+    ));
+    // knn ≥ number of points.
+    let ep = Episode::new(sm, &sl, qm, 3).unwrap();
+    let p = LaplacianShotParams { knn: 12, ..LaplacianShotParams::default() };
+    assert!(matches!(laplacian_shot(&ep, &p), Err(Error::InvalidParameter { name: "knn", .. })));
+    let p = SlkParams { knn: 18, ..SlkParams::default() };
+    assert!(matches!(slk_few_shot(&ep, &p), Err(Error::InvalidParameter { name: "knn", .. })));
+    let p = SlkParams { knn: 17, ..SlkParams::default() };
+    assert!(slk_few_shot(&ep, &p).is_ok());
+    assert!(matches!(knn_affinity(qm, 12, Symmetrise::None), Err(Error::InvalidParameter { name: "knn", .. })));
+    // Bad parameters.
+    let p = LaplacianShotParams {
+        bound: BoundParams { lambda: f64::NAN, ..BoundParams::default() },
+        ..LaplacianShotParams::default()
+    };
+    assert!(matches!(laplacian_shot(&ep, &p), Err(Error::InvalidParameter { name: "lambda", .. })));
+    let p = SlkParams { max_outer: 0, ..SlkParams::default() };
+    assert!(matches!(slk_few_shot(&ep, &p), Err(Error::InvalidParameter { name: "max_outer", .. })));
+    // SimpleShot: short output or scratch, output untouched.
+    let mut labels = vec![99usize; 12];
+    let mut scratch = vec![0.0f64; 11];
+    assert!(matches!(
+        simple_shot(&ep, &mut labels, &mut scratch),
+        Err(Error::ScratchTooSmall { needed: 12, found: 11 })
+    ));
+    assert!(matches!(simple_shot(&ep, &mut labels[..11], &mut [0.0; 12]), Err(Error::ShapeMismatch { .. })));
+    assert_eq!(labels, vec![99usize; 12]);
+}

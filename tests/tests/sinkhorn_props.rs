@@ -1,0 +1,203 @@
+//! Property tests of the Sinkhorn family: marginals, positivity, invariances, precision across
+//! storage types, batched vs single, unbalanced → balanced, SwAV row sums.
+
+use clasp_core::sinkhorn::owned::{
+    SinkhornMode, sinkhorn, sinkhorn_batched_alloc, sinkhorn_unbalanced_alloc, swav_codes_alloc,
+};
+use clasp_core::sinkhorn::{
+    BatchedParams, ScoreKind, SinkhornParams, SinkhornScalar, SwavParams, UnbalancedEntropy, UnbalancedParams,
+};
+use clasp_core::{Float, MatRef, Real};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+/// A random problem: sizes, a cost in [0, 1], positive marginals of unit mass.
+#[derive(Clone, Debug)]
+struct Problem {
+    n: usize,
+    k: usize,
+    cost: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    eps: f64,
+}
+
+fn normalised(w: Vec<f64>) -> Vec<f64> {
+    let s: f64 = w.iter().sum();
+    w.into_iter().map(|v| v / s).collect()
+}
+
+fn problem() -> impl Strategy<Value = Problem> {
+    (2usize..9, 2usize..9, 0.05f64..1.0).prop_flat_map(|(n, k, eps)| {
+        (vec(0.0f64..1.0, n * k), vec(0.5f64..1.5, n), vec(0.5f64..1.5, k)).prop_map(move |(cost, a, b)| Problem {
+            n,
+            k,
+            cost,
+            a: normalised(a),
+            b: normalised(b),
+            eps,
+        })
+    })
+}
+
+fn params(eps: f64) -> SinkhornParams {
+    SinkhornParams { eps, kind: ScoreKind::Cost, max_iter: 100_000, tol: 1e-12, check_every: 10 }
+}
+
+fn solve_plan(p: &Problem, cost: &[f64], mode: SinkhornMode) -> (Vec<f64>, bool) {
+    let x = MatRef::new(cost, p.n, p.k, "cost").unwrap();
+    let sol = sinkhorn(x, &p.a, &p.b, &params(p.eps), mode).unwrap();
+    (sol.plan(x, ScoreKind::Cost, p.eps).unwrap(), sol.info.converged)
+}
+
+fn max_abs_diff(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).fold(0.0, |d, (a, b)| d.max((a - b).abs()))
+}
+
+fn cast<T: Real>(x: &[f64]) -> Vec<T> {
+    x.iter().map(|&v| T::from_acc(<T::Acc as Float>::from_f64(v))).collect()
+}
+
+fn widen<T: Real>(x: &[T]) -> Vec<f64> {
+    x.iter().map(|v| v.to_acc().to_f64()).collect()
+}
+
+/// Plan of the log solver run in storage type `T` on `cost` (already representable in `T`).
+fn plan_in<T: SinkhornScalar>(p: &Problem, cost: &[f64]) -> Vec<f64> {
+    let (x, a, b) = (cast::<T>(cost), cast::<T>(&p.a), cast::<T>(&p.b));
+    let xm = MatRef::new(&x, p.n, p.k, "cost").unwrap();
+    let prm = SinkhornParams { tol: 0.0, max_iter: 2000, ..params(p.eps) };
+    let sol = sinkhorn(xm, &a, &b, &prm, SinkhornMode::Log).unwrap();
+    widen(&sol.plan(xm, ScoreKind::Cost, p.eps).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn converged_plans_are_nonnegative_and_meet_both_marginals(p in problem()) {
+        for mode in [SinkhornMode::Scaling, SinkhornMode::Log] {
+            let (q, converged) = solve_plan(&p, &p.cost, mode);
+            prop_assert!(converged);
+            prop_assert!(q.iter().all(|&v| v >= 0.0 && v.is_finite()));
+            let rows: Vec<f64> = q.chunks(p.k).map(|r| r.iter().sum()).collect();
+            let cols: Vec<f64> = (0..p.k).map(|j| (0..p.n).map(|i| q[i * p.k + j]).sum()).collect();
+            prop_assert!(max_abs_diff(&rows, &p.a) < 1e-10);
+            prop_assert!(max_abs_diff(&cols, &p.b) < 1e-10);
+        }
+    }
+
+    #[test]
+    fn a_constant_added_to_the_cost_leaves_the_plan_unchanged(p in problem(), c in -5.0f64..5.0) {
+        let shifted: Vec<f64> = p.cost.iter().map(|v| v + c).collect();
+        let (q1, _) = solve_plan(&p, &p.cost, SinkhornMode::Log);
+        let (q2, _) = solve_plan(&p, &shifted, SinkhornMode::Log);
+        prop_assert!(max_abs_diff(&q1, &q2) < 1e-9);
+    }
+
+    #[test]
+    fn permuting_rows_and_columns_permutes_the_plan(p in problem(), rs in any::<u64>(), cs in any::<u64>()) {
+        // Rotations are permutations that keep the proptest shrinker simple.
+        let (ri, ci) = ((rs as usize) % p.n, (cs as usize) % p.k);
+        let row = |i: usize| (i + ri) % p.n;
+        let col = |j: usize| (j + ci) % p.k;
+        let mut perm = p.clone();
+        for i in 0..p.n {
+            perm.a[i] = p.a[row(i)];
+            for j in 0..p.k {
+                perm.cost[i * p.k + j] = p.cost[row(i) * p.k + col(j)];
+            }
+        }
+        for j in 0..p.k {
+            perm.b[j] = p.b[col(j)];
+        }
+        let (q, _) = solve_plan(&p, &p.cost, SinkhornMode::Log);
+        let (qp, _) = solve_plan(&perm, &perm.cost, SinkhornMode::Log);
+        for i in 0..p.n {
+            for j in 0..p.k {
+                prop_assert!((qp[i * p.k + j] - q[row(i) * p.k + col(j)]).abs() < 1e-10);
+            }
+        }
+    }
+
+    #[test]
+    fn lower_precision_storage_agrees_with_f64_to_its_precision(
+        (n, k, cost) in (0u32..3, 0u32..3).prop_flat_map(|(i, j)| {
+            let (n, k) = (2usize << i, 2usize << j);
+            (Just(n), Just(k), vec(0.0f64..1.0, n * k))
+        }),
+        eps in 0.1f64..1.0,
+    ) {
+        // Uniform marginals over 2, 4 or 8 points are exact in every storage type.
+        let p = Problem { n, k, cost, a: vec![1.0 / n as f64; n], b: vec![1.0 / k as f64; k], eps };
+        // Each type sees the cost rounded to itself, so only the compute precision and the
+        // rounding of the stored plan differ from the f64 run.
+        type Check = (fn(&Problem, &[f64]) -> Vec<f64>, fn(&[f64]) -> Vec<f64>, f64);
+        let checks: [Check; 3] = [
+            (plan_in::<f32>, |c| widen(&cast::<f32>(c)), 1e-4),
+            (plan_in::<half::f16>, |c| widen(&cast::<half::f16>(c)), 2e-3),
+            (plan_in::<half::bf16>, |c| widen(&cast::<half::bf16>(c)), 1.6e-2),
+        ];
+        for (run, round, tol) in checks {
+            let cost = round(&p.cost);
+            let want = plan_in::<f64>(&p, &cost);
+            let got = run(&p, &cost);
+            let scale = want.iter().cloned().fold(0.0, f64::max);
+            prop_assert!(max_abs_diff(&got, &want) <= tol * scale, "{} > {tol}", max_abs_diff(&got, &want) / scale);
+        }
+    }
+
+    #[test]
+    fn batched_agrees_with_single_problems(ps in vec(problem(), 1..4), iters in 1usize..40) {
+        // Same shape for the whole batch: reuse the first problem's sizes.
+        let (n, k, eps) = (ps[0].n, ps[0].k, ps[0].eps);
+        let batch: Vec<&Problem> = ps.iter().filter(|p| p.n == n && p.k == k).collect();
+        let x: Vec<f64> = batch.iter().flat_map(|p| p.cost.iter().copied()).collect();
+        let a: Vec<f64> = batch.iter().flat_map(|p| p.a.iter().copied()).collect();
+        let b: Vec<f64> = batch.iter().flat_map(|p| p.b.iter().copied()).collect();
+        let bp = BatchedParams { eps, kind: ScoreKind::Cost, iterations: iters };
+        let sol = sinkhorn_batched_alloc(&x, (batch.len(), n, k), &a, &b, &bp).unwrap();
+        prop_assert!(sol.info.problems == batch.len());
+        for (q, p) in batch.iter().enumerate() {
+            let xm = MatRef::new(&p.cost, n, k, "x").unwrap();
+            let sp = SinkhornParams { eps, tol: 0.0, max_iter: iters, ..params(eps) };
+            let single = sinkhorn(xm, &p.a, &p.b, &sp, SinkhornMode::Scaling).unwrap();
+            prop_assert!(max_abs_diff(&single.f, &sol.f[q * n..(q + 1) * n]) < 1e-12);
+            prop_assert!(max_abs_diff(&single.g, &sol.g[q * k..(q + 1) * k]) < 1e-12);
+        }
+    }
+
+    #[test]
+    fn unbalanced_with_huge_relaxation_matches_balanced(p in problem()) {
+        let p = Problem { eps: p.eps.max(0.1), ..p };
+        let x = MatRef::new(&p.cost, p.n, p.k, "x").unwrap();
+        let up = UnbalancedParams {
+            eps: p.eps, kind: ScoreKind::Cost, reg_m_a: 1e9, reg_m_b: 1e9,
+            entropy: UnbalancedEntropy::Entropy, max_iter: 100_000, tol: 1e-13,
+        };
+        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &up).unwrap();
+        let q1 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
+        let (q2, _) = solve_plan(&p, &p.cost, SinkhornMode::Log);
+        prop_assert!(max_abs_diff(&q1, &q2) < 1e-7, "{}", max_abs_diff(&q1, &q2));
+        // Infinite relaxation is exactly balanced on that side.
+        let exact = UnbalancedParams { reg_m_a: f64::INFINITY, reg_m_b: f64::INFINITY, ..up };
+        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &exact).unwrap();
+        let q3 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
+        prop_assert!(max_abs_diff(&q3, &q2) < 1e-9);
+    }
+
+    #[test]
+    fn swav_code_rows_sum_to_one(
+        (b, k, s) in (1usize..20, 1usize..20).prop_flat_map(|(b, k)| (Just(b), Just(k), vec(-1.0f64..1.0, b * k))),
+        iterations in 1usize..12,
+        eps in 0.02f64..0.5,
+    ) {
+        let x = MatRef::new(&s, b, k, "s").unwrap();
+        let (codes, info) = swav_codes_alloc(x, &SwavParams { eps, iterations, ..SwavParams::default() }).unwrap();
+        prop_assert!(info.iterations == iterations);
+        for row in codes.chunks(k) {
+            prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            prop_assert!(row.iter().all(|&v| v >= 0.0));
+        }
+    }
+}
