@@ -15,8 +15,6 @@ pub use clasp_core as core;
 pub use cubecl;
 
 mod backend;
-#[cfg(feature = "burn")]
-pub mod burn_ext;
 pub mod clustering;
 pub mod cpu;
 mod device;
