@@ -6,6 +6,8 @@
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
 mod blobs;
+#[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
+mod device;
 mod fewshot;
 mod mixture;
 mod peers;
@@ -41,6 +43,10 @@ pub struct BenchArgs {
     /// Print only JSON lines (no human summary on stderr).
     #[arg(long)]
     pub json: bool,
+    /// Run the workload's device variant on `cpu`, `wgpu`, `cuda` or `rocm` (builds with the
+    /// matching cargo feature; falls back to the CPU path when the device is missing).
+    #[arg(long)]
+    pub device: Option<String>,
 }
 
 /// One registered workload.
@@ -137,6 +143,16 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         return Ok(());
     }
     let name = args.workload.as_deref().unwrap_or("all");
+    if let Some(device) = args.device.as_deref() {
+        let mut record = run_on_device(name, device, args.repeat.max(1))?;
+        if let Some(obj) = record.as_object_mut() {
+            obj.insert("workload".into(), json!(name));
+            obj.insert("impl".into(), json!("clasp"));
+            obj.entry("threads").or_insert(json!(1));
+        }
+        println!("{record}");
+        return Ok(());
+    }
     let selected: Vec<&Workload> = if name == "all" {
         table.iter().collect()
     } else {
@@ -159,4 +175,17 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
+fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
+    if !device::has_device_variant(workload) {
+        return Err(format!("`{workload}` has no --device variant (swav-4096x3000, sigma-22576x3000)"));
+    }
+    device::run(workload, device, repeat)
+}
+
+#[cfg(not(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu")))]
+fn run_on_device(_workload: &str, device: &str, _repeat: usize) -> Result<Value, String> {
+    Err(format!("--device {device}: rebuild with `--features wgpu` (or cuda, rocm, device-cpu)"))
 }

@@ -1,0 +1,145 @@
+//! `clasp bench WORKLOAD --device wgpu|cuda|rocm|cpu`: the Sinkhorn workloads on a device
+//! through clasp-backends (SwAV codes 4096 × 3000, T = 3; SIGMA hard targets 22,576 × 3000,
+//! T = 10). The device is opened once; scores are uploaded once; each timed call runs the whole
+//! pipeline (exp pass, iterations, epilogue) and waits for the device.
+
+use clasp_backends::{Backend, BackendKind, SwavInfo, SwavParams};
+use serde_json::{Value, json};
+
+use super::best_of;
+
+/// Shape and iteration count of a device workload.
+struct Shape {
+    n: usize,
+    k: usize,
+    iterations: usize,
+    epsilon: f64,
+    hard: bool,
+}
+
+fn shape(workload: &str) -> Option<Shape> {
+    match workload {
+        "swav-4096x3000" => Some(Shape { n: 4096, k: 3000, iterations: 3, epsilon: 0.05, hard: false }),
+        "sigma-22576x3000" => Some(Shape { n: 22_576, k: 3000, iterations: 10, epsilon: 0.05, hard: true }),
+        _ => None,
+    }
+}
+
+/// Whether `workload` has a device variant.
+pub fn has_device_variant(workload: &str) -> bool {
+    shape(workload).is_some()
+}
+
+/// Cosine scores of unit vectors (feature dim 128) from a fixed seed, as peers.py draws them.
+fn scores(n: usize, k: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut normal = || {
+        // xorshift64* + Box–Muller: reproducible without extra dependencies.
+        let mut next = || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (u1, u2) = (next(), next());
+        ((-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+    };
+    let d = 128;
+    let mut unit = |rows: usize| {
+        let mut m: Vec<f32> = (0..rows * d).map(|_| normal()).collect();
+        for row in m.chunks_exact_mut(d) {
+            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            row.iter_mut().for_each(|v| *v /= norm);
+        }
+        m
+    };
+    let (x, c) = (unit(n), unit(k));
+    let mut s = vec![0.0f32; n * k];
+    for (i, row) in s.chunks_exact_mut(k).enumerate() {
+        let xi = &x[i * d..(i + 1) * d];
+        for (j, out) in row.iter_mut().enumerate() {
+            *out = xi.iter().zip(&c[j * d..(j + 1) * d]).map(|(a, b)| a * b).sum();
+        }
+    }
+    s
+}
+
+/// Runs `workload` on `device`; the record has `ms_total` (per call), the device actually used,
+/// and the effective bandwidth of the fused pipeline's traffic model.
+pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
+    let sh = shape(workload).ok_or_else(|| format!("`{workload}` has no --device variant"))?;
+    let kind =
+        BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
+    let backend = Backend::open(kind);
+    let s = scores(sh.n, sh.k, 0);
+    let params = SwavParams { epsilon: sh.epsilon, iterations: sh.iterations };
+    let (t, marginal) = match &backend {
+        Backend::Cpu => time_calls(repeat, || {
+            if sh.hard {
+                backend.swav_hard(&s, sh.n, sh.k, &params).map(|(_, i)| i)
+            } else {
+                backend.swav_codes(&s, sh.n, sh.k, &params).map(|(_, i)| i)
+            }
+        })?,
+        #[cfg(feature = "wgpu")]
+        Backend::Wgpu(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
+        #[cfg(feature = "cuda")]
+        Backend::Cuda(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
+        #[cfg(feature = "rocm")]
+        Backend::Rocm(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
+    };
+    // Traffic of the fused pipeline per call, f32: exp pass (read S, write G), initial column pass
+    // (read G), T fused iterations (read G once each), epilogue (read G, write codes or labels).
+    let nk = (sh.n * sh.k) as f64;
+    let epilogue = if sh.hard { 4.0 * nk + 4.0 * sh.n as f64 } else { 8.0 * nk };
+    let bytes = 8.0 * nk + 4.0 * nk + 4.0 * nk * sh.iterations as f64 + epilogue;
+    Ok(json!({
+        "ms_total": t.best_ms,
+        "ms_median": t.median_ms,
+        "iters": sh.iterations,
+        "device": backend.kind().name(),
+        "gbps_effective": bytes / (t.best_ms * 1e6),
+        "note": "scores resident on the device; includes the exp pass, as SwAV does",
+        "prototype_marginal_error": marginal,
+    }))
+}
+
+/// Times `call` (after one warm-up call) and returns the timing and the last marginal error.
+fn time_calls(
+    repeat: usize,
+    mut call: impl FnMut() -> clasp_core::Result<SwavInfo>,
+) -> Result<(super::Timing, f64), String> {
+    let mut last = call().map_err(|e| e.to_string())?;
+    let mut failure = None;
+    let t = best_of(repeat, || match call() {
+        Ok(info) => last = info,
+        Err(e) => failure = Some(e.to_string()),
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((t, last.prototype_marginal_error)),
+    }
+}
+
+/// Device-resident timing: scores uploaded once, outputs left on the device, one sync per call.
+#[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm"))]
+fn time_device<R: clasp_backends::cubecl::Runtime>(
+    gpu: &clasp_backends::Gpu<R>,
+    s: &[f32],
+    sh: &Shape,
+    params: &SwavParams,
+    repeat: usize,
+) -> Result<(super::Timing, f64), String> {
+    let scores = gpu.upload(s);
+    let codes = gpu.empty(if sh.hard { 1 } else { sh.n * sh.k });
+    let labels = gpu.empty_u32(sh.n);
+    time_calls(repeat, || {
+        let info = if sh.hard {
+            gpu.swav_hard(&scores, sh.n, sh.k, params, &labels)?
+        } else {
+            gpu.swav_codes(&scores, sh.n, sh.k, params, &codes)?
+        };
+        gpu.sync()?;
+        Ok(info)
+    })
+}
