@@ -16,7 +16,6 @@ pub use cubecl;
 
 mod backend;
 pub mod clustering;
-pub mod cpu;
 mod device;
 // `#[cube]` generates undocumented expand/launch items next to each documented kernel.
 #[allow(missing_docs)]
