@@ -23,9 +23,10 @@ targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^clasp-fuzz$')
 for t in $targets; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "== fuzz $t for ${secs}s"
-  "$CARGO_TARGET_DIR/$host/release/$t" -max_total_time="$secs" -rss_limit_mb=4096 -print_final_stats=1 \
+  "$CARGO_TARGET_DIR/$host/release/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="artifacts/$t/" "corpus/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|panicked|SUMMARY" || true
-  if ls "artifacts/$t"/crash-* "artifacts/$t"/oom-* >/dev/null 2>&1; then
+  if compgen -G "artifacts/$t/crash-*" >/dev/null || compgen -G "artifacts/$t/oom-*" >/dev/null \
+    || compgen -G "artifacts/$t/timeout-*" >/dev/null; then
     echo "fuzz target $t found a failure: $(ls artifacts/$t)"; exit 1
   fi
 done

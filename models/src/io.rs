@@ -57,6 +57,13 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
     };
     let dtype = npy.dtype();
     let npyz::DType::Plain(ts) = &dtype else { return Err("structured arrays are not supported".into()) };
+    // Reject a header whose shape needs more bytes than the file has before decoding anything,
+    // so a tiny file claiming a huge shape costs nothing (found by fuzzing `parse_npy`).
+    let width = usize::try_from(ts.size_field()).ok();
+    let needed = rows.checked_mul(cols).zip(width).and_then(|(c, w)| c.checked_mul(w));
+    if needed.is_none_or(|need| need > bytes.len()) {
+        return Err(format!("shape {shape:?} needs more data than the file's {} bytes", bytes.len()));
+    }
     let data: Vec<f64> = match (ts.type_char(), ts.size_field()) {
         (npyz::TypeChar::Float, 8) => npy.into_vec::<f64>().map_err(|e| e.to_string())?,
         (npyz::TypeChar::Float, 4) => {
@@ -150,6 +157,18 @@ mod tests {
     #[test]
     fn npy_rejects_garbage() {
         assert!(parse_npy(b"not numpy").is_err());
+    }
+
+    #[test]
+    fn npy_rejects_a_shape_larger_than_the_file() {
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000, 3), }";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        let padded = format!("{header:<117}\n");
+        bytes.extend_from_slice(&(padded.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(padded.as_bytes());
+        bytes.extend_from_slice(&[0u8; 24]);
+        let err = parse_npy(&bytes).unwrap_err();
+        assert!(err.contains("needs more data"), "{err}");
     }
 
     #[test]
