@@ -45,6 +45,7 @@ pub fn read_labels(path: &Path) -> Result<Vec<i64>, String> {
 
 /// Parses the bytes of an `.npy` file into a table of f64.
 pub fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
+    check_flat_header(bytes)?;
     let npy = npyz::NpyFile::new(bytes).map_err(|e| format!("not a valid .npy file: {e}"))?;
     if npy.order() != npyz::Order::C {
         return Err("Fortran-ordered arrays are not supported; save with a C-order array".into());
@@ -84,6 +85,25 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
         return Err(format!("shape {shape:?} needs {} values, file has {}", rows * cols, data.len()));
     }
     Ok(Table { data, rows, cols })
+}
+
+/// The header of a plain (non-structured) array is one flat dict: exactly one `{`, at most one
+/// `(` (the shape), no `[`. Anything else is rejected before the full header parser sees it,
+/// which also keeps deeply nested pathological headers from stalling it (found by fuzzing
+/// `parse_npy`: a header of many `{` took seconds).
+fn check_flat_header(bytes: &[u8]) -> Result<(), String> {
+    let bad = || "not a valid .npy file: malformed header".to_string();
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a valid .npy file: no NUMPY magic".into());
+    }
+    let (len, start): (usize, usize) = match bytes[6] {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        v => return Err(format!("not a valid .npy file: unsupported version {v}")),
+    };
+    let header = bytes.get(start..start.saturating_add(len)).ok_or_else(bad)?;
+    let count = |c: u8| header.iter().filter(|&&h| h == c).count();
+    if count(b'{') == 1 && count(b'(') <= 1 && count(b'[') == 0 { Ok(()) } else { Err(bad()) }
 }
 
 /// Parses CSV text into a table of f64; a first line that is not numeric is a header.
@@ -157,6 +177,16 @@ mod tests {
     #[test]
     fn npy_rejects_garbage() {
         assert!(parse_npy(b"not numpy").is_err());
+    }
+
+    #[test]
+    fn npy_rejects_nested_headers_quickly() {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        let header = format!("{{'descr': '<i8', {}'fortran_order': False, 'shape': (1,), }}\n", "{".repeat(60));
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(&[0u8; 8]);
+        assert!(parse_npy(&bytes).unwrap_err().contains("malformed header"));
     }
 
     #[test]
