@@ -2,7 +2,8 @@
 # Builds every fuzz target with libFuzzer instrumentation and runs each for SECONDS (default
 # 25) from its committed seed corpus (fuzz/corpus/TARGET). A crash fails the script; the
 # reproducer lands in fuzz/artifacts/TARGET. Uses nightly when installed, otherwise stable
-# with RUSTC_BOOTSTRAP=1 (the sanitizer flags are nightly-only).
+# with RUSTC_BOOTSTRAP=1 (the sanitizer flags are nightly-only). The mutation seed is fixed
+# (FUZZ_SEED, default 1) so a CI run is reproducible; long local campaigns should vary it.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-25}"
@@ -23,7 +24,7 @@ targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^clasp-fuzz$')
 for t in $targets; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "== fuzz $t for ${secs}s"
-  "$CARGO_TARGET_DIR/$host/release/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  "$CARGO_TARGET_DIR/$host/release/$t" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="artifacts/$t/" "corpus/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|panicked|SUMMARY" || true
   if compgen -G "artifacts/$t/crash-*" >/dev/null || compgen -G "artifacts/$t/oom-*" >/dev/null \
     || compgen -G "artifacts/$t/timeout-*" >/dev/null; then
