@@ -172,33 +172,19 @@ impl<R: Runtime> Gpu<R> {
                 BLOCK,
                 it == 0,
             );
-            if it < params.iterations {
-                sinkhorn_scaling::scaling_col_finalise::launch::<f32, R>(
-                    c,
-                    kcount.clone(),
-                    kdim,
-                    col_partial.arg(),
-                    b.arg(),
-                    v.arg(),
-                    col_err.arg(),
-                    parts,
-                    k,
-                    true,
-                );
-            } else {
-                sinkhorn_scaling::scaling_col_finalise::launch::<f32, R>(
-                    c,
-                    kcount.clone(),
-                    kdim,
-                    col_partial.arg(),
-                    b.arg(),
-                    v.arg(),
-                    col_err.arg(),
-                    parts,
-                    k,
-                    false,
-                );
-            }
+            // The last finalise only measures the prototype error; it leaves v as it is.
+            sinkhorn_scaling::scaling_col_finalise::launch::<f32, R>(
+                c,
+                kcount.clone(),
+                kdim,
+                col_partial.arg(),
+                b.arg(),
+                v.arg(),
+                col_err.arg(),
+                parts,
+                k,
+                it < params.iterations,
+            );
         }
         let err: f64 = self.download(&col_err)?.iter().map(|&e| e as f64).sum();
         if !err.is_finite() {
