@@ -30,6 +30,7 @@ pub mod burer_monteiro;
 mod dense;
 pub mod feasibility;
 pub mod ila;
+mod partial_eigen;
 pub mod pgd;
 pub mod problem;
 pub(crate) mod projection;

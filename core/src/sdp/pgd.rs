@@ -100,7 +100,7 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) ->
     let n = aff.n();
     let nn = n * n;
     let a = aff.centred();
-    let mut proj = AffinePsdProjector::new(n, k);
+    let mut proj = AffinePsdProjector::new(n, k, <F as Float>::from_f64(params.tol * 1e-3));
     let eta = match params.step {
         Some(s) => <F as Float>::from_f64(s),
         None => <F as Float>::from_usize(k) / aff.spectral_norm(),

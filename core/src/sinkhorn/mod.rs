@@ -28,7 +28,7 @@ mod fast_exp;
 mod fused;
 mod info;
 mod kind;
-mod lanes;
+pub(crate) mod lanes;
 mod log_domain;
 mod outputs;
 #[cfg(feature = "alloc")]
