@@ -71,9 +71,17 @@ impl<'a, F: Float> CsrRef<'a, F> {
     #[inline]
     pub(crate) fn mul_dense(&self, y: &[F], k: usize, out: &mut [F]) {
         for (p, o) in out.chunks_exact_mut(k).enumerate().take(self.n) {
-            o.fill(F::ZERO);
             let (idx, w) = self.row(p);
-            for (&q, &wq) in idx.iter().zip(w) {
+            // The first neighbour assigns (0 + w·y is w·y: same values as zeroing first, and
+            // no memset call per short row).
+            let Some((&q0, &w0)) = idx.first().zip(w.first()) else {
+                o.iter_mut().for_each(|a| *a = F::ZERO);
+                continue;
+            };
+            for (a, &b) in o.iter_mut().zip(&y[q0 * k..(q0 + 1) * k]) {
+                *a = w0 * b;
+            }
+            for (&q, &wq) in idx.iter().zip(w).skip(1) {
                 let yq = &y[q * k..(q + 1) * k];
                 for (a, &b) in o.iter_mut().zip(yq) {
                     *a += wq * b;

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::ops::sq_dist;
 use crate::scalar::{Float, Real};
+use crate::sinkhorn::dispatch::simd_dispatch;
 
 /// How the directed kNN graph is made symmetric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -63,32 +64,64 @@ pub(crate) fn sq_dist_lanes<T: Real>(x: &[T], y: &[T]) -> T::Acc {
     tail
 }
 
+/// Inserts candidate `j` at distance `dj` into the ascending list `idx`/`dist` whose first
+/// `len` entries are filled (capacity `idx.len()`): equal distances stay in front, so
+/// candidates offered by increasing index keep ties to the lower index.
+#[inline(always)]
+fn insert<F: Float>(idx: &mut [usize], dist: &mut [F], len: &mut usize, j: usize, dj: F) {
+    let m = idx.len();
+    let mut pos = if *len < m {
+        *len
+    } else if dj < dist[m - 1] {
+        m - 1
+    } else {
+        return;
+    };
+    while pos > 0 && dj < dist[pos - 1] {
+        idx[pos] = idx[pos - 1];
+        dist[pos] = dist[pos - 1];
+        pos -= 1;
+    }
+    idx[pos] = j;
+    dist[pos] = dj;
+    *len = (*len + 1).min(m);
+}
+
 /// Indices of the `m` smallest entries of `dist` other than `skip`, ascending by distance,
-/// ties to the lower index, written to `out[..m]`.
-pub(crate) fn nearest<F: Float>(dist: &[F], skip: usize, out: &mut [usize]) {
-    let m = out.len();
+/// ties to the lower index, written to `out[..m]`; `kept` (m entries) is scratch.
+pub(crate) fn nearest<F: Float>(dist: &[F], skip: usize, out: &mut [usize], kept: &mut [F]) {
+    let mut len = 0usize;
+    for (j, &dj) in dist.iter().enumerate() {
+        if j != skip {
+            insert(out, kept, &mut len, j, dj);
+        }
+    }
+}
+
+simd_dispatch! {
+    /// The `m = idx.len() / n` nearest other rows of every row of `x` (ties to the lower index),
+    /// without the n × n distance matrix: each pair's distance is computed once and offered to
+    /// both rows, and every row sees its candidates by increasing index, as [`nearest`] does.
+    fn nearest_all<T: Real>(x: MatRef<'_, T>, idx: &mut [usize], dist: &mut [T::Acc], lens: &mut [usize]) -> ()
+        => nearest_all_body
+}
+
+#[inline(always)]
+fn nearest_all_body<T: Real>(x: MatRef<'_, T>, idx: &mut [usize], dist: &mut [T::Acc], lens: &mut [usize]) {
+    let n = x.rows();
+    let m = idx.len() / n.max(1);
     if m == 0 {
         return;
     }
-    let mut len = 0usize;
-    for (j, &dj) in dist.iter().enumerate() {
-        if j == skip {
-            continue;
+    lens.fill(0);
+    for i in 0..n {
+        let xi = x.row(i);
+        for j in (i + 1)..n {
+            let d = sq_dist_lanes(xi, x.row(j));
+            let (ri, rj) = (i * m..(i + 1) * m, j * m..(j + 1) * m);
+            insert(&mut idx[ri.clone()], &mut dist[ri], &mut lens[i], j, d);
+            insert(&mut idx[rj.clone()], &mut dist[rj], &mut lens[j], i, d);
         }
-        let mut pos = if len < m {
-            len
-        } else if dj < dist[out[m - 1]] {
-            m - 1
-        } else {
-            continue;
-        };
-        // Shift larger entries right; equal distances stay in front (ties to the lower index).
-        while pos > 0 && dj < dist[out[pos - 1]] {
-            out[pos] = out[pos - 1];
-            pos -= 1;
-        }
-        out[pos] = j;
-        len = (len + 1).min(m);
     }
 }
 
@@ -102,24 +135,39 @@ pub fn knn_affinity<T: Real>(x: MatRef<'_, T>, knn: usize, symmetrise: Symmetris
         return Err(Error::InvalidParameter { name: "knn", value: knn as f64 });
     }
     crate::validate::finite(x.as_slice(), "x")?;
-    let d = pairwise_sq_dist(x);
-    Ok(knn_affinity_from_distances(&d, n, knn, symmetrise))
+    Ok(knn_affinity_unchecked(x, knn, symmetrise))
+}
+
+/// [`knn_affinity`] on input validated by the caller (1 ≤ knn < n, finite).
+pub(crate) fn knn_affinity_unchecked<T: Real>(x: MatRef<'_, T>, knn: usize, symmetrise: Symmetrise) -> Csr<T::Acc> {
+    let (n, m) = (x.rows(), knn - 1);
+    let mut indices = vec![0usize; n * m];
+    let mut dist = vec![<T::Acc as Float>::ZERO; n * m];
+    let mut lens = vec![0usize; n];
+    nearest_all(x, &mut indices, &mut dist, &mut lens);
+    affinity_from_neighbours(indices, n, m, symmetrise)
 }
 
 /// [`knn_affinity`] from a precomputed `n × n` distance matrix (validated by the caller).
 pub(crate) fn knn_affinity_from_distances<F: Float>(d: &[F], n: usize, knn: usize, symmetrise: Symmetrise) -> Csr<F> {
     let m = knn - 1;
     let mut indices = vec![0usize; n * m];
+    let mut kept = vec![F::ZERO; m];
     if m > 0 {
         for (p, out) in indices.chunks_exact_mut(m).enumerate() {
-            nearest(&d[p * n..(p + 1) * n], p, out);
+            nearest(&d[p * n..(p + 1) * n], p, out, &mut kept);
         }
     }
+    affinity_from_neighbours(indices, n, m, symmetrise)
+}
+
+/// The CSR affinity of the directed neighbour lists `indices` (`m` per point).
+fn affinity_from_neighbours<F: Float>(indices: Vec<usize>, n: usize, m: usize, symmetrise: Symmetrise) -> Csr<F> {
     let directed = |p: usize| &indices[p * m..(p + 1) * m];
     let (indptr, cols, weights) = match symmetrise {
         Symmetrise::None => {
             let indptr: Vec<usize> = (0..=n).map(|p| p * m).collect();
-            let mut cols = indices.clone();
+            let mut cols = indices;
             if m > 0 {
                 for row in cols.chunks_exact_mut(m) {
                     row.sort_unstable();
@@ -171,10 +219,10 @@ mod tests {
     fn nearest_keeps_the_smallest_with_ties_to_the_lower_index() {
         let d = [0.0f64, 3.0, 1.0, 1.0, 0.5];
         let mut out = [0usize; 3];
-        nearest(&d, 0, &mut out);
+        nearest(&d, 0, &mut out, &mut [0.0; 3]);
         assert_eq!(out, [4, 2, 3]);
         let mut out = [0usize; 2];
-        nearest(&[5.0f64, 1.0, 1.0, 1.0, 0.0], 4, &mut out);
+        nearest(&[5.0f64, 1.0, 1.0, 1.0, 0.0], 4, &mut out, &mut [0.0; 2]);
         assert_eq!(out, [1, 2]);
     }
 

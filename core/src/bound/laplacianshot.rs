@@ -15,7 +15,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::episode::Episode;
-use super::knn::{Symmetrise, knn_affinity_from_distances, pairwise_sq_dist};
+use super::knn::{Symmetrise, knn_affinity_unchecked};
 use super::rectify::rectify_prototypes;
 use super::update::{BoundInfo, BoundParams, bound_update_from_unary, bound_update_scratch};
 use crate::error::{Error, Result};
@@ -111,8 +111,7 @@ pub fn laplacian_shot<T: Real>(
             *ac = super::knn::sq_dist_lanes(row, m);
         }
     }
-    let dist = pairwise_sq_dist(qm);
-    let w = knn_affinity_from_distances(&dist, nq, params.knn, params.symmetrise);
+    let w = knn_affinity_unchecked(qm, params.knn, params.symmetrise);
     let mut y = vec![zero; nq * k];
     let mut scratch = vec![zero; bound_update_scratch(nq, k)];
     let bound = bound_update_from_unary(

@@ -29,6 +29,7 @@
 use crate::error::{Error, Result};
 use crate::matrix::{MatMut, MatRef};
 use crate::scalar::Float;
+use crate::sinkhorn::dispatch::simd_dispatch;
 use crate::validate;
 
 use super::csr::CsrRef;
@@ -237,6 +238,7 @@ pub fn bound_step<F: Float>(
 const MAX_HALVINGS: usize = 20;
 
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn step_unchecked<F: Float>(
     a: &[F],
     w: &CsrRef<'_, F>,
@@ -367,9 +369,24 @@ pub fn bound_update_from_unary<F: Float>(
     Ok(run_updates(a, w, params, 0, k, ys, e0, scratch))
 }
 
-/// The update loop; `scratch[..n·k]` holds W·Y and `e0` = E(Y) on entry.
+simd_dispatch! {
+    /// The update loop; `scratch[..n·k]` holds W·Y and `e0` = E(Y) on entry (AVX2 code when
+    /// the CPU has it: the same arithmetic, wider registers).
+    fn run_updates<F: Float>(
+        a: &[F],
+        w: &CsrRef<'_, F>,
+        params: &BoundParams,
+        fixed_rows: usize,
+        k: usize,
+        ys: &mut [F],
+        e0: F,
+        scratch: &mut [F],
+    ) -> BoundInfo => run_updates_body
+}
+
 #[allow(clippy::too_many_arguments)]
-fn run_updates<F: Float>(
+#[inline(always)]
+fn run_updates_body<F: Float>(
     a: &[F],
     w: &CsrRef<'_, F>,
     params: &BoundParams,

@@ -3,19 +3,23 @@
 //! The projection onto C1 only needs the eigenpairs above the simplex threshold θ — about the
 //! rank of the solution, a handful — and the first-order solvers project a slowly changing
 //! matrix R once per iteration. Starting from the previous call's Ritz block X (size × b,
-//! orthonormal), one sweep is Rayleigh–Ritz on the block Krylov space span[X, W], with W the
-//! residual block RX − X(XᵀRX) orthonormalised against X (the block Davidson / LOBPCG step
-//! without its momentum block; Knyazev, SIAM J. Sci. Comput. 23(2), 2001, and Saad, *Numerical
-//! Methods for Large Eigenvalue Problems*, 2nd ed., SIAM 2011, §6.3 and §11.2):
+//! orthonormal), one sweep is Rayleigh–Ritz on span[X, W, P], with W = RX (its component
+//! outside X is the residual block) and P the momentum block — the part of the last update
+//! outside the old X —, all orthonormalised against X (block LOBPCG without preconditioner:
+//! Knyazev, SIAM J. Sci. Comput. 23(2), 2001; Saad, *Numerical Methods for Large Eigenvalue
+//! Problems*, 2nd ed., SIAM 2011, §6.3 and §11.2):
 //!
 //! ```text
-//!     S = orth[X, W],   SᵀRS = Y diag(λ) Yᵀ,   X ← S Y[:, top b],   RX ← (RS) Y[:, top b]
+//!     S = orth[X, W, P],   SᵀRS = Y diag(λ) Yᵀ,   X ← S Y[:, top b],   RX ← (RS) Y[:, top b],
+//!     P ← S[:, b..] Y[b.., top b]
 //! ```
 //!
-//! Sweeps repeat until every Ritz pair that the caller reports as needed has a residual
-//! ‖Rx − λx‖ ≤ tol·max|λ|. The caller (see the `projection` module) falls back to the dense
-//! decomposition when the sweeps do not converge, or when the block holds no Ritz value below
-//! θ (the block is too narrow), and reseeds the block from it.
+//! Sweeps repeat until the Ritz pairs the caller needs have a residual block
+//! ‖RX − XΛ‖_F ≤ tol·max(1, |λ|max); the projection computed from them is then the exact
+//! projection of a matrix within 2‖RX − XΛ‖_F of R (X is invariant for R − EXᵀ − XEᵀ). The
+//! caller (see the `projection` module) falls back to the dense decomposition when the sweeps
+//! do not converge, or when the block holds no Ritz value below θ (the block is too narrow),
+//! and reseeds the block from it.
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -91,7 +95,7 @@ impl<F: Float + RealField> PartialEigen<F> {
 
     /// Refines the warm block on the new matrix `r` for at most `sweeps` sweeps. `needed(values)`
     /// returns how many leading Ritz pairs must be accurate (it sees the current Ritz values).
-    /// Returns whether they all reached the residual tolerance `tol`·max|λ|.
+    /// Returns whether their residual block reached `tol`·max(1, |λ|max) in Frobenius norm.
     pub(crate) fn refine(&mut self, r: &DMatrix<F>, sweeps: usize, tol: F, needed: impl Fn(&[F]) -> usize) -> bool {
         let (size, b) = (r.nrows(), self.width());
         if !self.warm || b == 0 || 2 * b > size {
@@ -112,7 +116,7 @@ impl<F: Float + RealField> PartialEigen<F> {
         false
     }
 
-    /// One Rayleigh–Ritz sweep on span[X, RX]; false on a numerical breakdown.
+    /// One Rayleigh–Ritz sweep on span[X, RX, P]; false on a numerical breakdown.
     fn sweep(&mut self, r: &DMatrix<F>) -> bool {
         let (size, b) = (r.nrows(), self.width());
         self.basis.columns_mut(0, b).copy_from(&self.vectors);
@@ -125,9 +129,8 @@ impl<F: Float + RealField> PartialEigen<F> {
         };
         let kept = orthonormalise_tail(&mut self.basis.as_mut_slice()[..(b + tail) * size], size, b);
         if kept == 0 {
-            // RX lies in span X: X is already invariant.
-            self.residuals.iter_mut().for_each(|res| *res = F::ZERO);
-            return true;
+            // RX lies in span X (degenerate): let the dense decomposition decide.
+            return false;
         }
         let s = self.basis.columns(0, b + kept);
         self.rs.columns_mut(0, b).copy_from(&self.rx);

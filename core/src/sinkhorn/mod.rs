@@ -23,7 +23,7 @@
 
 mod batched;
 mod check;
-mod dispatch;
+pub(crate) mod dispatch;
 mod fast_exp;
 mod fused;
 mod info;

@@ -2,8 +2,9 @@
 //! of each reference's time to clasp's (> 1 means clasp is faster).
 
 use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// Runs the peer script for `workload` and prints one `ratio` JSON line per peer.
 pub fn compare(
@@ -14,36 +15,52 @@ pub fn compare(
     ours: &Value,
     quiet: bool,
 ) -> Result<(), String> {
-    let out = Command::new(python)
+    let mut child = Command::new(python)
         .arg(script)
         .arg(workload)
         .args(["--threads", "1", "--repeat", &repeat.to_string()])
         .env_remove("OPENBLAS_CORETYPE")
         .env_remove("OPENBLAS_L2_SIZE")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
         .map_err(|e| format!("cannot run {python} {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!("peers.py {workload} failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let peer: Value = serde_json::from_str(line).map_err(|e| format!("peers.py printed `{line}`: {e}"))?;
-        println!("{peer}");
-        let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
-        let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {
-            return Err(format!("cannot compare `{key}` between clasp and {}", peer["peer"]));
-        };
-        let ratio = json!({
-            "workload": workload, "ratio": theirs / mine, "metric": key,
-            "peer": peer["peer"], "peer_ms": theirs, "clasp_ms": mine,
-        });
-        println!("{ratio}");
-        if !quiet {
-            eprintln!(
-                "{workload}: clasp {mine:.4} ms vs {} {theirs:.4} ms ({key}) -> {:.2}x",
-                peer["peer"],
-                theirs / mine
-            );
+    let stdout = child.stdout.take().ok_or("peers.py: no stdout")?;
+    // Line by line as the peers finish (the SDP references take minutes each), not at exit.
+    let mut compared = 0;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading peers.py output: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
         }
+        report(workload, &line, ours, quiet)?;
+        compared += 1;
+    }
+    let status = child.wait().map_err(|e| format!("peers.py {workload}: {e}"))?;
+    if !status.success() {
+        return Err(format!("peers.py {workload} failed ({status}); see its stderr above"));
+    }
+    if compared == 0 {
+        return Err(format!("peers.py printed no result for `{workload}`"));
+    }
+    Ok(())
+}
+
+/// Prints one peer line and the ratio line against clasp's record.
+fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<(), String> {
+    let peer: Value = serde_json::from_str(line).map_err(|e| format!("peers.py printed `{line}`: {e}"))?;
+    println!("{peer}");
+    let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
+    let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {
+        return Err(format!("cannot compare `{key}` between clasp and {}", peer["peer"]));
+    };
+    let ratio = json!({
+        "workload": workload, "ratio": theirs / mine, "metric": key,
+        "peer": peer["peer"], "peer_ms": theirs, "clasp_ms": mine,
+    });
+    println!("{ratio}");
+    if !quiet {
+        eprintln!("{workload}: clasp {mine:.4} ms vs {} {theirs:.4} ms ({key}) -> {:.2}x", peer["peer"], theirs / mine);
     }
     Ok(())
 }
