@@ -68,7 +68,7 @@ impl<'a, F: Float> CsrRef<'a, F> {
     }
 
     /// `out = W · y` for a row-major `n × k` matrix `y` (the caller guarantees the lengths).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn mul_dense(&self, y: &[F], k: usize, out: &mut [F]) {
         for (p, o) in out.chunks_exact_mut(k).enumerate().take(self.n) {
             let (idx, w) = self.row(p);

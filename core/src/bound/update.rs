@@ -260,16 +260,41 @@ fn step_unchecked<F: Float>(
     }
     let fixed = fixed_rows * k;
     cand[..fixed].copy_from_slice(&y[..fixed]);
-    // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry.
-    let mut entropy = F::ZERO;
-    for ((c, ap), wp) in
-        cand[fixed..].chunks_exact_mut(k).zip(a[fixed..].chunks_exact(k)).zip(wy[fixed..].chunks_exact(k))
-    {
-        for ((ci, &ai), &wi) in c.iter_mut().zip(ap).zip(wp) {
-            *ci = lambda * wi - ai;
-        }
-        entropy += softmax_entropy_in_place(c);
+    // Logits λ(WY)_p − a_p, shifted by their row maximum, then exponentiated as one flat
+    // (vectorised) pass into `wy`, which is free until W·cand below.
+    for ((c, &ai), &wi) in cand[fixed..].iter_mut().zip(&a[fixed..]).zip(&wy[fixed..]) {
+        *c = lambda * wi - ai;
     }
+    for c in cand[fixed..].chunks_exact_mut(k) {
+        let m = c.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
+        c.iter_mut().for_each(|v| *v -= m);
+    }
+    for (e, &l) in wy[fixed..].iter_mut().zip(&cand[fixed..]) {
+        *e = l.exp_simd();
+    }
+    // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry;
+    // Σ ln sₚ as the ln of running products (each sₚ ∈ [1, K]: the shifted row holds e⁰),
+    // one logarithm per ~10¹⁸ of product instead of one per row.
+    let mut entropy = F::ZERO;
+    let (mut partition, flush) = (F::ONE, F::from_f64(1e18));
+    for (c, e) in cand[fixed..].chunks_exact_mut(k).zip(wy[fixed..].chunks_exact(k)) {
+        let (mut s, mut sl) = (F::ZERO, F::ZERO);
+        for (&l, &ei) in c.iter().zip(e) {
+            s += ei;
+            sl += ei * l;
+        }
+        let inv = F::ONE / s;
+        for (ci, &ei) in c.iter_mut().zip(e) {
+            *ci = ei * inv;
+        }
+        entropy += sl * inv;
+        if partition > flush {
+            entropy -= partition.ln();
+            partition = F::ONE;
+        }
+        partition *= s;
+    }
+    entropy -= partition.ln();
     w.mul_dense(cand, k, wy);
     let mut e_new = entropy + energy_rest(a, cand, wy, lambda, fixed);
     let mut halvings = 0usize;
