@@ -5,8 +5,9 @@
 //! FISTA momentum Y = Z⁺ + ((t − 1)/t⁺)(Z⁺ − Z), t⁺ = (1 + √(1 + 4t²))/2 (Beck & Teboulle,
 //! SIAM J. Imaging Sci. 2(1), 2009) with adaptive restart t ← 1 whenever ⟨A, Z⁺ − Z⟩ < 0
 //! (O'Donoghue & Candès, Found. Comput. Math. 15, 2015). The projection onto C1 ∩ C2 is
-//! Dykstra's alternating projection (Boyle & Dykstra 1986) between the exact projections
-//! (eigen decomposition + scaled simplex for C1, clipping for C2):
+//! Dykstra's alternating projection (Boyle & Dykstra 1986) between the projections onto C1
+//! (eigenpairs + scaled simplex, the eigenpairs warm-started and accurate to 1e-3·`tol`) and
+//! C2 (clipping):
 //!
 //! ```text
 //!     y = Π_C1(x + p);  p ← x + p − y;  x⁺ = max(y + q, 0);  q ← y + q − x⁺
