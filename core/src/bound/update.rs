@@ -397,6 +397,7 @@ pub fn bound_update_from_unary<F: Float>(
 simd_dispatch! {
     /// The update loop; `scratch[..n·k]` holds W·Y and `e0` = E(Y) on entry (AVX2 code when
     /// the CPU has it: the same arithmetic, wider registers).
+    #[allow(clippy::too_many_arguments)]
     fn run_updates<F: Float>(
         a: &[F], w: &CsrRef<'_, F>, params: &BoundParams, fixed_rows: usize, k: usize, ys: &mut [F], e0: F,
         scratch: &mut [F]
