@@ -1,7 +1,9 @@
 //! Split/merge moves that discover the number of Gaussian components (DeepDPM, Ronen, Finder
 //! & Freifeld, CVPR 2022; GPC, Zhao, Wen & Han, ICCV 2023; both after the sub-cluster
 //! sampler of Chang & Fisher, NeurIPS 2013), with the classic SMEM criteria (Ueda et al.,
-//! Neural Computation 2000) as an alternative proposal ranking.
+//! Neural Computation 2000) as an alternative proposal ranking; and the complete classic SMEM
+//! algorithm at fixed K ([`smem_em`]: merge + split triples, partial EM, full EM, accepted
+//! when the likelihood rises).
 //!
 //! One run ([`split_merge`]):
 //! 1. K₀ = max(k_init, C + 1) centres (C = number of labelled classes, the + 1 only when
@@ -28,6 +30,7 @@ pub mod hastings;
 mod params;
 mod proposal;
 pub mod smem;
+mod smem_em;
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -38,6 +41,7 @@ use rand_core::SeedableRng;
 pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_split_ratio};
 pub use params::{PriorSigma, ProposalRanking, SplitMergeInfo, SplitMergeParams};
 pub use smem::{merge_criterion, smem_candidates, split_criterion};
+pub use smem_em::{SmemFit, SmemInfo, SmemMove, SmemParams, smem_em, smem_em_with};
 
 use components::{Components, hard_stats, soft_stats};
 use proposal::{nearest_partner, refine_gaussian, two_means, uniform};
@@ -91,15 +95,33 @@ where
     mean.iter_mut().for_each(|m| *m /= nf);
     let s = <T::Acc as Float>::from_f64(params.prior_sigma_scale);
     let mut psi = vec![<T::Acc as Float>::ZERO; dim * dim];
-    for d in 0..dim {
-        psi[d * dim + d] = match params.prior_sigma {
-            PriorSigma::Identity => s,
-            PriorSigma::DataVariance => {
-                let var =
-                    x.row_iter().map(|r| (r[d].to_acc() - mean[d]) * (r[d].to_acc() - mean[d])).sum::<T::Acc>() / nf;
-                if var > <T::Acc as Float>::ZERO { s * var } else { s }
+    match params.prior_sigma {
+        PriorSigma::Identity => (0..dim).for_each(|d| psi[d * dim + d] = s),
+        PriorSigma::DataVariance | PriorSigma::DataCovariance => {
+            let full = params.prior_sigma == PriorSigma::DataCovariance;
+            for row in x.row_iter() {
+                for r in 0..dim {
+                    let yr = row[r].to_acc() - mean[r];
+                    for c in 0..=r {
+                        if full || c == r {
+                            psi[r * dim + c] += yr * (row[c].to_acc() - mean[c]);
+                        }
+                    }
+                }
             }
-        };
+            for r in 0..dim {
+                // A constant column has no variance: fall back to s on its diagonal.
+                let degenerate = !(psi[r * dim + r] > <T::Acc as Float>::ZERO);
+                for c in 0..=r {
+                    let v = if degenerate { <T::Acc as Float>::ZERO } else { s * psi[r * dim + c] / nf };
+                    psi[r * dim + c] = v;
+                    psi[c * dim + r] = v;
+                }
+                if degenerate {
+                    psi[r * dim + r] = s;
+                }
+            }
+        }
     }
     NiwPrior::new(&mean, &psi, params.prior_kappa, params.nu(dim))
 }

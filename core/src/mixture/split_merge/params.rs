@@ -14,6 +14,8 @@ pub enum PriorSigma {
     Identity,
     /// Ψ = s·diag(per-feature variance of the data).
     DataVariance,
+    /// Ψ = s·Cov(X), the full sample covariance of the data (affine-equivariant).
+    DataCovariance,
 }
 
 /// Which proposals are tried, in which order.
