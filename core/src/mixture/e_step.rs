@@ -7,9 +7,11 @@
 //!
 //! The quadratic forms use direct differences x − μ (never the expanded
 //! ‖x‖²P − 2x·Pμ + μᵀPμ, which loses precision for far points). Rows are processed in blocks
-//! transposed to feature-major order, so every inner loop runs over a block of rows for one
-//! (feature, component) pair and vectorises; the triangular product (x − μ)ᵀU is done as
-//! D(D+1)/2 such row-block updates.
+//! transposed to feature-major order, so every inner loop runs over rows for one
+//! (feature, component) pair and vectorises. For full/tied covariances the triangular product
+//! y = (x − μ)ᵀU and q = ‖y‖² are computed for chunks of 8 rows at once with the running yⱼ
+//! and q in registers (a small register-blocked GEMM with the square-and-sum fused), in the
+//! same summation order as a row-by-row evaluation.
 
 use super::covariance_type::CovarianceType;
 use super::model::GaussianMixture;
@@ -20,8 +22,10 @@ use crate::validate;
 use alloc::vec;
 use nalgebra::RealField;
 
-/// Rows per block.
+/// Rows per block (a multiple of `LANES`).
 const BLOCK: usize = 64;
+/// Rows whose quadratic forms are accumulated together in registers.
+const LANES: usize = 8;
 
 /// ½ ln 2π.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -194,15 +198,19 @@ where
     let bias: alloc::vec::Vec<T::Acc> =
         model.weights.iter().zip(&model.log_det_chol).map(|(&w, &ld)| Float::ln(w) + c0 + ld).collect();
     let mut xt = vec![zero; d * BLOCK];
-    let mut y = vec![zero; d * BLOCK];
-    let mut diff = [zero; BLOCK];
+    let mut diff = vec![zero; d * BLOCK];
     let mut q = [zero; BLOCK];
     for (rows, out_rows) in x.as_slice().chunks(BLOCK * d).zip(out.chunks_mut(BLOCK * k)) {
         let b = rows.len() / d;
+        // Feature-major block, each feature padded with zeros to a whole number of chunks.
+        let stride = b.div_ceil(LANES) * LANES;
         for (r, row) in rows.chunks_exact(d).enumerate() {
             for (j, v) in row.iter().enumerate() {
-                xt[j * b + r] = v.to_acc();
+                xt[j * stride + r] = v.to_acc();
             }
+        }
+        for j in 0..d {
+            xt[j * stride + b..(j + 1) * stride].fill(zero);
         }
         for comp in 0..k {
             let mu = &model.means[comp * d..(comp + 1) * d];
@@ -215,32 +223,41 @@ where
                     } else {
                         &model.precisions_cholesky[..d * d]
                     };
-                    let y = &mut y[..d * b];
-                    y.fill(zero);
-                    let diff = &mut diff[..b];
+                    // diff = x − μ for the block (feature-major), then per chunk of LANES
+                    // rows yⱼ = Σ_{i ≤ j} diffᵢ U_ij and q = Σⱼ yⱼ², both held in registers
+                    // (summed in the same order as a row-by-row evaluation).
+                    let diff = &mut diff[..d * stride];
                     for i in 0..d {
                         let mi = mu[i];
-                        for (t, &v) in diff.iter_mut().zip(&xt[i * b..(i + 1) * b]) {
+                        for (t, &v) in
+                            diff[i * stride..(i + 1) * stride].iter_mut().zip(&xt[i * stride..(i + 1) * stride])
+                        {
                             *t = v - mi;
                         }
-                        for j in i..d {
-                            let uij = u[i * d + j];
-                            for (yv, &t) in y[j * b..(j + 1) * b].iter_mut().zip(diff.iter()) {
-                                *yv += t * uij;
+                    }
+                    for (chunk, qc) in q.chunks_mut(LANES).enumerate() {
+                        let at = chunk * LANES;
+                        let mut acc_q = [zero; LANES];
+                        for j in 0..d {
+                            let mut yj = [zero; LANES];
+                            for i in 0..=j {
+                                let uij = u[i * d + j];
+                                for (yv, &t) in yj.iter_mut().zip(&diff[i * stride + at..i * stride + at + LANES]) {
+                                    *yv += t * uij;
+                                }
+                            }
+                            for (a, &v) in acc_q.iter_mut().zip(&yj) {
+                                *a += v * v;
                             }
                         }
-                    }
-                    for yj in y.chunks_exact(b) {
-                        for (qv, &v) in q.iter_mut().zip(yj) {
-                            *qv += v * v;
-                        }
+                        qc.copy_from_slice(&acc_q[..qc.len()]);
                     }
                 }
                 CovarianceType::Diag => {
                     let p = &model.precisions_cholesky[comp * d..(comp + 1) * d];
                     for j in 0..d {
                         let (mj, pj) = (mu[j], p[j]);
-                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * stride..j * stride + b]) {
                             let t = (v - mj) * pj;
                             *qv += t * t;
                         }
@@ -251,7 +268,7 @@ where
                     let p2 = p * p;
                     for j in 0..d {
                         let mj = mu[j];
-                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * stride..j * stride + b]) {
                             let t = v - mj;
                             *qv += t * t;
                         }
