@@ -23,7 +23,7 @@ use alloc::vec;
 use nalgebra::RealField;
 
 /// Rows per block (a multiple of `LANES`).
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 /// Rows whose quadratic forms are accumulated together in registers.
 const LANES: usize = 8;
 
@@ -158,9 +158,13 @@ pub(crate) fn normalise_rows_both<F: Float>(w: &mut [F], resp: &mut [F], log_pro
     }
 }
 
-/// [`weighted_log_prob`] on validated input; uses AVX2 when the CPU has it (same results:
-/// the kernels are element-wise or use explicit partial sums, so the vector width does not
-/// change the arithmetic).
+/// Workspace (in compute-type elements) of the weighted-log-probability kernel for K
+/// components in D dimensions: the K biases and two feature-major row blocks.
+pub(crate) fn work_len(k: usize, d: usize) -> usize {
+    k.saturating_add(d.saturating_mul(2 * BLOCK))
+}
+
+/// [`weighted_log_prob`] on validated input (allocates its workspace).
 pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -168,37 +172,63 @@ pub(crate) fn weighted_log_prob_unchecked<T: Real>(
 ) where
     T::Acc: RealField,
 {
+    let mut work = vec![<T::Acc as Float>::ZERO; work_len(model.k, model.d)];
+    weighted_log_prob_work(model, x, out, &mut work);
+}
+
+/// [`weighted_log_prob`] on validated input with a caller workspace of at least
+/// [`work_len`]`(K, D)` elements (no allocation); uses AVX2 when the CPU has it (same
+/// results: the kernels are element-wise or use explicit partial sums, so the vector width
+/// does not change the arithmetic).
+pub(crate) fn weighted_log_prob_work<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
+    T::Acc: RealField,
+{
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 is available (checked just above).
-        unsafe { weighted_log_prob_avx2(model, x, out) };
+        unsafe { weighted_log_prob_avx2(model, x, out, work) };
         return;
     }
-    weighted_log_prob_body(model, x, out);
+    weighted_log_prob_body(model, x, out, work);
 }
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-fn weighted_log_prob_avx2<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
-where
+fn weighted_log_prob_avx2<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
     T::Acc: RealField,
 {
-    weighted_log_prob_body(model, x, out);
+    weighted_log_prob_body(model, x, out, work);
 }
 
 #[inline(always)]
-fn weighted_log_prob_body<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
-where
+fn weighted_log_prob_body<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
     T::Acc: RealField,
 {
     let (d, k) = (model.d, model.k);
     let zero = <T::Acc as Float>::ZERO;
     let c0 = <T::Acc as Float>::from_f64(-HALF_LN_2PI * d as f64);
     let half = <T::Acc as Float>::from_f64(0.5);
-    let bias: alloc::vec::Vec<T::Acc> =
-        model.weights.iter().zip(&model.log_det_chol).map(|(&w, &ld)| Float::ln(w) + c0 + ld).collect();
-    let mut xt = vec![zero; d * BLOCK];
-    let mut diff = vec![zero; d * BLOCK];
+    let (bias, rest) = work.split_at_mut(k);
+    let (xt, rest) = rest.split_at_mut(d * BLOCK);
+    let diff = &mut rest[..d * BLOCK];
+    for ((b, &w), &ld) in bias.iter_mut().zip(&model.weights).zip(&model.log_det_chol) {
+        *b = Float::ln(w) + c0 + ld;
+    }
     let mut q = [zero; BLOCK];
     for (rows, out_rows) in x.as_slice().chunks(BLOCK * d).zip(out.chunks_mut(BLOCK * k)) {
         let b = rows.len() / d;
