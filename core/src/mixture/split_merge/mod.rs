@@ -18,6 +18,9 @@
 //!    [`ProposalRanking::Smem`], pairs in decreasing J_merge), tested with log H_merge.
 //!    Acceptance is [`Acceptance::Exact`] (min(1, H)) or GPC's [`Acceptance::Fixed`]. K after
 //!    the sweep is appended to [`SplitMergeInfo::k_path`].
+//!    A sweep without an accepted split or merge then tries the reorganisation move
+//!    (merge + split + EM re-fit, kept if the log partition score rises; `reorganise`
+//!    candidates).
 //! 3. Stop after `patience` sweeps without an accepted move or after `max_sweeps`; a last EM
 //!    block gives the returned components.
 //!
@@ -29,6 +32,7 @@ mod components;
 pub mod hastings;
 mod params;
 mod proposal;
+mod reorganise;
 pub mod smem;
 mod smem_em;
 
@@ -38,7 +42,7 @@ use nalgebra::RealField;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
-pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_split_ratio};
+pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_partition_score, log_split_ratio};
 pub use params::{PriorSigma, ProposalRanking, SplitMergeInfo, SplitMergeParams};
 pub use smem::{merge_criterion, smem_candidates, split_criterion};
 pub use smem_em::{SmemFit, SmemInfo, SmemMove, SmemParams, smem_em, smem_em_with};
@@ -187,18 +191,22 @@ where
         sweeps: 0,
         splits: 0,
         merges: 0,
+        reorganisations: 0,
         converged: false,
+        log_partition_score: f64::NAN,
         mean_log_likelihood: f64::NAN,
     };
     let mut quiet = 0;
     for _ in 0..params.max_sweeps {
         let em = state.em()?;
         let (splits, merges) = state.moves(&em, &mut rng)?;
+        let reorganised = if splits + merges == 0 { usize::from(state.reorganise(&em, &mut rng)?) } else { 0 };
         info.sweeps += 1;
         info.splits += splits;
         info.merges += merges;
+        info.reorganisations += reorganised;
         info.k_path.push(state.k);
-        if splits + merges == 0 {
+        if splits + merges + reorganised == 0 {
             quiet += 1;
             if quiet >= params.patience {
                 info.converged = true;
@@ -209,6 +217,7 @@ where
         }
     }
     let em = state.em()?;
+    info.log_partition_score = state.partition_score()?;
     let unlabelled = known.map_or(n, |k| k.iter().filter(|l| l.is_none()).count());
     info.mean_log_likelihood = if unlabelled > 0 { em.log_likelihood.to_f64() / unlabelled as f64 } else { 0.0 };
     let k = state.k;
@@ -317,6 +326,22 @@ struct EmOutcome<F: Float + RealField> {
     log_likelihood: F,
 }
 
+impl<F: Float + RealField> EmOutcome<F> {
+    /// The SMEM criteria (J_merge as the raw posterior inner product, J_split) of the block.
+    fn smem_criteria(&self) -> Result<(Vec<F>, Vec<F>)> {
+        let k = self.comps.len();
+        let n = self.resp.len() / k.max(1);
+        let log_density: Vec<F> = self
+            .log_prob
+            .chunks_exact(k)
+            .flat_map(|r| r.iter().zip(&self.comps.log_weights).map(|(&a, &w)| a - w))
+            .collect();
+        let resp = MatRef::new(&self.resp, n, k, "responsibilities")?;
+        let js = split_criterion(resp, MatRef::new(&log_density, n, k, "log_density")?)?;
+        Ok((merge_criterion(resp, false)?, js))
+    }
+}
+
 struct State<'a, T: Real>
 where
     T::Acc: RealField,
@@ -402,17 +427,7 @@ where
         }
         let smem = match p.ranking {
             ProposalRanking::SubCluster => None,
-            ProposalRanking::Smem => {
-                let n = self.labels.len();
-                let log_density: Vec<T::Acc> = em
-                    .log_prob
-                    .chunks_exact(k)
-                    .flat_map(|r| r.iter().zip(&em.comps.log_weights).map(|(&a, &w)| a - w))
-                    .collect();
-                let resp = MatRef::new(&em.resp, n, k, "responsibilities")?;
-                let js = split_criterion(resp, MatRef::new(&log_density, n, k, "log_density")?)?;
-                Some((merge_criterion(resp, false)?, js))
-            }
+            ProposalRanking::Smem => Some(em.smem_criteria()?),
         };
         let unanchored: Vec<bool> = (0..k).map(|j| j >= self.classes).collect();
         let split_order: Vec<usize> = match &smem {
@@ -568,6 +583,46 @@ mod tests {
         assert_eq!(fit.k(), 4, "{:?}", fit.info.k_path);
         assert!(fit.labels[62] >= 2 && fit.labels[100] >= 2 && fit.labels[62] != fit.labels[100]);
         assert!(fit.labels[..30].iter().all(|&l| l == 0) && fit.labels[30..60].iter().all(|&l| l == 1));
+    }
+
+    #[test]
+    fn anchored_classes_are_never_merged_or_split_even_when_every_move_is_accepted() {
+        // Classes 0 and 1 overlap (a merge would pay), class 2 is bimodal (a split would pay),
+        // an unlabelled blob at (0, 12). Every third row of the first three groups is labelled.
+        let x = blobs(&[[0.0, 0.0], [1.5, 0.0], [12.0, 0.0], [12.0, 7.0], [0.0, 12.0]], 30, 1.0);
+        let xm = MatRef::new(&x, 150, 2, "x").unwrap();
+        let class = |i: usize| [0, 1, 2, 2, 99][i / 30];
+        let known: Vec<Option<usize>> = (0..150).map(|i| (i < 120 && i % 3 == 0).then(|| class(i))).collect();
+        for (acceptance, ranking) in [
+            (Acceptance::Fixed(1.0), ProposalRanking::SubCluster),
+            (Acceptance::Fixed(1.0), ProposalRanking::Smem),
+            (Acceptance::Exact, ProposalRanking::Smem),
+        ] {
+            let p = SplitMergeParams { acceptance, ranking, max_sweeps: 8, seed: 5, ..Default::default() };
+            let fit = split_merge(xm, Some(&known), &p).unwrap();
+            let k = fit.k();
+            if acceptance == Acceptance::Fixed(1.0) {
+                assert!(fit.info.splits + fit.info.merges > 0, "{:?}", fit.info);
+            }
+            assert!(fit.info.k_path.iter().all(|&kk| kk >= 3), "{:?}", fit.info.k_path);
+            for (i, l) in known.iter().enumerate() {
+                if let Some(c) = *l {
+                    assert_eq!(fit.labels[i], c, "row {i}");
+                    assert_eq!(
+                        &fit.responsibilities[i * k..(i + 1) * k],
+                        &(0..k).map(|j| f64::from(u8::from(j == c))).collect::<Vec<_>>()[..]
+                    );
+                }
+            }
+            // The three anchors survive with their labelled rows, and no other component owns
+            // a labelled row.
+            for c in 0..3 {
+                assert!(known.iter().zip(&fit.labels).any(|(l, &p)| *l == Some(c) && p == c));
+            }
+            assert!(known.iter().zip(&fit.labels).all(|(l, &p)| l.is_none() || p < 3));
+            // The unlabelled blob is not absorbed by an anchor.
+            assert!(fit.labels[120..].iter().filter(|&&l| l >= 3).count() >= 25, "{acceptance:?} {ranking:?}");
+        }
     }
 
     #[test]

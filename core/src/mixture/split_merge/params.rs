@@ -69,6 +69,9 @@ pub struct SplitMergeParams {
     /// Hastings ratio is tested (default 1 = the sampler of DeepDPM/GPC; more is a greedy
     /// search aid, no longer a Metropolis–Hastings proposal).
     pub split_proposals: usize,
+    /// Reorganisation candidates (SMEM merge + split + EM re-fit, greedy) tried after a sweep
+    /// without an accepted split or merge (default 5; 0 = the plain DeepDPM/GPC sampler).
+    pub reorganise: usize,
     /// Guard of GPC's `split_rule`: clusters with fewer points are never split, and a split
     /// whose smaller side has at most this many points is rejected (default 5).
     pub min_split_size: usize,
@@ -94,6 +97,7 @@ impl Default for SplitMergeParams {
             em_iters: 10,
             sub_em_iters: 10,
             split_proposals: 1,
+            reorganise: 5,
             min_split_size: 5,
             seed: 0,
         }
@@ -151,8 +155,13 @@ pub struct SplitMergeInfo {
     pub splits: usize,
     /// Accepted merges.
     pub merges: usize,
+    /// Accepted reorganisation moves (merge + split at once).
+    pub reorganisations: usize,
     /// `patience` consecutive sweeps without an accepted move were reached.
     pub converged: bool,
+    /// Log partition score Σ_k (log α + log Γ(N_k) + L_k) of the final hard clusters (the
+    /// quantity the moves climb; comparable across runs on the same data and prior).
+    pub log_partition_score: f64,
     /// Mean log-likelihood per unlabelled row under the final components (labelled rows
     /// contribute nothing: their assignment is fixed).
     pub mean_log_likelihood: f64,
