@@ -81,8 +81,12 @@ impl<F> SplitMergeFit<F> {
     }
 }
 
-/// The NIW prior of the parameters for data `x`: m = column means, Ψ = s·I or s·diag(var),
-/// κ and ν from the parameters.
+/// The NIW prior of the parameters for data `x`: m = column means, Ψ = s·I, s·diag(var) or
+/// s·Cov(X) ([`PriorSigma`]; a constant column gets s on its diagonal), κ and ν from the
+/// parameters.
+///
+/// Errors: non-finite `x`; `NotPositiveDefinite` if s·Cov(X) is singular (collinear
+/// columns: use `DataVariance` or `Identity` there).
 pub fn niw_prior_for<T: Real>(x: MatRef<'_, T>, params: &SplitMergeParams) -> Result<NiwPrior<T::Acc>>
 where
     T::Acc: RealField,
