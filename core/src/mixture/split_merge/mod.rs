@@ -119,7 +119,8 @@ where
             }
             for r in 0..dim {
                 // A constant column has no variance: fall back to s on its diagonal.
-                let degenerate = !(psi[r * dim + r] > <T::Acc as Float>::ZERO);
+                let degenerate =
+                    psi[r * dim + r].partial_cmp(&<T::Acc as Float>::ZERO) != Some(core::cmp::Ordering::Greater);
                 for c in 0..=r {
                     let v = if degenerate { <T::Acc as Float>::ZERO } else { s * psi[r * dim + c] / nf };
                     psi[r * dim + c] = v;
