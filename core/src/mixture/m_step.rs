@@ -142,29 +142,6 @@ fn dot<F: Float>(a: &[F], c: &[F]) -> F {
     t
 }
 
-/// [`dot`] of `a` with four vectors at once (each summed exactly as `dot` does).
-#[inline(always)]
-fn dot4<F: Float>(a: &[F], c: [&[F]; 4]) -> [F; 4] {
-    let mut s = [[F::ZERO; 4]; 4];
-    let whole = a.len() / 4 * 4;
-    for at in (0..whole).step_by(4) {
-        for (sv, cv) in s.iter_mut().zip(&c) {
-            for l in 0..4 {
-                sv[l] += a[at + l] * cv[at + l];
-            }
-        }
-    }
-    let mut out = [F::ZERO; 4];
-    for ((o, sv), cv) in out.iter_mut().zip(&s).zip(&c) {
-        let mut t = (sv[0] + sv[2]) + (sv[1] + sv[3]);
-        for (x, y) in a[whole..].iter().zip(&cv[whole..]) {
-            t += *x * *y;
-        }
-        *o = t;
-    }
-    out
-}
-
 /// Full covariances: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I, blocked over rows.
 fn full_scatter<T: Real>(
     x: MatRef<'_, T>,
@@ -238,17 +215,7 @@ fn full_scatter_body<T: Real>(
             let s = &mut cov[c * d * d..(c + 1) * d * d];
             for a in 0..d {
                 let wa = &wdiff[a * b..(a + 1) * b];
-                // Four entries of row a at once: wa is read once for all four.
-                let mut bb = a;
-                while bb + 4 <= d {
-                    let col = |t: usize| &diff[(bb + t) * b..(bb + t + 1) * b];
-                    let v = dot4(wa, [col(0), col(1), col(2), col(3)]);
-                    for (t, v) in v.into_iter().enumerate() {
-                        s[a * d + bb + t] += v;
-                    }
-                    bb += 4;
-                }
-                for bb in bb..d {
+                for bb in a..d {
                     s[a * d + bb] += dot(wa, &diff[bb * b..(bb + 1) * b]);
                 }
             }
