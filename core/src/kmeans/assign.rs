@@ -1,9 +1,11 @@
 //! Nearest-centre assignment: for each row xᵢ, labelᵢ = argmin_k ‖xᵢ − c_k‖² (ties to the
 //! lowest k, as scikit-learn's `argmin`) and distanceᵢ = that squared distance.
 //!
-//! No allocation: rows are processed in blocks transposed into a fixed stack buffer, so the
-//! distance loop runs over a block of rows for one centre at a time (vectorisable), and the
-//! data is read once per pass. Used by Lloyd's k-means, by the GMM/SDP modules, and as the
+//! No allocation: rows are processed in blocks transposed into a fixed stack buffer; within a
+//! block, chunks of 8 rows keep their running distances to one centre in registers over the
+//! features (vectorised across the rows, fused with the running argmin), so the data is read
+//! once per pass and nothing but the final label and distance is stored. The sum over the
+//! features runs in feature order, as the plain per-row loop. Used by Lloyd's k-means, by the GMM/SDP modules, and as the
 //! CPU reference of the GPU assignment kernel.
 
 use crate::error::{Error, Result};
@@ -15,6 +17,8 @@ use crate::validate;
 const BLOCK_ELEMS: usize = 2048;
 /// Rows per block at most.
 const BLOCK_ROWS: usize = 64;
+/// Rows whose distances are accumulated together in registers.
+const LANES: usize = 8;
 
 /// Assigns every row of `x` (n × d) to its nearest row of `centers` (k × d), writing
 /// `labels` (n) and the squared distances `distances` (n). Returns the inertia Σᵢ distanceᵢ.
@@ -103,42 +107,53 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
         }
         return total;
     }
+    // Whole chunks of LANES rows per block; the last block is zero-padded to a whole chunk.
+    let rows_per_block = rows_per_block / LANES * LANES;
     let mut xt = [zero; BLOCK_ELEMS];
-    let mut acc = [zero; BLOCK_ROWS];
     let mut total = zero;
     let xs = x.as_slice();
     for ((rows, lab), dis) in
         xs.chunks(rows_per_block * d).zip(labels.chunks_mut(rows_per_block)).zip(distances.chunks_mut(rows_per_block))
     {
         let b = lab.len();
-        // Transpose the block: xt[j*b + r] = x[r][j].
+        let stride = b.div_ceil(LANES) * LANES;
+        // Transpose the block: xt[j*stride + r] = x[r][j] (padding rows are zero).
         for (r, row) in rows.chunks_exact(d).enumerate() {
             for (j, v) in row.iter().enumerate() {
-                xt[j * b + r] = v.to_acc();
+                xt[j * stride + r] = v.to_acc();
             }
         }
-        let best = &mut dis[..b];
-        best.fill(<T::Acc as Float>::INFINITY);
-        lab.fill(0);
-        for (k, c) in centers.row_iter().enumerate() {
-            let a = &mut acc[..b];
-            a.fill(zero);
-            for (j, cj) in c.iter().enumerate() {
-                let cj = cj.to_acc();
-                for (s, &v) in a.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
-                    let t = v - cj;
-                    *s += t * t;
-                }
-            }
-            for ((s, bd), l) in a.iter().zip(best.iter_mut()).zip(lab.iter_mut()) {
-                if *s < *bd {
-                    *bd = *s;
-                    *l = k;
-                }
-            }
+        for j in 0..d {
+            xt[j * stride + b..(j + 1) * stride].fill(zero);
         }
-        for &v in best.iter() {
-            total += v;
+        // Per chunk of LANES rows: the distances to one centre are accumulated in registers
+        // over the features in order, then compared with the best so far.
+        for (chunk, (lab, dis)) in lab.chunks_mut(LANES).zip(dis.chunks_mut(LANES)).enumerate() {
+            let at = chunk * LANES;
+            let mut best = [<T::Acc as Float>::INFINITY; LANES];
+            let mut arg = [0usize; LANES];
+            for (k, c) in centers.row_iter().enumerate() {
+                let mut acc = [zero; LANES];
+                for (j, cj) in c.iter().enumerate() {
+                    let cj = cj.to_acc();
+                    let xj = &xt[j * stride + at..j * stride + at + LANES];
+                    for (s, &v) in acc.iter_mut().zip(xj) {
+                        let t = v - cj;
+                        *s += t * t;
+                    }
+                }
+                for ((s, bd), l) in acc.iter().zip(best.iter_mut()).zip(arg.iter_mut()) {
+                    if *s < *bd {
+                        *bd = *s;
+                        *l = k;
+                    }
+                }
+            }
+            lab.copy_from_slice(&arg[..lab.len()]);
+            dis.copy_from_slice(&best[..dis.len()]);
+            for &v in dis.iter() {
+                total += v;
+            }
         }
     }
     total

@@ -7,9 +7,11 @@
 //!
 //! The quadratic forms use direct differences x − μ (never the expanded
 //! ‖x‖²P − 2x·Pμ + μᵀPμ, which loses precision for far points). Rows are processed in blocks
-//! transposed to feature-major order, so every inner loop runs over a block of rows for one
-//! (feature, component) pair and vectorises; the triangular product (x − μ)ᵀU is done as
-//! D(D+1)/2 such row-block updates.
+//! transposed to feature-major order, so every inner loop runs over rows for one
+//! (feature, component) pair and vectorises. For full/tied covariances the triangular product
+//! y = (x − μ)ᵀU and q = ‖y‖² are computed for chunks of 8 rows at once with the running yⱼ
+//! and q in registers (a small register-blocked GEMM with the square-and-sum fused), in the
+//! same summation order as a row-by-row evaluation.
 
 use super::covariance_type::CovarianceType;
 use super::model::GaussianMixture;
@@ -20,8 +22,10 @@ use crate::validate;
 use alloc::vec;
 use nalgebra::RealField;
 
-/// Rows per block.
-const BLOCK: usize = 64;
+/// Rows per block (a multiple of `LANES`).
+pub(crate) const BLOCK: usize = 64;
+/// Rows whose quadratic forms are accumulated together in registers.
+const LANES: usize = 8;
 
 /// ½ ln 2π.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -154,9 +158,13 @@ pub(crate) fn normalise_rows_both<F: Float>(w: &mut [F], resp: &mut [F], log_pro
     }
 }
 
-/// [`weighted_log_prob`] on validated input; uses AVX2 when the CPU has it (same results:
-/// the kernels are element-wise or use explicit partial sums, so the vector width does not
-/// change the arithmetic).
+/// Workspace (in compute-type elements) of the weighted-log-probability kernel for K
+/// components in D dimensions: the K biases and two feature-major row blocks.
+pub(crate) fn work_len(k: usize, d: usize) -> usize {
+    k.saturating_add(d.saturating_mul(2 * BLOCK))
+}
+
+/// [`weighted_log_prob`] on validated input (allocates its workspace).
 pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -164,45 +172,75 @@ pub(crate) fn weighted_log_prob_unchecked<T: Real>(
 ) where
     T::Acc: RealField,
 {
+    let mut work = vec![<T::Acc as Float>::ZERO; work_len(model.k, model.d)];
+    weighted_log_prob_work(model, x, out, &mut work);
+}
+
+/// [`weighted_log_prob`] on validated input with a caller workspace of at least
+/// [`work_len`]`(K, D)` elements (no allocation); uses AVX2 when the CPU has it (same
+/// results: the kernels are element-wise or use explicit partial sums, so the vector width
+/// does not change the arithmetic).
+pub(crate) fn weighted_log_prob_work<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
+    T::Acc: RealField,
+{
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 is available (checked just above).
-        unsafe { weighted_log_prob_avx2(model, x, out) };
+        unsafe { weighted_log_prob_avx2(model, x, out, work) };
         return;
     }
-    weighted_log_prob_body(model, x, out);
+    weighted_log_prob_body(model, x, out, work);
 }
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-fn weighted_log_prob_avx2<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
-where
+fn weighted_log_prob_avx2<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
     T::Acc: RealField,
 {
-    weighted_log_prob_body(model, x, out);
+    weighted_log_prob_body(model, x, out, work);
 }
 
 #[inline(always)]
-fn weighted_log_prob_body<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc])
-where
+fn weighted_log_prob_body<T: Real>(
+    model: &GaussianMixture<T::Acc>,
+    x: MatRef<'_, T>,
+    out: &mut [T::Acc],
+    work: &mut [T::Acc],
+) where
     T::Acc: RealField,
 {
     let (d, k) = (model.d, model.k);
     let zero = <T::Acc as Float>::ZERO;
     let c0 = <T::Acc as Float>::from_f64(-HALF_LN_2PI * d as f64);
     let half = <T::Acc as Float>::from_f64(0.5);
-    let bias: alloc::vec::Vec<T::Acc> =
-        model.weights.iter().zip(&model.log_det_chol).map(|(&w, &ld)| Float::ln(w) + c0 + ld).collect();
-    let mut xt = vec![zero; d * BLOCK];
-    let mut y = vec![zero; d * BLOCK];
-    let mut diff = [zero; BLOCK];
+    let (bias, rest) = work.split_at_mut(k);
+    let (xt, rest) = rest.split_at_mut(d * BLOCK);
+    let diff = &mut rest[..d * BLOCK];
+    for ((b, &w), &ld) in bias.iter_mut().zip(&model.weights).zip(&model.log_det_chol) {
+        *b = Float::ln(w) + c0 + ld;
+    }
     let mut q = [zero; BLOCK];
     for (rows, out_rows) in x.as_slice().chunks(BLOCK * d).zip(out.chunks_mut(BLOCK * k)) {
         let b = rows.len() / d;
+        // Feature-major block, each feature padded with zeros to a whole number of chunks.
+        let stride = b.div_ceil(LANES) * LANES;
         for (r, row) in rows.chunks_exact(d).enumerate() {
             for (j, v) in row.iter().enumerate() {
-                xt[j * b + r] = v.to_acc();
+                xt[j * stride + r] = v.to_acc();
             }
+        }
+        for j in 0..d {
+            xt[j * stride + b..(j + 1) * stride].fill(zero);
         }
         for comp in 0..k {
             let mu = &model.means[comp * d..(comp + 1) * d];
@@ -215,32 +253,41 @@ where
                     } else {
                         &model.precisions_cholesky[..d * d]
                     };
-                    let y = &mut y[..d * b];
-                    y.fill(zero);
-                    let diff = &mut diff[..b];
+                    // diff = x − μ for the block (feature-major), then per chunk of LANES
+                    // rows yⱼ = Σ_{i ≤ j} diffᵢ U_ij and q = Σⱼ yⱼ², both held in registers
+                    // (summed in the same order as a row-by-row evaluation).
+                    let diff = &mut diff[..d * stride];
                     for i in 0..d {
                         let mi = mu[i];
-                        for (t, &v) in diff.iter_mut().zip(&xt[i * b..(i + 1) * b]) {
+                        for (t, &v) in
+                            diff[i * stride..(i + 1) * stride].iter_mut().zip(&xt[i * stride..(i + 1) * stride])
+                        {
                             *t = v - mi;
                         }
-                        for j in i..d {
-                            let uij = u[i * d + j];
-                            for (yv, &t) in y[j * b..(j + 1) * b].iter_mut().zip(diff.iter()) {
-                                *yv += t * uij;
+                    }
+                    for (chunk, qc) in q.chunks_mut(LANES).enumerate() {
+                        let at = chunk * LANES;
+                        let mut acc_q = [zero; LANES];
+                        for j in 0..d {
+                            let mut yj = [zero; LANES];
+                            for i in 0..=j {
+                                let uij = u[i * d + j];
+                                for (yv, &t) in yj.iter_mut().zip(&diff[i * stride + at..i * stride + at + LANES]) {
+                                    *yv += t * uij;
+                                }
+                            }
+                            for (a, &v) in acc_q.iter_mut().zip(&yj) {
+                                *a += v * v;
                             }
                         }
-                    }
-                    for yj in y.chunks_exact(b) {
-                        for (qv, &v) in q.iter_mut().zip(yj) {
-                            *qv += v * v;
-                        }
+                        qc.copy_from_slice(&acc_q[..qc.len()]);
                     }
                 }
                 CovarianceType::Diag => {
                     let p = &model.precisions_cholesky[comp * d..(comp + 1) * d];
                     for j in 0..d {
                         let (mj, pj) = (mu[j], p[j]);
-                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * stride..j * stride + b]) {
                             let t = (v - mj) * pj;
                             *qv += t * t;
                         }
@@ -251,7 +298,7 @@ where
                     let p2 = p * p;
                     for j in 0..d {
                         let mj = mu[j];
-                        for (qv, &v) in q.iter_mut().zip(&xt[j * b..(j + 1) * b]) {
+                        for (qv, &v) in q.iter_mut().zip(&xt[j * stride..j * stride + b]) {
                             let t = v - mj;
                             *qv += t * t;
                         }

@@ -35,5 +35,6 @@ pub use em::{EmHook, FixedLabels, GmmFit, GmmInfo, PlainEm};
 pub use fit::{GmmInit, GmmInitValues, GmmParams, em, fit, fit_with, fit_with_hook};
 pub use m_step::m_step;
 pub use model::GaussianMixture;
+pub use score::gmm_predict_scratch;
 pub use semi_supervised::{SemiSupervisedFit, semi_supervised_em};
 pub use target::{TargetKind, target_distribution};

@@ -7,7 +7,9 @@
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::mixture::semi_supervised_em;
-use clasp_core::mixture::split_merge::{Acceptance, ProposalRanking, SplitMergeFit, SplitMergeParams, split_merge};
+use clasp_core::mixture::split_merge::{
+    Acceptance, PriorSigma, ProposalRanking, SmemParams, SplitMergeFit, SplitMergeParams, smem_em, split_merge,
+};
 use serde_json::json;
 
 use super::gmm::{GmmArgs, report};
@@ -28,15 +30,19 @@ pub struct GmmSplitMergeArgs {
     /// `-k` components (K may exceed the number of classes).
     #[arg(long)]
     pub semi_supervised: bool,
-    /// Split/merge: maximum number of components.
-    #[arg(long, default_value_t = 50)]
-    pub k_max: usize,
+    /// Split/merge: maximum number of components (default 50).
+    #[arg(long)]
+    pub k_max: Option<usize>,
     /// Split/merge: DP concentration α (default 10, DeepDPM; GPC uses 1).
-    #[arg(long, default_value_t = 10.0)]
-    pub alpha: f64,
-    /// Split/merge: NIW Ψ = s·I scale s (default 0.005, DeepDPM).
-    #[arg(long, default_value_t = 0.005)]
-    pub prior_sigma_scale: f64,
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Split/merge: scale s of the NIW Ψ (default 0.03 with `--prior-sigma covariance`;
+    /// DeepDPM uses 0.005 with `identity`).
+    #[arg(long)]
+    pub prior_sigma_scale: Option<f64>,
+    /// Split/merge: shape of Ψ: s·I, s·diag(variances) or s·Cov(X) (default `covariance`).
+    #[arg(long, value_enum)]
+    pub prior_sigma: Option<PriorSigmaArg>,
     /// Split/merge: NIW ν (default D + 2).
     #[arg(long)]
     pub prior_nu: Option<f64>,
@@ -47,25 +53,48 @@ pub struct GmmSplitMergeArgs {
     /// Split/merge: rank proposals by the SMEM criteria (Ueda et al. 2000).
     #[arg(long)]
     pub smem: bool,
-    /// Split/merge: maximum number of move sweeps.
-    #[arg(long, default_value_t = 30)]
-    pub max_sweeps: usize,
+    /// Split/merge: maximum number of move sweeps (default 30).
+    #[arg(long)]
+    pub max_sweeps: Option<usize>,
+    /// Classic SMEM at fixed K = `-k` (Ueda et al. 2000): EM, then simultaneous merge + split
+    /// moves ranked by J_merge / J_split, partial and full EM, kept when the likelihood rises.
+    /// The JSON report gains the accepted moves.
+    #[arg(long, conflicts_with_all = ["split_merge", "semi_supervised"])]
+    pub smem_em: bool,
+}
+
+/// `--prior-sigma` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorSigmaArg {
+    /// Ψ = s·I.
+    Identity,
+    /// Ψ = s·diag(per-feature variance).
+    Variance,
+    /// Ψ = s·Cov(X).
+    Covariance,
 }
 
 impl GmmSplitMergeArgs {
-    /// The core split/merge parameters, starting from `k_init` components.
+    /// The core split/merge parameters, starting from `k_init` components; options not given
+    /// keep the core defaults.
     pub fn params(&self, k_init: usize, seed: u64) -> SplitMergeParams {
+        let d = SplitMergeParams::default();
         SplitMergeParams {
             k_init,
-            k_max: self.k_max,
-            alpha: self.alpha,
-            prior_sigma_scale: self.prior_sigma_scale,
+            k_max: self.k_max.unwrap_or(d.k_max),
+            alpha: self.alpha.unwrap_or(d.alpha),
+            prior_sigma_scale: self.prior_sigma_scale.unwrap_or(d.prior_sigma_scale),
+            prior_sigma: self.prior_sigma.map_or(d.prior_sigma, |p| match p {
+                PriorSigmaArg::Identity => PriorSigma::Identity,
+                PriorSigmaArg::Variance => PriorSigma::DataVariance,
+                PriorSigmaArg::Covariance => PriorSigma::DataCovariance,
+            }),
             prior_nu: self.prior_nu,
-            acceptance: self.accept_prob.map_or(Acceptance::Exact, Acceptance::Fixed),
-            ranking: if self.smem { ProposalRanking::Smem } else { ProposalRanking::SubCluster },
-            max_sweeps: self.max_sweeps,
+            acceptance: self.accept_prob.map_or(d.acceptance, Acceptance::Fixed),
+            ranking: if self.smem { ProposalRanking::Smem } else { d.ranking },
+            max_sweeps: self.max_sweeps.unwrap_or(d.max_sweeps),
             seed,
-            ..SplitMergeParams::default()
+            ..d
         }
     }
 }
@@ -103,12 +132,38 @@ pub fn fit_json(fit: &SplitMergeFit<f64>, dim: usize, truth: Option<&[i64]>) -> 
 /// is set (plain EM runs instead).
 pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     let opts = &args.split_merge;
-    if !(opts.split_merge || opts.semi_supervised) {
+    if !(opts.split_merge || opts.semi_supervised || opts.smem_em) {
         return Ok(false);
     }
     let table = load_data(&args.data)?;
     let labels = load_labels(args.labels.as_deref(), table.rows)?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
+    if opts.smem_em {
+        let params = SmemParams { gmm: args.params(), ..SmemParams::default() };
+        let out = smem_em(x, &params).map_err(|e| format!("gmm: {e}"))?;
+        let mut rep = serde_json::to_value(report(x, &out.fit, labels.as_deref())?).map_err(|e| e.to_string())?;
+        let moves: Vec<_> = out
+            .info
+            .moves
+            .iter()
+            .map(|m| json!({"merged": [m.merged.0, m.merged.1], "split": m.split, "log_likelihood": m.log_likelihood}))
+            .collect();
+        rep["smem"] = json!({
+            "initial_log_likelihood": out.info.initial_log_likelihood,
+            "log_likelihood": out.info.log_likelihood,
+            "moves": moves,
+            "candidates_tried": out.info.candidates_tried,
+        });
+        write_json(&args.out, &rep)?;
+        eprintln!(
+            "gmm --smem-em: K={} {} moves, mean log-likelihood {:.6} -> {:.6}",
+            args.k,
+            out.info.moves.len(),
+            out.info.initial_log_likelihood,
+            out.info.log_likelihood
+        );
+        return Ok(true);
+    }
     let known = if opts.semi_supervised {
         Some(known_from_cli(labels.as_deref().ok_or("--semi-supervised needs --labels")?))
     } else {
@@ -134,18 +189,11 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     Ok(true)
 }
 
-/// The parameters of the K-discovery table: SMEM ranking, α = 1 (GPC), Ψ = 0.009·I, the rest
-/// DeepDPM's defaults. The Ψ scale was chosen on digits-PCA10 seeds 0–9 (its default 0.005
-/// stops at 8 clusters on 3 of 10 seeds from K = 1): the prior scale is data-dependent.
+/// The parameters of the K-discovery table: the core defaults ([`SplitMergeParams`]: DeepDPM's
+/// hyper-parameters with the data-driven Ψ = 0.03·Cov(X) and the re-fitted moves), from
+/// `k_init` components.
 pub fn k_discovery_params(k_init: usize, seed: u64) -> SplitMergeParams {
-    SplitMergeParams {
-        k_init,
-        seed,
-        alpha: 1.0,
-        prior_sigma_scale: 0.009,
-        ranking: ProposalRanking::Smem,
-        ..SplitMergeParams::default()
-    }
+    SplitMergeParams { k_init, seed, ..SplitMergeParams::default() }
 }
 
 /// A bundled data set prepared for K discovery: (x row-major, rows, cols, labels, classes).
@@ -182,12 +230,27 @@ pub struct KDiscoveryRow {
     pub nmi: f64,
     /// Mean ARI.
     pub ari: f64,
+    /// Sample standard deviations over the seeds of ACC, NMI and ARI.
+    pub sd: [f64; 3],
+}
+
+/// Mean and sample standard deviation (0 for fewer than two values).
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 { v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    (mean, var.sqrt())
 }
 
 impl KDiscoveryRow {
     /// Mean final K.
     pub fn k_mean(&self) -> f64 {
-        self.k.iter().sum::<usize>() as f64 / self.k.len().max(1) as f64
+        self.k_sd().0
+    }
+
+    /// Mean and standard deviation of the final K.
+    pub fn k_sd(&self) -> (f64, f64) {
+        mean_sd(&self.k.iter().map(|&k| k as f64).collect::<Vec<_>>())
     }
 }
 
@@ -195,20 +258,18 @@ impl KDiscoveryRow {
 pub fn k_discovery(name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
     let (x, n, d, y, classes) = k_discovery_data(name)?;
     let xm = MatRef::new(&x, n, d, "x").map_err(|e| e.to_string())?;
-    let mut row = KDiscoveryRow { data: name.into(), classes, k_init, k: Vec::new(), acc: 0.0, nmi: 0.0, ari: 0.0 };
+    let mut k = Vec::new();
+    let mut scores: [Vec<f64>; 3] = Default::default();
     for seed in 0..seeds {
         let fit = split_merge(xm, None, &k_discovery_params(k_init, seed)).map_err(|e| e.to_string())?;
         let pred: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
-        row.k.push(fit.k());
-        row.acc += accuracy(&y, &pred).map_err(|e| e.to_string())?;
-        row.nmi += normalized_mutual_info(&y, &pred).map_err(|e| e.to_string())?;
-        row.ari += adjusted_rand_index(&y, &pred).map_err(|e| e.to_string())?;
+        k.push(fit.k());
+        scores[0].push(accuracy(&y, &pred).map_err(|e| e.to_string())?);
+        scores[1].push(normalized_mutual_info(&y, &pred).map_err(|e| e.to_string())?);
+        scores[2].push(adjusted_rand_index(&y, &pred).map_err(|e| e.to_string())?);
     }
-    let s = seeds.max(1) as f64;
-    row.acc /= s;
-    row.nmi /= s;
-    row.ari /= s;
-    Ok(row)
+    let [(acc, acc_sd), (nmi, nmi_sd), (ari, ari_sd)] = scores.each_ref().map(|v| mean_sd(v));
+    Ok(KDiscoveryRow { data: name.into(), classes, k_init, k, acc, nmi, ari, sd: [acc_sd, nmi_sd, ari_sd] })
 }
 
 /// The four-row table: digits-PCA10 and iris, from K = 1 and K = 2× truth.
@@ -222,22 +283,15 @@ pub fn k_discovery_table(seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
     Ok(rows)
 }
 
-/// Markdown rendering of the table.
+/// Markdown rendering of the table (mean ± sample standard deviation over the seeds).
 pub fn format_table(rows: &[KDiscoveryRow]) -> String {
-    let mut s = String::from(
-        "| data | true K | K₀ | K (mean) | K per seed | ACC | NMI | ARI |\n|---|---|---|---|---|---|---|---|\n",
-    );
+    let mut s =
+        String::from("| data | true K | K₀ | K | K per seed | ACC | NMI | ARI |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
+        let (k, k_sd) = r.k_sd();
         s += &format!(
-            "| {} | {} | {} | {:.1} | {:?} | {:.3} | {:.3} | {:.3} |\n",
-            r.data,
-            r.classes,
-            r.k_init,
-            r.k_mean(),
-            r.k,
-            r.acc,
-            r.nmi,
-            r.ari
+            "| {} | {} | {} | {:.1} ± {:.1} | {:?} | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} |\n",
+            r.data, r.classes, r.k_init, k, k_sd, r.k, r.acc, r.sd[0], r.nmi, r.sd[1], r.ari, r.sd[2]
         );
     }
     s
@@ -279,6 +333,12 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["k_path"][0], 1);
         assert_eq!(v["model"]["k"], 3);
+        let smem = Cli::parse_from(["gmm", "--data", d, "-k", "3", "--smem-em", "--out", o]);
+        assert!(run_gmm(&smem.gmm).unwrap());
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(v["model"]["k"], 3);
+        assert!(v["smem"]["log_likelihood"].as_f64().unwrap() >= v["smem"]["initial_log_likelihood"].as_f64().unwrap());
+        assert!(Cli::try_parse_from(["gmm", "--data", d, "--smem-em", "--split-merge", "--out", o]).is_err());
         let no_labels = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--semi-supervised", "--out", o]);
         assert!(run_gmm(&no_labels.gmm).unwrap_err().contains("--labels"));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -56,6 +56,22 @@ pub fn log_merge_ratio(
     log_split_ratio(alpha, whole, first, second).map(|h| -h)
 }
 
+/// Log posterior score of a hard partition up to a constant: Σ_k (log α + log Γ(N_k) + L_k),
+/// the Chinese-restaurant-process prior of the partition times the NIW marginal likelihoods of
+/// its clusters. For a split, `log_split_ratio` is exactly the score after minus the score
+/// before; the reorganisation move of the sampler compares whole partitions with it.
+pub fn log_partition_score(alpha: f64, clusters: &[ClusterEvidence]) -> Result<f64> {
+    crate::validate::positive_param(alpha, "alpha")?;
+    let mut total = 0.0;
+    for (index, c) in clusters.iter().enumerate() {
+        if !c.log_marginal.is_finite() {
+            return Err(Error::NonFinite { what: "log marginal", index });
+        }
+        total += libm::log(alpha) + log_gamma_count(c.count) + c.log_marginal;
+    }
+    Ok(total)
+}
+
 fn check_move(whole: ClusterEvidence, first: ClusterEvidence, second: ClusterEvidence) -> Result<()> {
     for (name, e) in [("whole", whole), ("first", first), ("second", second)] {
         if !e.log_marginal.is_finite() {
@@ -144,6 +160,16 @@ mod tests {
         // Raising α favours splits by exactly log of the factor.
         let d = log_split_ratio(20.0, w, a, b).unwrap() - log_split_ratio(10.0, w, a, b).unwrap();
         assert!((d - 2f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn split_ratio_is_the_difference_of_partition_scores() {
+        let (w, a, b, other) = (ev(30, -120.5), ev(12, -40.25), ev(18, -70.0), ev(7, -9.5));
+        let before = log_partition_score(3.0, &[w, other]).unwrap();
+        let after = log_partition_score(3.0, &[a, b, other]).unwrap();
+        assert!((after - before - log_split_ratio(3.0, w, a, b).unwrap()).abs() < 1e-9);
+        assert!(matches!(log_partition_score(3.0, &[ev(1, f64::NAN)]), Err(Error::NonFinite { .. })));
+        assert!(log_partition_score(-1.0, &[w]).is_err());
     }
 
     #[test]

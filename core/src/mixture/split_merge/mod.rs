@@ -1,7 +1,9 @@
 //! Split/merge moves that discover the number of Gaussian components (DeepDPM, Ronen, Finder
 //! & Freifeld, CVPR 2022; GPC, Zhao, Wen & Han, ICCV 2023; both after the sub-cluster
 //! sampler of Chang & Fisher, NeurIPS 2013), with the classic SMEM criteria (Ueda et al.,
-//! Neural Computation 2000) as an alternative proposal ranking.
+//! Neural Computation 2000) as an alternative proposal ranking; and the complete classic SMEM
+//! algorithm at fixed K ([`smem_em`]: merge + split triples, partial EM, full EM, accepted
+//! when the likelihood rises).
 //!
 //! One run ([`split_merge`]):
 //! 1. K₀ = max(k_init, C + 1) centres (C = number of labelled classes, the + 1 only when
@@ -16,6 +18,9 @@
 //!    [`ProposalRanking::Smem`], pairs in decreasing J_merge), tested with log H_merge.
 //!    Acceptance is [`Acceptance::Exact`] (min(1, H)) or GPC's [`Acceptance::Fixed`]. K after
 //!    the sweep is appended to [`SplitMergeInfo::k_path`].
+//!    A sweep without an accepted split or merge then tries the reorganisation move
+//!    (merge + split + EM re-fit, kept if the log partition score rises; `reorganise`
+//!    candidates).
 //! 3. Stop after `patience` sweeps without an accepted move or after `max_sweeps`; a last EM
 //!    block gives the returned components.
 //!
@@ -27,7 +32,9 @@ mod components;
 pub mod hastings;
 mod params;
 mod proposal;
+mod reorganise;
 pub mod smem;
+mod smem_em;
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -35,9 +42,10 @@ use nalgebra::RealField;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
-pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_split_ratio};
+pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_partition_score, log_split_ratio};
 pub use params::{PriorSigma, ProposalRanking, SplitMergeInfo, SplitMergeParams};
 pub use smem::{merge_criterion, smem_candidates, split_criterion};
+pub use smem_em::{SmemFit, SmemInfo, SmemMove, SmemParams, smem_em, smem_em_with};
 
 use components::{Components, hard_stats, soft_stats};
 use proposal::{nearest_partner, refine_gaussian, two_means, uniform};
@@ -73,8 +81,12 @@ impl<F> SplitMergeFit<F> {
     }
 }
 
-/// The NIW prior of the parameters for data `x`: m = column means, Ψ = s·I or s·diag(var),
-/// κ and ν from the parameters.
+/// The NIW prior of the parameters for data `x`: m = column means, Ψ = s·I, s·diag(var) or
+/// s·Cov(X) ([`PriorSigma`]; a constant column gets s on its diagonal), κ and ν from the
+/// parameters.
+///
+/// Errors: non-finite `x`; `NotPositiveDefinite` if s·Cov(X) is singular (collinear
+/// columns: use `DataVariance` or `Identity` there).
 pub fn niw_prior_for<T: Real>(x: MatRef<'_, T>, params: &SplitMergeParams) -> Result<NiwPrior<T::Acc>>
 where
     T::Acc: RealField,
@@ -91,15 +103,34 @@ where
     mean.iter_mut().for_each(|m| *m /= nf);
     let s = <T::Acc as Float>::from_f64(params.prior_sigma_scale);
     let mut psi = vec![<T::Acc as Float>::ZERO; dim * dim];
-    for d in 0..dim {
-        psi[d * dim + d] = match params.prior_sigma {
-            PriorSigma::Identity => s,
-            PriorSigma::DataVariance => {
-                let var =
-                    x.row_iter().map(|r| (r[d].to_acc() - mean[d]) * (r[d].to_acc() - mean[d])).sum::<T::Acc>() / nf;
-                if var > <T::Acc as Float>::ZERO { s * var } else { s }
+    match params.prior_sigma {
+        PriorSigma::Identity => (0..dim).for_each(|d| psi[d * dim + d] = s),
+        PriorSigma::DataVariance | PriorSigma::DataCovariance => {
+            let full = params.prior_sigma == PriorSigma::DataCovariance;
+            for row in x.row_iter() {
+                for r in 0..dim {
+                    let yr = row[r].to_acc() - mean[r];
+                    for c in 0..=r {
+                        if full || c == r {
+                            psi[r * dim + c] += yr * (row[c].to_acc() - mean[c]);
+                        }
+                    }
+                }
             }
-        };
+            for r in 0..dim {
+                // A constant column has no variance: fall back to s on its diagonal.
+                let degenerate =
+                    psi[r * dim + r].partial_cmp(&<T::Acc as Float>::ZERO) != Some(core::cmp::Ordering::Greater);
+                for c in 0..=r {
+                    let v = if degenerate { <T::Acc as Float>::ZERO } else { s * psi[r * dim + c] / nf };
+                    psi[r * dim + c] = v;
+                    psi[c * dim + r] = v;
+                }
+                if degenerate {
+                    psi[r * dim + r] = s;
+                }
+            }
+        }
     }
     NiwPrior::new(&mean, &psi, params.prior_kappa, params.nu(dim))
 }
@@ -165,18 +196,22 @@ where
         sweeps: 0,
         splits: 0,
         merges: 0,
+        reorganisations: 0,
         converged: false,
+        log_partition_score: f64::NAN,
         mean_log_likelihood: f64::NAN,
     };
     let mut quiet = 0;
     for _ in 0..params.max_sweeps {
         let em = state.em()?;
         let (splits, merges) = state.moves(&em, &mut rng)?;
+        let reorganised = if splits + merges == 0 { usize::from(state.reorganise(&em, &mut rng)?) } else { 0 };
         info.sweeps += 1;
         info.splits += splits;
         info.merges += merges;
+        info.reorganisations += reorganised;
         info.k_path.push(state.k);
-        if splits + merges == 0 {
+        if splits + merges + reorganised == 0 {
             quiet += 1;
             if quiet >= params.patience {
                 info.converged = true;
@@ -187,6 +222,7 @@ where
         }
     }
     let em = state.em()?;
+    info.log_partition_score = state.partition_score()?;
     let unlabelled = known.map_or(n, |k| k.iter().filter(|l| l.is_none()).count());
     info.mean_log_likelihood = if unlabelled > 0 { em.log_likelihood.to_f64() / unlabelled as f64 } else { 0.0 };
     let k = state.k;
@@ -295,6 +331,22 @@ struct EmOutcome<F: Float + RealField> {
     log_likelihood: F,
 }
 
+impl<F: Float + RealField> EmOutcome<F> {
+    /// The SMEM criteria (J_merge as the raw posterior inner product, J_split) of the block.
+    fn smem_criteria(&self) -> Result<(Vec<F>, Vec<F>)> {
+        let k = self.comps.len();
+        let n = self.resp.len() / k.max(1);
+        let log_density: Vec<F> = self
+            .log_prob
+            .chunks_exact(k)
+            .flat_map(|r| r.iter().zip(&self.comps.log_weights).map(|(&a, &w)| a - w))
+            .collect();
+        let resp = MatRef::new(&self.resp, n, k, "responsibilities")?;
+        let js = split_criterion(resp, MatRef::new(&log_density, n, k, "log_density")?)?;
+        Ok((merge_criterion(resp, false)?, js))
+    }
+}
+
 struct State<'a, T: Real>
 where
     T::Acc: RealField,
@@ -380,17 +432,7 @@ where
         }
         let smem = match p.ranking {
             ProposalRanking::SubCluster => None,
-            ProposalRanking::Smem => {
-                let n = self.labels.len();
-                let log_density: Vec<T::Acc> = em
-                    .log_prob
-                    .chunks_exact(k)
-                    .flat_map(|r| r.iter().zip(&em.comps.log_weights).map(|(&a, &w)| a - w))
-                    .collect();
-                let resp = MatRef::new(&em.resp, n, k, "responsibilities")?;
-                let js = split_criterion(resp, MatRef::new(&log_density, n, k, "log_density")?)?;
-                Some((merge_criterion(resp, false)?, js))
-            }
+            ProposalRanking::Smem => Some(em.smem_criteria()?),
         };
         let unanchored: Vec<bool> = (0..k).map(|j| j >= self.classes).collect();
         let split_order: Vec<usize> = match &smem {
@@ -546,6 +588,46 @@ mod tests {
         assert_eq!(fit.k(), 4, "{:?}", fit.info.k_path);
         assert!(fit.labels[62] >= 2 && fit.labels[100] >= 2 && fit.labels[62] != fit.labels[100]);
         assert!(fit.labels[..30].iter().all(|&l| l == 0) && fit.labels[30..60].iter().all(|&l| l == 1));
+    }
+
+    #[test]
+    fn anchored_classes_are_never_merged_or_split_even_when_every_move_is_accepted() {
+        // Classes 0 and 1 overlap (a merge would pay), class 2 is bimodal (a split would pay),
+        // an unlabelled blob at (0, 12). Every third row of the first three groups is labelled.
+        let x = blobs(&[[0.0, 0.0], [1.5, 0.0], [12.0, 0.0], [12.0, 7.0], [0.0, 12.0]], 30, 1.0);
+        let xm = MatRef::new(&x, 150, 2, "x").unwrap();
+        let class = |i: usize| [0, 1, 2, 2, 99][i / 30];
+        let known: Vec<Option<usize>> = (0..150).map(|i| (i < 120 && i % 3 == 0).then(|| class(i))).collect();
+        for (acceptance, ranking) in [
+            (Acceptance::Fixed(1.0), ProposalRanking::SubCluster),
+            (Acceptance::Fixed(1.0), ProposalRanking::Smem),
+            (Acceptance::Exact, ProposalRanking::Smem),
+        ] {
+            let p = SplitMergeParams { acceptance, ranking, max_sweeps: 8, seed: 5, ..Default::default() };
+            let fit = split_merge(xm, Some(&known), &p).unwrap();
+            let k = fit.k();
+            if acceptance == Acceptance::Fixed(1.0) {
+                assert!(fit.info.splits + fit.info.merges > 0, "{:?}", fit.info);
+            }
+            assert!(fit.info.k_path.iter().all(|&kk| kk >= 3), "{:?}", fit.info.k_path);
+            for (i, l) in known.iter().enumerate() {
+                if let Some(c) = *l {
+                    assert_eq!(fit.labels[i], c, "row {i}");
+                    assert_eq!(
+                        &fit.responsibilities[i * k..(i + 1) * k],
+                        &(0..k).map(|j| f64::from(u8::from(j == c))).collect::<Vec<_>>()[..]
+                    );
+                }
+            }
+            // The three anchors survive with their labelled rows, and no other component owns
+            // a labelled row.
+            for c in 0..3 {
+                assert!(known.iter().zip(&fit.labels).any(|(l, &p)| *l == Some(c) && p == c));
+            }
+            assert!(known.iter().zip(&fit.labels).all(|(l, &p)| l.is_none() || p < 3));
+            // The unlabelled blob is not absorbed by an anchor.
+            assert!(fit.labels[120..].iter().filter(|&&l| l >= 3).count() >= 25, "{acceptance:?} {ranking:?}");
+        }
     }
 
     #[test]

@@ -83,8 +83,18 @@ pub fn smem_candidates<F: Float>(jm: &[F], js: &[F], c_max: usize) -> Result<Vec
     crate::validate::len(jm, k * k, "merge criterion")?;
     crate::validate::finite(jm, "merge criterion")?;
     crate::validate::finite(js, "split criterion")?;
-    let pairs = ranked_pairs(jm, k, &vec![true; k]);
-    let splits = ranked_components(js, &vec![true; k]);
+    Ok(eligible_triples(jm, js, &vec![true; k], c_max))
+}
+
+/// [`smem_candidates`] restricted to `eligible` components (no validation).
+pub(crate) fn eligible_triples<F: Float>(
+    jm: &[F],
+    js: &[F],
+    eligible: &[bool],
+    c_max: usize,
+) -> Vec<(usize, usize, usize)> {
+    let pairs = ranked_pairs(jm, js.len(), eligible);
+    let splits = ranked_components(js, eligible);
     let mut out = Vec::new();
     'outer: for &(i, j) in &pairs {
         for &s in &splits {
@@ -96,7 +106,7 @@ pub fn smem_candidates<F: Float>(jm: &[F], js: &[F], c_max: usize) -> Result<Vec
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Pairs (i < j) of eligible components sorted by J_merge descending (ties by index).
