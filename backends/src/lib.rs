@@ -9,12 +9,17 @@
 //! - [`Backend`] picks the runtime at run time and falls back to the CPU path, with a message
 //!   on stderr, when the requested device is missing.
 //! - [`kernels`] holds the cubecl kernels, one file per family.
+//!
+//! Parameters, reports and errors are clasp-core's own types (re-exported here); an option a
+//! kernel does not implement is rejected with [`Error::InvalidParameter`] naming it.
 #![warn(missing_docs)]
 
 pub use clasp_core as core;
 pub use cubecl;
 
 mod backend;
+#[cfg(feature = "burn")]
+pub mod burn;
 pub mod clustering;
 mod device;
 // `#[cube]` generates undocumented expand/launch items next to each documented kernel.
@@ -24,9 +29,13 @@ mod probe;
 pub mod sinkhorn;
 
 pub use backend::Backend;
-pub use clustering::CovarianceKind;
-pub use device::{DeviceBuffer, Gpu};
-pub use sinkhorn::{LogSinkhornInfo, LogSinkhornParams, SwavInfo, SwavParams};
+pub use clasp_core::Error;
+pub use clasp_core::bound::{BoundParams, StepInfo};
+pub use clasp_core::mixture::{CovarianceType, GaussianMixture};
+pub use clasp_core::sinkhorn::{
+    BatchedInfo, BatchedParams, ScoreKind, SinkhornInfo, SinkhornParams, SwavInfo, SwavParams,
+};
+pub use device::{DeviceBuffer, DeviceMatrix, Gpu};
 
 /// The cubecl runtime of each compiled-in backend.
 pub mod runtimes {
