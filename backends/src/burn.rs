@@ -13,7 +13,7 @@
 //! Parameters, report and errors are clasp-core's, as everywhere in this crate.
 
 use burn_tensor::backend::Backend;
-use burn_tensor::{DType, Tensor, TensorData, TensorPrimitive};
+use burn_tensor::{DType, Tensor, TensorData, TensorMetadata, TensorPrimitive};
 use clasp_core::sinkhorn::{SwavInfo, SwavParams};
 use clasp_core::{Error, MatRef, Result};
 

@@ -5,10 +5,12 @@
 //! itself) is always compiled in and is the reference every device result is tested against.
 //!
 //! - [`Gpu`] is a cubecl client for one runtime `R` and device; its methods take
-//!   [`DeviceBuffer`]s (nothing leaves the device) and have `*_host` conveniences on slices.
+//!   [`DeviceBuffer`]s and [`DeviceMatrix`]es (row blocks within the device's largest binding;
+//!   nothing leaves the device) and have `*_host` conveniences on slices.
 //! - [`Backend`] picks the runtime at run time and falls back to the CPU path, with a message
 //!   on stderr, when the requested device is missing.
 //! - [`kernels`] holds the cubecl kernels, one file per family.
+//! - `burn` (feature `burn`): SwAV codes on burn tensors through a backend extension trait.
 //!
 //! Parameters, reports and errors are clasp-core's own types (re-exported here); an option a
 //! kernel does not implement is rejected with [`Error::InvalidParameter`] naming it.

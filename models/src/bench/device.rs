@@ -93,10 +93,13 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
         Backend::Rocm(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
     };
     // Traffic of the fused pipeline per call, f32: exp pass (read S, write G), initial column pass
-    // (read G), T fused iterations (read G once each), epilogue (read G, write codes or labels).
+    // (read G), fused iterations (read G once each: T for the codes, whose last one measures the
+    // plan, T − 1 for hard targets, whose labels follow the last prototype step), epilogue (read
+    // G, write codes or labels).
     let nk = (sh.n * sh.k) as f64;
     let epilogue = if sh.hard { 4.0 * nk + 4.0 * sh.n as f64 } else { 8.0 * nk };
-    let bytes = 8.0 * nk + 4.0 * nk + 4.0 * nk * sh.iterations as f64 + epilogue;
+    let fused = if sh.hard { sh.iterations - 1 } else { sh.iterations };
+    let bytes = 8.0 * nk + 4.0 * nk + 4.0 * nk * fused as f64 + epilogue;
     Ok(json!({
         "ms_total": t.best_ms,
         "ms_median": t.median_ms,
