@@ -44,7 +44,6 @@ where
             return Err(Error::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 });
         }
         let gpu = Gpu::<R>::from_client(scores.client.clone());
-        gpu.check_fits(n * k, "scores bytes (above the device's largest binding)")?;
         let codes = scores.client.empty(n * k * size_of::<f32>());
         // SAFETY: a contiguous f32 tensor of n · k elements; `codes` was just allocated for as many.
         let (s, c) = unsafe {

@@ -174,14 +174,11 @@ impl<R: Runtime> Gpu<R> {
     /// weights, means and precision Cholesky factors, in f32 on the device): returns
     /// (resp, log_prob_norm, stats) as [`Gpu::gmm_estep`] writes them.
     #[allow(clippy::type_complexity)]
-    pub fn gmm_estep_host<F: Float>(
+    pub fn gmm_estep_host<F: Float + nalgebra::RealField>(
         &self,
         model: &GaussianMixture<F>,
         x: MatRef<'_, f32>,
-    ) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)>
-    where
-        F: nalgebra::RealField,
-    {
+    ) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
         let (n, d, k) = (x.rows(), x.cols(), model.n_components());
         if d != model.dim() {
             return Err(Error::ShapeMismatch { what: "x", expected: n * model.dim(), found: n * d });

@@ -47,13 +47,16 @@ fn check_shape(n: usize, k: usize) -> Result<()> {
     Ok(())
 }
 
-/// A device matrix argument has the shape the call needs and the same row blocks as the scores.
+/// A device matrix argument has the shape the call needs and the same row blocks as the scores
+/// (block by block, so the codes of block b are written from the kernel of block b).
 fn check_matrix(m: &DeviceMatrix, like: &DeviceMatrix, what: &'static str) -> Result<()> {
     if m.rows != like.rows || m.cols != like.cols {
         return Err(Error::ShapeMismatch { what, expected: like.rows * like.cols, found: m.rows * m.cols });
     }
-    if m.block_rows != like.block_rows || m.blocks.len() != like.blocks.len() {
-        return Err(Error::ShapeMismatch { what, expected: like.block_rows, found: m.block_rows });
+    let same_blocks =
+        m.blocks.len() == like.blocks.len() && m.blocks.iter().zip(&like.blocks).all(|(a, b)| a.len == b.len);
+    if !same_blocks {
+        return Err(Error::ShapeMismatch { what, expected: like.blocks.len(), found: m.blocks.len() });
     }
     Ok(())
 }

@@ -184,6 +184,7 @@ fn project_data<F: Float>(x: &[F], u: &[F], p: usize, r: usize, xt_u: &mut [F]) 
 /// (n × r) and the multiplier `y` (n). The reference of the device kernel.
 ///
 /// Errors: shapes, non-finite input, β < 0.
+#[allow(clippy::type_complexity)]
 pub fn bm_gradient<T: Real>(
     x: MatRef<'_, T>,
     u: MatRef<'_, T>,
