@@ -1,11 +1,11 @@
 //! Run-time choice of the device: one enum over the compiled-in runtimes plus the CPU path.
 
-use clasp_core::Result;
+use clasp_core::sinkhorn::{SwavInfo, SwavParams};
+use clasp_core::{MatRef, Result};
 
 use crate::BackendKind;
 #[allow(unused_imports)]
 use crate::device::Gpu;
-use crate::sinkhorn::{SwavInfo, SwavParams};
 
 /// An opened backend. Host-slice entry points with the same semantics on every variant.
 pub enum Backend {
@@ -76,14 +76,17 @@ impl Backend {
         }
     }
 
-    /// SwAV codes (n × k, rows sum to 1) of `scores` (n × k).
-    pub fn swav_codes(&self, scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
-        dispatch!(self, gpu => gpu.swav_codes_host(scores, n, k, params), cpu => cpu_swav_codes(scores, n, k, params))
+    /// SwAV codes (n × k, rows sum to 1) of `scores` (n × k): clasp-core's `swav_codes_alloc`
+    /// on the CPU, [`Gpu::swav_codes_host`] on a device (which rejects `keep_last` and
+    /// `max_shift = false`).
+    pub fn swav_codes(&self, scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
+        dispatch!(self, gpu => gpu.swav_codes_host(scores, params), cpu => clasp_core::sinkhorn::owned::swav_codes_alloc(scores, params))
     }
 
-    /// SIGMA hard targets (argmax of the plan's rows) of `scores` (n × k).
-    pub fn swav_hard(&self, scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
-        dispatch!(self, gpu => gpu.swav_hard_host(scores, n, k, params), cpu => cpu_swav_hard(scores, n, k, params))
+    /// SIGMA hard targets (argmax of the plan's rows) of `scores` (n × k): clasp-core's
+    /// `swav_assign_alloc` on the CPU, [`Gpu::swav_assign_host`] on a device.
+    pub fn swav_assign(&self, scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
+        dispatch!(self, gpu => gpu.swav_assign_host(scores, params), cpu => cpu_swav_assign(scores, params))
     }
 
     /// Waits for queued device work (no-op on the CPU).
@@ -92,35 +95,13 @@ impl Backend {
     }
 }
 
-/// The core's SwAV parameters for the backend's (global max shift, all rows kept, as the kernels do).
-fn core_swav_params(params: &SwavParams) -> clasp_core::sinkhorn::SwavParams {
-    clasp_core::sinkhorn::SwavParams {
-        eps: params.epsilon,
-        iterations: params.iterations,
-        max_shift: true,
-        keep_last: None,
-    }
-}
-
-/// The backend's info from the core's.
-fn backend_swav_info(info: &clasp_core::sinkhorn::SwavInfo) -> SwavInfo {
-    SwavInfo { iterations: info.iterations, prototype_marginal_error: info.prototype_err }
-}
-
-/// CPU path of [`Backend::swav_codes`]: the core's `swav_codes_alloc`.
-fn cpu_swav_codes(scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
-    let scores = clasp_core::MatRef::new(scores, n, k, "scores")?;
-    let (codes, info) = clasp_core::sinkhorn::owned::swav_codes_alloc(scores, &core_swav_params(params))?;
-    Ok((codes, backend_swav_info(&info)))
-}
-
-/// CPU path of [`Backend::swav_hard`]: the core's `swav_assign_alloc`.
-fn cpu_swav_hard(scores: &[f32], n: usize, k: usize, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
-    let scores = clasp_core::MatRef::new(scores, n, k, "scores")?;
-    let (labels, info) = clasp_core::sinkhorn::owned::swav_assign_alloc(scores, &core_swav_params(params))?;
+/// CPU path of [`Backend::swav_assign`]: the core's `swav_assign_alloc`, labels as u32.
+fn cpu_swav_assign(scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
+    let k = scores.cols();
+    let (labels, info) = clasp_core::sinkhorn::owned::swav_assign_alloc(scores, params)?;
     let labels = labels
         .into_iter()
         .map(|l| u32::try_from(l).map_err(|_| clasp_core::Error::InvalidParameter { name: "k", value: k as f64 }))
         .collect::<Result<Vec<u32>>>()?;
-    Ok((labels, backend_swav_info(&info)))
+    Ok((labels, info))
 }

@@ -2,40 +2,28 @@
 //! M-step's weighted sums, the bound optimizer's update and the Burer–Monteiro SDP gradient.
 //! Each takes device buffers; the `*_host` variants upload, run and read back.
 
-use clasp_core::{Error, Result, validate};
+use clasp_core::bound::{CsrRef, StepInfo};
+use clasp_core::mixture::{CovarianceType, GaussianMixture};
+use clasp_core::{Error, Float, MatMut, MatRef, Result, validate};
 use cubecl::prelude::*;
 
 use crate::device::{BLOCK, DeviceBuffer, Gpu, check_len, elementwise, grid};
 use crate::kernels::{bound, gmm, kmeans, reduce, sdp_gradient};
 
-/// Covariance structure of a GMM E-step (scikit-learn's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CovarianceKind {
-    /// One d × d precision Cholesky factor per component (k × d × d, upper triangular U_k).
-    Full,
-    /// Per-feature precision square roots (k × d).
-    Diag,
-    /// One precision square root per component (k).
-    Spherical,
+/// The E-step kernel's code of clasp-core's covariance layout.
+fn kind_code(kind: CovarianceType) -> u32 {
+    match kind {
+        CovarianceType::Full => 0,
+        CovarianceType::Diag => 1,
+        CovarianceType::Spherical => 2,
+        CovarianceType::Tied => 3,
+    }
 }
 
-impl CovarianceKind {
-    fn code(self) -> u32 {
-        match self {
-            CovarianceKind::Full => 0,
-            CovarianceKind::Diag => 1,
-            CovarianceKind::Spherical => 2,
-        }
-    }
-
-    /// Length of the `prec_chol` buffer for k components in d dimensions.
-    pub fn prec_len(self, k: usize, d: usize) -> usize {
-        match self {
-            CovarianceKind::Full => k * d * d,
-            CovarianceKind::Diag => k * d,
-            CovarianceKind::Spherical => k,
-        }
-    }
+/// Width of the M-step sums: N_k, Σ r x, and Σ r x² unless the covariance is full or tied.
+fn stats_len(kind: CovarianceType, k: usize, d: usize) -> usize {
+    let squares = matches!(kind, CovarianceType::Diag | CovarianceType::Spherical);
+    k + k * d + if squares { k * d } else { 0 }
 }
 
 fn dims(n: usize, k: usize, d: usize) -> Result<()> {
@@ -115,9 +103,11 @@ impl<R: Runtime> Gpu<R> {
         Ok((self.download_u32(&labels)?, self.download(&cd)?, inertia))
     }
 
-    /// GMM E-step: responsibilities `resp` (n × k) and per-point log-likelihood `log_rho` (n)
-    /// of x (n × d) under weights, means (k × d) and precision Cholesky factors (`kind`), then the
-    /// M-step sums `stats` = [N_k (k), Σ r x (k × d), Σ r x² (k × d, diag/spherical only)].
+    /// GMM E-step (clasp-core's `mixture::e_step` on the device): responsibilities `resp`
+    /// (n × k) and per-point log-likelihood `log_rho` (n) of x (n × d) under means (k × d) and
+    /// the precision Cholesky factors in `kind`'s layout (clasp-core's `precisions_cholesky`),
+    /// with `log_const[c] = ln π_c − ½ d ln 2π + ln det U_c`; then the M-step sums `stats` =
+    /// [N_k (k), Σ r x (k × d), Σ r x² (k × d, diag/spherical only)].
     #[allow(clippy::too_many_arguments)]
     pub fn gmm_estep(
         &self,
@@ -128,7 +118,7 @@ impl<R: Runtime> Gpu<R> {
         n: usize,
         k: usize,
         d: usize,
-        kind: CovarianceKind,
+        kind: CovarianceType,
         resp: &DeviceBuffer<f32>,
         log_rho: &DeviceBuffer<f32>,
         stats: &DeviceBuffer<f32>,
@@ -136,12 +126,12 @@ impl<R: Runtime> Gpu<R> {
         dims(n, k, d)?;
         check_len(x, n * d, "x")?;
         check_len(means, k * d, "means")?;
-        check_len(prec_chol, kind.prec_len(k, d), "prec_chol")?;
+        check_len(prec_chol, kind.covariance_len(k, d), "prec_chol")?;
         check_len(log_const, k, "log_const")?;
         check_len(resp, n * k, "resp")?;
         check_len(log_rho, n, "log_rho")?;
-        let squares = kind != CovarianceKind::Full;
-        let width = k + k * d + if squares { k * d } else { 0 };
+        let width = stats_len(kind, k, d);
+        let squares = width > k + k * d;
         check_len(stats, width, "stats")?;
         let c = &self.client;
         let (count, dim) = elementwise(n);
@@ -158,7 +148,7 @@ impl<R: Runtime> Gpu<R> {
             n,
             k,
             d,
-            kind.code(),
+            kind_code(kind),
         );
         let parts = n.div_ceil(BLOCK);
         let partial = self.empty(parts * width);
@@ -180,58 +170,47 @@ impl<R: Runtime> Gpu<R> {
         Ok(())
     }
 
-    /// Host convenience for [`Gpu::gmm_estep`] from weights, means and precision Cholesky
-    /// factors: returns (resp, log_rho, stats). The k constants log w_k − ½ d log 2π + log det U_k
-    /// are computed here.
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    pub fn gmm_estep_host(
+    /// Host convenience for [`Gpu::gmm_estep`] under clasp-core's mixture `model` (its
+    /// weights, means and precision Cholesky factors, in f32 on the device): returns
+    /// (resp, log_prob_norm, stats) as [`Gpu::gmm_estep`] writes them.
+    #[allow(clippy::type_complexity)]
+    pub fn gmm_estep_host<F: Float + nalgebra::RealField>(
         &self,
-        x: &[f32],
-        weights: &[f32],
-        means: &[f32],
-        prec_chol: &[f32],
-        n: usize,
-        k: usize,
-        d: usize,
-        kind: CovarianceKind,
+        model: &GaussianMixture<F>,
+        x: MatRef<'_, f32>,
     ) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
-        dims(n, k, d)?;
-        validate::len(x, n * d, "x")?;
-        validate::len(weights, k, "weights")?;
-        validate::len(means, k * d, "means")?;
-        validate::len(prec_chol, kind.prec_len(k, d), "prec_chol")?;
-        validate::finite(x, "x")?;
-        validate::finite(means, "means")?;
-        validate::finite(prec_chol, "prec_chol")?;
-        validate::nonnegative(weights, true, "weights")?;
-        let log_det = |c: usize| -> f64 {
-            match kind {
-                CovarianceKind::Full => (0..d).map(|j| (prec_chol[c * d * d + j * d + j] as f64).ln()).sum(),
-                CovarianceKind::Diag => (0..d).map(|j| (prec_chol[c * d + j] as f64).ln()).sum(),
-                CovarianceKind::Spherical => d as f64 * (prec_chol[c] as f64).ln(),
-            }
-        };
-        let diag_ok = (0..k).all(|c| log_det(c).is_finite());
-        if !diag_ok {
-            return Err(Error::NotPositiveDefinite {
-                what: "prec_chol",
-                component: (0..k).find(|&c| !log_det(c).is_finite()).unwrap_or(0),
-            });
+        let (n, d, k) = (x.rows(), x.cols(), model.n_components());
+        if d != model.dim() {
+            return Err(Error::ShapeMismatch { what: "x", expected: n * model.dim(), found: n * d });
         }
+        dims(n, k, d)?;
+        validate::finite(x.as_slice(), "x")?;
+        let kind = model.covariance_type();
+        let f32s = |v: &[F]| v.iter().map(|&t| t.to_f64() as f32).collect::<Vec<f32>>();
         let half_log_2pi = 0.5 * (2.0 * core::f64::consts::PI).ln();
-        let consts: Vec<f32> =
-            (0..k).map(|c| ((weights[c] as f64).ln() - d as f64 * half_log_2pi + log_det(c)) as f32).collect();
-        let width = k + k * d + if kind == CovarianceKind::Full { 0 } else { k * d };
-        let (xd, md, pd, cd) = (self.upload(x), self.upload(means), self.upload(prec_chol), self.upload(&consts));
-        let (resp, log_rho, stats) = (self.empty(n * k), self.empty(n), self.empty(width));
+        let consts: Vec<f32> = model
+            .weights()
+            .iter()
+            .zip(model.log_det_precisions_cholesky())
+            .map(|(w, ld)| (w.to_f64().ln() - d as f64 * half_log_2pi + ld.to_f64()) as f32)
+            .collect();
+        let (xd, md, pd, cd) = (
+            self.upload(x.as_slice()),
+            self.upload(&f32s(model.means())),
+            self.upload(&f32s(model.precisions_cholesky())),
+            self.upload(&consts),
+        );
+        let (resp, log_rho, stats) = (self.empty(n * k), self.empty(n), self.empty(stats_len(kind, k, d)));
         self.gmm_estep(&xd, &md, &pd, &cd, n, k, d, kind, &resp, &log_rho, &stats)?;
         Ok((self.download(&resp)?, self.download(&log_rho)?, self.download(&stats)?))
     }
 
-    /// Bound-optimizer update y_p ← softmax(−a_p + λ (W Y)_p) with W (n × n) in CSR form; writes
-    /// `y_next` and each row's energy term at the previous Y.
+    /// One parallel bound update (clasp-core's `bound_step` without the monotone safeguard):
+    /// y_p ← softmax(−a_p + λ (W Y)_p) for the rows from `fixed_rows` on, W (n × n) in CSR
+    /// form; writes `y_next` and `energy[p]`, the rows' terms of clasp-core's `bound_energy`
+    /// at `y_next`.
     #[allow(clippy::too_many_arguments)]
-    pub fn bound_update(
+    pub fn bound_step(
         &self,
         row_ptr: &DeviceBuffer<u32>,
         col_idx: &DeviceBuffer<u32>,
@@ -241,11 +220,15 @@ impl<R: Runtime> Gpu<R> {
         n: usize,
         k: usize,
         lambda: f64,
+        fixed_rows: usize,
         y_next: &DeviceBuffer<f32>,
         energy: &DeviceBuffer<f32>,
     ) -> Result<()> {
         dims(n, k, 1)?;
         validate::nonnegative_param(lambda, "lambda")?;
+        if fixed_rows > n {
+            return Err(Error::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 });
+        }
         check_len(row_ptr, n + 1, "row_ptr")?;
         check_len(weights, col_idx.len, "weights")?;
         check_len(a, n * k, "a")?;
@@ -253,68 +236,82 @@ impl<R: Runtime> Gpu<R> {
         check_len(y_next, n * k, "y_next")?;
         check_len(energy, n, "energy")?;
         let (count, dim) = elementwise(n);
-        bound::bound_update::launch::<f32, R>(
-            &self.client,
-            count,
-            dim,
-            row_ptr.arg(),
-            col_idx.arg(),
-            weights.arg(),
-            a.arg(),
-            y.arg(),
-            y_next.arg(),
-            energy.arg(),
-            n,
-            k,
-            lambda as f32,
-        );
+        let launch = |from: &DeviceBuffer<f32>, to: &DeviceBuffer<f32>, step: bool| {
+            bound::bound_update::launch::<f32, R>(
+                &self.client,
+                count.clone(),
+                dim,
+                row_ptr.arg(),
+                col_idx.arg(),
+                weights.arg(),
+                a.arg(),
+                from.arg(),
+                to.arg(),
+                energy.arg(),
+                n,
+                k,
+                fixed_rows,
+                lambda as f32,
+                step,
+            );
+        };
+        launch(y, y_next, true);
+        // Energy terms at the new iterate; nothing is written to the placeholder.
+        launch(y_next, &self.empty(1), false);
         Ok(())
     }
 
-    /// Host convenience for [`Gpu::bound_update`]; validates the CSR structure. Returns
-    /// (Y next, total energy at Y).
-    #[allow(clippy::too_many_arguments)]
-    pub fn bound_update_host(
+    /// Host convenience for [`Gpu::bound_step`] with clasp-core's `bound_step` arguments: the
+    /// unary costs (n × k), the validated affinity, λ, `monotone` (not implemented on the
+    /// device: `true` is rejected), the fixed rows and Y (n × k, updated in place). Returns the
+    /// core's [`StepInfo`] with the energy of the new Y.
+    pub fn bound_step_host(
         &self,
-        row_ptr: &[u32],
-        col_idx: &[u32],
-        weights: &[f32],
-        a: &[f32],
-        y: &[f32],
-        n: usize,
-        k: usize,
+        unary: MatRef<'_, f32>,
+        w: &CsrRef<'_, f32>,
         lambda: f64,
-    ) -> Result<(Vec<f32>, f64)> {
-        dims(n, k, 1)?;
-        validate::len(row_ptr, n + 1, "row_ptr")?;
-        validate::len(weights, col_idx.len(), "weights")?;
-        validate::len(a, n * k, "a")?;
-        validate::len(y, n * k, "y")?;
-        validate::finite(weights, "weights")?;
-        validate::finite(a, "a")?;
-        validate::finite(y, "y")?;
-        for (p, w) in row_ptr.windows(2).enumerate() {
-            if w[0] > w[1] {
-                return Err(Error::IndexOutOfRange {
-                    what: "row_ptr",
-                    index: p + 1,
-                    value: w[1] as usize,
-                    bound: w[0] as usize,
-                });
+        monotone: bool,
+        fixed_rows: usize,
+        y: &mut MatMut<'_, f32>,
+    ) -> Result<StepInfo> {
+        if monotone {
+            return Err(Error::InvalidParameter { name: "monotone (not supported on the device)", value: 1.0 });
+        }
+        let (n, k) = (y.rows(), y.cols());
+        let (un, uk) = (unary.rows(), unary.cols());
+        if (un, uk, w.n()) != (n, k, n) {
+            return Err(Error::ShapeMismatch { what: "unary, y and affinity", expected: n * k, found: un * uk });
+        }
+        validate::finite(unary.as_slice(), "unary")?;
+        validate::nonnegative(y.as_mut_slice(), false, "y")?;
+        let too_big = |v: usize| Error::InvalidParameter { name: "affinity size (above u32)", value: v as f64 };
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        row_ptr.push(0u32);
+        let (mut col_idx, mut weights) = (Vec::with_capacity(w.nnz()), Vec::with_capacity(w.nnz()));
+        for p in 0..n {
+            let (idx, wts) = w.row(p);
+            for &q in idx {
+                col_idx.push(u32::try_from(q).map_err(|_| too_big(q))?);
             }
+            weights.extend_from_slice(wts);
+            row_ptr.push(u32::try_from(col_idx.len()).map_err(|_| too_big(col_idx.len()))?);
         }
-        if row_ptr.first() != Some(&0) || row_ptr.last().map(|&l| l as usize) != Some(col_idx.len()) {
-            return Err(Error::ShapeMismatch { what: "row_ptr", expected: col_idx.len(), found: row_ptr[n] as usize });
-        }
-        if let Some((i, &q)) = col_idx.iter().enumerate().find(|&(_, &q)| q as usize >= n) {
-            return Err(Error::IndexOutOfRange { what: "col_idx", index: i, value: q as usize, bound: n });
-        }
-        let (rp, ci, w, ad, yd) =
-            (self.upload_u32(row_ptr), self.upload_u32(col_idx), self.upload(weights), self.upload(a), self.upload(y));
+        let (rp, ci, wd, ad, yd) = (
+            self.upload_u32(&row_ptr),
+            self.upload_u32(&col_idx),
+            self.upload(&weights),
+            self.upload(unary.as_slice()),
+            self.upload(y.as_mut_slice()),
+        );
         let (next, energy) = (self.empty(n * k), self.empty(n));
-        self.bound_update(&rp, &ci, &w, &ad, &yd, n, k, lambda, &next, &energy)?;
-        let e = self.download(&energy)?.iter().map(|&v| v as f64).sum();
-        Ok((self.download(&next)?, e))
+        self.bound_step(&rp, &ci, &wd, &ad, &yd, n, k, lambda, fixed_rows, &next, &energy)?;
+        let e: f64 = self.download(&energy)?.iter().map(|&v| v as f64).sum();
+        let next = self.download(&next)?;
+        if !e.is_finite() || next.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NumericalBreakdown { what: "bound step", iteration: 1 });
+        }
+        y.as_mut_slice().copy_from_slice(&next);
+        Ok(StepInfo { energy: e, halvings: 0, moved: true })
     }
 
     /// Burer–Monteiro gradient G = −2 x (xᵀU) + ŷ sᵀ + 1 tᵀ with s = Uᵀ1, ŷ = y + β(Us − 1),

@@ -63,21 +63,111 @@ impl<E> DeviceBuffer<E> {
     }
 }
 
+/// A row-major `rows × cols` f32 matrix on the device, stored as consecutive blocks of
+/// `block_rows` rows (the last may be shorter), each within one storage binding of the device
+/// (wgpu caps a binding, e.g. at 256 MiB on lavapipe, below what a SIGMA-size problem needs).
+pub struct DeviceMatrix {
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) block_rows: usize,
+    pub(crate) blocks: Vec<DeviceBuffer<f32>>,
+}
+
+impl DeviceMatrix {
+    /// A one-block matrix over an existing buffer of `rows · cols` values (no copy).
+    pub fn from_buffer(buffer: DeviceBuffer<f32>, rows: usize, cols: usize) -> Result<Self> {
+        check_len(&buffer, rows.saturating_mul(cols), "matrix buffer")?;
+        Ok(Self { rows, cols, block_rows: rows.max(1), blocks: vec![buffer] })
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Rows per block.
+    pub fn block_rows(&self) -> usize {
+        self.block_rows
+    }
+
+    /// The row blocks, in order: block b holds rows `b · block_rows ..`.
+    pub fn blocks(&self) -> &[DeviceBuffer<f32>] {
+        &self.blocks
+    }
+
+    /// `(first row, rows, buffer)` of every block.
+    pub(crate) fn row_blocks(&self) -> impl Iterator<Item = (usize, usize, &DeviceBuffer<f32>)> {
+        self.blocks.iter().enumerate().map(|(b, buf)| (b * self.block_rows, buf.len / self.cols.max(1), buf))
+    }
+}
+
 /// A cubecl client for runtime `R` on one device.
 pub struct Gpu<R: Runtime> {
     pub(crate) client: ComputeClient<R>,
+    max_binding: u64,
 }
 
 impl<R: Runtime> Gpu<R> {
     /// Opens `device`. For CUDA/ROCm call [`crate::BackendKind::is_available`] first: without a
     /// driver their runtimes panic or abort.
     pub fn new(device: &R::Device) -> Self {
-        Self { client: R::client(device) }
+        Self::from_client(R::client(device))
     }
 
     /// Wraps an existing client (for instance the one of a burn tensor).
     pub fn from_client(client: ComputeClient<R>) -> Self {
-        Self { client }
+        let max_binding = client.properties().memory.max_page_size;
+        Self { client, max_binding }
+    }
+
+    /// Lowers the largest buffer this handle creates or binds (bytes, at most the device's
+    /// limit): matrices are then split into more row blocks. For tests of the blocked path,
+    /// or to leave room on a shared device.
+    pub fn limit_binding(&mut self, bytes: u64) {
+        self.max_binding = bytes.clamp(4, self.client.properties().memory.max_page_size);
+    }
+
+    /// The largest buffer (bytes) one binding may hold.
+    pub fn max_binding(&self) -> u64 {
+        self.max_binding
+    }
+
+    /// Rows per block of a matrix with `cols` columns (at least 1; a single row above the limit
+    /// is rejected by [`Gpu::check_fits`]).
+    pub fn block_rows(&self, cols: usize) -> usize {
+        (self.max_binding as usize / (4 * cols.max(1))).max(1)
+    }
+
+    /// An uninitialised `rows × cols` matrix in row blocks.
+    pub fn empty_matrix(&self, rows: usize, cols: usize) -> Result<DeviceMatrix> {
+        self.check_fits(cols, "one matrix row (bytes above the device's largest binding)")?;
+        let block_rows = self.block_rows(cols);
+        let blocks =
+            (0..rows.div_ceil(block_rows)).map(|b| self.empty(block_rows.min(rows - b * block_rows) * cols)).collect();
+        Ok(DeviceMatrix { rows, cols, block_rows, blocks })
+    }
+
+    /// Copies the row-major `rows × cols` `data` to the device in row blocks.
+    pub fn upload_matrix(&self, data: &[f32], rows: usize, cols: usize) -> Result<DeviceMatrix> {
+        clasp_core::validate::len(data, rows.saturating_mul(cols), "matrix")?;
+        self.check_fits(cols, "one matrix row (bytes above the device's largest binding)")?;
+        let block_rows = self.block_rows(cols);
+        let blocks = data.chunks(block_rows * cols.max(1)).map(|c| self.upload(c)).collect();
+        Ok(DeviceMatrix { rows, cols, block_rows, blocks })
+    }
+
+    /// Reads a blocked matrix back (row-major).
+    pub fn download_matrix(&self, m: &DeviceMatrix) -> Result<Vec<f32>> {
+        let mut out = Vec::with_capacity(m.rows * m.cols);
+        for b in &m.blocks {
+            out.extend(self.download(b)?);
+        }
+        Ok(out)
     }
 
     /// The underlying client.
@@ -123,10 +213,10 @@ impl<R: Runtime> Gpu<R> {
         Ok(u32::from_bytes(&bytes)[..buf.len].to_vec())
     }
 
-    /// Checks that a buffer of `elems` f32 values fits in one binding of this device (wgpu caps
-    /// a storage binding, e.g. at 256 MiB on lavapipe), before anything is allocated.
+    /// Checks that a buffer of `elems` f32 values fits in one binding (see [`Gpu::max_binding`]),
+    /// before anything is allocated.
     pub fn check_fits(&self, elems: usize, what: &'static str) -> Result<()> {
-        let max = self.client.properties().memory.max_page_size;
+        let max = self.max_binding;
         let bytes = elems.saturating_mul(4) as u64;
         if bytes > max {
             return Err(Error::InvalidParameter { name: what, value: bytes as f64 });

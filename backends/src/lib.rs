@@ -5,16 +5,23 @@
 //! itself) is always compiled in and is the reference every device result is tested against.
 //!
 //! - [`Gpu`] is a cubecl client for one runtime `R` and device; its methods take
-//!   [`DeviceBuffer`]s (nothing leaves the device) and have `*_host` conveniences on slices.
+//!   [`DeviceBuffer`]s and [`DeviceMatrix`]es (row blocks within the device's largest binding;
+//!   nothing leaves the device) and have `*_host` conveniences on slices.
 //! - [`Backend`] picks the runtime at run time and falls back to the CPU path, with a message
 //!   on stderr, when the requested device is missing.
 //! - [`kernels`] holds the cubecl kernels, one file per family.
+//! - `burn` (feature `burn`): SwAV codes on burn tensors through a backend extension trait.
+//!
+//! Parameters, reports and errors are clasp-core's own types (re-exported here); an option a
+//! kernel does not implement is rejected with [`Error::InvalidParameter`] naming it.
 #![warn(missing_docs)]
 
 pub use clasp_core as core;
 pub use cubecl;
 
 mod backend;
+#[cfg(feature = "burn")]
+pub mod burn;
 pub mod clustering;
 mod device;
 // `#[cube]` generates undocumented expand/launch items next to each documented kernel.
@@ -24,9 +31,13 @@ mod probe;
 pub mod sinkhorn;
 
 pub use backend::Backend;
-pub use clustering::CovarianceKind;
-pub use device::{DeviceBuffer, Gpu};
-pub use sinkhorn::{LogSinkhornInfo, LogSinkhornParams, SwavInfo, SwavParams};
+pub use clasp_core::Error;
+pub use clasp_core::bound::{BoundParams, StepInfo};
+pub use clasp_core::mixture::{CovarianceType, GaussianMixture};
+pub use clasp_core::sinkhorn::{
+    BatchedInfo, BatchedParams, ScoreKind, SinkhornInfo, SinkhornParams, SwavInfo, SwavParams,
+};
+pub use device::{DeviceBuffer, DeviceMatrix, Gpu};
 
 /// The cubecl runtime of each compiled-in backend.
 pub mod runtimes {

@@ -106,8 +106,8 @@ fn kernels() -> Vec<(String, Body)> {
         (
             "exp_rows".into(),
             Box::new(|b| {
-                let (s, g, m, r, c, e) = (inp(b), out(b), out(b), us(b), us(b), fl(b));
-                sinkhorn_scaling::exp_rows::expand::<f32>(&mut b.scope, s, g, m, r, c, e, B)
+                let (s, g, m, r, c, r0, e) = (inp(b), out(b), out(b), us(b), us(b), us(b), fl(b));
+                sinkhorn_scaling::exp_rows::expand::<f32>(&mut b.scope, s, g, m, r, c, r0, e, B)
             }),
         ),
         (
@@ -120,8 +120,8 @@ fn kernels() -> Vec<(String, Body)> {
         (
             "scaling_codes".into(),
             Box::new(|b| {
-                let (g, u, v, a, c, r, k) = (inp(b), inp(b), inp(b), inp(b), out(b), us(b), us(b));
-                sinkhorn_scaling::scaling_codes::expand::<f32>(&mut b.scope, g, u, v, a, c, r, k)
+                let (g, u, v, a, c, r, k, r0) = (inp(b), inp(b), inp(b), inp(b), out(b), us(b), us(b), us(b));
+                sinkhorn_scaling::scaling_codes::expand::<f32>(&mut b.scope, g, u, v, a, c, r, k, r0)
             }),
         ),
         (
@@ -136,8 +136,23 @@ fn kernels() -> Vec<(String, Body)> {
         v.push((
             format!("scaling_row_pass_first_{flag}"),
             Box::new(move |b| {
-                let (g, vv, a, u, p, r, c) = (inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b));
-                sinkhorn_scaling::scaling_row_pass::expand::<f32>(&mut b.scope, g, vv, a, u, p, r, c, R, B, flag)
+                let (g, vv, a, u, p, r, c, r0, p0) =
+                    (inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), us(b), us(b));
+                sinkhorn_scaling::scaling_row_pass::expand::<f32>(
+                    &mut b.scope,
+                    g,
+                    vv,
+                    a,
+                    u,
+                    p,
+                    r,
+                    c,
+                    r0,
+                    p0,
+                    R,
+                    B,
+                    flag,
+                )
             }),
         ));
         v.push((
@@ -150,16 +165,16 @@ fn kernels() -> Vec<(String, Body)> {
         v.push((
             format!("row_argmax_additive_{flag}"),
             Box::new(move |b| {
-                let (m, c, l, r, k) = (inp(b), inp(b), out_u32(b), us(b), us(b));
-                hard_targets::row_argmax::expand::<f32>(&mut b.scope, m, c, l, r, k, B, flag)
+                let (m, c, l, r, k, r0) = (inp(b), inp(b), out_u32(b), us(b), us(b), us(b));
+                hard_targets::row_argmax::expand::<f32>(&mut b.scope, m, c, l, r, k, r0, B, flag)
             }),
         ));
         v.push((
             format!("log_row_pass_first_{flag}"),
             Box::new(move |b| {
-                let (s, g, la, f, cm, cs, r, c, e) =
-                    (inp(b), inp(b), inp(b), out(b), out(b), out(b), us(b), us(b), fl(b));
-                sinkhorn_log::log_row_pass::expand::<f32>(&mut b.scope, s, g, la, f, cm, cs, r, c, e, R, B, flag)
+                let (s, g, la, f, cm, cs, r, c, e, sg) =
+                    (inp(b), inp(b), inp(b), out(b), out(b), out(b), us(b), us(b), fl(b), fl(b));
+                sinkhorn_log::log_row_pass::expand::<f32>(&mut b.scope, s, g, la, f, cm, cs, r, c, e, sg, R, B, flag)
             }),
         ));
         v.push((
@@ -172,8 +187,9 @@ fn kernels() -> Vec<(String, Body)> {
         v.push((
             format!("log_plan_codes_{flag}"),
             Box::new(move |b| {
-                let (s, f, g, la, o, r, c, e) = (inp(b), inp(b), inp(b), inp(b), out(b), us(b), us(b), fl(b));
-                sinkhorn_log::log_plan::expand::<f32>(&mut b.scope, s, f, g, la, o, r, c, e, flag)
+                let (s, f, g, la, o, r, c, e, sg) =
+                    (inp(b), inp(b), inp(b), inp(b), out(b), us(b), us(b), fl(b), fl(b));
+                sinkhorn_log::log_plan::expand::<f32>(&mut b.scope, s, f, g, la, o, r, c, e, sg, flag)
             }),
         ));
     }
@@ -197,7 +213,7 @@ fn extra_kernels(v: &mut Vec<(String, Body)>) {
             kmeans::kmeans_update::expand::<f32>(&mut b.scope, s, c, k, d)
         }),
     ));
-    for kind in 0..3u32 {
+    for kind in 0..4u32 {
         v.push((
             format!("gmm_estep_kind_{kind}"),
             Box::new(move |b| {
@@ -216,14 +232,16 @@ fn extra_kernels(v: &mut Vec<(String, Body)>) {
             }),
         ));
     }
-    v.push((
-        "bound_update".into(),
-        Box::new(|b| {
-            let (rp, ci, w, a, y, yn, e, n, k, l) =
-                (inp_u32(b), inp_u32(b), inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), fl(b));
-            bound::bound_update::expand::<f32>(&mut b.scope, rp, ci, w, a, y, yn, e, n, k, l)
-        }),
-    ));
+    for step in [false, true] {
+        v.push((
+            format!("bound_update_step_{step}"),
+            Box::new(move |b| {
+                let (rp, ci, w, a, y, yn, e, n, k, fx, l) =
+                    (inp_u32(b), inp_u32(b), inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), us(b), fl(b));
+                bound::bound_update::expand::<f32>(&mut b.scope, rp, ci, w, a, y, yn, e, n, k, fx, l, step)
+            }),
+        ));
+    }
     v.push((
         "matmul".into(),
         Box::new(|b| {

@@ -3,15 +3,17 @@
 //!
 //!   y_p ← softmax(−a_p + λ Σ_q w_pq y_q)          (Jacobi: all rows from the previous Y),
 //!
-//! row max-shifted, plus each row's term of the energy
-//! E = Σ_pk [ y_pk log max(y_pk, 1e-20) + a_pk y_pk − λ (W Y)_pk y_pk ] at the previous Y.
+//! row max-shifted, plus each row's term of the energy the update majorises (clasp-core's
+//! `bound_energy`) E = Σ_pk [ y_pk log y_pk + a_pk y_pk − (λ/2) (W Y)_pk y_pk ] at the previous Y
+//! (0 log 0 = 0).
 
 use cubecl::prelude::*;
 
 use super::reduce::NEG_BIG;
 
 /// One unit per row p. `row_ptr` (n + 1), `col_idx`, `weights` are W in CSR; `a` and `y` are
-/// n × k; writes `y_next` (n × k) and `energy[p]`.
+/// n × k. Writes `energy[p]`, the row's energy term at Y, and if `step` the next iterate
+/// `y_next` (n × k), whose rows before `fixed` are copied from Y (clasp-core's `fixed_rows`).
 #[cube(launch)]
 pub fn bound_update<F: Float>(
     row_ptr: &Array<u32>,
@@ -23,7 +25,9 @@ pub fn bound_update<F: Float>(
     energy: &mut Array<F>,
     n: usize,
     k: usize,
+    fixed: usize,
     lambda: f32,
+    #[comptime] step: bool,
 ) {
     let p = ABSOLUTE_POS;
     if p < n {
@@ -38,19 +42,26 @@ pub fn bound_update<F: Float>(
                 wy += weights[nz] * y[col_idx[nz] as usize * k + c];
             }
             let yc = y[p * k + c];
-            e += yc * F::ln(F::max(yc, F::new(1.0e-20))) + a[p * k + c] * yc - lam * wy * yc;
-            let z = lam * wy - a[p * k + c];
-            y_next[p * k + c] = z;
-            m = F::max(m, z);
+            if yc > F::new(0.0) {
+                e += yc * F::ln(yc);
+            }
+            e += yc * (a[p * k + c] - F::new(0.5) * lam * wy);
+            if step {
+                let z = lam * wy - a[p * k + c];
+                y_next[p * k + c] = if p < fixed { yc } else { z };
+                m = F::max(m, z);
+            }
         }
-        let mut s = F::new(0.0);
-        for c in 0..k {
-            let ez = F::exp(y_next[p * k + c] - m);
-            y_next[p * k + c] = ez;
-            s += ez;
-        }
-        for c in 0..k {
-            y_next[p * k + c] = y_next[p * k + c] / s;
+        if step && p >= fixed {
+            let mut s = F::new(0.0);
+            for c in 0..k {
+                let ez = F::exp(y_next[p * k + c] - m);
+                y_next[p * k + c] = ez;
+                s += ez;
+            }
+            for c in 0..k {
+                y_next[p * k + c] = y_next[p * k + c] / s;
+            }
         }
         energy[p] = e;
     }

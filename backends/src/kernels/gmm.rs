@@ -12,7 +12,8 @@ use cubecl::prelude::*;
 use super::reduce::NEG_BIG;
 
 /// One unit per point. `kind`: 0 = full (`prec_chol` is k × d × d, row-major U_k), 1 = diag
-/// (`prec_chol` is k × d, the square roots of the precisions), 2 = spherical (`prec_chol` is k).
+/// (`prec_chol` is k × d, the square roots of the precisions), 2 = spherical (`prec_chol` is k),
+/// 3 = tied (`prec_chol` is one d × d U shared by all components).
 /// `log_const[k] = log w_k − ½ d log 2π + log det U_k` is prepared on the host (k values).
 /// Writes the responsibilities `resp` (n × k) and `log_rho[i]`.
 #[cube(launch)]
@@ -33,12 +34,17 @@ pub fn gmm_estep<F: Float>(
         let mut m = F::new(NEG_BIG);
         for c in 0..k {
             let mut q = F::new(0.0);
-            if comptime![kind == 0] {
+            if comptime![kind == 0 || kind == 3] {
+                // Tied: one factor for every component.
+                let mut u0 = c * d * d;
+                if comptime![kind == 3] {
+                    u0 = 0;
+                }
                 // y_j = Σ_{l ≤ j} (x_l − μ_l) U_lj  (U upper triangular).
                 for j in 0..d {
                     let mut y = F::new(0.0);
                     for l in 0..j + 1 {
-                        y += (x[i * d + l] - means[c * d + l]) * prec_chol[c * d * d + l * d + j];
+                        y += (x[i * d + l] - means[c * d + l]) * prec_chol[u0 + l * d + j];
                     }
                     q += y * y;
                 }

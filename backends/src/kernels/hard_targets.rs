@@ -8,7 +8,8 @@ use super::reduce::{NEG_BIG, tree_argmax};
 
 /// One cube of `block` units per row. `additive`: value = `matrix_ij + col_ij` (log domain,
 /// `matrix` = S, `col` = g); otherwise value = `matrix_ij · col_j` (scaling form, `matrix` = G,
-/// `col` = v). Writes the arg-max index to `labels[i]`.
+/// `col` = v). `matrix` holds `rows` rows starting at row `row0`; writes the arg-max index to
+/// `labels[row0 + i]`.
 #[cube(launch)]
 pub fn row_argmax<F: Float>(
     matrix: &Array<F>,
@@ -16,6 +17,7 @@ pub fn row_argmax<F: Float>(
     labels: &mut Array<u32>,
     rows: usize,
     cols: usize,
+    row0: usize,
     #[comptime] block: usize,
     #[comptime] additive: bool,
 ) {
@@ -42,7 +44,7 @@ pub fn row_argmax<F: Float>(
         sync_cube();
         tree_argmax::<F>(&mut val, &mut idx, block);
         if t == 0 {
-            labels[row] = idx[0];
+            labels[row0 + row] = idx[0];
         }
     }
 }

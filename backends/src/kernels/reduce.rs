@@ -25,6 +25,21 @@ pub fn tree_sum<F: Float>(shared: &mut SharedMemory<F>, #[comptime] rows: usize,
     }
 }
 
+/// Maximum over a cube: afterwards `shared[0] = max_t shared[t]` (same contract as [`tree_sum`]
+/// with one row).
+#[cube]
+pub fn tree_max<F: Float>(shared: &mut SharedMemory<F>, #[comptime] block: usize) {
+    let t = UNIT_POS as usize;
+    let mut active = block.runtime();
+    while active > 1 {
+        active /= 2;
+        if t < active {
+            shared[t] = F::max(shared[t], shared[t + active]);
+        }
+        sync_cube();
+    }
+}
+
 /// Merges `rows` interleaved online log-sum-exp pairs `(max, scaled sum)` in place: afterwards
 /// `m[r * block]`, `s[r * block]` describe the whole row, LSE = m + ln s.
 #[cube]
@@ -84,14 +99,7 @@ pub fn max_all<F: Float>(input: &Array<F>, out: &mut Array<F>, #[comptime] block
     }
     shared[t] = m;
     sync_cube();
-    let mut active = block.runtime();
-    while active > 1 {
-        active /= 2;
-        if t < active {
-            shared[t] = F::max(shared[t], shared[t + active]);
-        }
-        sync_cube();
-    }
+    tree_max::<F>(&mut shared, block);
     if t == 0 {
         out[0] = shared[0];
     }

@@ -1,5 +1,6 @@
 //! Log-domain Sinkhorn (notes/sinkhorn.md §1.2; Schmitzer, SIAM J. Sci. Comput. 2019; Peyré &
-//! Cuturi, Computational OT, Alg. 4.2 in the log domain), in the similarity form:
+//! Cuturi, Computational OT, Alg. 4.2 in the log domain), on the gain S = σx (σ = +1 for a
+//! similarity, −1 for a cost, clasp-core's `ScoreKind`):
 //!
 //!   g_j ← ε log b_j − ε LSE_i((S_ij + f_i)/ε),   f_i ← ε log a_i − ε LSE_j((S_ij + g_j)/ε),
 //!   Q_ij = exp((S_ij + f_i + g_j)/ε).
@@ -27,6 +28,7 @@ pub fn log_row_pass<F: Float>(
     rows: usize,
     cols: usize,
     eps: f32,
+    sign: f32,
     #[comptime] rows_per_cube: usize,
     #[comptime] block: usize,
     #[comptime] first: bool,
@@ -34,6 +36,7 @@ pub fn log_row_pass<F: Float>(
     let t = UNIT_POS as usize;
     let e = F::cast_from(eps);
     let ie = F::new(1.0) / e;
+    let sg = F::cast_from(sign);
     let row0 = CUBE_POS * rows_per_cube;
     let mut fblock = SharedMemory::<F>::new(rows_per_cube);
     if first {
@@ -55,7 +58,7 @@ pub fn log_row_pass<F: Float>(
                 let base = row * cols;
                 let mut c = t;
                 while c < cols {
-                    let x = (scores[base + c] + g[c]) * ie;
+                    let x = (scores[base + c] * sg + g[c]) * ie;
                     if x > m {
                         s = s * F::exp(m - x) + F::new(1.0);
                         m = x;
@@ -88,7 +91,7 @@ pub fn log_row_pass<F: Float>(
         for r in 0..rows_per_cube {
             let row = row0 + r;
             if row < rows {
-                let x = (scores[row * cols + c] + fblock[r]) * ie;
+                let x = (scores[row * cols + c] * sg + fblock[r]) * ie;
                 if x > m {
                     s = s * F::exp(m - x) + F::new(1.0);
                     m = x;
@@ -149,13 +152,14 @@ pub fn log_plan<F: Float>(
     rows: usize,
     cols: usize,
     eps: f32,
+    sign: f32,
     #[comptime] codes: bool,
 ) {
     let e = ABSOLUTE_POS;
     if e < rows * cols {
         let i = e / cols;
         let j = e % cols;
-        let x = (scores[e] + f[i] + g[j]) / F::cast_from(eps);
+        let x = (scores[e] * F::cast_from(sign) + f[i] + g[j]) / F::cast_from(eps);
         if codes {
             out[e] = F::exp(x - log_a[i]);
         } else {

@@ -1,17 +1,19 @@
 //! Many small fixed-T SwAV problems in one launch (SwAV per-GPU batch 64 × 3000, MGCA 72 × 500,
 //! CAPI's one Sinkhorn per patch position): one cube per problem, the duals u (n) and v (k) in
-//! shared memory, the kernel exp((S − M)/ε) recomputed from the scores on every pass instead of
+//! shared memory, the kernel exp(σx/ε − M) (σ = +1 for similarities, −1 for costs; M the largest
+//! σx/ε of the problem) recomputed from the scores on every pass instead of
 //! stored (compute is free at these sizes; the launch latency is what the fusion removes).
 //! Semantics are those of SwAV's `distributed_sinkhorn` with uniform marginals a = 1/n, b = 1/k:
 //! T × (prototype step, sample step), codes_ij = G_ij v_j / Σ_l G_il v_l, plus the row arg-max.
 
 use cubecl::prelude::*;
 
-use super::reduce::NEG_BIG;
+use super::reduce::{NEG_BIG, tree_max};
 
 /// `scores` holds `problems` row-major n × k blocks back to back; `codes` likewise; `labels`
 /// holds n entries per problem. The cube count is the number of problems; `max_n`, `max_k`
-/// bound n and k (shared-memory sizes) and `block` is the cube size (a power of two).
+/// bound n and k (shared-memory sizes) and `block` is the cube size (a power of two);
+/// `gain` = σ/ε.
 #[cube(launch)]
 pub fn swav_codes_batched<F: Float>(
     scores: &Array<F>,
@@ -19,7 +21,7 @@ pub fn swav_codes_batched<F: Float>(
     labels: &mut Array<u32>,
     n: usize,
     k: usize,
-    inv_eps: f32,
+    gain: f32,
     iterations: u32,
     #[comptime] max_n: usize,
     #[comptime] max_k: usize,
@@ -27,27 +29,20 @@ pub fn swav_codes_batched<F: Float>(
 ) {
     let t = UNIT_POS as usize;
     let base = CUBE_POS * n * k;
-    let ie = F::cast_from(inv_eps);
+    let ie = F::cast_from(gain);
     let mut u = SharedMemory::<F>::new(max_n);
     let mut v = SharedMemory::<F>::new(max_k);
     let mut red = SharedMemory::<F>::new(block);
-    // Global max M of the problem: exp((S − M)/ε) ≤ 1.
+    // Largest exponent M of the problem: every kernel entry is ≤ 1.
     let mut m = F::new(NEG_BIG);
     let mut e = t;
     while e < n * k {
-        m = F::max(m, scores[base + e]);
+        m = F::max(m, scores[base + e] * ie);
         e += block;
     }
     red[t] = m;
     sync_cube();
-    let mut active = block.runtime();
-    while active > 1 {
-        active /= 2;
-        if t < active {
-            red[t] = F::max(red[t], red[t + active]);
-        }
-        sync_cube();
-    }
+    tree_max::<F>(&mut red, block);
     let gmax = red[0];
     let mut i = t;
     while i < n {
@@ -63,7 +58,7 @@ pub fn swav_codes_batched<F: Float>(
         while j < k {
             let mut acc = F::new(0.0);
             for i in 0..n {
-                acc += F::exp((scores[base + i * k + j] - gmax) * ie) * u[i];
+                acc += F::exp(scores[base + i * k + j] * ie - gmax) * u[i];
             }
             v[j] = inv_k / acc;
             j += block;
@@ -74,7 +69,7 @@ pub fn swav_codes_batched<F: Float>(
         while i < n {
             let mut acc = F::new(0.0);
             for j in 0..k {
-                acc += F::exp((scores[base + i * k + j] - gmax) * ie) * v[j];
+                acc += F::exp(scores[base + i * k + j] * ie - gmax) * v[j];
             }
             u[i] = inv_n / acc;
             i += block;
@@ -88,7 +83,7 @@ pub fn swav_codes_batched<F: Float>(
         let mut best = F::new(NEG_BIG);
         let mut best_j = 0u32;
         for j in 0..k {
-            let q = F::exp((scores[base + i * k + j] - gmax) * ie) * v[j];
+            let q = F::exp(scores[base + i * k + j] * ie - gmax) * v[j];
             codes[base + i * k + j] = nf * u[i] * q;
             if q > best {
                 best = q;

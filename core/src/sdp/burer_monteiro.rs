@@ -109,14 +109,103 @@ struct Solver<F> {
     p: usize,
     r: usize,
     k: usize,
-    xt_u: Vec<F>,
+    work: GradientWork<F>,
     u: Vec<F>,
     next: Vec<F>,
     y: Vec<F>,
     y_hat: Vec<F>,
-    col_sums: Vec<F>,
     alpha: F,
     beta: F,
+}
+
+/// Buffers of one gradient evaluation: Uᵀ1 (r), U(Uᵀ1) − 1 (n), ŷᵀU (r), XᵀU (p × r).
+struct GradientWork<F> {
+    col_sums: Vec<F>,
+    infeas: Vec<F>,
+    yu: Vec<F>,
+    xt_u: Vec<F>,
+}
+
+impl<F: Float> GradientWork<F> {
+    fn new(n: usize, p: usize, r: usize) -> Self {
+        Self { col_sums: vec![F::ZERO; r], infeas: vec![F::ZERO; n], yu: vec![F::ZERO; r], xt_u: vec![F::ZERO; p * r] }
+    }
+}
+
+/// ŷ = y + β(U(Uᵀ1) − 1) and G = −2 X(XᵀU) + ŷ(1ᵀU) + 1(ŷᵀU) (module documentation) for
+/// x (n × p), U (n × r); `grad` is n × r.
+#[allow(clippy::too_many_arguments)]
+fn gradient_into<F: Float>(
+    x: &[F],
+    u: &[F],
+    y: &[F],
+    beta: F,
+    (p, r): (usize, usize),
+    work: &mut GradientWork<F>,
+    y_hat: &mut [F],
+    grad: &mut [F],
+) {
+    let two = F::from_f64(2.0);
+    Solver::infeasibility(u, r, &mut work.col_sums, &mut work.infeas);
+    for ((yh, &yi), &f) in y_hat.iter_mut().zip(y).zip(&work.infeas) {
+        *yh = yi + beta * f;
+    }
+    // ŷᵀU.
+    work.yu.iter_mut().for_each(|v| *v = F::ZERO);
+    for (row, &yh) in u.chunks_exact(r).zip(y_hat.iter()) {
+        work.yu.iter_mut().zip(row).for_each(|(o, &v)| *o += yh * v);
+    }
+    project_data(x, u, p, r, &mut work.xt_u);
+    for ((xi, out), &yh) in x.chunks_exact(p).zip(grad.chunks_exact_mut(r)).zip(y_hat.iter()) {
+        for (c, o) in out.iter_mut().enumerate() {
+            let mut xxu = F::ZERO;
+            for (a, &xa) in xi.iter().enumerate() {
+                xxu += xa * work.xt_u[a * r + c];
+            }
+            *o = -two * xxu + yh * work.col_sums[c] + work.yu[c];
+        }
+    }
+}
+
+/// xt_u = XᵀU (p × r).
+fn project_data<F: Float>(x: &[F], u: &[F], p: usize, r: usize, xt_u: &mut [F]) {
+    xt_u.iter_mut().for_each(|v| *v = F::ZERO);
+    for (xi, ui) in x.chunks_exact(p).zip(u.chunks_exact(r)) {
+        for (a, &xa) in xi.iter().enumerate() {
+            let row = &mut xt_u[a * r..(a + 1) * r];
+            row.iter_mut().zip(ui).for_each(|(o, &v)| *o += xa * v);
+        }
+    }
+}
+
+/// The augmented-Lagrangian gradient of one [`burer_monteiro`] step at a given point:
+/// returns (G, ŷ) with ŷ = y + β(U(Uᵀ1) − 1) and G = −2 X(XᵀU) + ŷ(1ᵀU) + 1(ŷᵀU) for the data
+/// `x` (n × p, used as given: the solver passes the column-centred X_c), the factor `u`
+/// (n × r) and the multiplier `y` (n). The reference of the device kernel.
+///
+/// Errors: shapes, non-finite input, β < 0.
+#[allow(clippy::type_complexity)]
+pub fn bm_gradient<T: Real>(
+    x: MatRef<'_, T>,
+    u: MatRef<'_, T>,
+    y: &[T],
+    beta: f64,
+) -> Result<(Vec<T::Acc>, Vec<T::Acc>)> {
+    let (n, p, r) = (x.rows(), x.cols(), u.cols());
+    if u.rows() != n {
+        return Err(Error::ShapeMismatch { what: "u", expected: n * r, found: u.as_slice().len() });
+    }
+    validate::len(y, n, "y")?;
+    validate::nonnegative_param(beta, "beta")?;
+    validate::finite(x.as_slice(), "x")?;
+    validate::finite(u.as_slice(), "u")?;
+    validate::finite(y, "y")?;
+    let acc = |v: &[T]| v.iter().map(|t| t.to_acc()).collect::<Vec<T::Acc>>();
+    let (xs, us, ys) = (acc(x.as_slice()), acc(u.as_slice()), acc(y));
+    let mut work = GradientWork::new(n, p, r);
+    let (mut grad, mut y_hat) = (vec![<T::Acc as Float>::ZERO; n * r], vec![<T::Acc as Float>::ZERO; n]);
+    gradient_into(&xs, &us, &ys, <T::Acc as Float>::from_f64(beta), (p, r), &mut work, &mut y_hat, &mut grad);
+    Ok((grad, y_hat))
 }
 
 impl<F: Float> Solver<F> {
@@ -135,12 +224,11 @@ impl<F: Float> Solver<F> {
             p,
             r,
             k,
-            xt_u: vec![F::ZERO; p * r],
+            work: GradientWork::new(n, p, r),
             next: vec![F::ZERO; n * r],
             u,
             y: vec![F::ZERO; n],
             y_hat: vec![F::ZERO; n],
-            col_sums: vec![F::ZERO; r],
             alpha,
             beta,
         }
@@ -157,75 +245,52 @@ impl<F: Float> Solver<F> {
         }
     }
 
-    /// xt_u = X_cᵀU (p × r).
-    fn project_data(&mut self) {
-        let (p, r) = (self.p, self.r);
-        self.xt_u.iter_mut().for_each(|v| *v = F::ZERO);
-        for (xi, ui) in self.x.chunks_exact(p).zip(self.u.chunks_exact(r)) {
-            for (a, &xa) in xi.iter().enumerate() {
-                let row = &mut self.xt_u[a * r..(a + 1) * r];
-                row.iter_mut().zip(ui).for_each(|(o, &v)| *o += xa * v);
-            }
-        }
-    }
-
     fn run(mut self, params: &BurerMonteiroParams) -> BurerMonteiroSolution<F> {
         let (n, p, r) = (self.n, self.p, self.r);
         let tol = F::from_f64(params.tol);
         let trigger = F::from_f64(params.dual_trigger);
         let sqrt_k = F::from_usize(self.k).sqrt();
         let sqrt_n = F::from_usize(n).sqrt();
-        let two = F::from_f64(2.0);
-        let mut infeas = vec![F::ZERO; n];
-        let mut yu = vec![F::ZERO; r];
         let mut rdiff = F::INFINITY;
         let mut iterations = 0;
         let mut converged = false;
         while iterations < params.max_iter {
             iterations += 1;
-            Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
-            for ((yh, &y), &f) in self.y_hat.iter_mut().zip(&self.y).zip(&infeas) {
-                *yh = y + self.beta * f;
-            }
-            // ŷᵀU.
-            yu.iter_mut().for_each(|v| *v = F::ZERO);
-            for (row, &yh) in self.u.chunks_exact(r).zip(&self.y_hat) {
-                yu.iter_mut().zip(row).for_each(|(o, &v)| *o += yh * v);
-            }
-            self.project_data();
-            for i in 0..n {
-                let xi = &self.x[i * p..(i + 1) * p];
-                let ui = &self.u[i * r..(i + 1) * r];
-                let out = &mut self.next[i * r..(i + 1) * r];
-                for c in 0..r {
-                    let mut xxu = F::ZERO;
-                    for (a, &xa) in xi.iter().enumerate() {
-                        xxu += xa * self.xt_u[a * r + c];
-                    }
-                    let g = -two * xxu + self.y_hat[i] * self.col_sums[c] + yu[c];
-                    out[c] = ui[c] - self.alpha * g;
-                }
+            gradient_into(
+                &self.x,
+                &self.u,
+                &self.y,
+                self.beta,
+                (p, r),
+                &mut self.work,
+                &mut self.y_hat,
+                &mut self.next,
+            );
+            for (g, &ui) in self.next.iter_mut().zip(&self.u) {
+                *g = ui - self.alpha * *g;
             }
             project_omega(&mut self.next, self.k);
             let diff: F = self.next.iter().zip(&self.u).map(|(&a, &b)| (a - b) * (a - b)).sum();
             rdiff = diff.sqrt() / sqrt_k;
             core::mem::swap(&mut self.u, &mut self.next);
             if rdiff < trigger {
-                Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
-                let primal = infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
+                let w = &mut self.work;
+                Self::infeasibility(&self.u, r, &mut w.col_sums, &mut w.infeas);
+                let primal = w.infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
                 if rdiff.max(primal) < tol {
                     converged = true;
                     break;
                 }
-                for (y, &f) in self.y.iter_mut().zip(&infeas) {
+                for (y, &f) in self.y.iter_mut().zip(&w.infeas) {
                     *y += self.beta * f;
                 }
             }
         }
-        Self::infeasibility(&self.u, r, &mut self.col_sums, &mut infeas);
-        let primal = infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
-        self.project_data();
-        let objective: F = self.xt_u.iter().map(|&v| v * v).sum();
+        let w = &mut self.work;
+        Self::infeasibility(&self.u, r, &mut w.col_sums, &mut w.infeas);
+        let primal = w.infeas.iter().map(|&v| v * v).sum::<F>().sqrt() / sqrt_n;
+        project_data(&self.x, &self.u, p, r, &mut w.xt_u);
+        let objective: F = w.xt_u.iter().map(|&v| v * v).sum();
         let info = SdpInfo {
             iterations,
             primal_residual: primal.to_f64(),
@@ -281,4 +346,53 @@ fn top_eigenvalue_of_gram<F: Float>(x: &[F], n: usize, p: usize) -> F {
         }
     }
     if lambda > F::ZERO { lambda } else { F::ONE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// L(U) = −‖XᵀU‖_F² + yᵀh + (β/2)‖h‖², h = U(Uᵀ1) − 1: the function G is the gradient of.
+    fn lagrangian(x: &[f64], u: &[f64], y: &[f64], beta: f64, (n, p, r): (usize, usize, usize)) -> f64 {
+        let mut xt_u = vec![0.0; p * r];
+        project_data(x, u, p, r, &mut xt_u);
+        let s: Vec<f64> = (0..r).map(|c| (0..n).map(|i| u[i * r + c]).sum()).collect();
+        let h: Vec<f64> = (0..n).map(|i| (0..r).map(|c| u[i * r + c] * s[c]).sum::<f64>() - 1.0).collect();
+        -xt_u.iter().map(|v| v * v).sum::<f64>()
+            + h.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
+            + 0.5 * beta * h.iter().map(|v| v * v).sum::<f64>()
+    }
+
+    #[test]
+    fn bm_gradient_is_the_gradient_of_the_augmented_lagrangian() {
+        let (n, p, r, beta) = (7, 3, 2, 2.5);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut draw = |len: usize| -> Vec<f64> {
+            (0..len).map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5).collect()
+        };
+        let (x, u, y) = (draw(n * p), draw(n * r), draw(n));
+        let (g, y_hat) =
+            bm_gradient(MatRef::new(&x, n, p, "x").unwrap(), MatRef::new(&u, n, r, "u").unwrap(), &y, beta).unwrap();
+        let h = 1e-6;
+        for e in 0..n * r {
+            let (mut up, mut dn) = (u.clone(), u.clone());
+            up[e] += h;
+            dn[e] -= h;
+            let fd = (lagrangian(&x, &up, &y, beta, (n, p, r)) - lagrangian(&x, &dn, &y, beta, (n, p, r))) / (2.0 * h);
+            assert!((fd - g[e]).abs() < 1e-6 * (1.0 + fd.abs()), "entry {e}: {fd} vs {}", g[e]);
+        }
+        // ŷ = y + β(U(Uᵀ1) − 1).
+        let s: Vec<f64> = (0..r).map(|c| (0..n).map(|i| u[i * r + c]).sum()).collect();
+        for i in 0..n {
+            let hi: f64 = (0..r).map(|c| u[i * r + c] * s[c]).sum::<f64>() - 1.0;
+            assert!((y_hat[i] - (y[i] + beta * hi)).abs() < 1e-12);
+        }
+        assert!(
+            bm_gradient(MatRef::new(&x, n, p, "x").unwrap(), MatRef::new(&u[..r], 1, r, "u").unwrap(), &y, beta)
+                .is_err()
+        );
+        assert!(
+            bm_gradient(MatRef::new(&x, n, p, "x").unwrap(), MatRef::new(&u, n, r, "u").unwrap(), &y, -1.0).is_err()
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub(crate) mod projection;
 pub mod rounding;
 
 pub use admm::{AdmmParams, admm, admm_owned};
-pub use burer_monteiro::{BurerMonteiroParams, BurerMonteiroSolution, burer_monteiro};
+pub use burer_monteiro::{BurerMonteiroParams, BurerMonteiroSolution, bm_gradient, burer_monteiro};
 pub use feasibility::{Feasibility, feasibility};
 pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
 pub use pgd::{PgdParams, pgd, pgd_owned};

@@ -72,15 +72,19 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
         BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
     let backend = Backend::open(kind);
     let s = scores(sh.n, sh.k, 0);
-    let params = SwavParams { epsilon: sh.epsilon, iterations: sh.iterations };
-    let (t, marginal) = match &backend {
-        Backend::Cpu => time_calls(repeat, || {
-            if sh.hard {
-                backend.swav_hard(&s, sh.n, sh.k, &params).map(|(_, i)| i)
-            } else {
-                backend.swav_codes(&s, sh.n, sh.k, &params).map(|(_, i)| i)
-            }
-        })?,
+    let params = SwavParams { eps: sh.epsilon, iterations: sh.iterations, ..SwavParams::default() };
+    let (t, marginal, blocks) = match &backend {
+        Backend::Cpu => {
+            let m = clasp_core::MatRef::new(&s, sh.n, sh.k, "scores").map_err(|e| e.to_string())?;
+            let (t, marginal) = time_calls(repeat, || {
+                if sh.hard {
+                    backend.swav_assign(m, &params).map(|(_, i)| i)
+                } else {
+                    backend.swav_codes(m, &params).map(|(_, i)| i)
+                }
+            })?;
+            (t, marginal, 1)
+        }
         #[cfg(feature = "wgpu")]
         Backend::Wgpu(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
         #[cfg(feature = "cuda")]
@@ -89,16 +93,20 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
         Backend::Rocm(gpu) => time_device(gpu, &s, &sh, &params, repeat)?,
     };
     // Traffic of the fused pipeline per call, f32: exp pass (read S, write G), initial column pass
-    // (read G), T fused iterations (read G once each), epilogue (read G, write codes or labels).
+    // (read G), fused iterations (read G once each: T for the codes, whose last one measures the
+    // plan, T − 1 for hard targets, whose labels follow the last prototype step), epilogue (read
+    // G, write codes or labels).
     let nk = (sh.n * sh.k) as f64;
     let epilogue = if sh.hard { 4.0 * nk + 4.0 * sh.n as f64 } else { 8.0 * nk };
-    let bytes = 8.0 * nk + 4.0 * nk + 4.0 * nk * sh.iterations as f64 + epilogue;
+    let fused = if sh.hard { sh.iterations - 1 } else { sh.iterations };
+    let bytes = 8.0 * nk + 4.0 * nk + 4.0 * nk * fused as f64 + epilogue;
     Ok(json!({
         "ms_total": t.best_ms,
         "ms_median": t.median_ms,
         "iters": sh.iterations,
         "device": backend.kind().name(),
         "gbps_effective": bytes / (t.best_ms * 1e6),
+        "blocks": blocks,
         "note": "scores resident on the device; includes the exp pass, as SwAV does",
         "prototype_marginal_error": marginal,
     }))
@@ -117,11 +125,12 @@ fn time_calls(
     });
     match failure {
         Some(e) => Err(e),
-        None => Ok((t, last.prototype_marginal_error)),
+        None => Ok((t, last.prototype_err)),
     }
 }
 
-/// Device-resident timing: scores uploaded once, outputs left on the device, one sync per call.
+/// Device-resident timing: scores uploaded once (in row blocks within the device's largest
+/// binding), outputs left on the device, one sync per call. Also returns the number of blocks.
 #[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm"))]
 fn time_device<R: clasp_backends::cubecl::Runtime>(
     gpu: &clasp_backends::Gpu<R>,
@@ -129,17 +138,15 @@ fn time_device<R: clasp_backends::cubecl::Runtime>(
     sh: &Shape,
     params: &SwavParams,
     repeat: usize,
-) -> Result<(super::Timing, f64), String> {
-    let scores = gpu.upload(s);
-    let codes = gpu.empty(if sh.hard { 1 } else { sh.n * sh.k });
+) -> Result<(super::Timing, f64, usize), String> {
+    let scores = gpu.upload_matrix(s, sh.n, sh.k).map_err(|e| e.to_string())?;
+    let codes = gpu.empty_matrix(if sh.hard { 0 } else { sh.n }, sh.k).map_err(|e| e.to_string())?;
     let labels = gpu.empty_u32(sh.n);
-    time_calls(repeat, || {
-        let info = if sh.hard {
-            gpu.swav_hard(&scores, sh.n, sh.k, params, &labels)?
-        } else {
-            gpu.swav_codes(&scores, sh.n, sh.k, params, &codes)?
-        };
+    let (t, marginal) = time_calls(repeat, || {
+        let info =
+            if sh.hard { gpu.swav_assign(&scores, params, &labels)? } else { gpu.swav_codes(&scores, params, &codes)? };
         gpu.sync()?;
         Ok(info)
-    })
+    })?;
+    Ok((t, marginal, scores.blocks().len()))
 }
