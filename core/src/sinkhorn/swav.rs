@@ -28,7 +28,7 @@
 //! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
 //! so on any error `codes`/`labels` are untouched.
 
-use super::check::unshifted_kernel_fits;
+use super::check::{eps_fits, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
 use super::fused::{KernelSums, RowRule, build_kernel, build_kernel_tracked, scaling_pass};
 use super::info::SwavInfo;
@@ -75,6 +75,7 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
 ) -> Result<SwavInfo> {
     let (b, k) = (scores.rows(), scores.cols());
     params.validate(b)?;
+    eps_fits::<T::Acc>(params.eps)?;
     let m = params.keep_last.unwrap_or(b);
     len(codes, m * k, "codes")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
@@ -108,6 +109,7 @@ pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
 ) -> Result<SwavInfo> {
     let (b, k) = (scores.rows(), scores.cols());
     params.validate(b)?;
+    eps_fits::<T::Acc>(params.eps)?;
     let m = params.keep_last.unwrap_or(b);
     len(labels, m, "labels")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
