@@ -77,3 +77,79 @@ fn fuzz_sinkhorn_eps_inside_the_compute_range_still_solves() {
         assert!(f.iter().chain(&g).all(|v| v.is_finite()), "ε = {eps:e}: {f:?} {g:?}");
     }
 }
+
+/// swav_assign took argmax_j (S_ij + ε ln v_j): with ε = 6e-8 the ε ln v_j differences fell
+/// below the rounding of S_ij ≈ 6.16, every entry tied and the label went to column 0 although
+/// the codes put 0.036 there and 0.48 on columns 1 and 2. Labels are now argmax of the same
+/// products as the codes.
+#[test]
+fn fuzz_swav_assign_labels_are_largest_codes_at_tiny_eps() {
+    let x = [6.15625f32, 6.15625, 6.15625, 6.15625, 6.15625, 6.15625, 6.15625, 0.0, 0.0];
+    let s = MatRef::new(&x[..], 3, 3, "scores").unwrap();
+    for iterations in 1..=5 {
+        for max_shift in [true, false] {
+            let params = SwavParams { eps: 6e-8, iterations, max_shift, keep_last: None };
+            let mut scratch = vec![0.0f32; swav_scratch(3, 3)];
+            let mut codes = [0.0f32; 9];
+            let coded = swav_codes(s, &params, &mut codes, &mut scratch, &mut clasp_core::Local);
+            let mut labels = [0usize; 3];
+            let assigned = clasp_core::sinkhorn::swav_assign(s, &params, &mut labels, &mut scratch, &mut clasp_core::Local);
+            assert_eq!(coded.is_ok(), assigned.is_ok(), "{coded:?} vs {assigned:?}");
+            if coded.is_err() {
+                continue;
+            }
+            for (row, &l) in codes.chunks_exact(3).zip(&labels) {
+                let top = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                assert!(row[l] >= top * (1.0 - 1e-5), "T = {iterations}: label {l} for codes {row:?}");
+            }
+        }
+    }
+}
+
+/// bound_update_from_unary wrote softmax(−A) into `y` before finding that E(Y⁰) overflows
+/// (finite unary costs of −3e38 in f32 sum to −∞) and returning `Err`: `y` must be untouched.
+#[test]
+fn fuzz_bound_update_from_unary_leaves_y_untouched_on_error() {
+    use clasp_core::bound::{BoundParams, CsrRef, bound_update_from_unary, bound_update_scratch};
+    let unary = [-3e38f32, -3e38];
+    let a = MatRef::new(&unary[..], 2, 1, "unary").unwrap();
+    let w = CsrRef::new(2, &[0, 0, 0], &[], &[]).unwrap();
+    let mut y = [0.25f32, 0.75];
+    let mut scratch = vec![0.0f32; bound_update_scratch(2, 1)];
+    let mut ym = clasp_core::MatMut::new(&mut y[..], 2, 1, "y").unwrap();
+    let r = bound_update_from_unary(a, &w, &BoundParams::default(), &mut ym, &mut scratch);
+    assert!(matches!(r, Err(Error::NonFinite { what: "energy", .. })), "{r:?}");
+    assert_eq!(y, [0.25, 0.75], "y written on error");
+}
+
+/// shift_query returned `Ok` with −∞ in the query when finite features shift out of range
+/// (support mean 3e38, query mean −3e38 in f32); it is now a typed error, query untouched.
+#[test]
+fn fuzz_shift_query_out_of_range_is_an_error() {
+    use clasp_core::bound::shift_query;
+    let support = [3e38f32];
+    let s = MatRef::new(&support[..], 1, 1, "support").unwrap();
+    let mut q = [-3e38f32, -1e38];
+    let mut qm = clasp_core::MatMut::new(&mut q[..], 2, 1, "query").unwrap();
+    let mut scratch = [0.0f32; 2];
+    let r = shift_query(s, &mut qm, &mut scratch);
+    assert!(matches!(r, Err(Error::NonFinite { what: "shifted query", .. })), "{r:?}");
+    assert_eq!(q, [-3e38, -1e38], "query written on error");
+}
+
+/// The reported ‖Qᵀ1 − b‖₂ overflowed to +∞ in f32 for marginals near 1e37 (the squares of
+/// the differences overflow); it is now a scaled norm, finite whenever the differences are.
+#[test]
+fn fuzz_sinkhorn_marginal_error_does_not_overflow() {
+    let x = [0.0f32, 3.0, 1.0, 0.0];
+    let xm = MatRef::new(&x[..], 2, 2, "x").unwrap();
+    let (a, b) = ([1e37f32, 3e37], [3e37f32, 1e37]);
+    let params = SinkhornParams { eps: 0.5, max_iter: 1, ..Default::default() };
+    let (mut f, mut g) = ([0.0f32; 2], [0.0f32; 2]);
+    let mut s = vec![0.0f32; sinkhorn_log_scratch(2, 2)];
+    let info = sinkhorn_log(xm, &a, &b, &params, &mut f, &mut g, &mut s).unwrap();
+    assert!(info.marginal_err.is_finite() && info.marginal_err > 1e35, "{info:?}");
+    let mut s = vec![0.0f32; sinkhorn_scaling_scratch(2, 2)];
+    let info = sinkhorn_scaling(xm, &a, &b, &params, &mut f, &mut g, &mut s).unwrap();
+    assert!(info.marginal_err.is_finite() && info.marginal_err > 1e35, "{info:?}");
+}
