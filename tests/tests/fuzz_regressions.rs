@@ -153,3 +153,24 @@ fn fuzz_sinkhorn_marginal_error_does_not_overflow() {
     let info = sinkhorn_scaling(xm, &a, &b, &params, &mut f, &mut g, &mut s).unwrap();
     assert!(info.marginal_err.is_finite() && info.marginal_err > 1e35, "{info:?}");
 }
+
+/// k-means from five identical initial centres: empty clusters were relocated onto far
+/// points, the labels happened not to change, and Lloyd stopped as "strictly converged"
+/// without reassigning, so row 0 kept a centre 0.0039 away while a relocated centre sat on it.
+/// Every label must be a nearest centre and the inertia their distances.
+#[test]
+fn fuzz_kmeans_labels_are_nearest_after_relocating_empty_clusters() {
+    use clasp_core::kmeans::{KMeansInit, KMeansParams, kmeans_assign, kmeans_from};
+    let x = [0.0625f64, 0.0, 0.023681640625, -0.000244140625, -0.000244140625, -0.000244140625];
+    let xm = MatRef::new(&x[..], 6, 1, "x").unwrap();
+    let init = [0.0f64; 5];
+    let params = KMeansParams { k: 5, max_iter: 8, tol: 0.0, n_init: 1, init: KMeansInit::Random, seed: 0 };
+    let fit = kmeans_from(xm, MatRef::new(&init[..], 5, 1, "init").unwrap(), &params).unwrap();
+    let (mut labels, mut dist) = (vec![0usize; 6], vec![0.0; 6]);
+    let inertia = kmeans_assign(xm, MatRef::new(&fit.centers, 5, 1, "c").unwrap(), &mut labels, &mut dist).unwrap();
+    for (i, (&l, &d)) in fit.labels.iter().zip(&dist).enumerate() {
+        let own = (x[i] - fit.centers[l]).powi(2);
+        assert!(own <= d, "row {i}: label {l} at {own}, nearest at {d}");
+    }
+    assert!((inertia - fit.info.inertia).abs() <= 1e-12, "{inertia} vs {}", fit.info.inertia);
+}
