@@ -10,7 +10,18 @@ use clasp_core::sdp::{BurerMonteiroParams, burer_monteiro};
 
 fn data() -> Vec<f64> {
     // Three loose groups in 2-D, deterministic.
-    (0..60).map(|i| ((i * 37 % 17) as f64) / 17.0 + if i % 6 < 2 { 0.0 } else if i % 6 < 4 { 3.0 } else { 6.0 }).collect()
+    (0..60)
+        .map(|i| {
+            ((i * 37 % 17) as f64) / 17.0
+                + if i % 6 < 2 {
+                    0.0
+                } else if i % 6 < 4 {
+                    3.0
+                } else {
+                    6.0
+                }
+        })
+        .collect()
 }
 
 fn twice<R: std::fmt::Debug>(f: impl Fn() -> R) {

@@ -5,9 +5,9 @@
 use clasp_core::Error;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::{
-    BatchedParams, ScoreKind, SinkhornParams, SwavParams, UnbalancedEntropy, UnbalancedParams, plan,
-    sinkhorn_batched, sinkhorn_batched_scratch, sinkhorn_log, sinkhorn_log_scratch, sinkhorn_scaling,
-    sinkhorn_scaling_scratch, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch, swav_codes, swav_scratch,
+    BatchedParams, ScoreKind, SinkhornParams, SwavParams, UnbalancedEntropy, UnbalancedParams, plan, sinkhorn_batched,
+    sinkhorn_batched_scratch, sinkhorn_log, sinkhorn_log_scratch, sinkhorn_scaling, sinkhorn_scaling_scratch,
+    sinkhorn_unbalanced, sinkhorn_unbalanced_scratch, swav_codes, swav_scratch,
 };
 
 /// ε values that are positive and finite in f64 but outside what the compute type can carry
@@ -93,7 +93,8 @@ fn fuzz_swav_assign_labels_are_largest_codes_at_tiny_eps() {
             let mut codes = [0.0f32; 9];
             let coded = swav_codes(s, &params, &mut codes, &mut scratch, &mut clasp_core::Local);
             let mut labels = [0usize; 3];
-            let assigned = clasp_core::sinkhorn::swav_assign(s, &params, &mut labels, &mut scratch, &mut clasp_core::Local);
+            let assigned =
+                clasp_core::sinkhorn::swav_assign(s, &params, &mut labels, &mut scratch, &mut clasp_core::Local);
             assert_eq!(coded.is_ok(), assigned.is_ok(), "{coded:?} vs {assigned:?}");
             if coded.is_err() {
                 continue;

@@ -128,8 +128,7 @@ fn swav_does_not_allocate_in_any_precision() {
         let mut labels = vec![0usize; N];
         assert_no_heap("swav_assign", || swav_assign(s, &params, &mut labels, &mut scratch, &mut Local)).unwrap();
         let bad = SwavParams { iterations: 0, ..params };
-        assert_no_heap("swav_codes (error)", || swav_codes(s, &bad, &mut codes, &mut scratch, &mut Local))
-            .unwrap_err();
+        assert_no_heap("swav_codes (error)", || swav_codes(s, &bad, &mut codes, &mut scratch, &mut Local)).unwrap_err();
     }
     run::<f64>();
     run::<f32>();
@@ -157,8 +156,7 @@ fn kmeans_assignment_and_the_bound_optimiser_do_not_allocate() {
     assert_no_heap("softmax_rows", || softmax_rows(&x, K, &mut y));
     let mut ym = MatMut::new(&mut y, N, K, "y").unwrap();
     assert_no_heap("bound_update", || bound_update(unary, &w, &params, 1, &mut ym, &mut s)).unwrap();
-    assert_no_heap("bound_update_from_unary", || bound_update_from_unary(unary, &w, &params, &mut ym, &mut s))
-        .unwrap();
+    assert_no_heap("bound_update_from_unary", || bound_update_from_unary(unary, &w, &params, &mut ym, &mut s)).unwrap();
     let mut wy = vec![0.0; N * K];
     let e = assert_no_heap("bound_energy", || bound_energy(unary, &w, ym.as_ref(), 1.0, &mut wy)).unwrap();
     assert_no_heap("bound_step", || bound_step(unary, &w, 1.0, true, 0, &mut ym, e, &mut s)).unwrap();
