@@ -35,8 +35,4 @@ fn check<T: Real>(u: &mut Unstructured<'_>, e: &EpisodeData<T>, ep: &Episode<'_,
     Ok(())
 }
 
-fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
-    with_episode::<T>(u, check)
-}
-
-clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, run(u)) });
+clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, with_episode(u, check)) });
