@@ -69,9 +69,12 @@ fn run<F: Float + clasp_core::Real<Acc = F>>(u: &mut Unstructured<'_>) -> Result
     let y0 = y.clone();
     let before = snapshot_acc(&y);
     let mut ym = MatMut::new(&mut y, n, k, "y").expect("shape");
+    // λ = 0: each row's update is the exact minimiser of its convex term, monotone from a
+    // simplex start; from a raw (non-simplex) start only the safeguard guarantees it.
     let monotone = params.monotone || params.lambda == 0.0;
     match bound_update(a, &w, &params, fixed, &mut ym, &mut scratch) {
         Ok(info) => {
+            let monotone = params.monotone || (params.lambda == 0.0 && simplex_start);
             assert!(info.energy.is_finite() && info.initial_energy.is_finite(), "{info:?}");
             assert!(info.iterations <= params.max_iter);
             let yw = widen_acc(&y);

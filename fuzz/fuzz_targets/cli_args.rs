@@ -55,12 +55,12 @@ clasp_fuzz::fuzz_case!(|u| {
             _ => u.arbitrary::<String>()?,
         });
     }
-    if let Ok(cli) = Cli::try_parse_from(&argv) {
-        if let Command::Gmm(args) = &cli.command {
-            let n = u.int_in_range(0..=20)?;
-            let _ = args.params().check(n);
-            let _ = args.split_merge.params(u.arbitrary()?, u.arbitrary()?).check(u.int_in_range(0..=4)?);
-        }
+    if let Ok(cli) = Cli::try_parse_from(&argv)
+        && let Command::Gmm(args) = &cli.command
+    {
+        let n = u.int_in_range(0..=20)?;
+        let _ = args.params().check(n);
+        let _ = args.split_merge.params(u.arbitrary()?, u.arbitrary()?).check(u.int_in_range(0..=4)?);
     }
     let labels: Vec<i64> = u.arbitrary()?;
     let known = clasp_models::cli::split_merge::known_from_cli(&labels);

@@ -50,7 +50,9 @@ where
             *v = param(u, 1e-3, 10.0)?;
         }
     }
-    let (wf, mf, cf): (Vec<T::Acc>, Vec<T::Acc>, Vec<T::Acc>) = (cast(&w), cast(&means), cast(&cov));
+    let wf: Vec<T::Acc> = cast(&w);
+    let mf: Vec<T::Acc> = cast(&means);
+    let cf: Vec<T::Acc> = cast(&cov);
     let built = if u.arbitrary()? {
         GaussianMixture::from_covariances(ct, &wf, &mf, &cf, d)
     } else {
