@@ -1,8 +1,8 @@
 //! Optimal-transport problems for the Sinkhorn targets, and the plan check they share.
 
 use crate::{
-    Result, Unstructured, acc_eps, assert_finite, assert_untouched, cast, count, describe, param, plan_sums, sentinel,
-    snapshot_acc, values, weights, widen, widen_acc, writes_on_error,
+    Result, Unstructured, acc_eps, assert_untouched, cast, count, describe, param, plan_sums, sentinel, snapshot_acc,
+    values, weights, widen, widen_acc, writes_on_error,
 };
 use clasp_core::sinkhorn::{ScoreKind, SinkhornInfo, SinkhornParams, SinkhornScalar};
 use clasp_core::{Float, MatRef, Real};
