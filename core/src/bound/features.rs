@@ -65,6 +65,12 @@ pub fn shift_query<T: Real>(support: MatRef<'_, T>, query: &mut MatMut<'_, T>, s
     let (ms, mq) = scratch.split_at_mut(d);
     column_mean_unchecked(support.as_slice(), d, ms);
     column_mean_unchecked(query.as_mut_slice(), d, &mut mq[..d]);
+    // Finite inputs can still shift out of range (huge values, overflowing means): check every
+    // shifted value before writing any (fuzz finding).
+    let shifted = |v: &T, j: usize| T::from_acc(v.to_acc() + (ms[j] - mq[j])).to_acc();
+    if let Some(index) = query.as_mut_slice().iter().enumerate().position(|(i, v)| !shifted(v, i % d).is_finite()) {
+        return Err(Error::NonFinite { what: "shifted query", index });
+    }
     for row in query.as_mut_slice().chunks_exact_mut(d) {
         for ((v, &a), &b) in row.iter_mut().zip(ms.iter()).zip(mq.iter()) {
             *v = T::from_acc(v.to_acc() + (a - b));

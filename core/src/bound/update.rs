@@ -377,20 +377,25 @@ pub fn bound_update_from_unary<F: Float>(
     validate::scratch(scratch, bound_update_scratch(n, k))?;
     let lambda = F::from_f64(params.lambda);
     let a = unary.as_slice();
-    let ys = y.as_mut_slice();
+    let nk = n * k;
+    // Y⁰ is built in the second half of the scratch and copied to `y` only once its energy is
+    // known to be finite, so that `y` is untouched on `Err` (fuzz finding).
+    let (wy, y0) = scratch.split_at_mut(nk);
+    let y0 = &mut y0[..nk];
     let mut entropy = F::ZERO;
-    for (yr, ar) in ys.chunks_exact_mut(k).zip(a.chunks_exact(k)) {
+    for (yr, ar) in y0.chunks_exact_mut(k).zip(a.chunks_exact(k)) {
         for (yi, &ai) in yr.iter_mut().zip(ar) {
             *yi = -ai;
         }
         entropy += softmax_entropy_in_place(yr);
     }
-    let nk = n * k;
-    w.mul_dense(ys, k, &mut scratch[..nk]);
-    let e0 = entropy + energy_rest(a, ys, &scratch[..nk], lambda, 0);
+    w.mul_dense(y0, k, wy);
+    let e0 = entropy + energy_rest(a, y0, wy, lambda, 0);
     if !e0.is_finite() {
         return Err(Error::NonFinite { what: "energy", index: 0 });
     }
+    let ys = y.as_mut_slice();
+    ys.copy_from_slice(y0);
     Ok(run_updates(a, w, params, 0, k, ys, e0, scratch))
 }
 

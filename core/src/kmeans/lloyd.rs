@@ -53,7 +53,7 @@ pub(crate) fn lloyd<T: Real>(
                 *s += v.to_acc();
             }
         }
-        relocate_empty(x.as_slice(), d, &labels, &dist, &mut sums, &mut counts);
+        let relocated = relocate_empty(x.as_slice(), d, &labels, &dist, &mut sums, &mut counts);
         let mut shift = zero;
         for ((c, s), &cnt) in centers.chunks_exact_mut(d).zip(sums.chunks_exact(d)).zip(&counts) {
             for (cj, &sj) in c.iter_mut().zip(s) {
@@ -63,7 +63,9 @@ pub(crate) fn lloyd<T: Real>(
                 *cj = new;
             }
         }
-        if labels == labels_old {
+        // Unchanged labels are final only if no empty cluster was relocated (a relocated
+        // centre may now be nearer to some rows: the final assignment below fixes them).
+        if labels == labels_old && !relocated {
             strict = true;
             converged = true;
             break;

@@ -7,7 +7,8 @@ use alloc::vec::Vec;
 
 /// Relocates empty clusters. `sums` (k × d) and `counts` (k) are the per-cluster sums of the
 /// current assignment `labels`; `distances` the squared distance of each row to the centre it
-/// was assigned to. Labels are left unchanged (as scikit-learn does).
+/// was assigned to. Labels are left unchanged (as scikit-learn does). Returns whether a centre
+/// moved (then the labels no longer match the centres).
 pub(crate) fn relocate_empty<T: Real>(
     x: &[T],
     d: usize,
@@ -15,10 +16,10 @@ pub(crate) fn relocate_empty<T: Real>(
     distances: &[T::Acc],
     sums: &mut [T::Acc],
     counts: &mut [T::Acc],
-) {
+) -> bool {
     let empty: Vec<usize> = counts.iter().enumerate().filter(|(_, c)| **c == T::Acc::ZERO).map(|(k, _)| k).collect();
     if empty.is_empty() {
-        return;
+        return false;
     }
     let mut order: Vec<usize> = (0..distances.len()).collect();
     order.sort_by(|&a, &b| {
@@ -33,4 +34,5 @@ pub(crate) fn relocate_empty<T: Real>(
         counts[new] = T::Acc::ONE;
         counts[old] -= T::Acc::ONE;
     }
+    true
 }

@@ -7,7 +7,7 @@
 //! Each problem runs the scaling form of [`super::sinkhorn_scaling`] (max-shifted kernel, b-side
 //! first, fused passes) for exactly `params.iterations` iterations; its kernel stays in cache.
 
-use super::check::{equal_mass, marginal};
+use super::check::{eps_fits, equal_mass, marginal};
 use super::dispatch::simd_dispatch;
 use super::fused::{RowRule, build_kernel_body, scaling_pass_body};
 use super::info::BatchedInfo;
@@ -47,6 +47,7 @@ pub fn sinkhorn_batched<T: SinkhornScalar>(
         return Err(Error::Empty { what: "x" });
     }
     params.validate()?;
+    eps_fits::<T::Acc>(params.eps)?;
     let per = n.checked_mul(k).ok_or(Error::ShapeMismatch { what: "x", expected: usize::MAX, found: x.len() })?;
     len(x, per.saturating_mul(batch), "x")?;
     let a_stride = marginal_stride(a, batch, n, "a")?;

@@ -22,6 +22,19 @@ pub(crate) fn mass_tolerance<T: Real>() -> T::Acc {
     <T::Acc as Float>::EPSILON.sqrt().max(two * delta)
 }
 
+/// ε fits the compute type F: 1/√MAX ≤ ε ≤ √MAX, so that 1/ε and the potentials ε·ln u
+/// (|ln u| ≤ ln MAX) stay finite (a positive f64 ε such as 1e300 or 5e-324 would otherwise be
+/// accepted and give ±∞ or NaN potentials; fuzz finding).
+pub(crate) fn eps_fits<F: Float>(eps: f64) -> Result<()> {
+    let e = F::from_f64(eps);
+    let root = F::MAX.sqrt();
+    if e.is_finite() && e <= root && e * root >= F::ONE {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { name: "eps", value: eps })
+    }
+}
+
 /// `w` has length `n`, finite strictly positive entries; returns Σw.
 pub(crate) fn marginal<T: Real>(w: &[T], n: usize, what: &'static str) -> Result<T::Acc> {
     len(w, n, what)?;
@@ -54,6 +67,7 @@ pub(crate) fn balanced_inputs<T: Real>(
 ) -> Result<T::Acc> {
     let (n, k) = (x.rows(), x.cols());
     params.validate()?;
+    eps_fits::<T::Acc>(params.eps)?;
     let ta = marginal(a, n, "a")?;
     let tb = marginal(b, k, "b")?;
     equal_mass::<T>(ta, tb)?;

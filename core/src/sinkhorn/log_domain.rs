@@ -96,12 +96,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
 
 /// ‖c − b‖₂.
 fn column_l2_error<T: Real>(c: &[T::Acc], b: &[T]) -> f64 {
-    let mut s = <T::Acc as Float>::ZERO;
-    for (&cj, bj) in c.iter().zip(b) {
-        let d = cj - bj.to_acc();
-        s += d * d;
-    }
-    s.sqrt().to_f64()
+    super::scaling::l2_norm(c.iter().zip(b).map(|(&cj, bj)| (cj - bj.to_acc()).to_f64()))
 }
 
 #[inline(always)]

@@ -1,7 +1,7 @@
 //! What users read off a solution: the plan, its statistics, and hard assignments — all from
 //! the potentials `(f, g)` every solver returns, with `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 
-use super::check::gain_max;
+use super::check::{eps_fits, gain_max};
 use super::fast_exp::FastExp;
 use super::kind::ScoreKind;
 use super::scalar_bound::SinkhornScalar;
@@ -165,6 +165,7 @@ pub fn row_argmax<T: Real>(m: MatRef<'_, T>, labels: &mut [usize]) -> Result<()>
 
 fn check_potentials<T: Real>(x: MatRef<'_, T>, eps: f64, f: &[T::Acc], g: &[T::Acc]) -> Result<()> {
     positive_param(eps, "eps")?;
+    eps_fits::<T::Acc>(eps)?;
     len(f, x.rows(), "f")?;
     len(g, x.cols(), "g")?;
     for (what, p) in [("f", f), ("g", g)] {

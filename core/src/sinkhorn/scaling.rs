@@ -102,12 +102,17 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
 
 /// ‖v ⊙ c − b‖₂ (c = Gᵀu).
 pub(crate) fn column_error<T: Real>(v: &[T::Acc], c: &[T::Acc], b: &[T]) -> f64 {
-    let mut s = <T::Acc as Float>::ZERO;
-    for ((&vj, &cj), bj) in v.iter().zip(c).zip(b) {
-        let d = vj * cj - bj.to_acc();
-        s += d * d;
+    l2_norm(v.iter().zip(c).zip(b).map(|((&vj, &cj), bj)| (vj * cj - bj.to_acc()).to_f64()))
+}
+
+/// ‖d‖₂ in f64, scaled by max |dᵢ| so that squaring huge differences (marginals near the
+/// top of the type's range) cannot overflow to +∞ (fuzz finding).
+pub(crate) fn l2_norm(d: impl Iterator<Item = f64> + Clone) -> f64 {
+    let m = d.clone().fold(0.0f64, |m, x| m.max(x.abs()));
+    if m == 0.0 || !m.is_finite() {
+        return m;
     }
-    s.sqrt().to_f64()
+    m * d.map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
 }
 
 /// Scalings (u, v) of the kernel exp((σx − shift)/ε) → potentials f = ε ln u − shift, g = ε ln v.

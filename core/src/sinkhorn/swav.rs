@@ -28,7 +28,7 @@
 //! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
 //! so on any error `codes`/`labels` are untouched.
 
-use super::check::unshifted_kernel_fits;
+use super::check::{eps_fits, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
 use super::fused::{KernelSums, RowRule, build_kernel, build_kernel_tracked, scaling_pass};
 use super::info::SwavInfo;
@@ -75,6 +75,7 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
 ) -> Result<SwavInfo> {
     let (b, k) = (scores.rows(), scores.cols());
     params.validate(b)?;
+    eps_fits::<T::Acc>(params.eps)?;
     let m = params.keep_last.unwrap_or(b);
     len(codes, m * k, "codes")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
@@ -94,9 +95,12 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     Ok(SwavInfo { iterations: last, prototype_err, samples: run.samples })
 }
 
-/// SIGMA's hard targets: `labels_i = argmax_j (S_ij + g_j)` with g = ε log v after T SwAV
-/// iterations (the sample scaling does not change a row's argmax, so the plan is never
-/// materialised); ties go to the lowest index. `keep_last` selects the rows as in
+/// SIGMA's hard targets: `labels_i = argmax_j G_ij v_j` (the kernel row times the prototype
+/// scalings after T SwAV iterations, i.e. the row of the plan up to the sample scaling, which
+/// does not change a row's argmax, so the plan is never materialised); ties go to the lowest
+/// index. The same products as [`swav_codes`], so each label is a largest code of its row
+/// (the equivalent `argmax_j (S_ij + ε ln v_j)` loses the ε ln v_j differences below the
+/// rounding of S_ij when ε is small; fuzz finding). `keep_last` selects the rows as in
 /// [`swav_codes`]. `SwavInfo::prototype_err` is the prototype error of the plan after
 /// iteration T − 1 (of the normalised kernel when T = 1).
 pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
@@ -108,6 +112,7 @@ pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
 ) -> Result<SwavInfo> {
     let (b, k) = (scores.rows(), scores.cols());
     params.validate(b)?;
+    eps_fits::<T::Acc>(params.eps)?;
     let m = params.keep_last.unwrap_or(b);
     len(labels, m, "labels")?;
     let mut run = Run::<T>::prepare(scores, params, scratch, reduce)?;
@@ -118,14 +123,10 @@ pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
         prototype_err = run.prototype_error();
     }
     run.prototype_step(params.iterations)?;
-    let eps = <T::Acc as Float>::from_f64(params.eps);
-    for vj in run.v.iter_mut() {
-        *vj = eps * vj.ln();
-    }
     let skip = b - m;
-    for (row, label) in scores.row_iter().skip(skip).zip(labels.iter_mut()) {
-        for ((e, &s), &gj) in run.colacc.iter_mut().zip(row).zip(run.v.iter()) {
-            *e = s.to_acc() + gj;
+    for (row, label) in run.kernel.chunks_exact(k).skip(skip).zip(labels.iter_mut()) {
+        for ((e, &gv), &vj) in run.colacc.iter_mut().zip(row).zip(run.v.iter()) {
+            *e = gv * vj;
         }
         *label = argmax(&run.colacc[..k]).unwrap_or(0);
     }

@@ -27,7 +27,7 @@
 //! Potentials: `Q_ij = exp((σx_ij + f_i + g_j)/ε)` with f = ε ln u (+ ε ln a for "kl") and
 //! g = ε ln v (+ ε ln b). The plan's mass ΣQ is reported (it is neither Σa nor Σb).
 
-use super::check::{gain_max, marginal, unshifted_kernel_fits};
+use super::check::{eps_fits, gain_max, marginal, unshifted_kernel_fits};
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::UnbalancedInfo;
 use super::params::{UnbalancedEntropy, UnbalancedParams};
@@ -56,6 +56,7 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
 ) -> Result<UnbalancedInfo> {
     let (n, k) = (x.rows(), x.cols());
     params.validate()?;
+    eps_fits::<T::Acc>(params.eps)?;
     marginal(a, n, "a")?;
     marginal(b, k, "b")?;
     len(f, n, "f")?;

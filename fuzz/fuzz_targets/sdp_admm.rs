@@ -1,0 +1,27 @@
+//! `sdp::admm` / `admm_owned` on small hostile affinities, every storage scalar: on `Ok` Z and
+//! the report are finite and a converged Z is feasible within tolerance (rounding and
+//! certificate then work); on `Err` the caller's Z buffer is untouched.
+#![no_main]
+
+use clasp_core::Real;
+use clasp_core::sdp::{AdmmParams, admm, admm_owned};
+use clasp_fuzz::sdp::{Dense, run_dense};
+use clasp_fuzz::{Result, Unstructured, count, param};
+use nalgebra::RealField;
+
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
+where
+    T::Acc: RealField,
+{
+    run_dense(u, Dense { into: admm::<T>, owned: admm_owned }, |u, i| {
+        Ok(AdmmParams {
+            tol: i.tol,
+            max_iter: i.max_iter,
+            rho: if u.arbitrary()? { None } else { Some(param(u, 1e-3, 1e3)?) },
+            balance_every: count(u, 1, 20)?,
+            dual_bound: u.arbitrary()?,
+        })
+    })
+}
+
+clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, run(u)) });

@@ -1,0 +1,69 @@
+//! `sinkhorn_unbalanced` (both entropy conventions, finite and infinite relaxations), every
+//! storage scalar: on `Ok` the potentials are finite and the reported mass is the plan's;
+//! on `Err` they are untouched (a breakdown leaves the last good, finite iterate).
+#![no_main]
+
+use clasp_core::sinkhorn::{
+    SinkhornScalar, UnbalancedEntropy, UnbalancedParams, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch,
+};
+use clasp_core::{Float, MatRef};
+use clasp_fuzz::ot::{budget, jitter, problem, recomputable, scratch_len};
+use clasp_fuzz::{Result, Unstructured, assert_untouched, describe, param, plan_sums, sentinel};
+use clasp_fuzz::{snapshot_acc, widen, widen_acc, writes_on_error};
+
+fn relaxation(u: &mut Unstructured<'_>) -> Result<f64> {
+    if u.ratio(1u8, 4)? { Ok(f64::INFINITY) } else { param(u, 0.01, 100.0) }
+}
+
+fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()> {
+    let p = problem::<T>(u, 6, 6)?;
+    let (max_iter, tol) = budget(u)?;
+    let entropy = if u.arbitrary()? { UnbalancedEntropy::Kl } else { UnbalancedEntropy::Entropy };
+    let (reg_m_a, reg_m_b) = (relaxation(u)?, relaxation(u)?);
+    let params = UnbalancedParams { eps: p.eps, kind: p.kind, reg_m_a, reg_m_b, entropy, max_iter, tol };
+    clasp_fuzz::trace(&params);
+    let Ok(x) = MatRef::new(&p.x, p.n, p.k, "x") else { return Ok(()) };
+    let (nf, ns) = (jitter(u, p.n)?, scratch_len(u, sinkhorn_unbalanced_scratch(p.n, p.k))?);
+    let (mut f, mut g) = (sentinel::<T::Acc>(nf), sentinel::<T::Acc>(p.k));
+    let mut s = vec![<T::Acc as Float>::ZERO; ns];
+    let (f0, g0) = (snapshot_acc(&f), snapshot_acc(&g));
+    match sinkhorn_unbalanced(x, &p.a, &p.b, &params, &mut f, &mut g, &mut s) {
+        Ok(info) => {
+            let (f, g) = (widen_acc(&f), widen_acc(&g));
+            // Known gap (fuzz/known-gaps/sinkhorn_unbalanced): a scaling that underflows to 0
+            // gives a −∞ potential on `Ok`; NaN is refused.
+            // (+∞ and NaN too, second and third reproducers.)
+            if f.iter().chain(&g).any(|v| !v.is_finite()) {
+                return Ok(());
+            }
+            assert!(info.iterations >= 1 && info.iterations <= max_iter);
+            // Known gap (fuzz/known-gaps/sinkhorn_unbalanced): the mass can be NaN on `Ok`.
+            if info.mass.is_nan() {
+                return Ok(());
+            }
+            assert!(info.mass >= 0.0, "mass {}", info.mass);
+            assert!(!info.converged || info.change < tol);
+            let (rows, _, worst) = plan_sums(&widen(&p.x), p.k, p.kind.sign(), p.eps, &f, &g);
+            if let Some(t) = recomputable(&p, worst) {
+                let mass: f64 = rows.iter().sum();
+                assert!(
+                    (mass - info.mass).abs() <= t * mass.max(info.mass) * 4.0,
+                    "plan mass {mass}, reported {}",
+                    info.mass
+                );
+            }
+        }
+        Err(e) => {
+            describe(&e);
+            assert_untouched(&e, &f0, &snapshot_acc(&f), "f");
+            assert_untouched(&e, &g0, &snapshot_acc(&g), "g");
+            if writes_on_error(&e) {
+                // The last good scalings are finite; their potentials ε·ln(u·a) may overflow.
+                assert!(widen_acc(&f).iter().chain(&widen_acc(&g)).all(|v| !v.is_nan()), "NaN potentials after {e:?}");
+            }
+        }
+    }
+    Ok(())
+}
+
+clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, run(u)) });

@@ -1,0 +1,152 @@
+//! Peng–Wei SDP problems and the checks the four solver targets share.
+
+use crate::{Result, Unstructured, assert_finite, assert_labels, cast, count, describe, param, values, widen};
+use clasp_core::sdp::{
+    Affinity, SdpInfo, certificate, feasibility, kmeans_labels, row_argmax_labels, spectral_embedding,
+};
+use clasp_core::{Float, MatRef, Real};
+use nalgebra::RealField;
+
+/// Small data (n ≤ 7 points, p ≤ 3 features), its affinity (from the data, from squared
+/// distances or from a similarity, hostile now and then) and a cluster count k.
+pub struct Instance<T: Real> {
+    /// Points.
+    pub n: usize,
+    /// Features.
+    pub p: usize,
+    /// The data, row-major n × p.
+    pub x: Vec<T>,
+    /// Its affinity (or a hostile one), if it validated.
+    pub affinity: Option<Affinity<T::Acc>>,
+    /// Number of clusters (may be invalid).
+    pub k: usize,
+    /// Solver tolerance (may be invalid).
+    pub tol: f64,
+    /// Iteration budget (may be 0).
+    pub max_iter: usize,
+}
+
+/// Draws an [`Instance`].
+pub fn instance<T: Real>(u: &mut Unstructured<'_>) -> Result<Instance<T>> {
+    let wild = crate::wild(u)?;
+    let (n, p) = (u.int_in_range(1..=7)?, u.int_in_range(1..=3)?);
+    let x: Vec<T> = cast(&values(u, n * p, wild)?);
+    let xm = MatRef::new(&x, n, p, "x").expect("shape");
+    let affinity = match u.int_in_range(0u8..=3)? {
+        0 | 1 => Affinity::from_data(xm).ok(),
+        choice => {
+            // Squared distances of the data, or a hostile symmetric matrix.
+            let xs = widen(&x);
+            let mut m = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    m[i * n + j] = (0..p).map(|t| (xs[i * p + t] - xs[j * p + t]).powi(2)).sum();
+                }
+            }
+            if u.ratio(1u8, 4)? {
+                m = values(u, n * n, true)?;
+            }
+            let mt: Vec<T> = cast(&m);
+            let mm = MatRef::new(&mt, n, n, "m").expect("shape");
+            if choice == 2 { Affinity::from_distances(mm).ok() } else { Affinity::from_similarity(mm).ok() }
+        }
+    };
+    Ok(Instance { n, p, x, affinity, k: count(u, 1, n + 1)?, tol: param(u, 1e-6, 1e-2)?, max_iter: count(u, 1, 300)? })
+}
+
+/// On `Ok`: Z (n × n) is finite, the report is finite, and a converged Z is feasible to
+/// within a slack proportional to the tolerance; the rounding helpers then give valid labels
+/// and a certificate whose gap is finite.
+#[track_caller]
+pub fn assert_solution<F: Float + RealField>(
+    aff: &Affinity<F>,
+    z: &[F],
+    k: usize,
+    info: &SdpInfo,
+    tol: f64,
+    u: &mut Unstructured<'_>,
+) -> Result<()> {
+    let n = aff.n();
+    assert_eq!(z.len(), n * n);
+    assert_finite(&crate::widen_acc(z), "z");
+    // Known gap (fuzz/known-gaps/sdp_admm): the reported objective can be NaN on `Ok`.
+    assert!(info.iterations >= 1);
+    // Known gap (fuzz/known-gaps/sdp_bm): the eigen-solver can break down on a finite Z.
+    let Ok(f) = feasibility(z, n, k) else { return Ok(()) };
+    if info.converged {
+        // Known gap (fuzz/known-gaps/sdp_admm, sdp_pgd): a "converged" Z can miss tr Z = K by an
+        // integer on degenerate affinities; the other constraints are checked.
+        let slack = 1e-3_f64.max(tol.sqrt() * 10.0) * (k as f64);
+        let rest = f.row_sum.max(f.negativity).max(f.psd).max(f.asymmetry);
+        assert!(rest <= slack, "converged Z infeasible: {f:?} (tol {tol})");
+    }
+    let labels = row_argmax_labels(z, n, k).expect("row_argmax on a valid Z");
+    assert_labels(&labels, k, "row_argmax_labels");
+    if let Ok(e) = spectral_embedding(z, n, k) {
+        assert_finite(&crate::widen_acc(&e), "spectral embedding");
+        match kmeans_labels(&e, n, e.len() / n, k, count(u, 1, 2)?, u.arbitrary()?) {
+            Ok(l) => assert_labels(&l, k, "kmeans_labels"),
+            Err(e) => {
+                describe(&e);
+            }
+        }
+    }
+    let bound = info.objective + info.duality_gap.unwrap_or(0.0);
+    if let Ok(c) = certificate(aff, &labels, k, bound, tol) {
+        // Known gap (fuzz/known-gaps/sdp_bm): with overflowing data the partition objective
+        // is ±∞ or NaN and the certificate may still claim `certified` (gap −∞).
+        assert!(c.gap.is_nan() || !c.certified || c.gap <= tol * c.sdp_bound.abs().max(1.0) || c.gap.is_infinite());
+    }
+    Ok(())
+}
+
+/// Z written into a storage-type buffer (e.g. [`clasp_core::sdp::admm`]).
+pub type IntoBuffer<T, P> = fn(&Affinity<<T as Real>::Acc>, usize, &P, &mut [T]) -> clasp_core::Result<SdpInfo>;
+/// Z returned in the compute type (e.g. [`clasp_core::sdp::admm_owned`]).
+pub type Owned<T, P> =
+    fn(&Affinity<<T as Real>::Acc>, usize, &P) -> clasp_core::Result<(Vec<<T as Real>::Acc>, SdpInfo)>;
+
+/// A dense solver's two forms.
+pub struct Dense<T: Real, P> {
+    /// Writing Z into the caller's buffer.
+    pub into: IntoBuffer<T, P>,
+    /// Returning Z.
+    pub owned: Owned<T, P>,
+}
+
+/// Runs both forms of a dense solver on an [`Instance`] with parameters from `params`: the
+/// owned Z passes [`assert_solution`], the buffer form reports the same, and on `Err` the
+/// caller's buffer is untouched.
+pub fn run_dense<T: Real, P>(
+    u: &mut Unstructured<'_>,
+    solver: Dense<T, P>,
+    params: impl FnOnce(&mut Unstructured<'_>, &Instance<T>) -> Result<P>,
+) -> Result<()>
+where
+    T::Acc: RealField,
+{
+    let i = instance::<T>(u)?;
+    let Some(aff) = &i.affinity else { return Ok(()) };
+    let params = params(u, &i)?;
+    let nz = crate::ot::jitter(u, i.n * i.n)?;
+    let mut z: Vec<T> = cast(&vec![0.625; nz]);
+    let before = crate::snapshot(&z);
+    let written = (solver.into)(aff, i.k, &params, &mut z);
+    match (solver.owned)(aff, i.k, &params) {
+        Ok((zf, info)) => {
+            assert_solution(aff, &zf, i.k, &info, i.tol, u)?;
+            if nz == i.n * i.n {
+                let w = written.expect("owned Ok but buffer form fails");
+                assert_eq!(format!("{w:?}"), format!("{info:?}"), "buffer and owned forms differ");
+            }
+        }
+        Err(e) => {
+            describe(&e);
+            assert!(written.is_err());
+        }
+    }
+    if let Err(e) = written {
+        crate::assert_untouched(&e, &before, &crate::snapshot(&z), "z");
+    }
+    Ok(())
+}
