@@ -30,7 +30,11 @@ where
         prior_kappa: param(u, 1e-4, 1.0)?,
         prior_nu: if u.arbitrary()? { None } else { Some(param(u, 0.5, 10.0)?) },
         prior_sigma_scale: param(u, 1e-3, 1.0)?,
-        prior_sigma: if u.arbitrary()? { PriorSigma::Identity } else { PriorSigma::DataVariance },
+        prior_sigma: match u.int_in_range(0..=2)? {
+            0 => PriorSigma::Identity,
+            1 => PriorSigma::DataVariance,
+            _ => PriorSigma::DataCovariance,
+        },
         dirichlet_concentration: param(u, 0.01, 10.0)?,
         acceptance: if u.arbitrary()? { Acceptance::Exact } else { Acceptance::Fixed(param(u, 0.01, 1.0)?) },
         ranking: if u.arbitrary()? { ProposalRanking::SubCluster } else { ProposalRanking::Smem },
@@ -39,6 +43,7 @@ where
         em_iters: count(u, 1, 4)?,
         sub_em_iters: u.int_in_range(0..=4)?,
         split_proposals: count(u, 1, 2)?,
+        reorganise: u.int_in_range(0..=2)?,
         min_split_size: u.int_in_range(0..=4)?,
         seed: u.arbitrary()?,
     };

@@ -1,11 +1,13 @@
 //! Property tests of the Sinkhorn family: marginals, positivity, invariances, precision across
-//! storage types, batched vs single, unbalanced → balanced, SwAV row sums.
+//! storage types, batched vs single, unbalanced → balanced, unbalanced log = scaling form, SwAV
+//! row sums, SwAV loss bounds and gradient.
 
 use clasp_core::sinkhorn::owned::{
     SinkhornMode, sinkhorn, sinkhorn_batched_alloc, sinkhorn_unbalanced_alloc, swav_codes_alloc,
 };
 use clasp_core::sinkhorn::{
-    BatchedParams, ScoreKind, SinkhornParams, SinkhornScalar, SwavParams, UnbalancedEntropy, UnbalancedParams,
+    BatchedParams, ScoreKind, SinkhornParams, SinkhornScalar, SwavLossParams, SwavParams, UnbalancedEntropy,
+    UnbalancedParams, swav_loss, swav_loss_scratch,
 };
 use clasp_core::{Float, MatRef, Real};
 use proptest::collection::vec;
@@ -60,6 +62,44 @@ fn cast<T: Real>(x: &[f64]) -> Vec<T> {
 
 fn widen<T: Real>(x: &[T]) -> Vec<f64> {
     x.iter().map(|v| v.to_acc().to_f64()).collect()
+}
+
+/// A SwAV loss input: V views of B rows of K scores in [−1, 1], codes of the first C views.
+#[derive(Clone, Debug)]
+struct LossInput {
+    k: usize,
+    params: SwavLossParams,
+    scores: Vec<f64>,
+    codes: Vec<f64>,
+}
+
+/// Code rows: a normalised random row, or one-hot when `one_hot`.
+fn loss_input(one_hot: bool) -> impl Strategy<Value = LossInput> {
+    (1usize..6, 1usize..12, 2usize..5, 0.05f64..1.0).prop_flat_map(move |(b, k, v, temperature)| {
+        (1usize..=v, vec(-1.0f64..1.0, v * b * k)).prop_flat_map(move |(c, scores)| {
+            let rows = vec((vec(0.01f64..1.0, k), 0..k), c * b);
+            rows.prop_map(move |rows| {
+                let codes = rows
+                    .into_iter()
+                    .flat_map(|(w, hot)| {
+                        if one_hot { (0..k).map(|j| if j == hot { 1.0 } else { 0.0 }).collect() } else { normalised(w) }
+                    })
+                    .collect();
+                LossInput {
+                    k,
+                    params: SwavLossParams { temperature, views: v, assigned: c },
+                    scores: scores.clone(),
+                    codes,
+                }
+            })
+        })
+    })
+}
+
+fn loss_of(inp: &LossInput, scores: &[f64], grad: Option<&mut [f64]>) -> f64 {
+    let x = MatRef::new(scores, scores.len() / inp.k, inp.k, "scores").unwrap();
+    let mut s = vec![0.0; swav_loss_scratch(inp.k)];
+    swav_loss(x, &inp.codes, &inp.params, grad, &mut s).unwrap().loss
 }
 
 /// Plan of the log solver run in storage type `T` on `cost` (already representable in `T`).
@@ -175,13 +215,13 @@ proptest! {
             eps: p.eps, kind: ScoreKind::Cost, reg_m_a: 1e9, reg_m_b: 1e9,
             entropy: UnbalancedEntropy::Entropy, max_iter: 100_000, tol: 1e-13,
         };
-        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &up).unwrap();
+        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &up, SinkhornMode::Scaling).unwrap();
         let q1 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
         let (q2, _) = solve_plan(&p, &p.cost, SinkhornMode::Log);
         prop_assert!(max_abs_diff(&q1, &q2) < 1e-7, "{}", max_abs_diff(&q1, &q2));
         // Infinite relaxation is exactly balanced on that side.
         let exact = UnbalancedParams { reg_m_a: f64::INFINITY, reg_m_b: f64::INFINITY, ..up };
-        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &exact).unwrap();
+        let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &exact, SinkhornMode::Scaling).unwrap();
         let q3 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
         prop_assert!(max_abs_diff(&q3, &q2) < 1e-9);
     }
@@ -199,5 +239,69 @@ proptest! {
             prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             prop_assert!(row.iter().all(|&v| v >= 0.0));
         }
+    }
+
+    #[test]
+    fn unbalanced_log_domain_matches_the_scaling_form(
+        p in problem(), reg_m in 0.05f64..5.0, mass in 0.5f64..2.0, kl in any::<bool>(),
+    ) {
+        let p = Problem { eps: p.eps.max(0.1), ..p };
+        let b: Vec<f64> = p.b.iter().map(|v| v * mass).collect();
+        let x = MatRef::new(&p.cost, p.n, p.k, "x").unwrap();
+        let entropy = if kl { UnbalancedEntropy::Kl } else { UnbalancedEntropy::Entropy };
+        let up = UnbalancedParams {
+            eps: p.eps, kind: ScoreKind::Cost, reg_m_a: reg_m, reg_m_b: reg_m, entropy, max_iter: 100_000, tol: 1e-13,
+        };
+        let sc = sinkhorn_unbalanced_alloc(x, &p.a, &b, &up, SinkhornMode::Scaling).unwrap();
+        let lg = sinkhorn_unbalanced_alloc(x, &p.a, &b, &up, SinkhornMode::Log).unwrap();
+        prop_assert!(sc.info.converged && lg.info.converged);
+        prop_assert!(max_abs_diff(&sc.f, &lg.f) < 1e-9 && max_abs_diff(&sc.g, &lg.g) < 1e-9);
+        let (q1, q2) = (sc.plan(x, ScoreKind::Cost, p.eps).unwrap(), lg.plan(x, ScoreKind::Cost, p.eps).unwrap());
+        prop_assert!(q2.iter().all(|&v| v >= 0.0));
+        prop_assert!(max_abs_diff(&q1, &q2) < 1e-9);
+        prop_assert!((sc.info.mass - lg.info.mass).abs() < 1e-9 * sc.info.mass);
+    }
+
+    /// Each term is a cross-entropy of a distribution q against p = softmax(z/τ):
+    /// H(q) ≤ −Σ q log p ≤ Σ_k q_k (max z − z_k)/τ + ln K; so the loss is ≥ 0 and ≥ the mean code
+    /// entropy. The gradient rows sum to 0 (unit code rows) and match a directional difference.
+    #[test]
+    fn swav_loss_is_a_bounded_cross_entropy_with_a_consistent_gradient(
+        inp in prop_oneof![loss_input(false), loss_input(true)], dir_seed in any::<u64>(),
+    ) {
+        let LossInput { k, params, .. } = inp;
+        let b = inp.scores.len() / (k * params.views);
+        let mut g = vec![0.0; inp.scores.len()];
+        let loss = loss_of(&inp, &inp.scores, Some(&mut g));
+        let (mut lower, mut upper) = (0.0, 0.0);
+        for s in 0..params.assigned {
+            for t in (0..params.views).filter(|&t| t != s) {
+                for i in 0..b {
+                    let q = &inp.codes[(s * b + i) * k..][..k];
+                    let z = &inp.scores[(t * b + i) * k..][..k];
+                    let zmax = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                    lower -= q.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum::<f64>();
+                    upper += q.iter().zip(z).map(|(qv, zv)| qv * (zmax - zv)).sum::<f64>() / params.temperature
+                        + (k as f64).ln();
+                }
+            }
+        }
+        let norm = (params.assigned * (params.views - 1) * b) as f64;
+        let (lower, upper) = (lower / norm, upper / norm);
+        prop_assert!(loss >= 0.0);
+        prop_assert!(loss >= lower - 1e-12, "{loss} < H(q) = {lower}");
+        prop_assert!(loss <= upper + 1e-12, "{loss} > {upper}");
+        for row in g.chunks(k) {
+            prop_assert!(row.iter().sum::<f64>().abs() < 1e-12);
+        }
+        let dir: Vec<f64> = (0..g.len())
+            .map(|i| (((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ dir_seed) % 2001) as f64 / 1000.0 - 1.0)
+            .collect();
+        let h = 1e-6;
+        let up: Vec<f64> = inp.scores.iter().zip(&dir).map(|(z, d)| z + h * d).collect();
+        let dn: Vec<f64> = inp.scores.iter().zip(&dir).map(|(z, d)| z - h * d).collect();
+        let fd = (loss_of(&inp, &up, None) - loss_of(&inp, &dn, None)) / (2.0 * h);
+        let an: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        prop_assert!((fd - an).abs() < 1e-6 * (1.0 + an.abs()), "{fd} vs {an}");
     }
 }

@@ -1,7 +1,7 @@
 //! Input validation shared by the Sinkhorn entries. Everything here runs before any output
 //! or scratch is written.
 
-use super::params::SinkhornParams;
+use super::params::{SinkhornParams, UnbalancedParams};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
@@ -75,6 +75,40 @@ pub(crate) fn balanced_inputs<T: Real>(
     len(g, k, "g")?;
     scratch_len(scratch, needed)?;
     gain_max(x.as_slice(), params.kind.sign(), "x")
+}
+
+/// What an unbalanced solver checks before writing anything: parameters, marginals (length,
+/// strictly positive, any mass), output lengths, scratch of at least `needed` elements, and a
+/// finite `x`. Returns max σ·x.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn unbalanced_inputs<T: Real>(
+    x: MatRef<'_, T>,
+    a: &[T],
+    b: &[T],
+    params: &UnbalancedParams,
+    f: &[T::Acc],
+    g: &[T::Acc],
+    scratch: &[T::Acc],
+    needed: usize,
+) -> Result<T::Acc> {
+    let (n, k) = (x.rows(), x.cols());
+    params.validate()?;
+    eps_fits::<T::Acc>(params.eps)?;
+    marginal(a, n, "a")?;
+    marginal(b, k, "b")?;
+    len(f, n, "f")?;
+    len(g, k, "g")?;
+    scratch_len(scratch, needed)?;
+    gain_max(x.as_slice(), params.kind.sign(), "x")
+}
+
+/// The input matrix is finite; returns (max x, min x) in the compute type.
+pub(crate) fn span<T: Real>(x: &[T], what: &'static str) -> Result<(T::Acc, T::Acc)> {
+    let (hi, lo, poison) = range_dispatch::<T>(x, <T::Acc as Float>::ONE);
+    if !poison.is_finite() {
+        finite(x, what)?;
+    }
+    Ok((hi, lo))
 }
 
 /// The input matrix is finite; returns max σ·x in the compute type.

@@ -26,13 +26,27 @@ pub struct SwavInfo {
     pub samples: usize,
 }
 
-/// Result of an unbalanced solve ([`super::sinkhorn_unbalanced`]).
+/// Result of [`super::swav_loss`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SwavLossInfo {
+    /// The loss L (nats): the mean over the C·(V − 1) (code, prediction) pairs of the mean over
+    /// the batch of the cross-entropy −Σ_k q_s,k log softmax(z_t/τ)_k.
+    pub loss: f64,
+    /// Batch size B (rows per view).
+    pub batch: usize,
+    /// Number of (code, prediction) pairs averaged, C·(V − 1).
+    pub pairs: usize,
+}
+
+/// Result of an unbalanced solve ([`super::sinkhorn_unbalanced`], [`super::sinkhorn_unbalanced_log`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct UnbalancedInfo {
     /// Iterations run (one iteration = the a-side update then the b-side update).
     pub iterations: usize,
-    /// Last value of the stop rule ½(‖Δu‖∞/max(‖u‖∞,‖u_prev‖∞,1) + same for v).
+    /// Last value of the stop rule: ½(‖Δu‖∞/max(‖u‖∞,‖u_prev‖∞,1) + same for v) in scaling
+    /// form, ½(‖Δ ln u‖∞ + ‖Δ ln v‖∞) in the log domain.
     pub change: f64,
     /// `change < tol` was met. Never true when `tol = 0`.
     pub converged: bool,

@@ -2,6 +2,7 @@
 //! without reassociation licences (a plain `iter().sum()` of floats stays scalar). The hot
 //! passes of the solvers are built from these and run through [`super::dispatch`].
 
+use super::fast_exp::FastExp;
 use crate::scalar::Float;
 
 /// Number of independent accumulators: 16 lanes = two AVX vectors of f32 or four of f64.
@@ -38,6 +39,20 @@ pub(crate) fn sum<F: Float>(x: &[F]) -> F {
         }
     }
     fold(acc) + xr.iter().fold(F::ZERO, |s, &v| s + v)
+}
+
+/// Σⱼ exp(xⱼ) (with [`FastExp`]).
+#[inline(always)]
+pub(crate) fn sum_exp<F: FastExp>(x: &[F]) -> F {
+    let mut acc = [F::ZERO; LANES];
+    let xc = x.chunks_exact(LANES);
+    let xr = xc.remainder();
+    for xs in xc {
+        for l in 0..LANES {
+            acc[l] += xs[l].exp_fast();
+        }
+    }
+    fold(acc) + xr.iter().fold(F::ZERO, |s, &v| s + v.exp_fast())
 }
 
 /// maxⱼ xⱼ (−∞ for an empty slice; NaN entries are ignored).
@@ -83,6 +98,7 @@ mod tests {
         let naive_dot: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
         assert!((dot(&x, &y) - naive_dot).abs() < 1e-14);
         assert!((sum(&x) - x.iter().sum::<f64>()).abs() < 1e-14);
+        assert!((sum_exp(&x) - x.iter().map(|v| libm::exp(*v)).sum::<f64>()).abs() < 1e-13);
         assert_eq!(max(&x), x.iter().cloned().fold(f64::NEG_INFINITY, f64::max));
         assert_eq!(max::<f32>(&[]), f32::NEG_INFINITY);
         assert_eq!(sum::<f32>(&[]), 0.0);

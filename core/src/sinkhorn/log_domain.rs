@@ -18,9 +18,9 @@
 //! r_i = exp(m_i + φ_i) = a_i/Σ_j E_ij lies in [a_i/K, a_i], so the same E_ij also give the
 //! column sums of the plan C_j = Σ_i E_ij r_i = (Qᵀ1)_j — both the error and, via
 //! LSE_i(σx_ij/ε + φ_i) = ln C_j − ψ_j, the next b-side update, without a second exp pass.
-//! A column whose C_j falls below MIN_POSITIVE/EPSILON·n (where underflowed terms could matter)
-//! triggers an exact two-pass column LSE instead; so does the first iteration. The input is read
-//! directly (no N×K scratch), and the solver converges where the kernel underflows (e.g. ε = 1e-3
+//! A column whose C_j falls below MIN_POSITIVE/EPSILON·n·max(1, max r_i) (where underflowed
+//! terms could matter) triggers an exact two-pass column LSE instead; so does the first
+//! iteration. The input is read directly (no N×K scratch), and the solver converges where the kernel underflows (e.g. ε = 1e-3
 //! on a cost of order 1 in f64, ε = 1e-2 in f32).
 
 use super::check::balanced_inputs;
@@ -62,7 +62,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
     let (phi, psi) = (f, g);
     phi.fill(zero);
     psi.fill(zero);
-    let tiny = <T::Acc as Float>::MIN_POSITIVE / <T::Acc as Float>::EPSILON * <T::Acc as Float>::from_usize(n);
+    let exact = LogRowRule { weight: <T::Acc as Float>::ONE, lam: <T::Acc as Float>::ONE };
     // colacc holds LSE_i(σx_ij/ε + φ_i) at the top of each iteration.
     column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
     let mut info = SinkhornInfo { iterations: 0, marginal_err: f64::INFINITY, converged: false };
@@ -70,7 +70,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
         for ((p, &l), bj) in psi.iter_mut().zip(colacc.iter()).zip(b) {
             *p = bj.to_acc().ln() - l;
         }
-        log_row_pass::<T>(x.as_slice(), k, scale, psi, a, phi, row, colacc);
+        let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, exact, phi, row, colacc);
         info.iterations = it + 1;
         info.marginal_err = column_l2_error(colacc, b);
         if it % params.check_every == 0 && info.marginal_err < params.tol {
@@ -80,7 +80,7 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
         if it + 1 == params.max_iter {
             break;
         }
-        if colacc.iter().all(|&c| c >= tiny) {
+        if stats.sums_are_exact(colacc, n) {
             for (c, &p) in colacc.iter_mut().zip(psi.iter()) {
                 *c = c.ln() - p;
             }
@@ -99,6 +99,36 @@ fn column_l2_error<T: Real>(c: &[T::Acc], b: &[T]) -> f64 {
     super::scaling::l2_norm(c.iter().zip(b).map(|(&cj, bj)| (cj - bj.to_acc()).to_f64()))
 }
 
+/// How a row pass turns the row's log-sum-exp into the new dimensionless row potential:
+/// φ_i ← α ln a_i − λ LSE_j(σx_ij/ε + ψ_j). Balanced: α = λ = 1; KL-relaxed (Chizat et al.
+/// 2018): λ = τ/(τ + ε), with α = λ ("entropy") or α = 1 ("kl", whose φ includes ln a).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LogRowRule<F> {
+    /// α, the weight of ln a_i.
+    pub weight: F,
+    /// λ, the weight of the log-sum-exp.
+    pub lam: F,
+}
+
+/// What a row pass reports besides φ and the column sums.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowPassStats<F> {
+    /// max_i |φ_i(new) − φ_i(old)|.
+    pub max_change: F,
+    /// max_i r_i, the row factor exp(m_i + φ_i) by which the column sums weight a row.
+    pub max_factor: F,
+}
+
+impl<F: Float> RowPassStats<F> {
+    /// Whether the one-exp column sums `colacc` are exact to rounding: finite and at least
+    /// MIN_POSITIVE/EPSILON · n · max(1, max r_i), so that the terms flushed to 0 (each below
+    /// MIN_POSITIVE · r_i) are below the sums' resolution. Otherwise [`column_lse`] must run.
+    pub(crate) fn sums_are_exact(&self, colacc: &[F], n: usize) -> bool {
+        let tiny = F::MIN_POSITIVE / F::EPSILON * F::from_usize(n) * self.max_factor.max(F::ONE);
+        colacc.iter().all(|&c| c >= tiny && c.is_finite())
+    }
+}
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn log_row_pass_body<T: SinkhornScalar>(
@@ -107,11 +137,15 @@ fn log_row_pass_body<T: SinkhornScalar>(
     scale: T::Acc,
     psi: &[T::Acc],
     a: &[T],
+    rule: LogRowRule<T::Acc>,
     phi: &mut [T::Acc],
     row: &mut [T::Acc],
     colacc: &mut [T::Acc],
-) {
-    colacc.fill(<T::Acc as Float>::ZERO);
+) -> RowPassStats<T::Acc> {
+    let zero = <T::Acc as Float>::ZERO;
+    let one = <T::Acc as Float>::ONE;
+    colacc.fill(zero);
+    let mut stats = RowPassStats { max_change: zero, max_factor: zero };
     for ((xr, ai), p) in x.chunks_exact(k).zip(a).zip(phi.iter_mut()) {
         for ((e, &xv), &q) in row.iter_mut().zip(xr).zip(psi) {
             *e = xv.to_acc() * scale + q;
@@ -120,23 +154,29 @@ fn log_row_pass_body<T: SinkhornScalar>(
         for e in row.iter_mut() {
             *e = (*e - m).exp_fast();
         }
-        let s = lanes::sum(row);
-        let ai = ai.to_acc();
-        *p = ai.ln() - m - s.ln();
-        let r = ai / s;
+        let ls = lanes::sum(row).ln();
+        let la = ai.to_acc().ln();
+        let new = rule.weight * la - rule.lam * (m + ls);
+        stats.max_change = stats.max_change.max((new - *p).abs());
+        *p = new;
+        // r_i = exp(m_i + φ_i), written so that m_i cancels exactly when λ = 1 (then r_i = a_i/s_i).
+        let r = (rule.weight * la - rule.lam * ls + (one - rule.lam) * m).exp_fast();
+        stats.max_factor = stats.max_factor.max(r);
         for (c, &e) in colacc.iter_mut().zip(row.iter()) {
             *c += e * r;
         }
     }
+    stats
 }
 
 simd_dispatch! {
-    /// φ_i ← log a_i − LSE_j(σx_ij/ε + ψ_j) for every row, and `colacc` ← Qᵀ1 with the new φ.
+    /// φ_i ← α ln a_i − λ LSE_j(σx_ij/ε + ψ_j) for every row, and `colacc` ← Qᵀ1 with the new φ
+    /// (Q_ij = exp(σx_ij/ε + φ_i + ψ_j)), one exp per entry.
     #[allow(clippy::too_many_arguments)]
     fn log_row_pass<T: SinkhornScalar>(
-        x: &[T], k: usize, scale: T::Acc, psi: &[T::Acc], a: &[T], phi: &mut [T::Acc], row: &mut [T::Acc],
-        colacc: &mut [T::Acc]
-    ) -> () => log_row_pass_body
+        x: &[T], k: usize, scale: T::Acc, psi: &[T::Acc], a: &[T], rule: LogRowRule<T::Acc>, phi: &mut [T::Acc],
+        row: &mut [T::Acc], colacc: &mut [T::Acc]
+    ) -> RowPassStats<T::Acc> => log_row_pass_body
 }
 
 #[inline(always)]

@@ -5,7 +5,9 @@
 //! | [`sinkhorn_scaling`] | balanced, kernel form, POT `sinkhorn_knopp` semantics | Cuturi 2013 |
 //! | [`sinkhorn_log`] | balanced, log domain, POT `sinkhorn_log` semantics | Schmitzer 2019 |
 //! | [`swav_codes`], [`swav_assign`] | SwAV `distributed_sinkhorn` codes, SIGMA hard targets, sharded | Caron et al. 2020; Salehi et al. 2024 |
+//! | [`swav_loss`] | SwAV swapped-prediction loss and its gradient w.r.t. the scores | Caron et al. 2020 |
 //! | [`sinkhorn_unbalanced`] | KL-relaxed marginals, POT `sinkhorn_unbalanced` | Chizat et al. 2018 |
+//! | [`sinkhorn_unbalanced_log`] | the same in the log domain (kernel may underflow) | Chizat et al. 2018, §4.1 |
 //! | [`sinkhorn_batched`] | many small problems, fixed iterations | — |
 //! | [`plan`], [`plan_stats`], [`potential_argmax`], [`row_argmax`] | outputs from the potentials | — |
 //!
@@ -37,19 +39,23 @@ mod params;
 mod scalar_bound;
 mod scaling;
 mod swav;
+mod swav_loss;
 mod unbalanced;
+mod unbalanced_log;
 
 pub use batched::{sinkhorn_batched, sinkhorn_batched_scratch};
 pub use fast_exp::FastExp;
-pub use info::{BatchedInfo, SinkhornInfo, SwavInfo, UnbalancedInfo};
+pub use info::{BatchedInfo, SinkhornInfo, SwavInfo, SwavLossInfo, UnbalancedInfo};
 pub use kind::ScoreKind;
 pub use log_domain::{sinkhorn_log, sinkhorn_log_scratch};
 pub use outputs::{PlanStats, plan, plan_stats, plan_stats_scratch, potential_argmax, row_argmax};
-pub use params::{BatchedParams, SinkhornParams, SwavParams, UnbalancedEntropy, UnbalancedParams};
+pub use params::{BatchedParams, SinkhornParams, SwavLossParams, SwavParams, UnbalancedEntropy, UnbalancedParams};
 pub use scalar_bound::SinkhornScalar;
 pub use scaling::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 pub use swav::{swav_assign, swav_codes, swav_scratch};
+pub use swav_loss::{swav_loss, swav_loss_scratch};
 pub use unbalanced::{sinkhorn_unbalanced, sinkhorn_unbalanced_scratch};
+pub use unbalanced_log::{sinkhorn_unbalanced_log, sinkhorn_unbalanced_log_scratch};
 
 #[cfg(all(test, feature = "alloc"))]
 mod tests;

@@ -14,6 +14,7 @@ use super::scalar_bound::SinkhornScalar;
 use super::scaling::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 use super::swav::{swav_assign, swav_codes, swav_scratch};
 use super::unbalanced::{sinkhorn_unbalanced, sinkhorn_unbalanced_scratch};
+use super::unbalanced_log::{sinkhorn_unbalanced_log, sinkhorn_unbalanced_log_scratch};
 use crate::error::Result;
 use crate::matrix::MatRef;
 use crate::reduce::Local;
@@ -36,16 +37,32 @@ pub fn uniform<T: Real>(n: usize) -> Vec<T> {
     vec![T::from_acc(w); n]
 }
 
-/// Which balanced solver [`sinkhorn`] runs.
+/// Which solver [`sinkhorn`] (balanced) or [`sinkhorn_unbalanced_alloc`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SinkhornMode {
-    /// Scaling form when the kernel cannot underflow (span of x / ε < 80), else log domain.
+    /// Scaling form when the kernel cannot underflow, else log domain: balanced, when
+    /// (max x − min x)/ε < 80 (the kernel is max-shifted); unbalanced, when max |x|/ε < 80
+    /// (it is not).
     Auto,
-    /// [`super::sinkhorn_scaling`].
+    /// [`super::sinkhorn_scaling`] or [`super::sinkhorn_unbalanced`].
     Scaling,
-    /// [`super::sinkhorn_log`].
+    /// [`super::sinkhorn_log`] or [`super::sinkhorn_unbalanced_log`].
     Log,
+}
+
+impl SinkhornMode {
+    /// `Auto` resolved for `x` at `eps`: `shifted` tells whether the scaling form max-shifts
+    /// its kernel (balanced) or not (unbalanced).
+    fn resolve<T: SinkhornScalar>(self, x: MatRef<'_, T>, eps: f64, shifted: bool) -> Result<Self> {
+        if self != SinkhornMode::Auto {
+            return Ok(self);
+        }
+        let hi = super::check::gain_max(x.as_slice(), 1.0, "x")?.to_f64();
+        let neg_lo = super::check::gain_max(x.as_slice(), -1.0, "x")?.to_f64();
+        let reach = if shifted { hi + neg_lo } else { hi.abs().max(neg_lo.abs()) };
+        Ok(if reach / eps < 80.0 { SinkhornMode::Scaling } else { SinkhornMode::Log })
+    }
 }
 
 /// Balanced solve with owned outputs; `Auto` picks the scaling form when
@@ -58,14 +75,7 @@ pub fn sinkhorn<T: SinkhornScalar>(
     mode: SinkhornMode,
 ) -> Result<Solution<T::Acc, SinkhornInfo>> {
     let (n, k) = (x.rows(), x.cols());
-    let mode = match mode {
-        SinkhornMode::Auto => {
-            let hi = super::check::gain_max(x.as_slice(), 1.0, "x")?;
-            let neg_lo = super::check::gain_max(x.as_slice(), -1.0, "x")?;
-            if (hi + neg_lo).to_f64() / params.eps < 80.0 { SinkhornMode::Scaling } else { SinkhornMode::Log }
-        }
-        m => m,
-    };
+    let mode = mode.resolve(x, params.eps, true)?;
     let zero = <T::Acc as Float>::ZERO;
     let (mut f, mut g) = (vec![zero; n], vec![zero; k]);
     let info = if mode == SinkhornMode::Scaling {
@@ -78,18 +88,26 @@ pub fn sinkhorn<T: SinkhornScalar>(
     Ok(Solution { f, g, info })
 }
 
-/// Unbalanced solve with owned outputs.
+/// Unbalanced solve with owned outputs; `Auto` picks the scaling form when max |x|/ε < 80
+/// (the unshifted kernel neither underflows nor overflows), else the log domain.
 pub fn sinkhorn_unbalanced_alloc<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],
     params: &UnbalancedParams,
+    mode: SinkhornMode,
 ) -> Result<Solution<T::Acc, UnbalancedInfo>> {
     let (n, k) = (x.rows(), x.cols());
+    let mode = mode.resolve(x, params.eps, false)?;
     let zero = <T::Acc as Float>::ZERO;
     let (mut f, mut g) = (vec![zero; n], vec![zero; k]);
-    let mut scratch = vec![zero; sinkhorn_unbalanced_scratch(n, k)];
-    let info = sinkhorn_unbalanced(x, a, b, params, &mut f, &mut g, &mut scratch)?;
+    let info = if mode == SinkhornMode::Scaling {
+        let mut scratch = vec![zero; sinkhorn_unbalanced_scratch(n, k)];
+        sinkhorn_unbalanced(x, a, b, params, &mut f, &mut g, &mut scratch)?
+    } else {
+        let mut scratch = vec![zero; sinkhorn_unbalanced_log_scratch(n, k)];
+        sinkhorn_unbalanced_log(x, a, b, params, &mut f, &mut g, &mut scratch)?
+    };
     Ok(Solution { f, g, info })
 }
 

@@ -2,6 +2,7 @@
 
 use super::kind::ScoreKind;
 use crate::error::{Error, Result};
+use crate::scalar::Float;
 use crate::validate::{nonnegative_param, positive_param};
 
 /// Balanced solvers ([`super::sinkhorn_scaling`], [`super::sinkhorn_log`]).
@@ -78,6 +79,41 @@ impl SwavParams {
     }
 }
 
+/// SwAV's swapped-prediction loss ([`super::swav_loss`]), `main_swav.py` l. 289–315.
+///
+/// The scores of all `views` crops are stacked view-major ((V·B) × K, as SwAV's `output`); the
+/// codes are given for the first `assigned` crops (SwAV's `crops_for_assign` = [0, 1]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SwavLossParams {
+    /// Softmax temperature τ > 0 of the predictions softmax(z/τ) (SwAV default 0.1).
+    pub temperature: f64,
+    /// Number of crops V ≥ 2 whose scores are stacked (default 2: the two 224-px views).
+    pub views: usize,
+    /// Number of crops C, 1 ≤ C ≤ V, with codes: crops 0..C (default 2).
+    pub assigned: usize,
+}
+
+impl Default for SwavLossParams {
+    fn default() -> Self {
+        Self { temperature: 0.1, views: 2, assigned: 2 }
+    }
+}
+
+impl SwavLossParams {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        positive_param(self.temperature, "temperature")?;
+        if self.views < 2 {
+            return Err(Error::InvalidParameter { name: "views", value: self.views as f64 });
+        }
+        if self.assigned == 0 || self.assigned > self.views {
+            return Err(Error::InvalidParameter { name: "assigned", value: self.assigned as f64 });
+        }
+        Ok(())
+    }
+}
+
 /// The entropy term of the unbalanced problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -88,7 +124,8 @@ pub enum UnbalancedEntropy {
     Kl,
 }
 
-/// KL-relaxed (unbalanced) Sinkhorn ([`super::sinkhorn_unbalanced`]), POT `sinkhorn_unbalanced`.
+/// KL-relaxed (unbalanced) Sinkhorn ([`super::sinkhorn_unbalanced`] in scaling form,
+/// [`super::sinkhorn_unbalanced_log`] in the log domain), POT `sinkhorn_unbalanced`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct UnbalancedParams {
@@ -104,8 +141,9 @@ pub struct UnbalancedParams {
     pub entropy: UnbalancedEntropy,
     /// Iteration budget (≥ 1). Default 1000.
     pub max_iter: usize,
-    /// Stop threshold on ½(‖Δu‖∞/max(‖u‖∞, ‖u_prev‖∞, 1) + same for v), checked every
-    /// iteration. Default 1e-6 (POT). 0 gives a fixed-iteration run.
+    /// Stop threshold, checked every iteration: on ½(‖Δu‖∞/max(‖u‖∞, ‖u_prev‖∞, 1) + same
+    /// for v) in scaling form, on ½(‖Δ ln u‖∞ + ‖Δ ln v‖∞) in the log domain. Default 1e-6
+    /// (POT). 0 gives a fixed-iteration run.
     pub tol: f64,
 }
 
@@ -131,6 +169,13 @@ impl UnbalancedParams {
         relaxation(self.reg_m_b, "reg_m_b")?;
         nonnegative_param(self.tol, "tol")?;
         count(self.max_iter, "max_iter")
+    }
+
+    /// The exponents (λ_a, λ_b) of the relaxed updates, λ = τ/(τ + ε), 1 for an exact marginal
+    /// (τ = ∞) — POT's `fi`.
+    pub(crate) fn exponents<F: Float>(&self) -> (F, F) {
+        let lambda = |tau: f64| if tau == f64::INFINITY { F::ONE } else { F::from_f64(tau / (tau + self.eps)) };
+        (lambda(self.reg_m_a), lambda(self.reg_m_b))
     }
 }
 
@@ -182,6 +227,12 @@ mod tests {
         assert!(SwavParams::default().validate(10).is_ok());
         assert!(UnbalancedParams::default().validate().is_ok());
         assert!(BatchedParams::default().validate().is_ok());
+        assert!(SwavLossParams::default().validate().is_ok());
+        assert!(SwavLossParams { temperature: 0.0, ..Default::default() }.validate().is_err());
+        assert!(SwavLossParams { views: 1, assigned: 1, ..Default::default() }.validate().is_err());
+        assert!(SwavLossParams { views: 6, assigned: 0, ..Default::default() }.validate().is_err());
+        assert!(SwavLossParams { views: 6, assigned: 7, ..Default::default() }.validate().is_err());
+        assert!(SwavLossParams { views: 6, assigned: 1, ..Default::default() }.validate().is_ok());
         let bad = SinkhornParams { eps: 0.0, ..Default::default() };
         assert_eq!(bad.validate(), Err(Error::InvalidParameter { name: "eps", value: 0.0 }));
         let bad = SinkhornParams { eps: f64::NAN, ..Default::default() };

@@ -284,7 +284,7 @@ fn unbalanced_meets_its_fixed_point_and_tends_to_balanced() {
             max_iter: 100_000,
             ..Default::default()
         };
-        let sol = super::owned::sinkhorn_unbalanced_alloc(x, &a, &b, &p).unwrap();
+        let sol = super::owned::sinkhorn_unbalanced_alloc(x, &a, &b, &p, super::owned::SinkhornMode::Scaling).unwrap();
         assert!(sol.info.converged, "{:?}", sol.info);
         let q = sol.plan(x, ScoreKind::Cost, p.eps).unwrap();
         let r: Vec<f64> = q.chunks(k).map(|row| row.iter().sum()).collect();
@@ -314,7 +314,7 @@ fn unbalanced_meets_its_fixed_point_and_tends_to_balanced() {
         max_iter: 100_000,
         ..Default::default()
     };
-    let sol = super::owned::sinkhorn_unbalanced_alloc(x, &a, &b0, &p).unwrap();
+    let sol = super::owned::sinkhorn_unbalanced_alloc(x, &a, &b0, &p, super::owned::SinkhornMode::Scaling).unwrap();
     let bal = super::owned::sinkhorn(
         x,
         &a,

@@ -27,7 +27,7 @@
 //! Potentials: `Q_ij = exp((σx_ij + f_i + g_j)/ε)` with f = ε ln u (+ ε ln a for "kl") and
 //! g = ε ln v (+ ε ln b). The plan's mass ΣQ is reported (it is neither Σa nor Σb).
 
-use super::check::{eps_fits, gain_max, marginal, unshifted_kernel_fits};
+use super::check::{unbalanced_inputs, unshifted_kernel_fits};
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::UnbalancedInfo;
 use super::params::{UnbalancedEntropy, UnbalancedParams};
@@ -35,7 +35,6 @@ use super::scalar_bound::SinkhornScalar;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::validate::{len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced`]: kernel (n·k), column sums (k),
 /// previous scalings (n + k).
@@ -55,23 +54,13 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     scratch: &mut [T::Acc],
 ) -> Result<UnbalancedInfo> {
     let (n, k) = (x.rows(), x.cols());
-    params.validate()?;
-    eps_fits::<T::Acc>(params.eps)?;
-    marginal(a, n, "a")?;
-    marginal(b, k, "b")?;
-    len(f, n, "f")?;
-    len(g, k, "g")?;
-    scratch_len(scratch, sinkhorn_unbalanced_scratch(n, k))?;
-    let hi = gain_max(x.as_slice(), params.kind.sign(), "x")?;
+    let hi = unbalanced_inputs(x, a, b, params, f, g, scratch, sinkhorn_unbalanced_scratch(n, k))?;
     let eps = <T::Acc as Float>::from_f64(params.eps);
     unshifted_kernel_fits(hi, eps, n.saturating_mul(k))?;
 
     let zero = <T::Acc as Float>::ZERO;
     let one = <T::Acc as Float>::ONE;
-    let lambda = |tau: f64| {
-        if tau == f64::INFINITY { one } else { <T::Acc as Float>::from_f64(tau / (tau + params.eps)) }
-    };
-    let (lam_a, lam_b) = (lambda(params.reg_m_a), lambda(params.reg_m_b));
+    let (lam_a, lam_b) = params.exponents::<T::Acc>();
     let (kernel, rest) = scratch.split_at_mut(n * k);
     let (colacc, rest) = rest.split_at_mut(k);
     let (uprev, rest) = rest.split_at_mut(n);

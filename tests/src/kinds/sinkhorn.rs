@@ -1,13 +1,15 @@
 //! The `sinkhorn` fixtures (POT 0.9.7): balanced cases through clasp's log-domain solver (the
 //! POT `sinkhorn_log` the references come from, n_iter within ±10) and its scaling form, in
-//! f64 and f32; the unbalanced case through `sinkhorn_unbalanced` with the fixed-point check.
+//! f64 and f32; the unbalanced case through `sinkhorn_unbalanced` (scaling form) and
+//! `sinkhorn_unbalanced_log` (log domain), with the fixed-point check.
 
 use crate::compare::{Report, Tol};
 use crate::fixtures::Case;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::{
     ScoreKind, SinkhornParams, SinkhornScalar, UnbalancedEntropy, UnbalancedParams, plan, sinkhorn_log,
-    sinkhorn_log_scratch, sinkhorn_scaling, sinkhorn_scaling_scratch, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch,
+    sinkhorn_log_scratch, sinkhorn_scaling, sinkhorn_scaling_scratch, sinkhorn_unbalanced, sinkhorn_unbalanced_log,
+    sinkhorn_unbalanced_log_scratch, sinkhorn_unbalanced_scratch,
 };
 use clasp_core::{Float, Real};
 
@@ -146,28 +148,31 @@ fn check_unbalanced(case: &Case, inp: &Inputs, r: &mut Report) -> Result<(), Str
         max_iter: case.num("max_iter")? as usize,
         tol: case.num("stop_thr")?,
     };
-    let q = unbalanced::<f64>(inp, &params, r, "f64")?;
-    compare_plan(r, "f64 unbalanced", inp, &q, tolerances(false, false), false);
-    // Fixed point (fixtures README): f = −τ log(r/a), g = −τ log(c/b) ⇒ Q = exp((f + g − M)/ε).
-    let rows: Vec<f64> = q.chunks(inp.k).map(|row| row.iter().sum()).collect();
-    let cols: Vec<f64> = (0..inp.k).map(|j| (0..inp.n).map(|i| q[i * inp.k + j]).sum()).collect();
-    let mut fixed = vec![0.0; q.len()];
-    for i in 0..inp.n {
-        for j in 0..inp.k {
-            let f = -reg_m * (rows[i] / inp.a[i]).ln();
-            let g = -reg_m * (cols[j] / inp.b[j]).ln();
-            let mut v = ((f + g - inp.cost[i * inp.k + j]) / inp.reg).exp();
-            if entropy == UnbalancedEntropy::Kl {
-                v *= inp.a[i] * inp.b[j];
+    for log in [false, true] {
+        let form = if log { "log" } else { "scaling" };
+        let q = unbalanced::<f64>(inp, &params, r, &format!("f64 {form}"), log)?;
+        compare_plan(r, &format!("f64 {form} unbalanced"), inp, &q, tolerances(false, false), false);
+        // Fixed point (fixtures README): f = −τ log(r/a), g = −τ log(c/b) ⇒ Q = exp((f + g − M)/ε).
+        let rows: Vec<f64> = q.chunks(inp.k).map(|row| row.iter().sum()).collect();
+        let cols: Vec<f64> = (0..inp.k).map(|j| (0..inp.n).map(|i| q[i * inp.k + j]).sum()).collect();
+        let mut fixed = vec![0.0; q.len()];
+        for i in 0..inp.n {
+            for j in 0..inp.k {
+                let f = -reg_m * (rows[i] / inp.a[i]).ln();
+                let g = -reg_m * (cols[j] / inp.b[j]).ln();
+                let mut v = ((f + g - inp.cost[i * inp.k + j]) / inp.reg).exp();
+                if entropy == UnbalancedEntropy::Kl {
+                    v *= inp.a[i] * inp.b[j];
+                }
+                fixed[i * inp.k + j] = v;
             }
-            fixed[i * inp.k + j] = v;
         }
+        r.close(&format!("f64 {form} unbalanced fixed point"), &q, &fixed, Tol::Rel(1e-9));
+        let n_iter = case.num("n_iter")? as usize;
+        let p32 = UnbalancedParams { tol: 0.0, max_iter: 2 * n_iter + 200, ..params };
+        let q = unbalanced::<f32>(inp, &p32, r, &format!("f32 {form}"), log)?;
+        compare_plan(r, &format!("f32 {form} unbalanced"), inp, &q, tolerances(true, false), false);
     }
-    r.close("f64 unbalanced fixed point", &q, &fixed, Tol::Rel(1e-9));
-    let n_iter = case.num("n_iter")? as usize;
-    let p32 = UnbalancedParams { tol: 0.0, max_iter: 2 * n_iter + 200, ..params };
-    let q = unbalanced::<f32>(inp, &p32, r, "f32")?;
-    compare_plan(r, "f32 unbalanced", inp, &q, tolerances(true, false), false);
     Ok(())
 }
 
@@ -176,13 +181,20 @@ fn unbalanced<T: SinkhornScalar>(
     params: &UnbalancedParams,
     r: &mut Report,
     tag: &str,
+    log: bool,
 ) -> Result<Vec<f64>, String> {
     let (x, a, b) = (cast::<T>(&inp.cost), cast::<T>(&inp.a), cast::<T>(&inp.b));
     let xm = MatRef::new(&x, inp.n, inp.k, "cost").map_err(|e| e.to_string())?;
     let zero = <T::Acc as Float>::ZERO;
     let (mut f, mut g) = (vec![zero; inp.n], vec![zero; inp.k]);
-    let mut s = vec![zero; sinkhorn_unbalanced_scratch(inp.n, inp.k)];
-    let info = sinkhorn_unbalanced(xm, &a, &b, params, &mut f, &mut g, &mut s).map_err(|e| e.to_string())?;
+    let info = if log {
+        let mut s = vec![zero; sinkhorn_unbalanced_log_scratch(inp.n, inp.k)];
+        sinkhorn_unbalanced_log(xm, &a, &b, params, &mut f, &mut g, &mut s)
+    } else {
+        let mut s = vec![zero; sinkhorn_unbalanced_scratch(inp.n, inp.k)];
+        sinkhorn_unbalanced(xm, &a, &b, params, &mut f, &mut g, &mut s)
+    }
+    .map_err(|e| e.to_string())?;
     if params.tol > 0.0 {
         r.check(&format!("{tag} unbalanced: converged ({info:?})"), info.converged);
     }
