@@ -11,6 +11,13 @@ pub fn finite<T: Real>(x: &[T], what: &'static str) -> Result<()> {
     }
 }
 
+/// Every computed value in `x` is finite; otherwise the step `what` broke down numerically
+/// (an intermediate overflowed on finite input). Used as the last check before a result that
+/// promises finite outputs is returned.
+pub fn finite_output<F: Float>(x: &[F], what: &'static str, iteration: usize) -> Result<()> {
+    if x.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(Error::NumericalBreakdown { what, iteration }) }
+}
+
 /// `x.len() == expected`.
 pub fn len<T>(x: &[T], expected: usize, what: &'static str) -> Result<()> {
     if x.len() == expected { Ok(()) } else { Err(Error::ShapeMismatch { what, expected, found: x.len() }) }
@@ -69,6 +76,11 @@ mod tests {
         assert!(nonnegative_param(0.0, "tol").is_ok());
         assert_eq!(scratch(&[0u8; 3], 4), Err(Error::ScratchTooSmall { needed: 4, found: 3 }));
         assert!(cluster_count(0, 3).is_err() && cluster_count(4, 3).is_err() && cluster_count(3, 3).is_ok());
+        assert_eq!(
+            finite_output(&[1.0, f64::INFINITY], "s", 2),
+            Err(Error::NumericalBreakdown { what: "s", iteration: 2 })
+        );
+        assert!(finite_output(&[1.0f32, -3.0], "s", 1).is_ok());
         assert!(len(&[1, 2], 3, "x").is_err() && non_empty::<u8>(&[], "x").is_err());
     }
 }

@@ -175,3 +175,24 @@ fn fuzz_kmeans_labels_are_nearest_after_relocating_empty_clusters() {
     }
     assert!((inertia - fit.info.inertia).abs() <= 1e-12, "{inertia} vs {}", fit.info.inertia);
 }
+
+/// `m_step` on huge responsibilities times huge data (gmm_score, CI seed 1): Σᵢ rᵢₖ xᵢ
+/// overflowed and the M-step returned `Ok` with ±∞ means; it now reports the breakdown.
+#[test]
+fn fuzz_m_step_overflowing_sufficient_statistics_is_a_breakdown() {
+    use clasp_core::mixture::{CovarianceType, m_step};
+    let x = [1e300f64, -1e300, 2.0, 1e300];
+    let xm = MatRef::new(&x, 2, 2, "x").unwrap();
+    let resp = [1e300f64, 1.0, 1e10, 0.5];
+    for ct in [CovarianceType::Full, CovarianceType::Diag, CovarianceType::Spherical, CovarianceType::Tied] {
+        match m_step(xm, &resp, 2, ct, 1e-6) {
+            Err(Error::NumericalBreakdown { what, .. }) => assert!(what.contains("m_step"), "{what}"),
+            other => panic!("{ct:?}: expected NumericalBreakdown, got {other:?}"),
+        }
+    }
+    // Moderate values still fit.
+    let resp = [0.7f64, 0.3, 0.2, 0.8];
+    let x = [1.0f64, -1.0, 2.0, 1.0];
+    let m = m_step(MatRef::new(&x, 2, 2, "x").unwrap(), &resp, 2, CovarianceType::Diag, 1e-6).unwrap();
+    assert!(m.means().iter().all(|v| v.is_finite()));
+}

@@ -36,7 +36,8 @@ pub(crate) struct Estimate<F> {
 /// Errors: `resp` of the wrong length, negative or non-finite responsibilities or data,
 /// `k` = 0, negative `reg_covar`, or a resulting covariance that is not positive definite
 /// ([`Error::NotPositiveDefinite`] with the component; e.g. a component with no mass and
-/// `reg_covar` = 0).
+/// `reg_covar` = 0); [`Error::NumericalBreakdown`] when the weighted sums overflow (huge
+/// responsibilities times huge data).
 pub fn m_step<T: Real>(
     x: MatRef<'_, T>,
     resp: &[T::Acc],
@@ -49,7 +50,11 @@ where
 {
     check(x, resp, k, reg_covar)?;
     let est = estimate(x, resp, k, covariance_type, <T::Acc as Float>::from_f64(reg_covar));
+    for part in [&est.nk, &est.means, &est.covariances] {
+        validate::finite_output(part, "m_step sufficient statistics", 1)?;
+    }
     let total: T::Acc = est.nk.iter().copied().sum();
+    validate::finite_output(&[total], "m_step sufficient statistics", 1)?;
     let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();
     GaussianMixture::from_parts(covariance_type, &weights, &est.means, Spread::Covariances(&est.covariances), x.cols())
 }
