@@ -196,3 +196,16 @@ fn fuzz_m_step_overflowing_sufficient_statistics_is_a_breakdown() {
     let m = m_step(MatRef::new(&x, 2, 2, "x").unwrap(), &resp, 2, CovarianceType::Diag, 1e-6).unwrap();
     assert!(m.means().iter().all(|v| v.is_finite()));
 }
+
+// mixtures, k-means, SDP
+
+/// `sdp::certificate` on data whose Gram entries overflow: the partition objective was +∞,
+/// the gap −∞ and the certificate claimed `certified`. It must refuse a non-finite objective.
+#[test]
+fn fuzz_sdp_certificate_refuses_non_finite_objective() {
+    use clasp_core::sdp::{Affinity, certificate};
+    let x = [1e300f64, -1e300, 1e300, -1e300];
+    let aff = Affinity::from_data(MatRef::new(&x[..], 4, 1, "x").unwrap()).unwrap();
+    let r = certificate(&aff, &[0, 1, 0, 1], 2, 1.0, 1e-6);
+    assert!(matches!(r, Err(Error::NonFinite { .. })), "{r:?}");
+}

@@ -205,10 +205,17 @@ pub fn certificate<F: Float>(
         }
     }
     let partition_objective = aff.user_objective(value).to_f64();
+    // Overflowing affinities give a ±∞ or NaN objective; a certificate on it would be vacuous.
+    if !partition_objective.is_finite() {
+        return Err(Error::NonFinite { what: "partition objective", index: 0 });
+    }
     let gap = match aff.source() {
         Source::Distances => partition_objective - sdp_bound,
         Source::Data | Source::Similarity => sdp_bound - partition_objective,
     };
+    if !gap.is_finite() {
+        return Err(Error::NonFinite { what: "certificate gap", index: 0 });
+    }
     Ok(Certificate { partition_objective, sdp_bound, gap, certified: gap <= tol * sdp_bound.abs().max(1.0) })
 }
 
