@@ -209,3 +209,41 @@ fn fuzz_sdp_certificate_refuses_non_finite_objective() {
     let r = certificate(&aff, &[0, 1, 0, 1], 2, 1.0, 1e-6);
     assert!(matches!(r, Err(Error::NonFinite { .. })), "{r:?}");
 }
+
+/// `sinkhorn_log` with subnormal marginals (sinkhorn_log, seed 1): the converged plan's column
+/// sums were right but the reported error came from one-exp column sums that had flushed to
+/// 0 (error = b). The error now comes from the stable log-sum-exp sums whenever the one-exp
+/// sums are inexact.
+#[test]
+fn fuzz_sinkhorn_log_reports_the_error_of_subnormal_marginals() {
+    let x = [1e-310f64];
+    let (a, b) = ([1e-310f64], [1e-310f64]);
+    let params = SinkhornParams {
+        eps: 0.038_316_244_585_192_86,
+        kind: ScoreKind::Similarity,
+        max_iter: 65,
+        tol: 0.0,
+        check_every: 11,
+    };
+    let (mut f, mut g) = ([0.0], [0.0]);
+    let mut s = vec![0.0; sinkhorn_log_scratch(1, 1)];
+    let info = sinkhorn_log(MatRef::new(&x, 1, 1, "x").unwrap(), &a, &b, &params, &mut f, &mut g, &mut s).unwrap();
+    let column = ((x[0] + f[0] + g[0]) / params.eps).exp();
+    assert!((column - b[0]).abs() <= 1e-12 * b[0], "plan column {column:e} vs b {:e}", b[0]);
+    assert!(info.marginal_err <= 1e-12 * b[0], "reported error {:e} for a plan column {column:e}", info.marginal_err);
+}
+
+/// `target_distribution` on f32 soft assignments near f32::MAX and subnormal (gmm_score,
+/// seed 1): q² overflowed and 1/f_k was +∞, giving NaN targets on `Ok`.
+#[test]
+fn fuzz_target_distribution_is_scale_free() {
+    use clasp_core::mixture::{TargetKind, target_distribution};
+    let q = [3e38f32, 1e-45, 2e38, 3e38];
+    for kind in [TargetKind::DecSquare, TargetKind::DepictSqrt] {
+        let mut p = [0.0f32; 4];
+        target_distribution(&q, 2, kind, &mut p).unwrap();
+        for r in p.chunks_exact(2) {
+            assert!(r.iter().all(|v| v.is_finite()) && (r[0] + r[1] - 1.0).abs() < 1e-6, "{kind:?}: {p:?}");
+        }
+    }
+}

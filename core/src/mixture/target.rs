@@ -37,26 +37,30 @@ pub fn target_distribution<T: Real>(q: &[T], k: usize, kind: TargetKind, out: &m
     validate::len(out, q.len(), "out")?;
     validate::nonnegative(q, false, "q")?;
     let zero = <T::Acc as Float>::ZERO;
+    // Both forms are invariant to a global scale of q, so q is divided by its largest entry m:
+    // every scaled entry is ≤ 1 and f'_k = f_k / m ≤ n, and since q'_ik ≤ f'_k the terms
+    // q'·(q'/f') ≤ 1 and q'/√f' ≤ √n cannot overflow for any finite input.
+    let m = q.iter().fold(zero, |m, v| m.max(v.to_acc()));
     let mut f = vec![zero; k];
+    let mut positive = vec![false; k];
     for row in q.chunks_exact(k) {
-        for (fk, v) in f.iter_mut().zip(row) {
-            *fk += v.to_acc();
+        for ((fk, pk), v) in f.iter_mut().zip(positive.iter_mut()).zip(row) {
+            let v = v.to_acc();
+            *pk |= v > zero;
+            *fk += v / m;
         }
     }
-    if let Some(index) = f.iter().position(|&v| v <= zero) {
+    if let Some(index) = positive.iter().position(|&p| !p) {
         return Err(Error::Negative { what: "cluster frequency", index, value: 0.0 });
     }
-    let scale: alloc::vec::Vec<T::Acc> = match kind {
-        TargetKind::DecSquare => f.iter().map(|&v| <T::Acc as Float>::ONE / v).collect(),
-        TargetKind::DepictSqrt => f.iter().map(|&v| <T::Acc as Float>::ONE / Float::sqrt(v)).collect(),
-    };
     for (row, o) in q.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
         let mut s = zero;
-        for ((ov, v), &sc) in o.iter_mut().zip(row).zip(&scale) {
-            let v = v.to_acc();
+        for ((ov, v), &fk) in o.iter_mut().zip(row).zip(&f) {
+            let v = v.to_acc() / m;
             *ov = match kind {
-                TargetKind::DecSquare => v * v * sc,
-                TargetKind::DepictSqrt => v * sc,
+                _ if v == zero => zero,
+                TargetKind::DecSquare => v * (v / fk),
+                TargetKind::DepictSqrt => v / Float::sqrt(fk),
             };
             s += *ov;
         }
@@ -104,5 +108,27 @@ mod tests {
         assert!(target_distribution::<f64>(&[], 2, TargetKind::DecSquare, &mut []).is_err());
         assert!(target_distribution(&[0.5f64; 4], 0, TargetKind::DecSquare, &mut p).is_err());
         assert_eq!(p, [9.0; 4]);
+    }
+
+    #[test]
+    fn extreme_magnitudes_stay_on_the_simplex() {
+        // q² and 1/f overflow or underflow when computed directly (fuzz gmm_score, f32).
+        let cases: [[f32; 4]; 3] = [[3e38, 1e-45, 2e38, 3e38], [1e-45, 0.0, 0.0, 1e-45], [1e30, 1e-30, 1e-30, 1e30]];
+        for q in cases {
+            for kind in [TargetKind::DecSquare, TargetKind::DepictSqrt] {
+                let mut p = [0.0f32; 4];
+                target_distribution(&q, 2, kind, &mut p).unwrap();
+                for r in p.chunks_exact(2) {
+                    assert!(r.iter().all(|v| v.is_finite() && *v >= 0.0), "{q:?} {kind:?} {p:?}");
+                    assert!((r[0] + r[1] - 1.0).abs() < 1e-6, "{q:?} {kind:?} {p:?}");
+                }
+            }
+        }
+        // Scaling q leaves the target unchanged.
+        let q = [0.6f64, 0.4, 0.3, 0.7];
+        let (mut p, mut p2) = ([0.0; 4], [0.0; 4]);
+        target_distribution(&q, 2, TargetKind::DecSquare, &mut p).unwrap();
+        target_distribution(&q.map(|v| v * 1e300), 2, TargetKind::DecSquare, &mut p2).unwrap();
+        assert!(p.iter().zip(&p2).all(|(a, b)| (a - b).abs() < 1e-15), "{p:?} {p2:?}");
     }
 }

@@ -72,7 +72,15 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
         }
         let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, exact, phi, row, colacc);
         info.iterations = it + 1;
-        info.marginal_err = column_l2_error(colacc, b);
+        let sums_exact = stats.sums_are_exact(colacc, n);
+        if sums_exact {
+            info.marginal_err = column_l2_error(colacc.iter().copied(), b);
+        } else {
+            // The one-exp sums lost terms (tiny or huge masses): the column sums are
+            // exp(LSE_j + ψ_j), with the log-sum-exp recomputed stably.
+            column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
+            info.marginal_err = column_l2_error(colacc.iter().zip(psi.iter()).map(|(&l, &p)| (l + p).exp()), b);
+        }
         if it % params.check_every == 0 && info.marginal_err < params.tol {
             info.converged = true;
             break;
@@ -80,12 +88,10 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
         if it + 1 == params.max_iter {
             break;
         }
-        if stats.sums_are_exact(colacc, n) {
+        if sums_exact {
             for (c, &p) in colacc.iter_mut().zip(psi.iter()) {
                 *c = c.ln() - p;
             }
-        } else {
-            column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
         }
     }
     for p in phi.iter_mut().chain(psi.iter_mut()) {
@@ -95,8 +101,8 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
 }
 
 /// ‖c − b‖₂.
-fn column_l2_error<T: Real>(c: &[T::Acc], b: &[T]) -> f64 {
-    super::scaling::l2_norm(c.iter().zip(b).map(|(&cj, bj)| (cj - bj.to_acc()).to_f64()))
+fn column_l2_error<T: Real>(c: impl Iterator<Item = T::Acc> + Clone, b: &[T]) -> f64 {
+    super::scaling::l2_norm(c.zip(b).map(|(cj, bj)| (cj - bj.to_acc()).to_f64()))
 }
 
 /// How a row pass turns the row's log-sum-exp into the new dimensionless row potential:
