@@ -16,9 +16,11 @@ use core::arch::x86_64::*;
 const LO: f32 = -87.336_55; // ln(f32::MIN_POSITIVE)
 const HI: f32 = 88.722_83; // ln(f32::MAX)
 const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+// The published Cody–Waite split and Cephes coefficients, kept verbatim (as in `fast_exp`).
+#[allow(clippy::excessive_precision)]
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
-// Cephes expf coefficients, highest degree first (the same as the scalar version).
+// Cephes expf coefficients, highest degree first.
 #[allow(clippy::excessive_precision)]
 const POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
 
