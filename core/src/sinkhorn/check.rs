@@ -125,7 +125,7 @@ pub(crate) fn gain_max<T: Real>(x: &[T], sign: f64, what: &'static str) -> Resul
 const LANES: usize = 16;
 
 /// max σ·x, min σ·x and the poison sum Σ 0·σx (NaN iff some entry is NaN or ±∞), with lane
-/// accumulators so that it vectorises. Also run row by row inside the exp pass of SwAV.
+/// accumulators so that it vectorises.
 #[inline(always)]
 pub(crate) fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
     let zero = <T::Acc as Float>::ZERO;
@@ -172,11 +172,12 @@ fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
     range_body::<T>(x, sign)
 }
 
-/// The (ε-scaled) gain spread fits the compute type's exponent range, so that no kernel entry
-/// overflows and the scaled sums stay finite: `hi/ε < ln(MAX) − ln(n·k)`.
-pub(crate) fn unshifted_kernel_fits<F: Float>(hi: F, eps: F, entries: usize) -> Result<()> {
+/// The largest exp argument `a_hi` (the gain maximum divided by ε) fits the compute type's
+/// exponent range, so that no kernel entry overflows and the scaled sums stay finite:
+/// `a_hi < ln(MAX) − ln(n·k)`; otherwise ε is reported as the bad parameter.
+pub(crate) fn unshifted_kernel_fits<F: Float>(a_hi: F, eps: F, entries: usize) -> Result<()> {
     let room = F::MAX.ln() - F::from_usize(entries).ln();
-    if hi / eps < room { Ok(()) } else { Err(Error::InvalidParameter { name: "eps", value: eps.to_f64() }) }
+    if a_hi < room { Ok(()) } else { Err(Error::InvalidParameter { name: "eps", value: eps.to_f64() }) }
 }
 
 #[cfg(test)]
@@ -208,7 +209,7 @@ mod tests {
         assert_eq!(gain_max(&bad, 1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
         bad[20] = f64::NEG_INFINITY;
         assert_eq!(gain_max(&bad, -1.0, "x"), Err(Error::NonFinite { what: "x", index: 20 }));
-        assert!(unshifted_kernel_fits(1.0f32, 0.01, 100).is_err());
-        assert!(unshifted_kernel_fits(1.0f32, 0.1, 100).is_ok());
+        assert!(unshifted_kernel_fits(1.0f32 / 0.01, 0.01, 100).is_err());
+        assert!(unshifted_kernel_fits(1.0f32 / 0.1, 0.1, 100).is_ok());
     }
 }

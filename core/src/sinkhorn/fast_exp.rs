@@ -25,6 +25,44 @@ use crate::scalar::Float;
 pub trait FastExp: Float {
     /// eˣ with the accuracy stated in the module documentation.
     fn exp_fast(self) -> Self;
+
+    /// xᵢ ← eˣⁱ for a whole slice, with the accuracy of [`FastExp::exp_fast`]; returns the
+    /// arguments' (max, min), NaN arguments ignored (their results are NaN). The f32 version
+    /// runs explicit AVX-512F or AVX2 + FMA code when the `std` feature detects it
+    /// (`exp_simd`: fused multiply-adds, so the last bit may differ from `exp_fast`).
+    #[inline(always)]
+    fn exp_fast_in_place(xs: &mut [Self]) -> (Self, Self) {
+        exp_slice_portable(xs)
+    }
+}
+
+/// The portable [`FastExp::exp_fast_in_place`]: lane accumulators for the range, so that it
+/// vectorises.
+#[inline(always)]
+fn exp_slice_portable<F: FastExp>(xs: &mut [F]) -> (F, F) {
+    const LANES: usize = 8;
+    let mut hi = [F::NEG_INFINITY; LANES];
+    let mut lo = [F::INFINITY; LANES];
+    let mut chunks = xs.chunks_exact_mut(LANES);
+    for c in chunks.by_ref() {
+        for l in 0..LANES {
+            let x = c[l];
+            hi[l] = if x > hi[l] { x } else { hi[l] };
+            lo[l] = if x < lo[l] { x } else { lo[l] };
+            c[l] = x.exp_fast();
+        }
+    }
+    let (mut h, mut m) = (F::NEG_INFINITY, F::INFINITY);
+    for x in chunks.into_remainder().iter_mut() {
+        h = if *x > h { *x } else { h };
+        m = if *x < m { *x } else { m };
+        *x = x.exp_fast();
+    }
+    for l in 0..LANES {
+        h = if hi[l] > h { hi[l] } else { h };
+        m = if lo[l] < m { lo[l] } else { m };
+    }
+    (h, m)
 }
 
 // The constants are the published Cody–Waite split and Cephes coefficients, kept verbatim.
@@ -109,6 +147,15 @@ impl FastExp for f32 {
             y
         }
     }
+
+    #[inline(always)]
+    fn exp_fast_in_place(xs: &mut [f32]) -> (f32, f32) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if let Some(range) = super::exp_simd::exp_in_place(xs) {
+            return range;
+        }
+        exp_slice_portable(xs)
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +200,14 @@ mod tests {
         assert_eq!(710.0f64.exp_fast(), f64::INFINITY);
         assert_eq!(89.0f32.exp_fast(), f32::INFINITY);
         assert!(f64::NAN.exp_fast().is_nan() && f32::NAN.exp_fast().is_nan());
+        let mut xs = [0.0f32, -100.0, 89.0, f32::NAN, 1.0];
+        assert_eq!(f32::exp_fast_in_place(&mut xs), (89.0, -100.0));
+        assert_eq!(&xs[..3], &[1.0, 0.0, f32::INFINITY]);
+        assert!(xs[3].is_nan() && (xs[4] - core::f32::consts::E).abs() <= 8.0 * f32::EPSILON);
+        let mut ys: [f64; 19] = core::array::from_fn(|i| i as f64 - 9.5);
+        ys[4] = f64::NAN;
+        assert_eq!(f64::exp_fast_in_place(&mut ys), (8.5, -9.5));
+        assert!(ys[4].is_nan() && (ys[18] / libm::exp(8.5) - 1.0).abs() < 1e-14);
         let near_max = 709.78f64.exp_fast();
         assert!(near_max.is_finite() && (near_max / libm::exp(709.78) - 1.0).abs() < 1e-14);
     }

@@ -8,7 +8,6 @@
 //!    cache. One read of the N×K kernel per iteration (Sinkhorn & Knopp 1967; Cuturi 2013),
 //!    instead of two mat-vecs and a chain of temporaries.
 
-use super::check;
 use super::dispatch::simd_dispatch;
 use super::fast_exp::FastExp;
 use super::lanes;
@@ -22,24 +21,18 @@ const BLOCK: usize = 4;
 /// Sums reported by [`build_kernel`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KernelSums<F> {
-    /// ΣG (non-finite if an entry overflowed).
+    /// ΣG (non-finite if an entry overflowed or an argument was NaN or +∞).
     pub total: F,
     /// min_i Σ_j G_ij (0 if a whole row underflowed).
     pub min_row: F,
-}
-
-/// The raw input's range seen by [`build_kernel_tracked`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct InputRange<F> {
-    /// max_ij x_ij.
+    /// max_ij of the exp arguments x_ij·scale − shift (NaN arguments ignored).
     pub hi: F,
-    /// min_ij x_ij.
+    /// min_ij of the exp arguments (NaN arguments ignored).
     pub lo: F,
-    /// Σ 0·x_ij: NaN iff some entry is NaN or ±∞.
-    pub poison: F,
 }
 
-/// One kernel row: out_j = exp(x_j·scale − shift), colsum += out; returns the row sum.
+/// One kernel row: out_j = exp(x_j·scale − shift), colsum += out; returns the row sum and
+/// the arguments' (max, min).
 #[inline(always)]
 fn kernel_row<T: SinkhornScalar>(
     row: &[T],
@@ -47,14 +40,16 @@ fn kernel_row<T: SinkhornScalar>(
     shift: T::Acc,
     out: &mut [T::Acc],
     colsum: &mut [T::Acc],
-) -> T::Acc {
+) -> (T::Acc, T::Acc, T::Acc) {
     for (o, &v) in out.iter_mut().zip(row) {
-        *o = (v.to_acc() * scale - shift).exp_fast();
+        *o = v.to_acc() * scale - shift;
     }
+    // The row is in L1: the exp and its argument range cost no memory traffic.
+    let (hi, lo) = <T::Acc as FastExp>::exp_fast_in_place(out);
     for (c, &o) in colsum.iter_mut().zip(out.iter()) {
         *c += o;
     }
-    lanes::sum(out)
+    (lanes::sum(out), hi, lo)
 }
 
 #[inline(always)]
@@ -68,58 +63,29 @@ pub(crate) fn build_kernel_body<T: SinkhornScalar>(
 ) -> KernelSums<T::Acc> {
     let zero = <T::Acc as Float>::ZERO;
     colsum.fill(zero);
-    let mut total = zero;
-    let mut min_row = <T::Acc as Float>::INFINITY;
+    let mut sums = KernelSums {
+        total: zero,
+        min_row: <T::Acc as Float>::INFINITY,
+        hi: <T::Acc as Float>::NEG_INFINITY,
+        lo: <T::Acc as Float>::INFINITY,
+    };
     for (row, out) in x.chunks_exact(k).zip(kernel.chunks_exact_mut(k)) {
-        let s = kernel_row::<T>(row, scale, shift, out, colsum);
-        total += s;
-        min_row = min_row.min(s);
+        let (s, hi, lo) = kernel_row::<T>(row, scale, shift, out, colsum);
+        sums.total += s;
+        sums.min_row = sums.min_row.min(s);
+        sums.hi = if hi > sums.hi { hi } else { sums.hi };
+        sums.lo = if lo < sums.lo { lo } else { sums.lo };
     }
-    KernelSums { total, min_row }
+    sums
 }
 
 simd_dispatch! {
     /// Writes G_ij = exp(x_ij·scale − shift) into `kernel` (row-major, rows of `k`), the column
-    /// sums Gᵀ1 into `colsum`, and returns ΣG and the smallest row sum.
+    /// sums Gᵀ1 into `colsum`, and returns ΣG, the smallest row sum and the range of the
+    /// arguments (so that validation and the exp need one read of `x`).
     fn build_kernel<T: SinkhornScalar>(
         x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
     ) -> KernelSums<T::Acc> => build_kernel_body
-}
-
-#[inline(always)]
-fn build_kernel_tracked_body<T: SinkhornScalar>(
-    x: &[T],
-    k: usize,
-    scale: T::Acc,
-    shift: T::Acc,
-    kernel: &mut [T::Acc],
-    colsum: &mut [T::Acc],
-) -> (KernelSums<T::Acc>, InputRange<T::Acc>) {
-    let zero = <T::Acc as Float>::ZERO;
-    let one = <T::Acc as Float>::ONE;
-    colsum.fill(zero);
-    let mut total = zero;
-    let mut min_row = <T::Acc as Float>::INFINITY;
-    let mut range = InputRange { hi: <T::Acc as Float>::NEG_INFINITY, lo: <T::Acc as Float>::INFINITY, poison: zero };
-    for (row, out) in x.chunks_exact(k).zip(kernel.chunks_exact_mut(k)) {
-        let s = kernel_row::<T>(row, scale, shift, out, colsum);
-        total += s;
-        min_row = min_row.min(s);
-        // The row is still in L1: its range costs no memory traffic.
-        let (hi, lo, poison) = check::range_body(row, one);
-        range.hi = if hi > range.hi { hi } else { range.hi };
-        range.lo = if lo < range.lo { lo } else { range.lo };
-        range.poison += poison;
-    }
-    (KernelSums { total, min_row }, range)
-}
-
-simd_dispatch! {
-    /// [`build_kernel`] that also returns the range of `x` (max, min, non-finite poison), so
-    /// that validation and the exp need one read of `x` instead of two.
-    fn build_kernel_tracked<T: SinkhornScalar>(
-        x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
-    ) -> (KernelSums<T::Acc>, InputRange<T::Acc>) => build_kernel_tracked_body
 }
 
 /// How a row's scaling follows from its row sum s_i = (G v)_i.

@@ -8,9 +8,18 @@ use crate::scalar::Float;
 /// Number of independent accumulators: 16 lanes = two AVX vectors of f32 or four of f64.
 pub(crate) const LANES: usize = 16;
 
-/// Σⱼ xⱼ yⱼ.
+/// Σⱼ xⱼ yⱼ (f32 through the bit-identical explicit AVX code when available).
 #[inline(always)]
 pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if let Some(d) = super::lanes_avx::dot(x, y) {
+        return d;
+    }
+    dot_portable(x, y)
+}
+
+#[inline(always)]
+fn dot_portable<F: Float>(x: &[F], y: &[F]) -> F {
     let mut acc = [F::ZERO; LANES];
     let (xc, xr) = (x.chunks_exact(LANES), x.chunks_exact(LANES).remainder());
     let yc = y.chunks_exact(LANES);
@@ -27,9 +36,18 @@ pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
     fold(acc) + tail
 }
 
-/// Σⱼ xⱼ.
+/// Σⱼ xⱼ (f32 through the bit-identical explicit AVX code when available).
 #[inline(always)]
 pub(crate) fn sum<F: Float>(x: &[F]) -> F {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if let Some(s) = super::lanes_avx::sum(x) {
+        return s;
+    }
+    sum_portable(x)
+}
+
+#[inline(always)]
+fn sum_portable<F: Float>(x: &[F]) -> F {
     let mut acc = [F::ZERO; LANES];
     let xc = x.chunks_exact(LANES);
     let xr = xc.remainder();
@@ -102,5 +120,15 @@ mod tests {
         assert_eq!(max(&x), x.iter().cloned().fold(f64::NEG_INFINITY, f64::max));
         assert_eq!(max::<f32>(&[]), f32::NEG_INFINITY);
         assert_eq!(sum::<f32>(&[]), 0.0);
+    }
+
+    #[test]
+    fn f32_reductions_equal_the_portable_ones_bit_for_bit() {
+        let x: std::vec::Vec<f32> = (0..3001).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013).collect();
+        let y: std::vec::Vec<f32> = (0..3001).map(|i| 1.0 / (1.0 + (i % 17) as f32)).collect();
+        for n in (0..70).chain([2999, 3000, 3001]) {
+            assert_eq!(dot(&x[..n], &y[..n]).to_bits(), dot_portable(&x[..n], &y[..n]).to_bits(), "dot n {n}");
+            assert_eq!(sum(&x[..n]).to_bits(), sum_portable(&x[..n]).to_bits(), "sum n {n}");
+        }
     }
 }

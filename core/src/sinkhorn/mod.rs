@@ -26,11 +26,15 @@
 mod batched;
 mod check;
 pub(crate) mod dispatch;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod exp_simd;
 mod fast_exp;
 mod fused;
 mod info;
 mod kind;
 pub(crate) mod lanes;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod lanes_avx;
 mod log_domain;
 mod outputs;
 #[cfg(feature = "alloc")]
@@ -38,6 +42,7 @@ pub mod owned;
 mod params;
 mod scalar_bound;
 mod scaling;
+mod stream_store;
 mod swav;
 mod swav_loss;
 mod unbalanced;

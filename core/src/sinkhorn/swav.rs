@@ -30,11 +30,12 @@
 
 use super::check::{eps_fits, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
-use super::fused::{KernelSums, RowRule, build_kernel, build_kernel_tracked, scaling_pass};
+use super::fused::{KernelSums, RowRule, build_kernel, scaling_pass};
 use super::info::SwavInfo;
 use super::lanes;
 use super::params::SwavParams;
 use super::scalar_bound::SinkhornScalar;
+use super::stream_store::write_scaled_row;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::ops::argmax;
@@ -161,17 +162,18 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
         let (kernel, rest) = scratch.split_at_mut(b * k);
         let (colacc, rest) = rest.split_at_mut(k + 3);
         let v = &mut rest[..k];
-        // One read of the scores: exp without the shift, validating and ranging on the way.
-        let (mut sums, range) = build_kernel_tracked::<T>(x, k, one / eps, zero, kernel, &mut colacc[..k]);
-        if !range.poison.is_finite() {
+        // One read of the scores: exp without the shift, validating and ranging on the way
+        // (hi, lo: the range of S/ε). A NaN score makes the total NaN, ±∞ shows in the range.
+        let mut sums = build_kernel::<T>(x, k, one / eps, zero, kernel, &mut colacc[..k]);
+        if !(sums.total.is_finite() && sums.hi.is_finite() && sums.lo.is_finite()) {
             finite(x, "scores")?;
         }
-        let (hi, lo) = (range.hi, range.lo);
+        let (hi, lo) = (sums.hi, sums.lo);
         let (shift, redo) = if params.max_shift {
             let mut buf = [hi, one];
             reduce.all_reduce_sum(&mut buf)?;
-            let shift = buf[0] / buf[1] / eps;
-            (shift, !shift_is_free(hi / eps, lo / eps, shift, b.saturating_mul(k)))
+            let shift = buf[0] / buf[1];
+            (shift, !shift_is_free(hi, lo, shift, b.saturating_mul(k)))
         } else {
             unshifted_kernel_fits(hi, eps, b.saturating_mul(k))?;
             (zero, false)
@@ -256,14 +258,11 @@ fn codes_pass_body<T: SinkhornScalar>(
     let one = <T::Acc as Float>::ONE;
     let mut out = codes.chunks_exact_mut(k);
     for (i, row) in kernel.chunks_exact(k).enumerate() {
-        let s = lanes::dot(row, v);
-        let inv = one / s;
+        let inv = one / lanes::dot(row, v);
         if i >= skip
             && let Some(dst) = out.next()
         {
-            for ((d, &gv), &vj) in dst.iter_mut().zip(row).zip(v) {
-                *d = T::from_acc(gv * vj * inv);
-            }
+            write_scaled_row::<T>(dst, row, v, inv);
         }
         // B·Gᵀu with u_i = 1/(B s_i): the caller divides by B after the all-reduce.
         for (c, &gv) in colacc.iter_mut().zip(row) {
@@ -273,7 +272,8 @@ fn codes_pass_body<T: SinkhornScalar>(
 }
 
 simd_dispatch! {
-    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip, and colacc = B·Gᵀu.
+    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip (streaming stores
+    /// for f32), and colacc = B·Gᵀu.
     fn codes_pass<T: SinkhornScalar>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: &mut [T], colacc: &mut [T::Acc]
     ) -> () => codes_pass_body

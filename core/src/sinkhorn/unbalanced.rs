@@ -56,7 +56,7 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     let (n, k) = (x.rows(), x.cols());
     let hi = unbalanced_inputs(x, a, b, params, f, g, scratch, sinkhorn_unbalanced_scratch(n, k))?;
     let eps = <T::Acc as Float>::from_f64(params.eps);
-    unshifted_kernel_fits(hi, eps, n.saturating_mul(k))?;
+    unshifted_kernel_fits(hi / eps, eps, n.saturating_mul(k))?;
 
     let zero = <T::Acc as Float>::ZERO;
     let one = <T::Acc as Float>::ONE;

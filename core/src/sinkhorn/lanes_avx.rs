@@ -1,0 +1,94 @@
+//! Explicit AVX versions of the f32 [`super::lanes`] reductions, bit-identical to the portable
+//! ones (the same 16 lanes, the same pairwise fold, no fused multiply-add).
+//!
+//! Inlined into the fused passes, LLVM's SLP vectoriser turned the 16-lane portable loop into
+//! 2-wide pieces (one 8-byte load per two elements), which made the row sums of the scaling
+//! and codes passes compute-bound; these keep them at one 32-byte load per eight elements.
+
+use core::any::TypeId;
+use core::arch::x86_64::*;
+
+/// Σⱼ xⱼ yⱼ for F = f32 on a CPU with AVX; `None` otherwise.
+#[inline(always)]
+pub(crate) fn dot<F: 'static + Copy>(x: &[F], y: &[F]) -> Option<F> {
+    if TypeId::of::<F>() != TypeId::of::<f32>() || !std::is_x86_feature_detected!("avx") {
+        return None;
+    }
+    let n = x.len().min(y.len());
+    // SAFETY: F is f32 (TypeId), lengths kept; AVX support was detected just above.
+    let d = unsafe {
+        dot_avx(
+            core::slice::from_raw_parts(x.as_ptr().cast::<f32>(), n),
+            core::slice::from_raw_parts(y.as_ptr().cast::<f32>(), n),
+        )
+    };
+    // SAFETY: F is f32.
+    Some(unsafe { *(&d as *const f32).cast::<F>() })
+}
+
+/// Σⱼ xⱼ for F = f32 on a CPU with AVX; `None` otherwise.
+#[inline(always)]
+pub(crate) fn sum<F: 'static + Copy>(x: &[F]) -> Option<F> {
+    if TypeId::of::<F>() != TypeId::of::<f32>() || !std::is_x86_feature_detected!("avx") {
+        return None;
+    }
+    // SAFETY: F is f32 (TypeId), length kept; AVX support was detected just above.
+    let s = unsafe { sum_avx(core::slice::from_raw_parts(x.as_ptr().cast::<f32>(), x.len())) };
+    // SAFETY: F is f32.
+    Some(unsafe { *(&s as *const f32).cast::<F>() })
+}
+
+/// Lanes 0–7 and 8–15 of the portable accumulator, folded the same way.
+#[inline]
+#[target_feature(enable = "avx")]
+fn fold(lo: __m256, hi: __m256, tail: f32) -> f32 {
+    let mut w = [0.0f32; 8];
+    // SAFETY: `w` holds exactly 8 f32.
+    unsafe { _mm256_storeu_ps(w.as_mut_ptr(), _mm256_add_ps(lo, hi)) };
+    let mut half = 4;
+    while half > 0 {
+        for l in 0..half {
+            w[l] += w[l + half];
+        }
+        half /= 2;
+    }
+    w[0] + tail
+}
+
+#[target_feature(enable = "avx")]
+fn dot_avx(x: &[f32], y: &[f32]) -> f32 {
+    let n = x.len() / 16 * 16;
+    let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let mut j = 0;
+    while j < n {
+        // SAFETY: j + 16 ≤ n ≤ len of x and y.
+        unsafe {
+            let (xp, yp) = (x.as_ptr().add(j), y.as_ptr().add(j));
+            lo = _mm256_add_ps(lo, _mm256_mul_ps(_mm256_loadu_ps(xp), _mm256_loadu_ps(yp)));
+            hi = _mm256_add_ps(hi, _mm256_mul_ps(_mm256_loadu_ps(xp.add(8)), _mm256_loadu_ps(yp.add(8))));
+        }
+        j += 16;
+    }
+    let mut tail = 0.0f32;
+    for (a, b) in x[n..].iter().zip(&y[n..]) {
+        tail += a * b;
+    }
+    fold(lo, hi, tail)
+}
+
+#[target_feature(enable = "avx")]
+fn sum_avx(x: &[f32]) -> f32 {
+    let n = x.len() / 16 * 16;
+    let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let mut j = 0;
+    while j < n {
+        // SAFETY: j + 16 ≤ n ≤ x.len().
+        unsafe {
+            let p = x.as_ptr().add(j);
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(p));
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(p.add(8)));
+        }
+        j += 16;
+    }
+    fold(lo, hi, x[n..].iter().fold(0.0, |s, &v| s + v))
+}

@@ -1,0 +1,100 @@
+//! Output rows written with non-temporal (streaming) stores.
+//!
+//! The SwAV codes (B × K, 49 MB at 4096 × 3000 f32) are written once and not read again by
+//! the solver. An ordinary store first reads each cache line it misses (read-for-ownership),
+//! so writing N bytes costs 2N of memory traffic and evicts the kernel that the next pass
+//! would reuse from the cache; a streaming store writes the line directly. Used when the
+//! storage type is f32 and the `std` feature detects AVX on x86-64; plain stores otherwise.
+
+use crate::scalar::Real;
+
+/// dst_j = T::from_acc(g_j · v_j · s), the product evaluated in that order in every path.
+#[inline]
+pub(crate) fn write_scaled_row<T: Real>(dst: &mut [T], g: &[T::Acc], v: &[T::Acc], s: T::Acc) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        use core::any::TypeId;
+        let n = dst.len();
+        if TypeId::of::<T>() == TypeId::of::<f32>()
+            && TypeId::of::<T::Acc>() == TypeId::of::<f32>()
+            && g.len() >= n
+            && v.len() >= n
+            && std::is_x86_feature_detected!("avx")
+        {
+            // SAFETY: T and T::Acc are f32 (checked through their TypeIds), so the slices and
+            // the scalar are reinterpreted as the type they are; lengths are kept; AVX support
+            // was detected just above.
+            unsafe {
+                let dst = core::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<f32>(), n);
+                let g = core::slice::from_raw_parts(g.as_ptr().cast::<f32>(), n);
+                let v = core::slice::from_raw_parts(v.as_ptr().cast::<f32>(), n);
+                let s = *(&s as *const T::Acc).cast::<f32>();
+                stream_avx(dst, g, v, s);
+            }
+            return;
+        }
+    }
+    for ((d, &gj), &vj) in dst.iter_mut().zip(g).zip(v) {
+        *d = T::from_acc(gj * vj * s);
+    }
+}
+
+/// Plain stores up to a 32-byte boundary, streaming stores of 8 lanes, plain stores for the
+/// tail; a store fence at the end orders the streaming stores before anything that follows.
+/// `g` and `v` are at least as long as `dst`.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx")]
+fn stream_avx(dst: &mut [f32], g: &[f32], v: &[f32], s: f32) {
+    use core::arch::x86_64::*;
+    let n = dst.len();
+    let head = (dst.as_ptr().align_offset(32)).min(n);
+    let body = head + (n - head) / 8 * 8;
+    let plain = |dst: &mut [f32], j: usize| dst[j] = g[j] * v[j] * s;
+    for j in 0..head {
+        plain(dst, j);
+    }
+    let sv = _mm256_set1_ps(s);
+    let mut j = head;
+    while j < body {
+        // SAFETY: j + 8 ≤ body ≤ n ≤ len of g, v, dst; dst + j is 32-byte aligned (head).
+        unsafe {
+            let gv = _mm256_mul_ps(_mm256_loadu_ps(g.as_ptr().add(j)), _mm256_loadu_ps(v.as_ptr().add(j)));
+            _mm256_stream_ps(dst.as_mut_ptr().add(j), _mm256_mul_ps(gv, sv));
+        }
+        j += 8;
+    }
+    for j in body..n {
+        plain(dst, j);
+    }
+    _mm_sfence();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    #[test]
+    fn streamed_rows_equal_the_plain_products_at_every_offset() {
+        let g: [f32; 40] = core::array::from_fn(|j| 0.5 + j as f32 * 0.37);
+        let v: [f32; 40] = core::array::from_fn(|j| 1.0 / (1.0 + j as f32));
+        let mut buf = vec![0.0f32; 64];
+        for start in 0..9 {
+            for len in [0usize, 1, 7, 8, 9, 23, 31] {
+                buf.fill(-1.0);
+                write_scaled_row::<f32>(&mut buf[start..start + len], &g, &v, 0.25);
+                for (j, &d) in buf.iter().enumerate() {
+                    let want =
+                        if (start..start + len).contains(&j) { g[j - start] * v[j - start] * 0.25 } else { -1.0 };
+                    assert_eq!(d.to_bits(), want.to_bits(), "start {start} len {len} j {j}");
+                }
+            }
+        }
+        // Other storage types take the plain path with the same products.
+        let mut h = [half::bf16::ZERO; 5];
+        write_scaled_row::<half::bf16>(&mut h, &g, &v, 0.25);
+        for (j, d) in h.iter().enumerate() {
+            assert_eq!(*d, half::bf16::from_f32(g[j] * v[j] * 0.25));
+        }
+    }
+}
