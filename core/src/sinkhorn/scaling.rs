@@ -43,9 +43,9 @@ pub fn sinkhorn_scaling_scratch(n: usize, k: usize) -> usize {
 /// - `f` (n), `g` (k): receive the potentials, `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 /// - `scratch`: at least [`sinkhorn_scaling_scratch`]`(n, k)` elements.
 ///
-/// Errors: shapes, non-finite or non-positive marginals, mass mismatch, bad parameters, scratch
-/// too small, non-finite `x` (all before anything is written); [`Error::NumericalBreakdown`]
-/// as described in the module documentation.
+/// Errors: shapes, non-finite or non-positive marginals, mass mismatch or a total above
+/// MAX/2, bad parameters, scratch too small, non-finite `x` (all before anything is written);
+/// [`Error::NumericalBreakdown`] as described in the module documentation.
 pub fn sinkhorn_scaling<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],

@@ -47,7 +47,9 @@ pub fn sinkhorn_unbalanced_scratch(n: usize, k: usize) -> usize {
 }
 
 /// KL-relaxed entropic OT (see the module documentation). `a` (n) and `b` (k) are strictly
-/// positive, of any total mass; `f` (n), `g` (k) receive the potentials.
+/// positive, of any total mass up to MAX/2 of `T::Acc` — equal masses when both relaxations
+/// are infinite (else [`Error::MassMismatch`]: that problem is balanced); `f` (n), `g` (k)
+/// receive the potentials.
 pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],
