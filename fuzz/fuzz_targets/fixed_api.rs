@@ -13,7 +13,7 @@ use clasp_core::sinkhorn::{
     swav_scratch,
 };
 use clasp_core::{Float, Local, MatMut, MatRef, Real};
-use clasp_fuzz::{Result, Unstructured, acc_eps, assert_simplex_rows, cast, param, values, weights, widen_acc};
+use clasp_fuzz::{Result, Unstructured, acc_eps, assert_simplex_rows, cast, param, values, weights, widen, widen_acc};
 use nalgebra::RealField;
 
 const N: usize = 4;
@@ -101,37 +101,40 @@ where
     let model = GaussianMixture::from_covariances(ct, &wf, &mf, &cv, D);
     if let (Ok(fg), Ok(m)) = (&fixed, &model) {
         let mut resp = [[<T::Acc as Float>::ZERO; K]; N];
-        // The E-step behind predict_proba (same call path), so the row-sum tolerance can use
-        // the log normaliser: exp(w − lse) carries an absolute error of ε·|lse| per entry.
+        // The E-step behind predict_proba (same call path), so that the comparison tolerance
+        // can use the log normaliser: the alloc E-step's exp(w − lse) carries an absolute
+        // error of ε·|lse| per entry (the fixed one normalises the shifted terms directly).
         let mut lpn = [<T::Acc as Float>::ZERO; N];
+        clasp_fuzz::trace(&(diag, &wf, &mf, &vf, widen(&pts)));
         let ok = fg.e_step(&grid::<T, N, D>(&pts), &mut resp, &mut lpn);
         let alloc = m.predict_proba(MatRef::new(&pts, N, D, "x").unwrap());
-        assert_eq!(ok.is_ok(), alloc.is_ok(), "fixed {ok:?} vs alloc {alloc:?}");
-        if let Ok(r2) = alloc {
-            let (r1, r2) = (widen_acc(resp.as_flattened()), widen_acc(&r2));
-            // Known gap (fuzz/known-gaps/fixed_api): NaN probabilities on `Ok`.
-            if r1.iter().chain(&r2).any(|p| !p.is_finite()) {
-                return Ok(());
-            }
-            // Known gap (fuzz/known-gaps/fixed_api): in f32 the fixed E-step's rows can miss 1
-            // by ~2e-3; the tolerance is loose until that is understood.
-            // (and rows summing to 2, second reproducer: reported, not asserted, until fixed.)
-            if r1.chunks_exact(K).any(|r| (r.iter().sum::<f64>() - 1.0).abs() > 1e-2) {
-                return Ok(());
-            }
-            let lse_max = widen_acc(&lpn).iter().fold(1.0f64, |m, v| m.max(v.abs()));
-            let tol = acc_eps::<T>() * (1e5 + 4.0 * lse_max);
-            assert_simplex_rows(&r1, K, tol, "fixed predict_proba");
-            for (p, q) in r1.iter().zip(&r2) {
-                assert!((p - q).abs() <= tol, "fixed {p} vs alloc {q}");
+        let r1 = widen_acc(resp.as_flattened());
+        if ok.is_ok() {
+            assert_simplex_rows(&r1, K, acc_eps::<T>() * 1e3, "fixed predict_proba");
+        }
+        let alloc_finite = alloc.as_ref().is_ok_and(|r2| widen_acc(r2).iter().all(|p| p.is_finite()));
+        let breakdown = |e: Option<&clasp_core::Error>| matches!(e, Some(clasp_core::Error::NumericalBreakdown { .. }));
+        // Known gap (fuzz/known-gaps/fixed_api, mixture side): the alloc spherical E-step forms
+        // ‖x − μ‖²·u² and gets 0·∞ = NaN when u² overflows (tiny variance), and far points give
+        // NaN / −∞ on `Ok` there (or a breakdown once that is refused) where the fixed E-step
+        // is finite or reports the breakdown; only those mismatches are tolerated.
+        let mixture_gap = (ok.is_ok() && (breakdown(alloc.as_ref().err()) || (alloc.is_ok() && !alloc_finite)))
+            || (breakdown(ok.as_ref().err()) && alloc.is_ok() && !alloc_finite);
+        if !mixture_gap {
+            assert_eq!(ok.is_ok(), alloc.is_ok(), "fixed {ok:?} vs alloc {alloc:?}");
+            if let Ok(r2) = alloc {
+                let r2 = widen_acc(&r2);
+                let lse_max = widen_acc(&lpn).iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                let tol = acc_eps::<T>() * (1e4 + 4.0 * lse_max);
+                for (p, q) in r1.iter().zip(&r2) {
+                    assert!((p - q).abs() <= tol, "fixed {p} vs alloc {q}");
+                }
             }
         }
         if let Ok(blob) = gmm_blob::to_bytes(m) {
-            // Known gap (fuzz/known-gaps/fixed_api): `to_bytes` accepts a variance that rounds
-            // to 0 in f32, which `from_bytes` then refuses; check the round trip when it loads.
-            if let Ok(back) = FixedGmm::<T::Acc, K, D>::from_bytes(&blob) {
-                assert_eq!(back.covariance(), cov);
-            }
+            let back = FixedGmm::<T::Acc, K, D>::from_bytes(&blob)
+                .unwrap_or_else(|e| panic!("from_bytes refuses the blob to_bytes wrote: {e:?}"));
+            assert_eq!(back.covariance(), cov);
         }
     }
     let junk: Vec<u8> = u.arbitrary()?;

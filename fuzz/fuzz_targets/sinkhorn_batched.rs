@@ -38,12 +38,7 @@ fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()> {
         Ok(info) => {
             assert_eq!((info.iterations, info.problems), (params.iterations, batch));
             let (fw, gw) = (widen_acc(&f), widen_acc(&g));
-            // Known gap (fuzz/known-gaps/sinkhorn_batched): a scaling that underflows to 0 gives
-            // a −∞ potential on `Ok`; NaN and +∞ are refused, the comparison needs finite values.
-            assert!(fw.iter().chain(&gw).all(|v| !v.is_nan() && *v < f64::INFINITY), "f {fw:?} g {gw:?}");
-            if fw.iter().chain(&gw).any(|v| !v.is_finite()) {
-                return Ok(());
-            }
+            assert!(fw.iter().chain(&gw).all(|v| v.is_finite()), "f {fw:?} g {gw:?}");
             let single = SinkhornParams { eps, kind, max_iter: params.iterations, tol: 0.0, check_every: 1 };
             let mut worst = 0.0f64;
             for p in 0..batch {

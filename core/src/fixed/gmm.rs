@@ -158,32 +158,33 @@ impl<F: Float, const K: usize, const D: usize> FixedGmm<F, K, D> {
         &self.means
     }
 
-    /// ln π_k + ln N(x | μ_k, Σ_k) for one point (no validation).
+    /// ln π_k + ln N(x | μ_k, Σ_k) for one point (no validation). Both layouts use
+    /// q = Σ_j ((x_j − μ_kj) u_kj)² (spherical: u_kj = u_k): the spherical shortcut
+    /// ‖x − μ_k‖² u_k² overflowed u_k² for a tiny variance and gave 0·∞ = NaN at x = μ_k (fuzz
+    /// finding).
     fn weighted_log_prob<T: Real<Acc = F>>(&self, x: &[T; D]) -> [F; K] {
         let half = F::from_f64(0.5);
         core::array::from_fn(|k| {
             let (mu, u) = (&self.means[k], &self.precisions_cholesky[k]);
-            let q = match self.covariance {
-                FixedCovariance::Diag => x.iter().zip(mu).zip(u).fold(F::ZERO, |q, ((&xj, &mj), &uj)| {
-                    let t = (xj.to_acc() - mj) * uj;
-                    q + t * t
-                }),
-                FixedCovariance::Spherical => {
-                    let q = x.iter().zip(mu).fold(F::ZERO, |q, (&xj, &mj)| {
-                        let t = xj.to_acc() - mj;
-                        q + t * t
-                    });
-                    q * (u[0] * u[0])
-                }
-            };
+            let q = x.iter().zip(mu).zip(u).fold(F::ZERO, |q, ((&xj, &mj), &uj)| {
+                let t = (xj.to_acc() - mj) * uj;
+                q + t * t
+            });
             self.bias[k] - half * q
         })
     }
 
     /// E-step of the N points `x`: responsibilities `resp` (rows sum to 1) and
-    /// `log_prob_norm` = ln p(xᵢ); returns the mean of ln p(xᵢ). Outputs untouched on `Err`.
+    /// `log_prob_norm` = ln p(xᵢ); returns the mean of ln p(xᵢ).
     ///
-    /// Errors: non-finite `x` ([`Error::NonFinite`]).
+    /// Each row is normalised from the shifted terms e_k = exp(w_k − m) themselves,
+    /// r_k = e_k / Σ_l e_l, not as exp(w_k − lse): the latter loses ε·|lse| to cancellation,
+    /// so rows summed to 0.998 in f32, or to 2 when |lse| hid ln Σ e (fuzz findings).
+    ///
+    /// Errors: non-finite `x` ([`Error::NonFinite`], outputs untouched);
+    /// [`Error::NumericalBreakdown`] when some point's every ln p(x, k) is −∞ (it is so far
+    /// from every component that the quadratic forms overflow), so ln p(xᵢ) and its
+    /// responsibilities are not representable (outputs written for the other points).
     pub fn e_step<T: Real<Acc = F>, const N: usize>(
         &self,
         x: &[[T; D]; N],
@@ -192,20 +193,31 @@ impl<F: Float, const K: usize, const D: usize> FixedGmm<F, K, D> {
     ) -> Result<F> {
         validate::finite(x.as_flattened(), "x")?;
         let mut total = F::ZERO;
+        let mut far = false;
         for ((xi, ri), li) in x.iter().zip(resp.iter_mut()).zip(log_prob_norm.iter_mut()) {
             let w = self.weighted_log_prob(xi);
             let m = w.iter().fold(F::NEG_INFINITY, |m, &v| m.max(v));
-            let lse = m + w.iter().map(|&v| (v - m).exp()).sum::<F>().ln();
-            for (r, &v) in ri.iter_mut().zip(&w) {
-                *r = (v - lse).exp();
+            if !m.is_finite() {
+                far = true;
+                continue;
             }
-            *li = lse;
-            total += lse;
+            let e: [F; K] = core::array::from_fn(|k| (w[k] - m).exp());
+            let s = e.iter().copied().sum::<F>();
+            for (r, &ek) in ri.iter_mut().zip(&e) {
+                *r = ek / s;
+            }
+            *li = m + s.ln();
+            total += *li;
         }
-        Ok(total / F::from_usize(N.max(1)))
+        if far {
+            return Err(Error::NumericalBreakdown { what: "gmm log density", iteration: 1 });
+        }
+        let n = F::from_usize(N.max(1));
+        // The plain sum of finite terms may overflow; the mean of the scaled terms cannot.
+        Ok(if total.is_finite() { total / n } else { log_prob_norm.iter().map(|&l| l / n).sum() })
     }
 
-    /// Posterior responsibilities of the N points (rows sum to 1).
+    /// Posterior responsibilities of the N points (rows sum to 1 within K rounding errors).
     ///
     /// Errors: as [`e_step`](Self::e_step).
     pub fn predict_proba<T: Real<Acc = F>, const N: usize>(

@@ -52,7 +52,9 @@ pub fn blob_len(cov: FixedCovariance, k: usize, d: usize) -> usize {
 /// rounded to f32) so that it can be loaded with [`super::FixedGmm::from_bytes`].
 ///
 /// Errors: a full or tied model ([`crate::Error::InvalidParameter`] `covariance_type`), K or D
-/// above `u16::MAX`, a value that is not finite in f32.
+/// above `u16::MAX`, a value that is not finite in f32, a variance that rounds to 0 in f32
+/// ([`crate::Error::NotPositiveDefinite`] with its component, as `from_bytes` would refuse it;
+/// fuzz finding).
 #[cfg(feature = "alloc")]
 pub fn to_bytes<F: crate::Float + nalgebra::RealField>(
     model: &crate::mixture::GaussianMixture<F>,
@@ -76,10 +78,16 @@ pub fn to_bytes<F: crate::Float + nalgebra::RealField>(
     out.extend_from_slice(&d16.to_le_bytes());
     out.extend_from_slice(&[0, 0]);
     let values = model.weights().iter().chain(model.means()).chain(model.covariances());
+    let first_variance = k + k * d;
+    let per_component = variance_count(cov, k, d) / k.max(1);
     for (index, &v) in values.enumerate() {
         let v = crate::Float::to_f64(v) as f32;
         if !v.is_finite() {
             return Err(Error::NonFinite { what: "model", index });
+        }
+        if index >= first_variance && v <= 0.0 {
+            let component = (index - first_variance) / per_component.max(1);
+            return Err(Error::NotPositiveDefinite { what: "variances", component });
         }
         out.extend_from_slice(&v.to_le_bytes());
     }

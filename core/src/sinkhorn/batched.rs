@@ -13,7 +13,7 @@ use super::fused::{RowRule, build_kernel_body, scaling_pass_body};
 use super::info::BatchedInfo;
 use super::params::BatchedParams;
 use super::scalar_bound::SinkhornScalar;
-use super::scaling::{column_error, to_potentials};
+use super::scaling::{column_error, positive_scaling, to_potentials};
 use crate::error::{Error, Result};
 use crate::scalar::Float;
 use crate::validate::{finite, len, scratch as scratch_len};
@@ -101,7 +101,6 @@ fn solve_all_body<T: SinkhornScalar>(
 ) -> Result<BatchedInfo> {
     let Dims { n, k, a_stride, b_stride } = dims;
     let one = <T::Acc as Float>::ONE;
-    let zero = <T::Acc as Float>::ZERO;
     let eps = <T::Acc as Float>::from_f64(params.eps);
     let sign = <T::Acc as Float>::from_f64(params.kind.sign());
     let scale = sign / eps;
@@ -123,7 +122,7 @@ fn solve_all_body<T: SinkhornScalar>(
         for _ in 0..params.iterations {
             for ((vj, &cj), bj) in v.iter_mut().zip(colacc.iter()).zip(bp) {
                 *vj = bj.to_acc() / cj;
-                ok &= cj > zero && vj.is_finite();
+                ok &= positive_scaling(cj, *vj);
             }
             ok &= scaling_pass_body::<T>(kernel, k, v, RowRule::Marginal(ap), Some(&mut *u), colacc);
         }

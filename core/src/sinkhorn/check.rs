@@ -35,10 +35,36 @@ pub(crate) fn eps_fits<F: Float>(eps: f64) -> Result<()> {
     }
 }
 
-/// `w` has length `n`, finite strictly positive entries; returns Σw.
+/// `w` has length `n`, finite strictly positive entries, and a total Σw ≤ MAX/2 of the
+/// compute type (else [`Error::MassMismatch`] with that bound as `expected`): the plan's
+/// column sums, Σw up to rounding, must not overflow (fuzz finding: a total of 2·MAX summed
+/// to +∞ and passed the mass check; one near MAX gave an infinite marginal error). Returns Σw.
 pub(crate) fn marginal<T: Real>(w: &[T], n: usize, what: &'static str) -> Result<T::Acc> {
     len(w, n, what)?;
-    nonnegative(w, true, what)
+    let total = nonnegative(w, true, what)?;
+    let limit = <T::Acc as Float>::MAX * <T::Acc as Float>::from_f64(0.5);
+    if total <= limit {
+        Ok(total)
+    } else {
+        Err(Error::MassMismatch { what, found: total.to_f64(), expected: limit.to_f64() })
+    }
+}
+
+/// The log-domain exponents σx/ε and the potentials (a few times max |x| in magnitude) stay
+/// finite: max |x| / ε and max |x| at most MAX/64 of the compute type F (fuzz finding:
+/// x = 3.4e38 with ε = 0.02 in f32 overflowed x/ε and gave NaN potentials). Errors:
+/// [`Error::InvalidParameter`] `eps` when the ratio is too large, `x` (with max |x|) when
+/// the entries themselves are.
+pub(crate) fn log_domain_fits<F: Float>(hi: F, lo: F, eps: F) -> Result<()> {
+    let limit = F::MAX / F::from_f64(64.0);
+    let m = hi.abs().max(lo.abs());
+    if m > limit {
+        Err(Error::InvalidParameter { name: "x", value: m.to_f64() })
+    } else if m / eps > limit {
+        Err(Error::InvalidParameter { name: "eps", value: eps.to_f64() })
+    } else {
+        Ok(())
+    }
 }
 
 /// Σa and Σb agree to [`mass_tolerance`].
@@ -78,7 +104,10 @@ pub(crate) fn balanced_inputs<T: Real>(
 }
 
 /// What an unbalanced solver checks before writing anything: parameters, marginals (length,
-/// strictly positive, any mass), output lengths, scratch of at least `needed` elements, and a
+/// strictly positive, any mass — unless both relaxations are exact in the compute type,
+/// λ_a = λ_b = 1, i.e. the problem is balanced: then Σa = Σb to [`mass_tolerance`], since
+/// otherwise no plan exists and the scalings diverge geometrically until they under- or
+/// overflow; fuzz finding), output lengths, scratch of at least `needed` elements, and a
 /// finite `x`. Returns max σ·x.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn unbalanced_inputs<T: Real>(
@@ -94,8 +123,11 @@ pub(crate) fn unbalanced_inputs<T: Real>(
     let (n, k) = (x.rows(), x.cols());
     params.validate()?;
     eps_fits::<T::Acc>(params.eps)?;
-    marginal(a, n, "a")?;
-    marginal(b, k, "b")?;
+    let ta = marginal(a, n, "a")?;
+    let tb = marginal(b, k, "b")?;
+    if params.exponents::<T::Acc>() == (<T::Acc as Float>::ONE, <T::Acc as Float>::ONE) {
+        equal_mass::<T>(ta, tb)?;
+    }
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, needed)?;
@@ -193,6 +225,15 @@ mod tests {
         assert!(equal_mass::<f64>(1.0, 1.0 + 1e-10).is_ok());
         assert!(equal_mass::<f64>(1.0, 1.0 + 1e-6).is_err());
         assert!(equal_mass::<f32>(1.0, 1.0 + 1e-4).is_ok());
+        assert!(matches!(marginal(&[f64::MAX, f64::MAX], 2, "b"), Err(Error::MassMismatch { what: "b", .. })));
+        assert!(matches!(marginal(&[0.6 * f64::MAX], 1, "b"), Err(Error::MassMismatch { .. })));
+        assert!(marginal(&[0.4 * f64::MAX], 1, "b").is_ok());
+        assert!(log_domain_fits(1.0f32, -1.0, 0.02).is_ok());
+        assert_eq!(
+            log_domain_fits(3.4e38f32, 0.0, 1.0),
+            Err(Error::InvalidParameter { name: "x", value: 3.4e38f32 as f64 })
+        );
+        assert!(matches!(log_domain_fits(1e36f32, -1.0, 0.02), Err(Error::InvalidParameter { name: "eps", .. })));
         assert!(equal_mass::<f32>(1.0, 1.0 + 1e-3).is_err());
         assert!(equal_mass::<half::f16>(1.0, 1.0 + 1e-3).is_ok());
         assert!(equal_mass::<half::bf16>(1.0, 1.0 + 1e-2).is_ok());

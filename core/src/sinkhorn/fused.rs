@@ -122,7 +122,7 @@ fn finish_row<T: SinkhornScalar>(
 ) -> T::Acc {
     let s = lanes::dot(row, v);
     let ui = rule.scaling(i, s);
-    *ok &= s > <T::Acc as Float>::ZERO && ui.is_finite();
+    *ok &= s > <T::Acc as Float>::ZERO && ui > <T::Acc as Float>::ZERO && ui.is_finite();
     if let Some(slot) = u.and_then(|u| u.get_mut(i)) {
         *slot = ui;
     }
@@ -168,7 +168,8 @@ pub(crate) fn scaling_pass_body<T: SinkhornScalar>(
 
 simd_dispatch! {
     /// One fused row sweep: u_i = rule(i, (G v)_i) (stored in `u` if given) and
-    /// `colacc` = Gᵀu with the new u. Returns false if a row sum was 0 or a u_i not finite.
+    /// `colacc` = Gᵀu with the new u. Returns false if a row sum was 0 or a u_i was 0 (an
+    /// underflow: its potential ε ln u_i would be −∞) or not finite.
     fn scaling_pass<T: SinkhornScalar>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], rule: RowRule<'_, T>, u: Option<&mut [T::Acc]>,
         colacc: &mut [T::Acc]

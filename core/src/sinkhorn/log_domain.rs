@@ -23,7 +23,7 @@
 //! iteration. The input is read directly (no N×K scratch), and the solver converges where the kernel underflows (e.g. ε = 1e-3
 //! on a cost of order 1 in f64, ε = 1e-2 in f32).
 
-use super::check::balanced_inputs;
+use super::check::{balanced_inputs, log_domain_fits, span};
 use super::dispatch::simd_dispatch;
 use super::fast_exp::FastExp;
 use super::info::SinkhornInfo;
@@ -41,7 +41,9 @@ pub fn sinkhorn_log_scratch(_n: usize, k: usize) -> usize {
 
 /// Balanced entropic OT in the log domain (see the module documentation). Same arguments,
 /// outputs and errors as [`super::sinkhorn_scaling`] except the scratch size
-/// ([`sinkhorn_log_scratch`]); it cannot break down numerically on validated input.
+/// ([`sinkhorn_log_scratch`]), and two more range checks: max |x| and max |x|/ε at most
+/// MAX/64 of the compute type ([`crate::Error::InvalidParameter`] `x` / `eps`), so that it cannot
+/// break down numerically on validated input.
 pub fn sinkhorn_log<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],
@@ -53,9 +55,11 @@ pub fn sinkhorn_log<T: SinkhornScalar>(
 ) -> Result<SinkhornInfo> {
     let (n, k) = (x.rows(), x.cols());
     balanced_inputs(x, a, b, params, f, g, scratch, sinkhorn_log_scratch(n, k))?;
+    let eps = <T::Acc as Float>::from_f64(params.eps);
+    let (hi, lo) = span(x.as_slice(), "x")?;
+    log_domain_fits(hi, lo, eps)?;
 
     let zero = <T::Acc as Float>::ZERO;
-    let eps = <T::Acc as Float>::from_f64(params.eps);
     let scale = <T::Acc as Float>::from_f64(params.kind.sign()) / eps;
     let (colacc, rest) = scratch.split_at_mut(k);
     let row = &mut rest[..k];

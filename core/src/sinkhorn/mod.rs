@@ -17,7 +17,8 @@
 //! over the storage scalar (f32, f64, f16, bf16; arithmetic in `T::Acc`), validates all input
 //! before writing, takes caller scratch sized by a `*_scratch(n, k)` query, and runs without
 //! `alloc`; the [`owned`] conveniences (feature `alloc`) allocate. Marginals must be strictly
-//! positive; balanced ones must have equal mass to a relative max(√ε of `T::Acc`, 2ε of `T`).
+//! positive with a total of at most MAX/2 of `T::Acc`; balanced ones (and unbalanced ones with
+//! both relaxations infinite) must have equal mass to a relative max(√ε of `T::Acc`, 2ε of `T`).
 //!
 //! Hot loops are fused (one read of the N×K operand per iteration), written to auto-vectorise,
 //! use [`FastExp`] instead of libm's scalar exp, and switch to AVX2 code at run time when the

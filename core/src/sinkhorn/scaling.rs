@@ -15,7 +15,7 @@
 //! ‖Qᵀ1 − b‖₂ is compared with `tol` (free: Gᵀu is the pass's by-product).
 //!
 //! Numerical-error guard (POT policy): if a column sum Gᵀu or a row sum G v is 0, or a scaling
-//! is not finite, the previous scalings are restored, `f`/`g` receive the potentials of that
+//! is not finite or underflowed to 0, the previous scalings are restored, `f`/`g` receive the potentials of that
 //! last good iterate, and the call returns [`Error::NumericalBreakdown`] with the 1-based
 //! iteration (a typed error rather than a flag, so it cannot be overlooked). This happens when
 //! the kernel underflows (span of σx over ε ≳ 87 in f32, 708 in f64): use
@@ -43,9 +43,9 @@ pub fn sinkhorn_scaling_scratch(n: usize, k: usize) -> usize {
 /// - `f` (n), `g` (k): receive the potentials, `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 /// - `scratch`: at least [`sinkhorn_scaling_scratch`]`(n, k)` elements.
 ///
-/// Errors: shapes, non-finite or non-positive marginals, mass mismatch, bad parameters, scratch
-/// too small, non-finite `x` (all before anything is written); [`Error::NumericalBreakdown`]
-/// as described in the module documentation.
+/// Errors: shapes, non-finite or non-positive marginals, mass mismatch or a total above
+/// MAX/2, bad parameters, scratch too small, non-finite `x` (all before anything is written);
+/// [`Error::NumericalBreakdown`] as described in the module documentation.
 pub fn sinkhorn_scaling<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],
@@ -77,7 +77,7 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
         let mut ok = true;
         for ((vj, &cj), bj) in v.iter_mut().zip(colacc.iter()).zip(b) {
             *vj = bj.to_acc() / cj;
-            ok &= cj > <T::Acc as Float>::ZERO && vj.is_finite();
+            ok &= positive_scaling(cj, *vj);
         }
         ok &= scaling_pass::<T>(kernel, k, v, RowRule::Marginal(a), Some(u), colacc);
         if !ok {
@@ -98,6 +98,14 @@ pub fn sinkhorn_scaling<T: SinkhornScalar>(
     }
     to_potentials(u, v, eps, hi);
     Ok(info)
+}
+
+/// Whether a column sum `c` and the scaling `v` = b/c (or a power of it) derived from it can
+/// be kept: c > 0, and v finite and > 0 — a scaling that underflowed to 0 would give the
+/// potential ε ln v = −∞ (fuzz finding), so it counts as a breakdown like an overflow.
+#[inline(always)]
+pub(crate) fn positive_scaling<F: Float>(c: F, v: F) -> bool {
+    c > F::ZERO && v > F::ZERO && v.is_finite()
 }
 
 /// ‖v ⊙ c − b‖₂ (c = Gᵀu).

@@ -25,8 +25,10 @@
 //! A prototype whose kernel column underflowed entirely receives no mass (its scaling is set
 //! to 0 instead of dividing by 0); a sample whose kernel row underflowed entirely makes the call
 //! fail with [`Error::NumericalBreakdown`] (iteration 0) before `codes` is written, and so does
-//! a prototype scaling that overflows (iteration t). Codes are only written by the last pass,
-//! so on any error `codes`/`labels` are untouched.
+//! a prototype scaling that overflows, a sample scaling that overflows (a row sum of the
+//! scaled kernel near 0) or a column sum that overflows (iteration t). Codes are only written
+//! by the last pass, after its row and column sums are known to be finite, so on any error
+//! `codes`/`labels` are untouched.
 
 use super::check::{eps_fits, unshifted_kernel_fits};
 use super::dispatch::simd_dispatch;
@@ -41,7 +43,7 @@ use crate::matrix::MatRef;
 use crate::ops::argmax;
 use crate::reduce::AllReduce;
 use crate::scalar::{Float, Real};
-use crate::validate::{finite, len, scratch as scratch_len};
+use crate::validate::{finite, finite_output, len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`swav_codes`] and [`swav_assign`] for a shard of `b`
 /// samples and `k` prototypes: the kernel (b·k), the column sums with the totals (k + 3) and
@@ -83,11 +85,12 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     let last = params.iterations;
     for t in 1..last {
         run.prototype_step(t)?;
-        run.sample_step(reduce)?;
+        run.sample_step(reduce, t)?;
     }
     run.prototype_step(last)?;
     let skip = b - m;
-    codes_pass::<T>(run.kernel, k, run.v, skip, codes, run.colacc);
+    run.codes_will_be_finite(skip, last)?;
+    codes_pass::<T>(run.kernel, k, run.v, skip, Some(codes), run.colacc);
     reduce.all_reduce_sum(run.colacc)?;
     for c in run.colacc.iter_mut() {
         *c *= run.inv_b;
@@ -120,11 +123,13 @@ pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
     let mut prototype_err = run.prototype_error();
     for t in 1..params.iterations {
         run.prototype_step(t)?;
-        run.sample_step(reduce)?;
+        run.sample_step(reduce, t)?;
         prototype_err = run.prototype_error();
     }
     run.prototype_step(params.iterations)?;
     let skip = b - m;
+    // The same final check as `swav_codes`, so that both entries fail on the same input.
+    run.codes_will_be_finite(skip, params.iterations)?;
     for (row, label) in run.kernel.chunks_exact(k).skip(skip).zip(labels.iter_mut()) {
         for ((e, &gv), &vj) in run.colacc.iter_mut().zip(row).zip(run.v.iter()) {
             *e = gv * vj;
@@ -143,6 +148,8 @@ struct Run<'s, T: Real> {
     samples: usize,
     inv_b: T::Acc,
     inv_k: T::Acc,
+    /// This shard's kernel sums (ΣG and the smallest row sum), for [`Self::codes_will_be_finite`].
+    sums: KernelSums<T::Acc>,
 }
 
 impl<'s, T: SinkhornScalar> Run<'s, T> {
@@ -197,6 +204,7 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
             colacc[k + 1] = <T::Acc as Float>::from_usize(b);
             reduce.all_reduce_sum(&mut colacc[..k + 2])?;
         }
+        let local = sums;
         let (total, samples) = (colacc[k], colacc[k + 1]);
         for c in colacc[..k].iter_mut() {
             *c /= total;
@@ -212,6 +220,7 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
             samples: samples_usize,
             inv_b: one / samples,
             inv_k: one / <T::Acc as Float>::from_usize(k),
+            sums: local,
         })
     }
 
@@ -236,12 +245,39 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
         if ok { Ok(()) } else { Err(Error::NumericalBreakdown { what: "swav prototype scaling", iteration }) }
     }
 
-    /// u_i ← 1/(B (G v)_i) fused with colacc ← Gᵀu, then all-reduced.
-    fn sample_step<R: AllReduce<T::Acc>>(&mut self, reduce: &mut R) -> Result<()> {
-        // Every row sum is positive: each row has a positive entry (checked in `prepare`) whose
-        // column has positive mass, hence a positive v_j.
-        scaling_pass::<T>(self.kernel, self.k, self.v, RowRule::Constant(self.inv_b), None, self.colacc);
-        reduce.all_reduce_sum(self.colacc)
+    /// u_i ← 1/(B (G v)_i) fused with colacc ← Gᵀu, then all-reduced. Fails if a row sum
+    /// (G v)_i is 0 or so small that u_i overflows (a row whose kernel is subnormal; fuzz
+    /// finding: NaN codes and prototype error), or if a column sum overflows; a failing shard
+    /// poisons the reduced sums, so every shard fails together.
+    fn sample_step<R: AllReduce<T::Acc>>(&mut self, reduce: &mut R, iteration: usize) -> Result<()> {
+        let ok = scaling_pass::<T>(self.kernel, self.k, self.v, RowRule::Constant(self.inv_b), None, self.colacc);
+        if !ok {
+            self.colacc[0] = <T::Acc as Float>::INFINITY;
+        }
+        reduce.all_reduce_sum(self.colacc)?;
+        finite_output(self.colacc, "swav sample scaling", iteration)
+    }
+
+    /// Before the codes are written: every row sum s_i = (G v)_i of the last pass is positive
+    /// and finite with a finite 1/s_i, and the column sums Σ_i G_ij/s_i are finite, so the codes
+    /// G_ij v_j/s_i ∈ [0, 1] and the prototype error are finite. Usually certified by bounds
+    /// (min_i Σ_j G_ij · min v ≤ s_i ≤ ΣG · max v, and Σ_i G_ij/s_i ≤ ΣG / min s); otherwise one
+    /// dry pass checks it exactly. Fails with [`Error::NumericalBreakdown`] (codes untouched).
+    fn codes_will_be_finite(&mut self, skip: usize, iteration: usize) -> Result<()> {
+        let two = <T::Acc as Float>::from_f64(2.0);
+        let (lo, hi) = self
+            .v
+            .iter()
+            .fold((<T::Acc as Float>::INFINITY, <T::Acc as Float>::ZERO), |(l, h), &v| (l.min(v), h.max(v)));
+        let floor = self.sums.min_row * lo;
+        let certain = floor >= <T::Acc as Float>::MIN_POSITIVE
+            && (two * self.sums.total / floor).is_finite()
+            && (two * hi * self.sums.total).is_finite();
+        if certain || codes_pass::<T>(self.kernel, self.k, self.v, skip, None, self.colacc) {
+            Ok(())
+        } else {
+            Err(Error::NumericalBreakdown { what: "swav sample scaling", iteration })
+        }
     }
 }
 
@@ -251,16 +287,19 @@ fn codes_pass_body<T: SinkhornScalar>(
     k: usize,
     v: &[T::Acc],
     skip: usize,
-    codes: &mut [T],
+    codes: Option<&mut [T]>,
     colacc: &mut [T::Acc],
-) {
+) -> bool {
     colacc.fill(<T::Acc as Float>::ZERO);
     let one = <T::Acc as Float>::ONE;
-    let mut out = codes.chunks_exact_mut(k);
+    let mut ok = true;
+    let mut out = codes.map(|c| c.chunks_exact_mut(k));
     for (i, row) in kernel.chunks_exact(k).enumerate() {
-        let inv = one / lanes::dot(row, v);
+        let s = lanes::dot(row, v);
+        let inv = one / s;
+        ok &= s > <T::Acc as Float>::ZERO && s.is_finite() && inv.is_finite();
         if i >= skip
-            && let Some(dst) = out.next()
+            && let Some(dst) = out.as_mut().and_then(|o| o.next())
         {
             write_scaled_row::<T>(dst, row, v, inv);
         }
@@ -269,12 +308,15 @@ fn codes_pass_body<T: SinkhornScalar>(
             *c += gv * inv;
         }
     }
+    ok && colacc.iter().all(|c| c.is_finite())
 }
 
 simd_dispatch! {
-    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip (streaming stores
-    /// for f32), and colacc = B·Gᵀu.
+    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip (when `codes` is
+    /// given, with streaming stores for f32; `None` is a dry run), and colacc = B·Gᵀu.
+    /// Returns whether every row sum was positive and finite with a finite inverse and every
+    /// column sum finite.
     fn codes_pass<T: SinkhornScalar>(
-        kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: &mut [T], colacc: &mut [T::Acc]
-    ) -> () => codes_pass_body
+        kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: Option<&mut [T]>, colacc: &mut [T::Acc]
+    ) -> bool => codes_pass_body
 }

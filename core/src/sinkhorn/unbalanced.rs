@@ -21,8 +21,10 @@
 //! ½(‖u − u_prev‖∞ / max(‖u‖∞, ‖u_prev‖∞, 1) + the same for v) < `tol`, tested after every
 //! iteration. The kernel is not max-shifted (a shift would change the relaxed problem), so
 //! `max σx / ε` must stay below ln(MAX/(n·k)) (else [`Error::InvalidParameter`] on `eps`).
-//! Numerical-error guard as POT: on a zero column sum or a non-finite scaling, the previous
-//! (u, v) are restored, written as potentials, and [`Error::NumericalBreakdown`] is returned.
+//! Numerical-error guard as POT: on a zero column sum or a scaling that is not finite or
+//! underflowed to 0, the previous (u, v) are restored, written as potentials, and
+//! [`Error::NumericalBreakdown`] is returned; so is an overflowing plan mass ΣQ (the final
+//! scalings are written then).
 //!
 //! Potentials: `Q_ij = exp((σx_ij + f_i + g_j)/ε)` with f = ε ln u (+ ε ln a for "kl") and
 //! g = ε ln v (+ ε ln b). The plan's mass ΣQ is reported (it is neither Σa nor Σb).
@@ -32,9 +34,11 @@ use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::UnbalancedInfo;
 use super::params::{UnbalancedEntropy, UnbalancedParams};
 use super::scalar_bound::SinkhornScalar;
+use super::scaling::positive_scaling;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::validate::finite_output;
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced`]: kernel (n·k), column sums (k),
 /// previous scalings (n + k).
@@ -43,7 +47,9 @@ pub fn sinkhorn_unbalanced_scratch(n: usize, k: usize) -> usize {
 }
 
 /// KL-relaxed entropic OT (see the module documentation). `a` (n) and `b` (k) are strictly
-/// positive, of any total mass; `f` (n), `g` (k) receive the potentials.
+/// positive, of any total mass up to MAX/2 of `T::Acc` — equal masses when both relaxations
+/// are infinite (else [`Error::MassMismatch`]: that problem is balanced); `f` (n), `g` (k)
+/// receive the potentials.
 pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     x: MatRef<'_, T>,
     a: &[T],
@@ -85,7 +91,7 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
         let mut ok = scaling_pass::<T>(kernel, k, v, RowRule::Power(a, lam_a), Some(u), colacc);
         for ((vj, &cj), bj) in v.iter_mut().zip(colacc.iter()).zip(b) {
             *vj = (bj.to_acc() / cj).powf(lam_b);
-            ok &= cj > zero && vj.is_finite();
+            ok &= positive_scaling(cj, *vj);
         }
         if !ok {
             u.copy_from_slice(uprev);
@@ -106,6 +112,7 @@ pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
     }
     info.mass = mass.to_f64();
     write_potentials::<T>(u, v, a, b, params, eps);
+    finite_output(&[mass], "sinkhorn_unbalanced mass", info.iterations)?;
     Ok(info)
 }
 
@@ -120,6 +127,8 @@ fn relative_change<F: Float>(x: &[F], p: &[F]) -> f64 {
     (d / mx.max(mp)).to_f64()
 }
 
+/// f = ε (ln u + ln a) ("kl") or ε ln u, the same for g: a sum of logarithms, since the
+/// product u·a of two positive finite numbers may under- or overflow (fuzz finding).
 fn write_potentials<T: Real>(
     u: &mut [T::Acc],
     v: &mut [T::Acc],
@@ -130,11 +139,11 @@ fn write_potentials<T: Real>(
 ) {
     let kl = params.entropy == UnbalancedEntropy::Kl;
     for (ui, ai) in u.iter_mut().zip(a) {
-        let w = if kl { ai.to_acc() } else { <T::Acc as Float>::ONE };
-        *ui = eps * (*ui * w).ln();
+        let w = if kl { ai.to_acc().ln() } else { <T::Acc as Float>::ZERO };
+        *ui = eps * (ui.ln() + w);
     }
     for (vj, bj) in v.iter_mut().zip(b) {
-        let w = if kl { bj.to_acc() } else { <T::Acc as Float>::ONE };
-        *vj = eps * (*vj * w).ln();
+        let w = if kl { bj.to_acc().ln() } else { <T::Acc as Float>::ZERO };
+        *vj = eps * (vj.ln() + w);
     }
 }
