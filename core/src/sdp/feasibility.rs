@@ -55,7 +55,7 @@ where
     }
     // λ_min of sym Z, robust to the range of the entries (see the `eigen` module).
     let eig = symmetric_eigen(n, f, false)?;
-    let min_eig = eig.values.iter().fold(f64::INFINITY, |m, &v| m.min(v)) * eig.scale;
+    let min_eig = eig.unscale(eig.values.iter().fold(f64::INFINITY, |m, &v| m.min(v)));
     Ok(Feasibility {
         row_sum,
         trace: (trace - k as f64).abs(),

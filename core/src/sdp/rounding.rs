@@ -42,10 +42,9 @@ where
     validate::cluster_count(k, n)?;
     let eig = symmetric_eigen(n, |i, j| z[i * n + j].to_acc().to_f64(), true)?;
     let vectors = eig.vectors.as_ref().ok_or(Error::NumericalBreakdown { what: "eigenvectors", iteration: 0 })?;
-    let root = libm::sqrt(eig.scale);
     let mut out = vec![<T::Acc as Float>::ZERO; n * k];
     for (c, (col, val)) in top_k_columns(&eig.values, k).into_iter().enumerate() {
-        let s = libm::sqrt(val.max(0.0)) * root;
+        let s = eig.root(val);
         for i in 0..n {
             out[i * k + c] = <T::Acc as Float>::from_f64(vectors[(i, col)] * s);
         }
