@@ -3,73 +3,42 @@
 //! and whose `converged` flag means the constraints hold.
 
 use clasp_core::sdp::{
-    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm, admm_owned, burer_monteiro, feasibility,
-    ila_sdp, pgd, pgd_owned,
+    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm, admm_owned, burer_monteiro,
+    factor_embedding, feasibility, ila_sdp, pgd, pgd_owned, spectral_embedding,
 };
 use clasp_core::{Error, MatRef};
 
 /// `sdp::feasibility` on the finite Z = UUᵀ of a Burer–Monteiro factor (f32, entries from
 /// 1e-14 to 2): the symmetric eigenvalue step returned NaN and the call failed with
-/// `NumericalBreakdown`.
+/// `NumericalBreakdown` (then `spectral_embedding` returned NaN on `Ok`).
 #[test]
 fn fuzz_sdp_feasibility_of_a_finite_low_rank_z() {
-    let u: [f32; 49] = [
-        2.184003e-7,
-        1.5715798e-7,
-        1.2801192e-7,
-        3.1771208e-7,
-        0.0,
-        1.3911954e-7,
-        0.0,
-        2.7609042e-7,
-        1.9867106e-7,
-        1.6182608e-7,
-        4.0163528e-7,
-        0.0,
-        1.7586778e-7,
-        0.0,
-        5.991552e-7,
-        4.311442e-7,
-        3.5118552e-7,
-        8.716053e-7,
-        0.0,
-        3.816579e-7,
-        0.0,
-        2.184003e-7,
-        1.5715798e-7,
-        1.2801192e-7,
-        3.1771208e-7,
-        0.0,
-        1.3911954e-7,
-        0.0,
-        9.856791e-7,
-        7.092818e-7,
-        5.777405e-7,
-        1.4338908e-6,
-        0.0,
-        6.278712e-7,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.9294538,
-        0.0,
-        1.0658873,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.9294538,
-        0.0,
-        1.0658873,
+    // U (7 × 7, rows 0 and 3 equal, rows 5 and 6 equal): a 1e-7 block and a block near 1.
+    let tiny = [2.184003e-7, 1.5715798e-7, 1.2801192e-7, 3.1771208e-7, 0.0, 1.3911954e-7, 0.0];
+    let rows: [[f32; 7]; 7] = [
+        tiny,
+        [2.7609042e-7, 1.9867106e-7, 1.6182608e-7, 4.0163528e-7, 0.0, 1.7586778e-7, 0.0],
+        [5.991552e-7, 4.311442e-7, 3.5118552e-7, 8.716053e-7, 0.0, 3.816579e-7, 0.0],
+        tiny,
+        [9.856791e-7, 7.092818e-7, 5.777405e-7, 1.4338908e-6, 0.0, 6.278712e-7, 0.0],
+        [0.0, 0.0, 0.0, 0.0, 0.9294538, 0.0, 1.0658873],
+        [0.0, 0.0, 0.0, 0.0, 0.9294538, 0.0, 1.0658873],
     ];
+    let u: Vec<f32> = rows.concat();
     let (n, r) = (7, 7);
     let z: Vec<f32> = (0..n * n).map(|idx| (0..r).map(|t| u[(idx / n) * r + t] * u[(idx % n) * r + t]).sum()).collect();
     let f = feasibility(&z, n, 4).expect("feasibility of a finite Z");
     // Z = UUᵀ is PSD up to rounding and entrywise ≥ 0; ‖U‖_F² = 4 = tr Z.
     assert!(f.psd <= 1e-6 && f.negativity == 0.0 && f.asymmetry == 0.0, "{f:?}");
     assert!(f.trace <= 1e-5, "{f:?}");
+    // The embeddings (same eigen step) were NaN on this Z: now finite, and the two agree on
+    // the dominant direction (λ = 4: rows 5 and 6 carry it).
+    let e = spectral_embedding(&z, n, 4).expect("spectral embedding of a finite Z");
+    let g = factor_embedding(&u, n, r, 4).expect("factor embedding of a finite U");
+    assert!(e.iter().chain(&g).all(|v| v.is_finite()));
+    for i in [5, 6] {
+        assert!((e[i * 4].abs() - 2.0f32.sqrt()).abs() < 1e-4 && (g[i * 4].abs() - 2.0f32.sqrt()).abs() < 1e-4);
+    }
 }
 
 /// The similarity of the `sdp_admm` reproducer: three points of a 1-d data set, offered as a
