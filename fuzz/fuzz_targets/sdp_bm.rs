@@ -23,6 +23,7 @@ where
         max_iter: i.max_iter,
         seed: u.arbitrary()?,
     };
+    clasp_fuzz::trace(&(&i, &params));
     let x = MatRef::new(&i.x, i.n, i.p, "x").expect("shape");
     match burer_monteiro(x, i.k, &params) {
         Ok(s) => {

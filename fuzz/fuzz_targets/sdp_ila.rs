@@ -23,6 +23,7 @@ where
     };
     let nl = clasp_fuzz::ot::jitter(u, i.n)?;
     let init: Vec<usize> = (0..nl).map(|_| u.int_in_range(0..=i.k)).collect::<Result<_>>()?;
+    clasp_fuzz::trace(&(&i, &params, &init));
     let x = MatRef::new(&i.x, i.n, i.p, "x").expect("shape");
     match ila_sdp(x, i.k, &init, &params) {
         Ok(s) => {
@@ -31,7 +32,7 @@ where
             assert_finite(&widen_acc(&s.z), "z");
             assert_finite(&widen_acc(&s.membership), "membership");
             assert!(s.info.outer_iterations >= 1 && s.info.outer_iterations <= params.max_outer);
-            // Known gap (fuzz/known-gaps/sdp_ila): the objective can be NaN on `Ok`.
+            assert!(s.info.objective.is_finite(), "{:?}", s.info);
         }
         Err(e) => {
             describe(&e);

@@ -19,9 +19,12 @@
 //! residuals (at most 1e-3, at least 1e-3·`tol`): an inexact ADMM whose errors shrink with
 //! the residuals (Eckstein & Bertsekas, Math. Prog. 55, 1992); convergence is only accepted
 //! after the dense projection of the last iterate agrees to `tol` (otherwise the iteration
-//! continues with dense projections). The returned Z is the C1 iterate (PSD, Z1 = 1, tr Z = K
-//! to rounding; entries ≥ −r). The dual bound max_{Z∈C1} ⟨A + Y, Z⟩ with Y = max(−ρU, 0) ≥ 0
-//! is an upper bound on SDP* and gives the reported duality gap.
+//! continues with dense projections), and `converged` is only reported when the returned Z
+//! also meets tr Z = K and Z1 = 1 to the tolerance (the residuals are relative: with a tiny ρ
+//! the projected matrix is huge and its projection loses the trace to rounding). The
+//! returned Z is the C1 iterate (PSD, Z1 = 1, tr Z = K to rounding; entries ≥ −r). The dual
+//! bound max_{Z∈C1} ⟨A + Y, Z⟩ with Y = max(−ρU, 0) ≥ 0 is an upper bound on SDP* and gives
+//! the reported duality gap.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -29,7 +32,7 @@ use alloc::vec::Vec;
 use nalgebra::RealField;
 
 use super::SdpInfo;
-use super::dense::{DenseSolver, solve_into, solve_owned};
+use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::{AffinePsdProjector, support_c1};
 use crate::error::{Error, Result};
@@ -41,7 +44,8 @@ use crate::validate;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AdmmParams {
-    /// Stop when the relative primal and dual residuals are both below this (> 0).
+    /// Stop when the relative primal and dual residuals are both below this (finite, ≥ the
+    /// compute type's ε).
     pub tol: f64,
     /// Iteration cap (≥ 1).
     pub max_iter: usize,
@@ -62,6 +66,9 @@ impl Default for AdmmParams {
 impl DenseSolver for AdmmParams {
     fn check(&self) -> Result<()> {
         self.validate()
+    }
+    fn tol(&self) -> f64 {
+        self.tol
     }
     fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
         run(aff, k, self)
@@ -193,7 +200,7 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -
                 proj.exact_only = true;
                 continue;
             }
-            converged = true;
+            converged = equalities_hold(&zc, n, k, tol);
             break;
         }
         if params.balance_every > 0 && iterations % params.balance_every == 0 {

@@ -24,8 +24,8 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-use super::SdpInfo;
 use super::problem::centred_columns;
+use super::{SdpInfo, check_tol};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
@@ -41,7 +41,7 @@ pub struct BurerMonteiroParams {
     pub step_scale: f64,
     /// Penalty scale b in β = b·‖X_c‖₂²/n (> 0; above about 2 the multiplier steps diverge).
     pub penalty: f64,
-    /// Stop when max(rdiff, ‖U(Uᵀ1) − 1‖/√n) < tol.
+    /// Stop when max(rdiff, ‖U(Uᵀ1) − 1‖/√n) < tol (finite, ≥ the compute type's ε).
     pub tol: f64,
     /// Multiplier update once rdiff falls below this.
     pub dual_trigger: f64,
@@ -98,9 +98,14 @@ pub fn burer_monteiro<T: Real>(
     let (n, p) = (x.rows(), x.cols());
     validate::cluster_count(k, n)?;
     params.validate(k, n)?;
+    check_tol::<T::Acc>(params.tol)?;
     validate::finite(x.as_slice(), "x")?;
     let r = if params.rank == 0 { (2 * k).min(n) } else { params.rank };
-    Ok(Solver::<T::Acc>::new(centred_columns(x), n, p, r, k, params).run(params))
+    let solution = Solver::<T::Acc>::new(centred_columns(x), n, p, r, k, params).run(params);
+    let info = &solution.info;
+    let report = [info.objective, info.primal_residual, info.dual_residual];
+    validate::finite_output(&report, "Burer–Monteiro objective", info.iterations)?;
+    Ok(solution)
 }
 
 struct Solver<F> {

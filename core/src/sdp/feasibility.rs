@@ -1,10 +1,10 @@
 //! Distance of a matrix from the Peng–Wei feasible set {Z ⪰ 0, Z ≥ 0, Z1 = 1, tr Z = K}.
 
-use alloc::vec::Vec;
+use nalgebra::RealField;
 
-use nalgebra::{DMatrix, RealField};
+use super::eigen::symmetric_eigen;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scalar::{Float, Real};
 use crate::validate;
 
@@ -53,21 +53,9 @@ where
             asymmetry = asymmetry.max((f(i, j) - f(j, i)).abs());
         }
     }
-    let sym: Vec<T::Acc> = (0..n * n)
-        .map(|idx| {
-            let (i, j) = (idx / n, idx % n);
-            (z[i * n + j].to_acc() + z[j * n + i].to_acc()) * <T::Acc as Float>::from_f64(0.5)
-        })
-        .collect();
-    let eig = DMatrix::from_row_slice(n, n, &sym).symmetric_eigenvalues();
-    let mut min_eig = f64::INFINITY;
-    for &v in eig.iter() {
-        let v = Float::to_f64(v);
-        if !v.is_finite() {
-            return Err(Error::NumericalBreakdown { what: "symmetric eigenvalues", iteration: 0 });
-        }
-        min_eig = min_eig.min(v);
-    }
+    // λ_min of sym Z, robust to the range of the entries (see the `eigen` module).
+    let eig = symmetric_eigen(n, f, false)?;
+    let min_eig = eig.unscale(eig.values.iter().fold(f64::INFINITY, |m, &v| m.min(v)));
     Ok(Feasibility {
         row_sum,
         trace: (trace - k as f64).abs(),

@@ -26,6 +26,8 @@ use alloc::vec::Vec;
 
 use nalgebra::{DMatrix, RealField};
 
+use super::check_tol;
+use super::problem::centred_columns;
 use super::projection::{psd_trace, simplex_scaled};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
@@ -36,7 +38,8 @@ use crate::validate;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IlaParams {
-    /// ADMM tolerance on the relative primal and dual residuals (> 0).
+    /// ADMM tolerance on the relative primal and dual residuals (finite, ≥ the compute type's
+    /// ε).
     pub tol: f64,
     /// ADMM iteration cap per outer iteration (≥ 1).
     pub max_iter: usize,
@@ -114,6 +117,7 @@ where
     let (n, p) = (x.rows(), x.cols());
     validate::cluster_count(k, n)?;
     params.validate()?;
+    check_tol::<T::Acc>(params.tol)?;
     validate::finite(x.as_slice(), "x")?;
     validate::len(init_labels, n, "init_labels")?;
     for (index, &l) in init_labels.iter().enumerate() {
@@ -121,7 +125,8 @@ where
             return Err(Error::IndexOutOfRange { what: "init_labels", index, value: l, bound: k });
         }
     }
-    let xs: Vec<T::Acc> = x.as_slice().iter().map(|v| v.to_acc()).collect();
+    // Centred: D_k depends on differences only, and whitening huge raw coordinates overflows.
+    let xs = centred_columns(x);
     let mut state = Admm::<T::Acc>::new(n, k);
     let mut labels = init_labels.to_vec();
     let mut info = IlaInfo {
@@ -158,6 +163,9 @@ where
     for b in state.b.chunks_exact(n * n) {
         z.iter_mut().zip(b).for_each(|(o, &v)| *o += v);
     }
+    validate::finite_output(&z, "iLA-SDP Z", info.iterations)?;
+    validate::finite_output(&membership, "iLA-SDP memberships", info.iterations)?;
+    validate::finite_output(&[info.objective], "iLA-SDP objective", info.iterations)?;
     Ok(IlaSolution { labels, membership, z, info })
 }
 
@@ -216,6 +224,8 @@ fn likelihood_costs<F: Float + RealField>(
             }
         }
     }
+    // Whitened distances overflow for a near-singular covariance or huge data.
+    validate::finite_output(&costs, "iLA-SDP likelihood costs", 0)?;
     Ok(costs)
 }
 

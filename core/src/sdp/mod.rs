@@ -25,9 +25,13 @@
 //!   certificate that a partition is globally optimal.
 //! * [`feasibility`]: how far a matrix is from the feasible set.
 
+use crate::error::{Error, Result};
+use crate::scalar::Float;
+
 pub mod admm;
 pub mod burer_monteiro;
 mod dense;
+mod eigen;
 pub mod feasibility;
 pub mod ila;
 mod partial_eigen;
@@ -43,6 +47,17 @@ pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
 pub use pgd::{PgdParams, pgd, pgd_owned};
 pub use problem::{Affinity, Source};
 pub use rounding::{Certificate, certificate, factor_embedding, kmeans_labels, row_argmax_labels, spectral_embedding};
+
+/// Checks a solver tolerance on relative residuals: finite and at least the compute type's
+/// unit roundoff ε (below it the stopping test can only pass on an exact zero, and a
+/// subnormal `tol` converts to 0 in narrower types).
+pub(crate) fn check_tol<F: Float>(tol: f64) -> Result<()> {
+    if tol.is_finite() && tol >= F::EPSILON.to_f64() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { name: "tol", value: tol })
+    }
+}
 
 /// What a solver reports next to its solution.
 #[derive(Clone, Copy, Debug, PartialEq)]

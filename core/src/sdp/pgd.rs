@@ -16,7 +16,9 @@
 //! warm-started across outer steps through its invariant x + p + q = (the point projected),
 //! and run for at most `inner_iter` sweeps per step (an inexact projection that becomes exact
 //! as the iterates settle). Stops when the relative step ‖Z⁺ − Z‖_F / max(1, ‖Z‖_F) and the
-//! Dykstra disagreement ‖x − y‖_F / max(1, ‖y‖_F) are both below `tol`; returns y (in C1).
+//! Dykstra disagreement ‖x − y‖_F / max(1, ‖y‖_F) are both below `tol`; returns y (in C1),
+//! reported `converged` only when it meets tr Z = K and Z1 = 1 to the tolerance (a huge step
+//! makes the projected matrix huge and its projection lose the trace to rounding).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -24,7 +26,7 @@ use alloc::vec::Vec;
 use nalgebra::RealField;
 
 use super::SdpInfo;
-use super::dense::{DenseSolver, solve_into, solve_owned};
+use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::AffinePsdProjector;
 use crate::error::{Error, Result};
@@ -35,7 +37,7 @@ use crate::validate;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PgdParams {
-    /// Stop when both relative residuals are below this (> 0).
+    /// Stop when both relative residuals are below this (finite, ≥ the compute type's ε).
     pub tol: f64,
     /// Outer (gradient) step cap (≥ 1).
     pub max_iter: usize,
@@ -56,6 +58,9 @@ impl Default for PgdParams {
 impl DenseSolver for PgdParams {
     fn check(&self) -> Result<()> {
         self.validate()
+    }
+    fn tol(&self) -> f64 {
+        self.tol
     }
     fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
         run(aff, k, self)
@@ -164,7 +169,7 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) ->
         }
         t = t_next;
         if r < tol && s < tol {
-            converged = true;
+            converged = equalities_hold(&y, n, k, tol);
             break;
         }
     }

@@ -15,15 +15,17 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use nalgebra::{DMatrix, RealField, SymmetricEigen};
+use nalgebra::RealField;
 
+use super::eigen::symmetric_eigen;
 use super::problem::{Affinity, Source};
 use crate::error::{Error, Result};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-fn top_k_columns<F: Float + RealField>(eig: &SymmetricEigen<F, nalgebra::Dyn>, k: usize) -> Vec<(usize, F)> {
-    let mut idx: Vec<(usize, F)> = eig.eigenvalues.iter().copied().enumerate().collect();
+/// The indices and values of the k largest of `values`, largest first.
+fn top_k_columns(values: &[f64], k: usize) -> Vec<(usize, f64)> {
+    let mut idx: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
     idx.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(core::cmp::Ordering::Equal));
     idx.truncate(k);
     idx
@@ -38,17 +40,16 @@ where
     validate::len(z, n.saturating_mul(n), "z")?;
     validate::finite(z, "z")?;
     validate::cluster_count(k, n)?;
-    let half = <T::Acc as Float>::from_f64(0.5);
-    let m = DMatrix::from_fn(n, n, |i, j| (z[i * n + j].to_acc() + z[j * n + i].to_acc()) * half);
-    let eig = SymmetricEigen::try_new(m, <T::Acc as Float>::EPSILON, 0)
-        .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
+    let eig = symmetric_eigen(n, |i, j| z[i * n + j].to_acc().to_f64(), true)?;
+    let vectors = eig.vectors.as_ref().ok_or(Error::NumericalBreakdown { what: "eigenvectors", iteration: 0 })?;
     let mut out = vec![<T::Acc as Float>::ZERO; n * k];
-    for (c, (col, val)) in top_k_columns(&eig, k).into_iter().enumerate() {
-        let s = Float::sqrt(Float::max(val, <T::Acc as Float>::ZERO));
+    for (c, (col, val)) in top_k_columns(&eig.values, k).into_iter().enumerate() {
+        let s = eig.root(val);
         for i in 0..n {
-            out[i * k + c] = eig.eigenvectors[(i, col)] * s;
+            out[i * k + c] = <T::Acc as Float>::from_f64(vectors[(i, col)] * s);
         }
     }
+    validate::finite_output(&out, "spectral embedding", 0)?;
     Ok(out)
 }
 
@@ -66,24 +67,26 @@ where
     if k > r {
         return Err(Error::InvalidClusterCount { k, n: r });
     }
-    let zero = <T::Acc as Float>::ZERO;
-    let mut gram = DMatrix::from_element(r, r, zero);
+    let mut gram = vec![0.0f64; r * r];
     for row in u.chunks_exact(r) {
         for a in 0..r {
             for b in 0..r {
-                gram[(a, b)] += row[a].to_acc() * row[b].to_acc();
+                gram[a * r + b] += row[a].to_acc().to_f64() * row[b].to_acc().to_f64();
             }
         }
     }
-    let eig = SymmetricEigen::try_new(gram, <T::Acc as Float>::EPSILON, 0)
-        .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
-    let cols = top_k_columns(&eig, k);
-    let mut out = vec![zero; n * k];
+    validate::finite_output(&gram, "UᵀU", 0)?;
+    let eig = symmetric_eigen(r, |a, b| gram[a * r + b], true)?;
+    let vectors = eig.vectors.as_ref().ok_or(Error::NumericalBreakdown { what: "eigenvectors", iteration: 0 })?;
+    let cols = top_k_columns(&eig.values, k);
+    let mut out = vec![<T::Acc as Float>::ZERO; n * k];
     for (i, row) in u.chunks_exact(r).enumerate() {
         for (c, &(col, _)) in cols.iter().enumerate() {
-            out[i * k + c] = (0..r).map(|a| row[a].to_acc() * eig.eigenvectors[(a, col)]).sum();
+            let v: f64 = (0..r).map(|a| row[a].to_acc().to_f64() * vectors[(a, col)]).sum();
+            out[i * k + c] = <T::Acc as Float>::from_f64(v);
         }
     }
+    validate::finite_output(&out, "factor embedding", 0)?;
     Ok(out)
 }
 
