@@ -79,11 +79,7 @@ fn run<F: Float + clasp_core::Real<Acc = F>>(u: &mut Unstructured<'_>) -> Result
             assert!(info.iterations <= params.max_iter);
             let yw = widen_acc(&y);
             let fixed = fixed.min(n);
-            // Known gap (fuzz/known-gaps/bound_update): fixed rows were seen to move; reported,
-            // not asserted, until investigated.
-            if snapshot_acc(&y)[..fixed * k] != before[..fixed * k] {
-                clasp_fuzz::trace(&"fixed rows moved");
-            }
+            assert_eq!(snapshot_acc(&y)[..fixed * k], before[..fixed * k], "fixed rows moved");
             // Rows move only by accepted steps (a rejected monotone step keeps the input rows).
             if simplex_start {
                 assert_simplex_rows(&yw[fixed * k..], k, tol * 16.0, "y");
