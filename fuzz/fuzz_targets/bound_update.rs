@@ -72,6 +72,7 @@ fn run<F: Float + clasp_core::Real<Acc = F>>(u: &mut Unstructured<'_>) -> Result
     // λ = 0: each row's update is the exact minimiser of its convex term, monotone from a
     // simplex start; from a raw (non-simplex) start only the safeguard guarantees it.
     let monotone = params.monotone || params.lambda == 0.0;
+    clasp_fuzz::trace(&(&unary, n, k, &params, &y0, fixed, simplex_start, &w));
     match bound_update(a, &w, &params, fixed, &mut ym, &mut scratch) {
         Ok(info) => {
             let monotone = params.monotone || (params.lambda == 0.0 && simplex_start);

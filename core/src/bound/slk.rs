@@ -134,7 +134,7 @@ pub struct SlkInfo {
 ///
 /// Errors: those of [`Episode::new`], bad parameters, `knn == 0` or `knn ≥ n_support + n_query`
 /// ([`Error::InvalidParameter`] `knn`) when the affinity is needed (λ > 0 or K-modes);
-/// [`Error::NumericalBreakdown`] when the bandwidth σ or the energy is not finite (squared
+/// [`Error::NumericalBreakdown`] when the bandwidth σ, a unary cost or the energy is not finite (squared
 /// distances of features near the type's MAX overflow).
 pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Result<(Vec<usize>, SlkInfo)> {
     params.validate()?;
@@ -214,6 +214,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
                 *ac = if modes { -(-d2 * inv2s2).exp() } else { d2 };
             }
         }
+        crate::validate::finite_output(&unary, "slk unary costs", i + 1)?;
         // (b) assignment step.
         if let (true, Some(w)) = (lap, w.as_ref()) {
             for (ng, &a) in neg.iter_mut().zip(&unary) {

@@ -169,6 +169,7 @@ where
             }
         }
         let est = estimate(x, &resp, k, model.covariance_type, reg);
+        est.check_finite(iteration)?;
         let total: T::Acc = est.nk.iter().copied().sum();
         let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();
         model = GaussianMixture::from_parts(

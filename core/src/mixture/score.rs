@@ -78,8 +78,7 @@ impl<F: Float + RealField> GaussianMixture<F> {
             let w = &mut w[..lab.len() * self.k];
             weighted_log_prob_work(self, block, w, work);
             // A row has a finite ln p(x) iff it has no NaN and some entry above −∞.
-            if w.chunks_exact(self.k).any(|r| r.iter().any(|v| v.is_nan()) || r.iter().all(|&v| v == F::NEG_INFINITY))
-            {
+            if w.chunks_exact(self.k).any(|r| r.iter().any(|v| v.is_nan()) || r.iter().all(|&v| v == F::NEG_INFINITY)) {
                 return Err(Error::NumericalBreakdown { what: LOG_DENSITY, iteration: 1 });
             }
             for (l, r) in lab.iter_mut().zip(w.chunks_exact(self.k)) {
