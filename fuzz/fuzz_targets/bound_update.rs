@@ -92,7 +92,17 @@ fn run<F: Float + clasp_core::Real<Acc = F>>(u: &mut Unstructured<'_>) -> Result
             let mut wy = vec![F::ZERO; n * k];
             let e = bound_energy(a, &w, MatRef::new(&y, n, k, "y").expect("shape"), params.lambda, &mut wy)
                 .expect("energy of a returned Y");
-            let slack = tol * (1.0 + e.to_f64().abs()) * 64.0;
+            // E sums terms y·a and λ·y·(WY) that can cancel (a = ±1e300): the reported and the
+            // recomputed energy (other summation orders) agree to ε times the terms' size.
+            let size: f64 = yw
+                .iter()
+                .zip(&widen_acc(&unary))
+                .zip(&widen_acc(&wy))
+                .map(|((y, a), w)| {
+                    (y * a).abs() + if params.lambda > 0.0 { params.lambda * (y * w).abs() } else { 0.0 }
+                })
+                .sum();
+            let slack = tol * (1.0 + e.to_f64().abs() + size) * 64.0;
             assert!((e.to_f64() - info.energy).abs() <= slack, "energy {} vs reported {}", e.to_f64(), info.energy);
             // One more monotone step from the result cannot increase the energy.
             let mut ym = MatMut::new(&mut y, n, k, "y").expect("shape");

@@ -8,7 +8,9 @@ use clasp_core::bound::{
 use clasp_core::kmeans::{KMeansParams, kmeans, kmeans_from};
 use clasp_core::mixture::split_merge::{SplitMergeParams, split_merge};
 use clasp_core::mixture::weighted_log_prob;
-use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmInit, GmmParams, e_step, e_step_log, fit};
+use clasp_core::mixture::{
+    CovarianceType, GaussianMixture, GmmInit, GmmParams, TargetKind, e_step, e_step_log, fit, target_distribution,
+};
 use clasp_core::{Error, MatMut, MatRef};
 
 fn breakdown<T: std::fmt::Debug>(r: Result<T, Error>, what: &str) {
@@ -232,4 +234,24 @@ fn fuzz_bound_update_halving_leaves_fixed_rows_bit_for_bit() {
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&y[..4]), bits(&y0[..4]), "fixed rows moved: {y:?}");
     assert!(info.energy <= info.initial_energy);
+}
+
+/// Responsibilities whose squares overflow: `target_distribution` returned NaN on `Ok`
+/// (gmm_score, seed-22 campaign finding once the E-step gaps were closed). Cluster totals that
+/// are not representable are refused before anything is written.
+#[test]
+fn fuzz_target_distribution_of_huge_responsibilities_stays_on_the_simplex() {
+    let q = [1e200, 1e200, 0.0, 1e200, 0.9 * f64::MAX, 0.0];
+    for kind in [TargetKind::DecSquare, TargetKind::DepictSqrt] {
+        let mut p = [0.0; 6];
+        target_distribution(&q, 2, kind, &mut p).unwrap();
+        for row in p.chunks_exact(2) {
+            assert!(row.iter().all(|v| v.is_finite() && *v >= 0.0), "{kind:?} {p:?}");
+            assert!((row[0] + row[1] - 1.0).abs() < 1e-15, "{kind:?} {p:?}");
+        }
+    }
+    let mut p = [7.0; 4];
+    let r = target_distribution(&[f64::MAX, 0.0, f64::MAX, 1.0], 2, TargetKind::DecSquare, &mut p);
+    assert!(matches!(r, Err(Error::NumericalBreakdown { .. })), "{r:?}");
+    assert_eq!(p, [7.0; 4]);
 }
