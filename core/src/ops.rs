@@ -31,6 +31,21 @@ pub fn log_sum_exp<F: Float>(x: &[F]) -> F {
     m + x.iter().map(|&v| (v - m).exp()).sum::<F>().ln()
 }
 
+/// Arithmetic mean (1/n) Σᵢ xᵢ of the n ≥ 1 items (0 for none). The plain sum is used unless
+/// it overflows on finite items; then Σᵢ (xᵢ/n), which cannot (|mean| ≤ maxᵢ |xᵢ|), so the mean
+/// of finite values is always finite.
+#[inline]
+pub fn mean<F: Float>(x: impl Iterator<Item = F> + Clone) -> F {
+    let (mut total, mut n, mut finite) = (F::ZERO, 0usize, true);
+    for v in x.clone() {
+        total += v;
+        n += 1;
+        finite &= v.is_finite();
+    }
+    let nf = F::from_usize(n.max(1));
+    if total.is_finite() || !finite { total / nf } else { x.map(|v| v / nf).sum() }
+}
+
 /// Index of the largest entry, ties to the lowest index; `None` if empty or all NaN.
 #[inline]
 pub fn argmax<F: Float>(x: &[F]) -> Option<usize> {
@@ -58,6 +73,10 @@ mod tests {
         let l = log_sum_exp(&[1000.0f64, 1000.0]);
         assert!((l - (1000.0 + core::f64::consts::LN_2)).abs() < 1e-12);
         assert_eq!(log_sum_exp::<f64>(&[]), f64::NEG_INFINITY);
+        assert_eq!(mean([1.0f64, 2.0, 6.0].into_iter()), 3.0);
+        assert_eq!(mean(core::iter::empty::<f32>()), 0.0);
+        assert_eq!(mean([-f64::MAX, -f64::MAX].into_iter()), -f64::MAX);
+        assert_eq!(mean([f64::NEG_INFINITY, 1.0].into_iter()), f64::NEG_INFINITY);
         assert_eq!(argmax(&[1.0f64, 3.0, 3.0, f64::NAN]), Some(1));
         assert_eq!(argmax::<f64>(&[f64::NAN]), None);
     }

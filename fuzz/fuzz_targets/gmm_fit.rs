@@ -3,8 +3,8 @@
 //! covariances), the lower bound is finite and the fitted model scores its own data.
 #![no_main]
 
-use clasp_core::Real;
 use clasp_core::mixture::fit;
+use clasp_core::{Float, Real};
 use clasp_fuzz::mixture::{assert_model, assert_scores, with_data};
 use clasp_fuzz::{Result, Unstructured, acc_eps, describe};
 use nalgebra::RealField;
@@ -20,7 +20,8 @@ where
                 assert_eq!(f.model.n_components(), params.k);
                 assert_model(&f.model, tol);
                 assert!(f.info.n_iter >= 1 && f.info.n_iter <= params.max_iter);
-                // Known gap (fuzz/known-gaps/gmm_fit): the lower bound can be non-finite on `Ok`.
+                assert!(f.info.lower_bound.to_f64().is_finite(), "lower bound {:?}", f.info.lower_bound);
+                assert!(f.info.lower_bounds.iter().all(|b| b.to_f64().is_finite()), "{:?}", f.info.lower_bounds);
                 assert_scores(&f.model, xm, tol);
             }
             Err(e) => {

@@ -66,11 +66,6 @@ where
         }
     };
     let tol = acc_eps::<T>() * 1e3;
-    // Known gap (fuzz/known-gaps/gmm_score): `from_precisions` accepts tiny precisions whose
-    // covariances overflow to +∞.
-    if widen_acc(model.covariances()).iter().any(|c| !c.is_finite()) {
-        return Ok(());
-    }
     assert_model(&model, tol);
     let wild_x = clasp_fuzz::wild(u)?;
     let x: Vec<T> = cast(&values(u, n * d, wild_x)?);
@@ -85,14 +80,16 @@ where
     let logged = e_step_log(&model, xm, &mut lresp, &mut lpn.clone());
     let weighted = weighted_log_prob(&model, xm, &mut wlp);
     match (&plain, &logged) {
-        // Known gap (fuzz/known-gaps/gmm_score): a non-finite lower bound on `Ok`.
-        (Ok(a), Ok(_)) if !a.to_f64().is_finite() => return Ok(()),
         (Ok(a), Ok(b)) => {
             assert!(a.to_f64().is_finite() && (a.to_f64() - b.to_f64()).abs() <= tol * (1.0 + a.to_f64().abs()));
             let (r, lr) = (widen_acc(&resp), widen_acc(&lresp));
             assert_simplex_rows(&r, k, tol, "resp");
-            for (p, l) in r.iter().zip(&lr) {
-                assert!((p - l.exp()).abs() <= tol, "resp {p} vs exp(log_resp) {}", l.exp());
+            // ln r = w − ln p(x) carries an absolute rounding error ε·|ln p(x)| (seed-1 CI
+            // finding in bf16/f32 at |ln p(x)| ≈ 1e38): exp(ln r) is only that close to r.
+            let lp = widen_acc(&lpn);
+            for (i, (p, l)) in r.iter().zip(&lr).enumerate() {
+                let slack = tol * (1.0 + lp[i / k].abs());
+                assert!((p - l.exp()).abs() <= slack, "resp {p} vs exp(log_resp) {} (ln p {})", l.exp(), lp[i / k]);
             }
             assert!(weighted.is_ok());
             let wl = widen_acc(&wlp);

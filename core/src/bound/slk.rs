@@ -133,7 +133,9 @@ pub struct SlkInfo {
 /// Labels (in `0..ways`) of the query points of `episode`.
 ///
 /// Errors: those of [`Episode::new`], bad parameters, `knn == 0` or `knn ≥ n_support + n_query`
-/// ([`Error::InvalidParameter`] `knn`) when the affinity is needed (λ > 0 or K-modes).
+/// ([`Error::InvalidParameter`] `knn`) when the affinity is needed (λ > 0 or K-modes);
+/// [`Error::NumericalBreakdown`] when the bandwidth σ, a unary cost or the energy is not finite (squared
+/// distances of features near the type's MAX overflow).
 pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Result<(Vec<usize>, SlkInfo)> {
     params.validate()?;
     let (k, d, ns, nq) = (episode.ways(), episode.dim(), episode.support().rows(), episode.query().rows());
@@ -167,6 +169,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
         let dist = pairwise_sq_dist(xm);
         let w = knn_affinity_from_distances(&dist, n, params.knn, params.symmetrise);
         let sigma = if modes { kernel_sigma(&w.as_ref(), &dist, params.sigma_knn) } else { zero };
+        crate::validate::finite_output(&[sigma], "slk bandwidth", 1)?;
         (Some(w), sigma)
     } else {
         (None, zero)
@@ -211,6 +214,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
                 *ac = if modes { -(-d2 * inv2s2).exp() } else { d2 };
             }
         }
+        crate::validate::finite_output(&unary, "slk unary costs", i + 1)?;
         // (b) assignment step.
         if let (true, Some(w)) = (lap, w.as_ref()) {
             for (ng, &a) in neg.iter_mut().zip(&unary) {
@@ -263,6 +267,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
             w.as_ref().mul_dense(&z, k, wz);
             e -= lambda * z.iter().zip(wz.iter()).map(|(&a, &b)| a * b).sum::<T::Acc>();
         }
+        crate::validate::finite_output(&[e], "slk energy", i + 1)?;
         info.energy = e.to_f64();
         if i > 1 && (e - e_old).abs() <= <T::Acc as Float>::from_f64(params.outer_tol) * e_old.abs() {
             info.converged = true;

@@ -307,8 +307,9 @@ fn step_unchecked<F: Float>(
                 return StepInfo { energy: energy.to_f64(), halvings, moved: false };
             }
             halvings += 1;
-            // cand ← Y + ½ (cand − Y): the step length halves each time.
-            for (c, &yi) in cand.iter_mut().zip(y.iter()) {
+            // cand ← Y + ½ (cand − Y) on the free rows: the step length halves each time
+            // (the fixed rows are left bit for bit: Y + ½·0 would turn a −0 into +0).
+            for (c, &yi) in cand[fixed..].iter_mut().zip(&y[fixed..]) {
                 *c = yi + half * (*c - yi);
             }
             w.mul_dense(cand, k, wy);
@@ -328,6 +329,17 @@ fn step_unchecked<F: Float>(
 /// Runs [`bound_step`] from the assignments in `y` until the relative energy change is at
 /// most `params.tol` (checked from the third update on, as the reference does) or
 /// `params.max_iter` updates. Rows before `fixed_rows` stay as given.
+///
+/// `y` needs only to be finite and non-negative; it is not required to hold simplex rows
+/// (as the fixed-size and GPU forms of the update, which share this contract). The first
+/// update replaces every free row by a simplex row, so a non-simplex start matters only as
+/// the reference energy: E is unbounded below off the simplex, and with λ = 0 and no
+/// safeguard the first update can then raise E. E is non-increasing from a simplex start
+/// with λ = 0 or W ⪰ 0, and from any start with [`BoundParams::monotone`].
+///
+/// Errors: bad parameters, mismatched shapes, non-finite unary costs, a negative or
+/// non-finite entry of `y`, a small scratch, `fixed_rows > n`, a non-finite initial energy;
+/// `y` is untouched on `Err`.
 pub fn bound_update<F: Float>(
     unary: MatRef<'_, F>,
     w: &CsrRef<'_, F>,

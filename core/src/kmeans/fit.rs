@@ -53,24 +53,37 @@ fn into_fit<F: Float>(run: LloydRun<F>, best_init: usize) -> KMeansFit<F> {
     }
 }
 
+/// A run's centres and inertia are finite. On finite data they overflow only for data near
+/// the type's MAX (a cluster's coordinate sum or a squared distance exceeds it), where the
+/// result is not representable.
+fn check_run<F: Float>(run: &LloydRun<F>) -> Result<()> {
+    validate::finite_output(&run.centers, "k-means", run.n_iter)?;
+    validate::finite_output(&[run.inertia], "k-means", run.n_iter)
+}
+
 /// Lloyd's k-means on the rows of `x` (n × d): `params.n_init` seeded initialisations
 /// (k-means++ or random rows), keeping the run with the lowest inertia (ties to the first).
 ///
-/// Errors: invalid parameters, `k` = 0 or `k` > n, non-finite data.
+/// Errors: invalid parameters, `k` = 0 or `k` > n, non-finite data;
+/// [`Error::NumericalBreakdown`] when every run's centres or inertia overflow (data near the
+/// type's MAX).
 pub fn kmeans<T: Real>(x: MatRef<'_, T>, params: &KMeansParams) -> Result<KMeansFit<T::Acc>> {
     params.check(x.rows())?;
     validate::finite(x.as_slice(), "x")?;
     let tol_eff = effective_tol(x, params.tol);
     let mut draw = Draw::new(params.seed);
     let mut best: Option<(LloydRun<T::Acc>, usize)> = None;
+    let mut breakdown = Error::InvalidParameter { name: "n_init", value: 0.0 };
     for init in 0..params.n_init {
         let centers = initial_centers(x, params, &mut draw);
         let run = lloyd(x, centers, params.max_iter, tol_eff);
-        if best.as_ref().is_none_or(|(b, _)| run.inertia < b.inertia) {
+        if let Err(e) = check_run(&run) {
+            breakdown = e;
+        } else if best.as_ref().is_none_or(|(b, _)| run.inertia < b.inertia) {
             best = Some((run, init));
         }
     }
-    best.map(|(run, i)| into_fit(run, i)).ok_or(Error::InvalidParameter { name: "n_init", value: 0.0 })
+    best.map(|(run, i)| into_fit(run, i)).ok_or(breakdown)
 }
 
 fn initial_centers<T: Real>(x: MatRef<'_, T>, params: &KMeansParams, draw: &mut Draw) -> Vec<T::Acc> {
@@ -88,7 +101,8 @@ fn initial_centers<T: Real>(x: MatRef<'_, T>, params: &KMeansParams, draw: &mut 
 /// `seed`/`n_init` are ignored — k is `init.rows()`).
 ///
 /// Errors: `init` with a different number of columns than `x`, more centres than rows,
-/// non-finite values, invalid `max_iter`/`tol`.
+/// non-finite values, invalid `max_iter`/`tol`; [`Error::NumericalBreakdown`] when the
+/// centres or the inertia overflow (data near the type's MAX).
 pub fn kmeans_from<T: Real, C: Real<Acc = T::Acc>>(
     x: MatRef<'_, T>,
     init: MatRef<'_, C>,
@@ -102,7 +116,9 @@ pub fn kmeans_from<T: Real, C: Real<Acc = T::Acc>>(
     validate::finite(x.as_slice(), "x")?;
     validate::finite(init.as_slice(), "init")?;
     let centers = init.as_slice().iter().map(|v| v.to_acc()).collect();
-    Ok(into_fit(lloyd(x, centers, params.max_iter, effective_tol(x, params.tol)), 0))
+    let run = lloyd(x, centers, params.max_iter, effective_tol(x, params.tol));
+    check_run(&run)?;
+    Ok(into_fit(run, 0))
 }
 
 #[cfg(test)]

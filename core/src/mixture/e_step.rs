@@ -46,23 +46,40 @@ fn check_input<T: Real>(
     validate::finite(x.as_slice(), "x")
 }
 
-/// Writes w_ik = ln π_k + ln N(x_i | μ_k, Σ_k) into `out` (n × K, row-major).
+/// Writes w_ik = ln π_k + ln N(x_i | μ_k, Σ_k) into `out` (n × K, row-major); −∞ where
+/// π_k = 0 or the quadratic form overflows.
 ///
 /// Errors: `x` with a different dimension than the model, `out` of the wrong length,
-/// non-finite data. `out` is untouched on `Err`.
+/// non-finite data (`out` untouched); [`Error::NumericalBreakdown`] when x − μ_k overflows
+/// (data or means near the type's MAX) and a density is undefined (`out` written).
 pub fn weighted_log_prob<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc]) -> Result<()>
 where
     T::Acc: RealField,
 {
     check_input(model, x, &[(out.len(), x.rows() * model.k, "out")])?;
     weighted_log_prob_unchecked(model, x, out);
+    if out.iter().any(|v| v.is_nan()) {
+        return Err(Error::NumericalBreakdown { what: LOG_DENSITY, iteration: 1 });
+    }
     Ok(())
 }
 
+/// The step named by the E-step's [`Error::NumericalBreakdown`].
+pub(crate) const LOG_DENSITY: &str = "gmm log density";
+
+/// Every ln p(xᵢ) is finite: otherwise some row is far from every component (its quadratic
+/// forms overflow, so ln p(xᵢ) and its responsibilities are not representable) and the
+/// E-step broke down.
+pub(crate) fn check_log_norm<F: Float>(log_prob_norm: &[F]) -> Result<()> {
+    validate::finite_output(log_prob_norm, LOG_DENSITY, 1)
+}
+
 /// E-step in the log domain: writes ln r_ik into `log_resp` (n × K) and ln p(x_i) into
-/// `log_prob_norm` (n); returns the mean of ln p(x_i) (scikit-learn's lower bound).
+/// `log_prob_norm` (n); returns the mean of ln p(x_i) (scikit-learn's lower bound; finite,
+/// see [`crate::ops::mean`]).
 ///
-/// Errors: as [`weighted_log_prob`].
+/// Errors: as [`weighted_log_prob`]; [`Error::NumericalBreakdown`] (outputs written) when
+/// some ln p(x_i) is not finite (a row whose every quadratic form overflows).
 pub fn e_step_log<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -75,13 +92,15 @@ where
     let n = x.rows();
     check_input(model, x, &[(log_resp.len(), n * model.k, "log_resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
     weighted_log_prob_unchecked(model, x, log_resp);
-    Ok(normalise_rows(log_resp, log_prob_norm, model.k, false))
+    let mean = normalise_rows(log_resp, log_prob_norm, model.k, false);
+    check_log_norm(log_prob_norm)?;
+    Ok(mean)
 }
 
 /// E-step: writes the responsibilities r_ik (n × K, rows sum to 1) into `resp` and ln p(x_i)
 /// into `log_prob_norm` (n); returns the mean of ln p(x_i).
 ///
-/// Errors: as [`weighted_log_prob`].
+/// Errors: as [`e_step_log`].
 pub fn e_step<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -94,19 +113,19 @@ where
     let n = x.rows();
     check_input(model, x, &[(resp.len(), n * model.k, "resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
     weighted_log_prob_unchecked(model, x, resp);
-    Ok(normalise_rows(resp, log_prob_norm, model.k, true))
+    let mean = normalise_rows(resp, log_prob_norm, model.k, true);
+    check_log_norm(log_prob_norm)?;
+    Ok(mean)
 }
 
 /// Turns weighted log probabilities (n × k) into log responsibilities (or responsibilities
-/// when `linear`) in place, writing each row's log-sum-exp; returns their mean. One `exp`
-/// per entry.
+/// when `linear`) in place, writing each row's log-sum-exp; returns their mean
+/// ([`crate::ops::mean`]). One `exp` per entry.
 pub(crate) fn normalise_rows<F: Float>(w: &mut [F], log_prob_norm: &mut [F], k: usize, linear: bool) -> F {
-    let mut total = F::ZERO;
     for (row, lpn) in w.chunks_exact_mut(k).zip(log_prob_norm.iter_mut()) {
         let m = row.iter().fold(F::NEG_INFINITY, |a, &v| a.max(v));
         if m == F::NEG_INFINITY {
             *lpn = m;
-            total += m;
             continue;
         }
         let lse = if linear {
@@ -128,9 +147,8 @@ pub(crate) fn normalise_rows<F: Float>(w: &mut [F], log_prob_norm: &mut [F], k: 
             lse
         };
         *lpn = lse;
-        total += lse;
     }
-    total / F::from_usize(log_prob_norm.len().max(1))
+    crate::ops::mean(log_prob_norm.iter().copied())
 }
 
 /// Both forms at once with one `exp` per entry: `w` (n × k weighted log probabilities)
@@ -294,17 +312,15 @@ fn weighted_log_prob_body<T: Real>(
                     }
                 }
                 CovarianceType::Spherical => {
+                    // ((x − μ)·u)² per feature, as diag: the product u² alone can overflow
+                    // where every term is finite (a tiny variance at its mean).
                     let p = model.precisions_cholesky[comp];
-                    let p2 = p * p;
                     for j in 0..d {
                         let mj = mu[j];
                         for (qv, &v) in q.iter_mut().zip(&xt[j * stride..j * stride + b]) {
-                            let t = v - mj;
+                            let t = (v - mj) * p;
                             *qv += t * t;
                         }
-                    }
-                    for qv in q.iter_mut() {
-                        *qv *= p2;
                     }
                 }
             }

@@ -67,7 +67,7 @@ pub struct PlainEm;
 
 impl<F: Float> EmHook<F> for PlainEm {
     fn after_e_step(&mut self, _iteration: usize, _log_resp: &mut [F], log_prob_norm: &[F]) -> Result<F> {
-        Ok(log_prob_norm.iter().copied().sum::<F>() / F::from_usize(log_prob_norm.len().max(1)))
+        Ok(crate::ops::mean(log_prob_norm.iter().copied()))
     }
 
     fn modifies_responsibilities(&self) -> bool {
@@ -104,19 +104,20 @@ impl<F: Float> EmHook<F> for FixedLabels<'_> {
         if self.labels.len() != n || log_resp.len() != n * self.k {
             return Err(Error::ShapeMismatch { what: "labels", expected: n, found: self.labels.len() });
         }
-        let mut total = F::ZERO;
-        for ((row, &lpn), label) in log_resp.chunks_exact_mut(self.k).zip(log_prob_norm).zip(self.labels) {
-            match *label {
-                Some(y) => {
-                    // ln π_y N(x | θ_y) = ln r_iy + ln p(x).
-                    total += row[y] + lpn;
-                    row.fill(F::NEG_INFINITY);
-                    row[y] = F::ZERO;
-                }
-                None => total += lpn,
+        // ln π_y N(x | θ_y) = ln r_iy + ln p(x) for a labelled row, ln p(x) otherwise.
+        let objective = crate::ops::mean(log_resp.chunks_exact(self.k).zip(log_prob_norm).zip(self.labels).map(
+            |((row, &lpn), label)| match *label {
+                Some(y) => row[y] + lpn,
+                None => lpn,
+            },
+        ));
+        for (row, label) in log_resp.chunks_exact_mut(self.k).zip(self.labels) {
+            if let Some(y) = *label {
+                row.fill(F::NEG_INFINITY);
+                row[y] = F::ZERO;
             }
         }
-        Ok(total / F::from_usize(n.max(1)))
+        Ok(objective)
     }
 }
 
@@ -154,7 +155,9 @@ where
             before.copy_from_slice(&log_resp);
         }
         let lb = hook.after_e_step(iteration, &mut log_resp, &lpn)?;
-        if lb.is_nan() || lb == <T::Acc as Float>::INFINITY {
+        // A non-finite objective: some row is far from every component (its quadratic forms
+        // overflow), so its ln p(x) and responsibilities are not representable.
+        if !lb.is_finite() {
             return Err(Error::NumericalBreakdown { what: "gmm e-step", iteration });
         }
         // Rows the hook rewrote: recompute their responsibilities.
@@ -166,6 +169,7 @@ where
             }
         }
         let est = estimate(x, &resp, k, model.covariance_type, reg);
+        est.check_finite(iteration)?;
         let total: T::Acc = est.nk.iter().copied().sum();
         let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();
         model = GaussianMixture::from_parts(

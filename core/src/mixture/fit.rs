@@ -113,7 +113,9 @@ impl<F> GmmInitValues<'_, F> {
 /// Fits a mixture to the rows of `x` (n × D).
 ///
 /// Errors: invalid parameters, K = 0 or K > n, non-finite data, a covariance that is not
-/// positive definite during EM ([`Error::NotPositiveDefinite`] with the component).
+/// positive definite during EM ([`Error::NotPositiveDefinite`] with the component);
+/// [`Error::NumericalBreakdown`] when data near the type's MAX makes a sufficient statistic
+/// or a log-likelihood overflow (the lower bound of an `Ok` fit is always finite).
 pub fn fit<T: Real>(x: MatRef<'_, T>, params: &GmmParams) -> Result<GmmFit<T::Acc>>
 where
     T::Acc: RealField,
@@ -201,6 +203,7 @@ where
     let resp = initial_responsibilities(x, params, draw)?;
     let reg = <T::Acc as Float>::from_f64(params.reg_covar);
     let est = estimate(x, &resp, params.k, cov, reg);
+    est.check_finite(1)?;
     let nf = <T::Acc as Float>::from_usize(x.rows());
     let weights: Vec<T::Acc> = match user.weights {
         Some(w) => w.to_vec(),
@@ -265,7 +268,8 @@ fn initial_responsibilities<T: Real>(x: MatRef<'_, T>, params: &GmmParams, draw:
 /// the loop (`k`, `n_init`, `init`, `seed` are ignored), `hook` runs between E and M.
 ///
 /// Errors: `x` of another dimension than the model, non-finite data, invalid parameters,
-/// a covariance that is not positive definite during EM.
+/// a covariance that is not positive definite during EM, [`Error::NumericalBreakdown`] as
+/// for [`fit`].
 pub fn em<T: Real, H: EmHook<T::Acc> + ?Sized>(
     x: MatRef<'_, T>,
     init: GaussianMixture<T::Acc>,

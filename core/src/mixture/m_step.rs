@@ -29,6 +29,17 @@ pub(crate) struct Estimate<F> {
     pub covariances: Vec<F>,
 }
 
+impl<F: Float> Estimate<F> {
+    /// Every statistic is finite; otherwise the weighted sums overflowed (data or
+    /// responsibilities near the type's MAX) and the M-step of `iteration` broke down.
+    pub(crate) fn check_finite(&self, iteration: usize) -> Result<()> {
+        for part in [&self.nk, &self.means, &self.covariances] {
+            validate::finite_output(part, "m_step sufficient statistics", iteration)?;
+        }
+        Ok(())
+    }
+}
+
 /// One M-step: the mixture maximising the expected complete-data log-likelihood under the
 /// responsibilities `resp` (n × k, entries ≥ 0; rows need not be normalised), with
 /// `reg_covar` added to the covariance diagonals.
@@ -50,9 +61,7 @@ where
 {
     check(x, resp, k, reg_covar)?;
     let est = estimate(x, resp, k, covariance_type, <T::Acc as Float>::from_f64(reg_covar));
-    for part in [&est.nk, &est.means, &est.covariances] {
-        validate::finite_output(part, "m_step sufficient statistics", 1)?;
-    }
+    est.check_finite(1)?;
     let total: T::Acc = est.nk.iter().copied().sum();
     validate::finite_output(&[total], "m_step sufficient statistics", 1)?;
     let weights: Vec<T::Acc> = est.nk.iter().map(|&v| v / total).collect();

@@ -54,7 +54,8 @@ impl<F: Float + RealField> GaussianMixture<F> {
     /// A mixture from weights, means and precisions (inverse covariances; for diag and
     /// spherical the inverse variances), as scikit-learn's `precisions_init`.
     ///
-    /// Errors: as [`from_covariances`](Self::from_covariances).
+    /// Errors: as [`from_covariances`](Self::from_covariances); a precision so small that
+    /// the covariance overflows is also [`Error::NotPositiveDefinite`] (as for diag/spherical).
     pub fn from_precisions(
         covariance_type: CovarianceType,
         weights: &[F],

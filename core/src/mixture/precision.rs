@@ -35,13 +35,15 @@ pub(crate) fn from_precision<F: Float + RealField>(prec: &[F], d: usize) -> Opti
     if u.iter().all(|v| Float::is_finite(*v)) { Some(u) } else { None }
 }
 
-/// Σ = (U Uᵀ)⁻¹ = U⁻ᵀ U⁻¹ for an upper-triangular row-major U.
+/// Σ = (U Uᵀ)⁻¹ = U⁻ᵀ U⁻¹ for an upper-triangular row-major U; `None` if U is singular or Σ
+/// is not representable (a precision so small that its inverse overflows).
 pub(crate) fn covariance_from_factor<F: Float + RealField>(u: &[F], d: usize) -> Option<Vec<F>> {
     let um = DMatrix::from_row_slice(d, d, u);
     let v = um.solve_upper_triangular(&DMatrix::identity(d, d))?; // V = U⁻¹
     let cov = v.transpose() * &v;
     // Symmetric, so column-major equals row-major.
-    Some(cov.as_slice().to_vec())
+    let cov = cov.as_slice().to_vec();
+    if cov.iter().all(|c| Float::is_finite(*c)) { Some(cov) } else { None }
 }
 
 /// log det U = Σ_d ln U[d][d] for a d × d row-major triangular factor.

@@ -6,7 +6,7 @@
 //! [`gmm_predict_scratch`]`(n, K, D)` elements and never allocate: rows are evaluated in
 //! blocks of 64, so the scratch does not grow with n. The allocating forms call them.
 
-use super::e_step::{BLOCK, e_step, normalise_rows, weighted_log_prob_work, work_len};
+use super::e_step::{BLOCK, LOG_DENSITY, check_log_norm, e_step, normalise_rows, weighted_log_prob_work, work_len};
 use super::model::GaussianMixture;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
@@ -29,7 +29,9 @@ pub fn gmm_predict_scratch(_n: usize, k: usize, d: usize) -> usize {
 impl<F: Float + RealField> GaussianMixture<F> {
     /// Most probable component of every row: argmax_k (ln π_k + ln N(xᵢ | θ_k)), ties to the lowest k.
     ///
-    /// Errors: `x` of another dimension than the model, non-finite data.
+    /// Errors: `x` of another dimension than the model, non-finite data;
+    /// [`Error::NumericalBreakdown`] when a row is so far from every component that its
+    /// quadratic forms overflow (its log densities and responsibilities are not representable).
     pub fn predict<T: Real<Acc = F>>(&self, x: MatRef<'_, T>) -> Result<Vec<usize>> {
         let mut labels = vec![0; x.rows()];
         self.predict_into(x, &mut labels, &mut self.scratch_for(x))?;
@@ -62,7 +64,8 @@ impl<F: Float + RealField> GaussianMixture<F> {
     /// [`gmm_predict_scratch`]`(n, K, D)` elements; no allocation.
     ///
     /// Errors: as [`predict`](Self::predict), `labels` of the wrong length, scratch too small
-    /// (all before anything is written).
+    /// (all before anything is written; after a [`Error::NumericalBreakdown`] the blocks
+    /// before the failing row are written).
     pub fn predict_into<T: Real<Acc = F>>(
         &self,
         x: MatRef<'_, T>,
@@ -74,6 +77,10 @@ impl<F: Float + RealField> GaussianMixture<F> {
         for (block, lab) in self.blocks(x).zip(labels.chunks_mut(BLOCK)) {
             let w = &mut w[..lab.len() * self.k];
             weighted_log_prob_work(self, block, w, work);
+            // A row has a finite ln p(x) iff it has no NaN and some entry above −∞.
+            if w.chunks_exact(self.k).any(|r| r.iter().any(|v| v.is_nan()) || r.iter().all(|&v| v == F::NEG_INFINITY)) {
+                return Err(Error::NumericalBreakdown { what: LOG_DENSITY, iteration: 1 });
+            }
             for (l, r) in lab.iter_mut().zip(w.chunks_exact(self.k)) {
                 *l = argmax(r).unwrap_or(0);
             }
@@ -96,6 +103,7 @@ impl<F: Float + RealField> GaussianMixture<F> {
         for (block, r) in self.blocks(x).zip(resp.chunks_mut(BLOCK * self.k)) {
             weighted_log_prob_work(self, block, r, work);
             normalise_rows(r, &mut lpn[..block.rows()], self.k, true);
+            check_log_norm(&lpn[..block.rows()])?;
         }
         Ok(())
     }
@@ -116,6 +124,7 @@ impl<F: Float + RealField> GaussianMixture<F> {
             let w = &mut w[..o.len() * self.k];
             weighted_log_prob_work(self, block, w, work);
             normalise_rows(w, o, self.k, false);
+            check_log_norm(o)?;
         }
         Ok(())
     }
@@ -151,7 +160,8 @@ impl<F: Float + RealField> GaussianMixture<F> {
         x.as_slice().chunks(BLOCK * d).filter_map(move |c| MatRef::new(c, c.len() / d, d, "x").ok())
     }
 
-    /// Mean log-likelihood (1/n) Σᵢ ln p(xᵢ).
+    /// Mean log-likelihood (1/n) Σᵢ ln p(xᵢ) (finite: summed as Σᵢ ln p(xᵢ)/n when the plain
+    /// sum would overflow, see [`crate::ops::mean`]).
     ///
     /// Errors: as [`predict`](Self::predict).
     pub fn score<T: Real<Acc = F>>(&self, x: MatRef<'_, T>) -> Result<F> {
@@ -162,20 +172,26 @@ impl<F: Float + RealField> GaussianMixture<F> {
 
     /// Bayesian information criterion −2·n·score(x) + p·ln n (lower is better).
     ///
-    /// Errors: as [`predict`](Self::predict).
+    /// Errors: as [`predict`](Self::predict); [`Error::NumericalBreakdown`] when the criterion
+    /// overflows (log densities near the type's −MAX).
     pub fn bic<T: Real<Acc = F>>(&self, x: MatRef<'_, T>) -> Result<F> {
         let n = <F as Float>::from_usize(x.rows());
-        let p = <F as Float>::from_usize(self.n_parameters());
-        Ok(<F as Float>::from_f64(-2.0) * self.score(x)? * n + p * Float::ln(n))
+        self.criterion(x, <F as Float>::from_usize(self.n_parameters()) * Float::ln(n))
     }
 
     /// Akaike information criterion −2·n·score(x) + 2p (lower is better).
     ///
-    /// Errors: as [`predict`](Self::predict).
+    /// Errors: as [`bic`](Self::bic).
     pub fn aic<T: Real<Acc = F>>(&self, x: MatRef<'_, T>) -> Result<F> {
+        self.criterion(x, <F as Float>::from_usize(2 * self.n_parameters()))
+    }
+
+    /// −2·n·score(x) + `penalty`, refused when not finite.
+    fn criterion<T: Real<Acc = F>>(&self, x: MatRef<'_, T>, penalty: F) -> Result<F> {
         let n = <F as Float>::from_usize(x.rows());
-        let p = <F as Float>::from_usize(self.n_parameters());
-        Ok(<F as Float>::from_f64(-2.0) * self.score(x)? * n + <F as Float>::from_f64(2.0) * p)
+        let c = <F as Float>::from_f64(-2.0) * self.score(x)? * n + penalty;
+        validate::finite_output(&[c], "gmm information criterion", 1)?;
+        Ok(c)
     }
 }
 

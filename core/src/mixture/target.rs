@@ -131,4 +131,27 @@ mod tests {
         target_distribution(&q.map(|v| v * 1e300), 2, TargetKind::DecSquare, &mut p2).unwrap();
         assert!(p.iter().zip(&p2).all(|(a, b)| (a - b).abs() < 1e-15), "{p:?} {p2:?}");
     }
+
+    #[test]
+    fn huge_entries_stay_on_the_simplex() {
+        // q² overflows (fuzz gmm_score finding: NaN on `Ok`); and a row sum near 2·MAX.
+        for (q, want) in [
+            ([1e200, 1e200, 0.0, 1e200], [2.0 / 3.0, 1.0 / 3.0]),
+            ([0.9 * f64::MAX, 0.0, 0.0, 0.9 * f64::MAX], [1.0, 0.0]),
+        ] {
+            for kind in [TargetKind::DecSquare, TargetKind::DepictSqrt] {
+                let mut p = [0.0f64; 4];
+                target_distribution(&q, 2, kind, &mut p).unwrap();
+                assert!(p.iter().all(|v| v.is_finite()), "{kind:?} {p:?}");
+                assert!((p[0] + p[1] - 1.0).abs() < 1e-15 && (p[2] + p[3] - 1.0).abs() < 1e-15, "{p:?}");
+                if kind == TargetKind::DecSquare {
+                    assert!((p[0] - want[0]).abs() < 1e-12 && (p[1] - want[1]).abs() < 1e-12, "{p:?}");
+                }
+            }
+        }
+        let q = [0.9 * f64::MAX, 0.9 * f64::MAX];
+        let mut p = [0.0f64; 2];
+        target_distribution(&q, 2, TargetKind::DecSquare, &mut p).unwrap();
+        assert_eq!(p, [0.5, 0.5]);
+    }
 }

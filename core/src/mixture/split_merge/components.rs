@@ -32,10 +32,20 @@ impl<F: Float + RealField> Components<F> {
     }
 
     /// M-step from per-component statistics: NIW posterior point estimates and the
-    /// Dirichlet-smoothed weights with pseudo-count `c`.
+    /// Dirichlet-smoothed weights with pseudo-count `c`, π_k = (N_k + c)/(N + Kc). When
+    /// N + Kc overflows (a pseudo-count near the type's MAX, or beyond it after the conversion
+    /// to `F`) they are evaluated as (N_k/c + 1)/(N/c + K), which tends to 1/K.
     pub(crate) fn from_stats(prior: &NiwPrior<F>, stats: &[ClusterStats<F>], c: F) -> Result<Self> {
         let k = stats.len();
-        let total: F = stats.iter().map(|s| s.count()).sum::<F>() + c * <F as Float>::from_usize(k);
+        let (kf, n) = (<F as Float>::from_usize(k), stats.iter().map(|s| s.count()).sum::<F>());
+        let total = n + c * kf;
+        let log_weight = |count: F| {
+            if Float::is_finite(total) {
+                Float::ln((count + c) / total)
+            } else {
+                Float::ln((count / c + <F as Float>::ONE) / (n / c + kf))
+            }
+        };
         let dim = prior.dim();
         let mut out = Self {
             log_weights: Vec::with_capacity(k),
@@ -56,7 +66,7 @@ impl<F: Float + RealField> Components<F> {
             if !Float::is_finite(hld) {
                 return Err(Error::NotPositiveDefinite { what: "posterior covariance", component: j });
             }
-            out.log_weights.push(Float::ln((s.count() + c) / total));
+            out.log_weights.push(log_weight(s.count()));
             out.means.extend_from_slice(&mean);
             out.covariances.push(cov);
             out.chol.push(chol);
