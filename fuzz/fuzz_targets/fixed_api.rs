@@ -131,7 +131,9 @@ where
                 assert!(breakdown(Some(e)), "fixed {e:?} vs alloc Ok");
                 clasp_fuzz::assert_finite(&widen_acc(r2), "alloc predict_proba");
             }
-            (Err(e1), Err(e2)) => assert_eq!(std::mem::discriminant(e1), std::mem::discriminant(e2), "{e1:?} vs {e2:?}"),
+            (Err(e1), Err(e2)) => {
+                assert_eq!(std::mem::discriminant(e1), std::mem::discriminant(e2), "{e1:?} vs {e2:?}")
+            }
         }
         if let Ok(blob) = gmm_blob::to_bytes(m) {
             let back = FixedGmm::<T::Acc, K, D>::from_bytes(&blob)

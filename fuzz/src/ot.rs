@@ -127,6 +127,18 @@ pub fn check_balanced<T: Real>(p: &Problem<T>, f: &[f64], g: &[f64], marginal_er
     );
 }
 
+/// On `Err` of a solver that writes potentials: `f` and `g` untouched (snapshots `before`),
+/// or after a [`clasp_core::Error::NumericalBreakdown`] the last good iterate, finite.
+pub fn check_potentials_on_error<F: Float>(e: &clasp_core::Error, before: (&[u64], &[u64]), f: &[F], g: &[F]) {
+    describe(e);
+    assert_untouched(e, before.0, &snapshot_acc(f), "f");
+    assert_untouched(e, before.1, &snapshot_acc(g), "g");
+    if writes_on_error(e) {
+        let (f, g) = (widen_acc(f), widen_acc(g));
+        assert!(f.iter().chain(&g).all(|v| v.is_finite()), "f {f:?} g {g:?} after {e:?}");
+    }
+}
+
 /// A balanced solver with the signature of [`clasp_core::sinkhorn::sinkhorn_scaling`].
 pub type Balanced<T> = fn(
     MatRef<'_, T>,
@@ -162,16 +174,7 @@ pub fn run_balanced<T: SinkhornScalar>(
             assert!(!info.converged || info.marginal_err < tol);
             check_balanced(&p, &widen_acc(&f), &widen_acc(&g), info.marginal_err);
         }
-        Err(e) => {
-            describe(&e);
-            assert_untouched(&e, &f0, &snapshot_acc(&f), "f");
-            assert_untouched(&e, &g0, &snapshot_acc(&g), "g");
-            if writes_on_error(&e) {
-                // The last good iterate: finite potentials.
-                let (f, g) = (widen_acc(&f), widen_acc(&g));
-                assert!(f.iter().chain(&g).all(|v| v.is_finite()), "f {f:?} g {g:?} after {e:?}");
-            }
-        }
+        Err(e) => check_potentials_on_error(&e, (&f0, &g0), &f, &g),
     }
     Ok(())
 }

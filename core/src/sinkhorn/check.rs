@@ -91,16 +91,8 @@ pub(crate) fn balanced_inputs<T: Real>(
     scratch: &[T::Acc],
     needed: usize,
 ) -> Result<T::Acc> {
-    let (n, k) = (x.rows(), x.cols());
     params.validate()?;
-    eps_fits::<T::Acc>(params.eps)?;
-    let ta = marginal(a, n, "a")?;
-    let tb = marginal(b, k, "b")?;
-    equal_mass::<T>(ta, tb)?;
-    len(f, n, "f")?;
-    len(g, k, "g")?;
-    scratch_len(scratch, needed)?;
-    gain_max(x.as_slice(), params.kind.sign(), "x")
+    problem_inputs(x, a, b, params.eps, params.kind.sign(), true, f, g, scratch, needed)
 }
 
 /// What an unbalanced solver checks before writing anything: parameters, marginals (length,
@@ -120,18 +112,38 @@ pub(crate) fn unbalanced_inputs<T: Real>(
     scratch: &[T::Acc],
     needed: usize,
 ) -> Result<T::Acc> {
-    let (n, k) = (x.rows(), x.cols());
     params.validate()?;
-    eps_fits::<T::Acc>(params.eps)?;
+    let exact = params.exponents::<T::Acc>() == (<T::Acc as Float>::ONE, <T::Acc as Float>::ONE);
+    problem_inputs(x, a, b, params.eps, params.kind.sign(), exact, f, g, scratch, needed)
+}
+
+/// The checks both solver families share once their parameters are valid: ε representable,
+/// marginals (Σa = Σb when `equal_masses`), output and scratch lengths, finite `x`. Returns
+/// max σ·x.
+#[allow(clippy::too_many_arguments)]
+fn problem_inputs<T: Real>(
+    x: MatRef<'_, T>,
+    a: &[T],
+    b: &[T],
+    eps: f64,
+    sign: f64,
+    equal_masses: bool,
+    f: &[T::Acc],
+    g: &[T::Acc],
+    scratch: &[T::Acc],
+    needed: usize,
+) -> Result<T::Acc> {
+    let (n, k) = (x.rows(), x.cols());
+    eps_fits::<T::Acc>(eps)?;
     let ta = marginal(a, n, "a")?;
     let tb = marginal(b, k, "b")?;
-    if params.exponents::<T::Acc>() == (<T::Acc as Float>::ONE, <T::Acc as Float>::ONE) {
+    if equal_masses {
         equal_mass::<T>(ta, tb)?;
     }
     len(f, n, "f")?;
     len(g, k, "g")?;
     scratch_len(scratch, needed)?;
-    gain_max(x.as_slice(), params.kind.sign(), "x")
+    gain_max(x.as_slice(), sign, "x")
 }
 
 /// The input matrix is finite; returns (max x, min x) in the compute type.
