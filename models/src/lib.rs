@@ -8,7 +8,10 @@
 
 pub mod bench;
 pub mod cli;
+pub mod data;
+pub mod eval;
 pub mod fewshot;
 pub mod io;
 pub mod metrics;
 pub mod pca;
+pub mod report;

@@ -1,0 +1,1 @@
+//! Image data sets for the training pipelines (being written).

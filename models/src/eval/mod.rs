@@ -1,0 +1,1 @@
+//! Evaluation of learned embeddings (being written).

@@ -1,0 +1,1 @@
+//! Run reports: plots and the HTML page (being written).
