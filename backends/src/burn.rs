@@ -8,7 +8,8 @@
 //! - for `burn_autodiff::Autodiff<B>` over any implementing `B`: in SwAV the codes are a
 //!   stop-gradient target (computed under `torch.no_grad()` in `main_swav.py`), so the
 //!   returned tensor is a constant of the graph: no gradient flows from the codes to the scores;
-//! - for `burn_ndarray::NdArray` (f32) through clasp-core's `swav_codes_alloc` on the host.
+//! - for `burn_ndarray::NdArray` and `burn_flex::Flex` (f32) through clasp-core's
+//!   `swav_codes_alloc` on the host.
 //!
 //! Parameters, report and errors are clasp-core's, as everywhere in this crate.
 
@@ -76,16 +77,29 @@ impl<B: SinkhornBackend, C: burn_autodiff::checkpoint::strategy::CheckpointStrat
     }
 }
 
+/// SwAV codes on the host: clasp-core's `swav_codes_alloc` on the tensor's data, the result
+/// put back on the tensor's device (the CPU backends' implementation).
+fn host_swav_codes<B: Backend>(scores: Tensor<B, 2>, params: &SwavParams) -> Result<(Tensor<B, 2>, SwavInfo)> {
+    let [n, k] = scores.dims();
+    let device = scores.device();
+    let data = scores
+        .into_data()
+        .into_vec::<f32>()
+        .map_err(|_| Error::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 })?;
+    let (codes, info) = clasp_core::sinkhorn::owned::swav_codes_alloc(MatRef::new(&data, n, k, "scores")?, params)?;
+    Ok((Tensor::from_data(TensorData::new(codes, [n, k]), &device), info))
+}
+
 impl SinkhornBackend for burn_ndarray::NdArray<f32> {
-    /// On the host: clasp-core's `swav_codes_alloc` on the tensor's data.
+    /// On the host (see `host_swav_codes`).
     fn swav_codes(scores: Tensor<Self, 2>, params: &SwavParams) -> Result<(Tensor<Self, 2>, SwavInfo)> {
-        let [n, k] = scores.dims();
-        let device = scores.device();
-        let data = scores
-            .into_data()
-            .into_vec::<f32>()
-            .map_err(|_| Error::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 })?;
-        let (codes, info) = clasp_core::sinkhorn::owned::swav_codes_alloc(MatRef::new(&data, n, k, "scores")?, params)?;
-        Ok((Tensor::from_data(TensorData::new(codes, [n, k]), &device), info))
+        host_swav_codes(scores, params)
+    }
+}
+
+impl SinkhornBackend for burn_flex::Flex<f32> {
+    /// On the host (see `host_swav_codes`).
+    fn swav_codes(scores: Tensor<Self, 2>, params: &SwavParams) -> Result<(Tensor<Self, 2>, SwavInfo)> {
+        host_swav_codes(scores, params)
     }
 }

@@ -15,3 +15,6 @@ pub mod io;
 pub mod metrics;
 pub mod pca;
 pub mod report;
+pub mod nn;
+pub mod train;
+pub mod pipelines;

@@ -14,6 +14,8 @@ struct Cli {
 enum Command {
     /// The main job: every algorithm family on the bundled data, with a JSON report.
     Demo(clasp_models::cli::demo::DemoArgs),
+    /// Train a pipeline (swav, depict, mlcd) with burn; writes DIR/report.json, report.html, the model and plots.
+    Train(clasp_models::cli::train::TrainArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
     /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => clasp_models::cli::demo::run(&args),
+        Command::Train(args) => clasp_models::cli::train::run(&args),
         Command::Bench(args) => clasp_models::bench::run(&args),
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
@@ -39,8 +42,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("clasp: {e}");
-            ExitCode::FAILURE
+            // One line, exit code 2 (as clap's usage errors).
+            eprintln!("clasp: {}", e.replace('\n', " "));
+            ExitCode::from(2)
         }
     }
 }

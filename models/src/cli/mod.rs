@@ -9,3 +9,4 @@ pub mod kmeans;
 mod report;
 pub mod sdp;
 pub mod split_merge;
+pub mod train;

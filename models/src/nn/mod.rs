@@ -1,0 +1,12 @@
+//! Network building blocks shared by the pipelines (burn modules): the convolutional encoder,
+//! the projection MLP, the convolutional autoencoder of DEPICT, and small tensor helpers.
+
+pub mod autoencoder;
+pub mod conv_encoder;
+pub mod mlp;
+pub mod tensor;
+
+pub use autoencoder::{ConvAutoencoder, ConvAutoencoderConfig};
+pub use conv_encoder::{ConvEncoder, ConvEncoderConfig};
+pub use mlp::{Mlp, MlpConfig};
+pub use tensor::{images_tensor, l2_normalize, leaf, to_matrix};

@@ -1,0 +1,192 @@
+//! DEPICT's training: pretraining, head initialisation by k-means, warm-up, then alternating
+//! E-steps (targets from the core) and M-step epochs until Q settles.
+
+use super::model::centred;
+use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
+use crate::data::{ImageSet, Split};
+use crate::nn::{ConvAutoencoderConfig, images_tensor};
+use crate::pipelines::{Inference, Matrix, Pipeline, Profile, Trained, TrainContext, embed_all};
+use crate::train::checkpoint::{load_model, save_model};
+use crate::train::{Checkpoint, EpochLog, History, Progress, TrainBackend, adam, epoch_batches, step};
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use clasp_core::MatRef;
+use clasp_core::kmeans::{KMeansParams, kmeans};
+use clasp_core::mixture::{TargetKind, target_distribution};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// The DEPICT pipeline.
+pub struct Depict;
+
+/// Resumable state between epochs.
+#[derive(Serialize, Deserialize, Default)]
+struct State {
+    epochs_done: usize,
+    history: History,
+    /// Hard k-means labels of the training images (set when the head is initialised).
+    kmeans_labels: Option<Vec<usize>>,
+    /// The previous E-step's targets (n × K), for the stopping test.
+    previous_q: Option<Vec<f64>>,
+    /// The stopping test has fired.
+    converged: bool,
+}
+
+/// Clean cluster probabilities of every image (n × K, f64).
+fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix, String> {
+    embed_all(set, 500, device, |x| model.probabilities(x))
+}
+
+/// DEPICT's E-step: the targets Q of the probabilities P (clasp core).
+fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>, String> {
+    let q: Vec<f64> = p.data.iter().map(|&v| f64::from(v)).collect();
+    let mut out = vec![0.0; q.len()];
+    let kind = match kind {
+        DepictTarget::Sqrt => TargetKind::DepictSqrt,
+        DepictTarget::Square => TargetKind::DecSquare,
+    };
+    target_distribution(&q, p.dim, kind, &mut out).map_err(|e| format!("DEPICT target: {e}"))?;
+    Ok(out)
+}
+
+/// k-means of the clean embedding (clasp core): the labels and the centres.
+fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>), String> {
+    let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
+    let x = MatRef::new(&data, emb.n, emb.dim, "embedding").map_err(|e| e.to_string())?;
+    let fit = kmeans(x, &KMeansParams { k, n_init: restarts, seed, ..Default::default() }).map_err(|e| e.to_string())?;
+    Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
+}
+
+impl Pipeline for Depict {
+    const NAME: &'static str = "depict";
+    type Config = DepictConfig;
+
+    fn config(profile: Profile, train: &ImageSet) -> DepictConfig {
+        let k = if train.labels.is_some() { train.num_classes() } else { 10 };
+        let ae = ConvAutoencoderConfig::new(train.height, train.width, k);
+        match profile {
+            Profile::Quick => DepictConfig::new(ae).with_pretrain_epochs(8).with_epochs(8).with_kmeans_restarts(10),
+            Profile::Full => DepictConfig::new(ae.with_channels1(32).with_channels2(64))
+                .with_pretrain_epochs(40)
+                .with_warmup_epochs(5)
+                .with_epochs(50)
+                .with_kmeans_restarts(40),
+        }
+    }
+
+    fn epochs(cfg: &mut DepictConfig) -> &mut usize {
+        &mut cfg.epochs
+    }
+
+    fn train<B: TrainBackend>(cfg: &DepictConfig, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String> {
+        let set = &split.train;
+        let k = cfg.autoencoder.embedding;
+        B::seed(device, ctx.seed);
+        let mut model: DepictModel<B> = cfg.init(device);
+        let mut optim = adam(0.0).init::<B, DepictModel<B>>();
+        let ckpt = Checkpoint::new(&ctx.out);
+        let mut state = State::default();
+        if ctx.resume {
+            (model, optim, state) = ckpt.load(model, optim, device)?;
+        }
+        let total = cfg.pretrain_epochs + cfg.warmup_epochs + cfg.epochs;
+        let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
+        while state.epochs_done < total && !state.converged {
+            let epoch = state.epochs_done;
+            B::seed(device, ctx.seed.wrapping_add(epoch as u64));
+            let phase = if epoch < cfg.pretrain_epochs {
+                "pretrain"
+            } else if epoch < cfg.pretrain_epochs + cfg.warmup_epochs {
+                "warmup"
+            } else {
+                "cluster"
+            };
+            let t0 = Instant::now();
+            let mut extra = BTreeMap::new();
+            // Head initialisation from k-means of the clean embedding (once, after pretraining).
+            if phase != "pretrain" && state.kmeans_labels.is_none() {
+                let valid = model.valid();
+                let emb = embed_all(set, 500, device, |x| valid.embed(x))?;
+                let (labels, centers) = kmeans_init(&emb, k, cfg.kmeans_restarts, ctx.seed)?;
+                model = model.init_head(Tensor::from_data(TensorData::new(centers, [k, emb.dim]), device));
+                state.kmeans_labels = Some(labels);
+            }
+            // E-step: targets from the clean path on all training images.
+            let target: Option<Vec<f64>> = match phase {
+                "warmup" => state.kmeans_labels.as_ref().map(|l| {
+                    let mut q = vec![0.0; l.len() * k];
+                    l.iter().enumerate().for_each(|(i, &c)| q[i * k + c] = 1.0);
+                    q
+                }),
+                "cluster" => {
+                    let p = probabilities(&model.valid(), set, device)?;
+                    let q = targets(&p, cfg.target)?;
+                    if let Some(prev) = &state.previous_q {
+                        let change = q.iter().zip(prev).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / q.len() as f64;
+                        extra.insert("target_change".into(), change);
+                        if change < cfg.tolerance {
+                            state.converged = true;
+                        }
+                    }
+                    state.previous_q = Some(q.clone());
+                    Some(q)
+                }
+                _ => None,
+            };
+            if state.converged {
+                break;
+            }
+            let progress = Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet);
+            let (mut sum, mut count, mut images) = (0.0, 0usize, 0usize);
+            for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
+                let x = centred(images_tensor::<B>(set, &idx, device));
+                let (noisy, log_p) = model.pass(x.clone(), true);
+                let (clean, _) = model.pass(x.clone(), false);
+                let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
+                if let Some(q) = &target {
+                    let rows: Vec<f32> = idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
+                    let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device);
+                    loss = loss + relative_entropy_loss(log_p, qt);
+                }
+                let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+                model = m;
+                sum += value;
+                count += 1;
+                images += idx.len();
+                progress.batch(&format!("epoch {}/{}  loss {:.4}", epoch + 1, total, sum / count as f64));
+            }
+            let seconds = t0.elapsed().as_secs_f64();
+            let log = EpochLog { phase: phase.into(), epoch, loss: sum / count.max(1) as f64, seconds, images_per_s: images as f64 / seconds, extra };
+            progress.epoch(&format!("epoch {}/{} ({phase})  loss {:.4}  {:.0} img/s", epoch + 1, total, log.loss, log.images_per_s));
+            progress.finish();
+            state.history.epochs.push(log);
+            state.epochs_done = epoch + 1;
+            ckpt.save(&model, &optim, &state)?;
+        }
+        save_model(&model, &ctx.out)?;
+        let valid = model.valid();
+        let train_embedding = embed_all(set, 500, device, |x| valid.embed(x))?;
+        let test_embedding = embed_all(&split.test, 500, device, |x| valid.embed(x))?;
+        let head_test = Some(argmax_rows(&probabilities(&valid, &split.test, device)?));
+        let mut extra = serde_json::Map::new();
+        extra.insert("converged".into(), state.converged.into());
+        Ok(Trained { history: state.history, train_embedding, test_embedding, head_test, extra })
+    }
+
+    fn infer<B: TrainBackend>(cfg: &DepictConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String> {
+        let model: DepictModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
+        let embedding = embed_all(set, 500, device, |x| model.embed(x))?;
+        let head = Some(argmax_rows(&probabilities(&model, set, device)?));
+        Ok(Inference { embedding, head })
+    }
+}
+
+/// Row-wise argmax (first maximum).
+pub fn argmax_rows(m: &Matrix) -> Vec<usize> {
+    m.data
+        .chunks(m.dim.max(1))
+        .map(|r| r.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (j, &v)| if v > b.1 { (j, v) } else { b }).0)
+        .collect()
+}

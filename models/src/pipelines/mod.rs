@@ -1,0 +1,140 @@
+//! The training pipelines of the seed papers (image: SwAV, DEPICT, MLCD), each a burn model with
+//! its `Config`, a training loop on the shared stack (`crate::train`) and an inference entry,
+//! behind one [`Pipeline`] trait so the command line, the demo and the reports treat them alike.
+
+pub mod depict;
+pub mod mlcd;
+pub mod run;
+pub mod swav;
+
+use crate::data::{ImageSet, Split};
+use crate::train::{History, TrainBackend};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Size of a run: `quick` (≤ 2 minutes a pipeline on a 2-core CPU, an MNIST subset) or `full`
+/// (MNIST 60k/10k, paper-like settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Small and fast.
+    Quick,
+    /// Paper-like.
+    Full,
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "quick" => Ok(Profile::Quick),
+            "full" => Ok(Profile::Full),
+            other => Err(format!("unknown profile `{other}` (expected quick or full)")),
+        }
+    }
+}
+
+impl Profile {
+    /// The profile's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Full => "full",
+        }
+    }
+}
+
+/// A row-major f32 matrix (embeddings).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matrix {
+    /// Values, `n × dim`.
+    pub data: Vec<f32>,
+    /// Rows.
+    pub n: usize,
+    /// Columns.
+    pub dim: usize,
+}
+
+impl Matrix {
+    /// Borrowed as evaluation features.
+    pub fn features(&self) -> crate::eval::Features<'_> {
+        crate::eval::Features { data: &self.data, n: self.n, dim: self.dim }
+    }
+}
+
+/// Where and how a training run works.
+#[derive(Clone, Debug)]
+pub struct TrainContext {
+    /// Output directory (checkpoint, model, report).
+    pub out: PathBuf,
+    /// Continue from `out/checkpoint` instead of starting afresh.
+    pub resume: bool,
+    /// No progress display.
+    pub quiet: bool,
+    /// Seed of every random choice.
+    pub seed: u64,
+}
+
+/// What a training run returns.
+pub struct Trained {
+    /// Per-epoch numbers.
+    pub history: History,
+    /// Embedding of the training images.
+    pub train_embedding: Matrix,
+    /// Embedding of the test images.
+    pub test_embedding: Matrix,
+    /// The model's own cluster assignment of the test images (a clustering head's argmax), if it has one.
+    pub head_test: Option<Vec<usize>>,
+    /// Pipeline-specific numbers for the report (e.g. the Sinkhorn share of a step).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A trained model applied to images.
+pub struct Inference {
+    /// Embedding of every image.
+    pub embedding: Matrix,
+    /// The model's own cluster assignment, if it has a clustering head.
+    pub head: Option<Vec<usize>>,
+}
+
+/// A training pipeline.
+pub trait Pipeline {
+    /// Name on the command line and in reports.
+    const NAME: &'static str;
+    /// Its settings (serde JSON).
+    type Config: burn::config::Config + Clone;
+    /// The settings of a profile for images like `train`.
+    fn config(profile: Profile, train: &ImageSet) -> Self::Config;
+    /// The number of training epochs of a configuration (for `--epochs`).
+    fn epochs(cfg: &mut Self::Config) -> &mut usize;
+    /// Trains on `split.train`, saves the model to `ctx.out`, embeds both parts.
+    fn train<B: TrainBackend>(cfg: &Self::Config, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String>;
+    /// Loads the model saved in `dir` and applies it to `set`.
+    fn infer<B: TrainBackend>(cfg: &Self::Config, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String>;
+}
+
+/// The pipelines that exist.
+pub const PIPELINES: [&str; 3] = [swav::Swav::NAME, depict::Depict::NAME, mlcd::Mlcd::NAME];
+
+/// Applies `f` (an embedding network on `[n, 1, h, w]` images) to every image of `set` in
+/// batches of `batch`.
+pub fn embed_all<B: burn::prelude::Backend>(
+    set: &ImageSet,
+    batch: usize,
+    device: &B::Device,
+    f: impl Fn(burn::prelude::Tensor<B, 4>) -> burn::prelude::Tensor<B, 2>,
+) -> Result<Matrix, String> {
+    let mut out = Matrix::default();
+    let idx: Vec<usize> = (0..set.n).collect();
+    for chunk in idx.chunks(batch.max(1)) {
+        let (v, _, d) = crate::nn::to_matrix(f(crate::nn::images_tensor(set, chunk, device)))?;
+        out.data.extend(v);
+        out.dim = d;
+    }
+    out.n = set.n;
+    if out.data.iter().any(|v| !v.is_finite()) {
+        return Err("the embedding holds non-finite values".into());
+    }
+    Ok(out)
+}

@@ -1,0 +1,308 @@
+//! One training run from data to report, shared by `clasp train` and `clasp demo`: load the
+//! data, settle the configuration (profile defaults ← `--config` file ← flags; the effective
+//! one is written as `config.json`), train on the chosen device, evaluate the embedding and
+//! the raw pixels the same way, fit the assignment heads, draw the plots, and write
+//! `report.json` and `report.html`.
+
+use super::{Matrix, Pipeline, Profile, TrainContext, Trained, depict::Depict, mlcd::Mlcd, swav::Swav};
+use crate::data::{DataSource, Split, load_split};
+use crate::eval::{EmbeddingEval, cluster_scores, evaluate};
+use crate::report::{plot_cluster_sizes, plot_confusion, plot_curves, plot_embedding, write_html, write_json_atomic};
+use crate::train::device::{Device, Job, dispatch};
+use crate::train::{History, TrainBackend};
+use burn::config::Config;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a training run is asked to do.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Pipeline name (`swav`, `depict`, `mlcd`).
+    pub pipeline: String,
+    /// Data source.
+    pub data: DataSource,
+    /// Size of the run.
+    pub profile: Profile,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Compute device.
+    pub device: Device,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Continue the interrupted run in `out`.
+    pub resume: bool,
+    /// No progress display.
+    pub quiet: bool,
+    /// A JSON configuration replacing the profile's defaults.
+    pub config: Option<PathBuf>,
+    /// Override of the number of training epochs.
+    pub epochs: Option<usize>,
+    /// Override of the number of training images (stratified subset).
+    pub train_limit: Option<usize>,
+    /// Override of the number of test images (stratified subset).
+    pub test_limit: Option<usize>,
+}
+
+/// What `run.json` records of a run (read back by `clasp assign` and `clasp export-edge`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// Data source name.
+    pub data: String,
+    /// Profile name.
+    pub profile: Profile,
+    /// Seed.
+    pub seed: u64,
+    /// Device trained on.
+    pub device: Device,
+    /// Image height the model was trained on.
+    pub height: usize,
+    /// Image width.
+    pub width: usize,
+    /// Number of clusters of the heads (the classes of the training data, 10 without labels).
+    pub clusters: usize,
+    /// Training images.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+}
+
+/// The k-means assignment head fitted on the training embedding (`head.json`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct KMeansHead {
+    /// Embedding dimension.
+    pub dim: usize,
+    /// Centres, row-major `clusters × dim`.
+    pub centers: Vec<f64>,
+}
+
+impl KMeansHead {
+    /// Nearest-centre labels of the rows of `x` (through the core's k-means assignment).
+    pub fn assign(&self, x: &Matrix) -> Result<Vec<usize>, String> {
+        let k = self.centers.len() / self.dim.max(1);
+        let data: Vec<f64> = x.data.iter().map(|&v| f64::from(v)).collect();
+        let xm = clasp_core::MatRef::new(&data, x.n, x.dim, "embedding").map_err(|e| e.to_string())?;
+        let cm = clasp_core::MatRef::new(&self.centers, k, self.dim, "centers").map_err(|e| e.to_string())?;
+        let (mut labels, mut distances) = (vec![0usize; x.n], vec![0.0f64; x.n]);
+        clasp_core::kmeans::kmeans_assign(xm, cm, &mut labels, &mut distances).map_err(|e| e.to_string())?;
+        Ok(labels)
+    }
+}
+
+/// Default training/test sizes of a profile: quick takes a stratified MNIST subset.
+pub fn default_limits(profile: Profile, data: &DataSource) -> (Option<usize>, Option<usize>) {
+    match (profile, data) {
+        (Profile::Quick, DataSource::Mnist) => (Some(6000), Some(2000)),
+        _ => (None, None),
+    }
+}
+
+struct TrainJob<'a, P: Pipeline> {
+    cfg: &'a P::Config,
+    split: &'a Split,
+    ctx: &'a TrainContext,
+    pipeline: PhantomData<P>,
+}
+
+impl<P: Pipeline> Job for TrainJob<'_, P> {
+    type Output = Result<Trained, String>;
+    fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
+        P::train::<B>(self.cfg, self.split, self.ctx, &device)
+    }
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+/// Writes a row-major f32 matrix as `.npy`.
+pub fn write_npy(path: &Path, m: &Matrix) -> Result<(), String> {
+    use npyz::WriterBuilder;
+    let mut out = Vec::new();
+    {
+        let mut w = npyz::WriteOptions::<f32>::new()
+            .default_dtype()
+            .shape(&[m.n as u64, m.dim as u64])
+            .writer(&mut out)
+            .begin_nd()
+            .map_err(|e| io_err(path, e))?;
+        w.extend(m.data.iter().copied()).map_err(|e| io_err(path, e))?;
+        w.finish().map_err(|e| io_err(path, e))?;
+    }
+    std::fs::write(path, out).map_err(|e| io_err(path, e))
+}
+
+/// Reads a 2-D f32 `.npy` written by [`write_npy`].
+pub fn read_npy(path: &Path) -> Result<Matrix, String> {
+    let t = crate::io::read_table(path)?;
+    Ok(Matrix { data: t.data.iter().map(|&v| v as f32).collect(), n: t.rows, dim: t.cols })
+}
+
+/// The configuration of a run: profile defaults, replaced by `--config`, then `--epochs`.
+fn settle_config<P: Pipeline>(spec: &RunSpec, split: &Split) -> Result<P::Config, String> {
+    let mut cfg = match &spec.config {
+        Some(path) => P::Config::load(path).map_err(|e| io_err(path, format!("not a valid {} configuration: {e}", P::NAME)))?,
+        None => P::config(spec.profile, &split.train),
+    };
+    if let Some(e) = spec.epochs {
+        *P::epochs(&mut cfg) = e;
+    }
+    Ok(cfg)
+}
+
+/// Trains pipeline `P` as `spec` says and returns its report entry.
+fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
+    let start = Instant::now();
+    let out = &spec.out;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let (dtrain, dtest) = default_limits(spec.profile, &spec.data);
+    let (train_limit, test_limit) = (spec.train_limit.or(dtrain), spec.test_limit.or(dtest));
+    let split = load_split(&spec.data, train_limit, test_limit, spec.seed).map_err(|e| e.to_string())?;
+    let cfg_path = out.join("config.json");
+    let cfg = if spec.resume {
+        let mut cfg = P::Config::load(&cfg_path).map_err(|e| io_err(&cfg_path, format!("cannot resume: {e}")))?;
+        if let Some(e) = spec.epochs {
+            *P::epochs(&mut cfg) = e;
+        }
+        cfg
+    } else {
+        let ckpt = out.join("checkpoint");
+        if ckpt.exists() {
+            std::fs::remove_dir_all(&ckpt).map_err(|e| io_err(&ckpt, e))?;
+        }
+        settle_config::<P>(spec, &split)?
+    };
+    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    let clusters = if split.train.labels.is_some() { split.train.num_classes() } else { 10 };
+    let info = RunInfo {
+        pipeline: P::NAME.into(),
+        data: spec.data.name(),
+        profile: spec.profile,
+        seed: spec.seed,
+        device: spec.device,
+        height: split.train.height,
+        width: split.train.width,
+        clusters,
+        train_images: split.train.n,
+        test_images: split.test.n,
+    };
+    write_json_atomic(&out.join("run.json"), &json!(info)).map_err(|e| e.to_string())?;
+    let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
+    let trained = dispatch(spec.device, TrainJob::<P> { cfg: &cfg, split: &split, ctx: &ctx, pipeline: PhantomData })??;
+    write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
+    write_npy(&out.join("test_embedding.npy"), &trained.test_embedding)?;
+    let head = fit_kmeans_head(&trained.train_embedding, clusters, spec.seed)?;
+    write_json_atomic(&out.join("head.json"), &json!(head)).map_err(|e| e.to_string())?;
+    let train_s = start.elapsed().as_secs_f64();
+    let (metrics, pred) = score(&trained, &split, &head, clusters, spec.seed)?;
+    let plots = draw_plots(out, P::NAME, &trained, &split, &pred)?;
+    let mut entry = json!({
+        "name": P::NAME,
+        "dataset": format!("{} ({} train / {} test images, {}×{})", spec.data.name(), split.train.n, split.test.n, split.train.height, split.train.width),
+        "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
+        "metrics": metrics,
+        "device": spec.device,
+        "train_s": train_s,
+        "wall_s": start.elapsed().as_secs_f64(),
+        "plots": plots,
+        "throughput_images_per_s": trained.history.mean_throughput(),
+        "history": trained.history.epochs,
+    });
+    if let Some(obj) = entry.as_object_mut() {
+        obj.extend(trained.extra.clone());
+    }
+    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
+    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
+    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
+    Ok(entry)
+}
+
+/// k-means (core, k-means++, 10 restarts) on the training embedding.
+fn fit_kmeans_head(x: &Matrix, clusters: usize, seed: u64) -> Result<KMeansHead, String> {
+    let data: Vec<f64> = x.data.iter().map(|&v| f64::from(v)).collect();
+    let xm = clasp_core::MatRef::new(&data, x.n, x.dim, "embedding").map_err(|e| e.to_string())?;
+    let params = clasp_core::kmeans::KMeansParams { k: clusters, n_init: 10, seed, ..Default::default() };
+    let fit = clasp_core::kmeans::kmeans(xm, &params).map_err(|e| e.to_string())?;
+    Ok(KMeansHead { dim: x.dim, centers: fit.centers })
+}
+
+/// The report's metrics and the test-set cluster labels that the plots show.
+fn score(trained: &Trained, split: &Split, head: &KMeansHead, clusters: usize, seed: u64) -> Result<(Map<String, Value>, Vec<usize>), String> {
+    let mut m = Map::new();
+    let kmeans_pred = head.assign(&trained.test_embedding)?;
+    let pred = trained.head_test.clone().unwrap_or_else(|| kmeans_pred.clone());
+    let (Some(ytr), Some(yte)) = (&split.train.labels, &split.test.labels) else {
+        return Ok((m, pred));
+    };
+    let err = |e: crate::eval::EvalError| e.to_string();
+    let emb: EmbeddingEval =
+        evaluate(trained.train_embedding.features(), ytr, trained.test_embedding.features(), yte, clusters, seed).map_err(err)?;
+    let raw_train = Matrix { data: split.train.pixels.clone(), n: split.train.n, dim: split.train.dim() };
+    let raw_test = Matrix { data: split.test.pixels.clone(), n: split.test.n, dim: split.test.dim() };
+    let raw: EmbeddingEval = evaluate(raw_train.features(), ytr, raw_test.features(), yte, clusters, seed).map_err(err)?;
+    let main = match &trained.head_test {
+        Some(h) => cluster_scores(yte, h).map_err(err)?,
+        None => emb.kmeans.clone(),
+    };
+    for (k, v) in [
+        ("acc", main.acc),
+        ("nmi", main.nmi),
+        ("ari", main.ari),
+        ("kmeans_acc", emb.kmeans.acc),
+        ("kmeans_nmi", emb.kmeans.nmi),
+        ("kmeans_ari", emb.kmeans.ari),
+        ("linear_probe", emb.linear_probe),
+        ("knn", emb.knn),
+        ("raw_acc", raw.kmeans.acc),
+        ("raw_nmi", raw.kmeans.nmi),
+        ("raw_ari", raw.kmeans.ari),
+        ("raw_linear_probe", raw.linear_probe),
+        ("raw_knn", raw.knn),
+    ] {
+        m.insert(k.into(), v.into());
+    }
+    Ok((m, pred))
+}
+
+/// Loss curves, the 2-D projection of the test embedding, the confusion matrix and the cluster
+/// sizes; returns the plot file names (relative to `out`).
+fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[usize]) -> Result<Vec<String>, String> {
+    let e = |e: crate::report::ReportError| e.to_string();
+    let mut plots = Vec::new();
+    let history: &History = &trained.history;
+    let phases = history.phases();
+    let losses: Vec<Vec<f64>> = phases.iter().map(|p| history.losses(p)).collect();
+    let series: Vec<(&str, &[f64])> = phases.iter().zip(&losses).map(|(p, l)| (p.as_str(), l.as_slice())).collect();
+    if !series.is_empty() {
+        plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &series).map_err(e)?;
+        plots.push("loss.svg".to_string());
+    }
+    let truth: Vec<usize> = split.test.labels.clone().unwrap_or_else(|| pred.to_vec());
+    let emb = &trained.test_embedding;
+    plot_embedding(&out.join("embedding.svg"), &format!("{name}: test embedding (PCA), coloured by class"), &emb.data, emb.n, emb.dim, &truth)
+        .map_err(e)?;
+    plots.push("embedding.svg".to_string());
+    if split.test.labels.is_some() {
+        plot_confusion(&out.join("confusion.svg"), &format!("{name}: confusion after Hungarian matching"), &truth, pred).map_err(e)?;
+        plots.push("confusion.svg".to_string());
+    }
+    plot_cluster_sizes(&out.join("cluster_sizes.svg"), &format!("{name}: cluster sizes (test)"), pred).map_err(e)?;
+    plots.push("cluster_sizes.svg".to_string());
+    Ok(plots)
+}
+
+/// Trains the pipeline `spec.pipeline` names; its report entry.
+pub fn train(spec: &RunSpec) -> Result<Value, String> {
+    match spec.pipeline.as_str() {
+        "swav" => run_pipeline::<Swav>(spec),
+        "depict" => run_pipeline::<Depict>(spec),
+        "mlcd" => run_pipeline::<Mlcd>(spec),
+
+
+        other => Err(format!("unknown pipeline `{other}` (expected one of {})", super::PIPELINES.join(", "))),
+    }
+}

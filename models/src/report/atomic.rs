@@ -1,0 +1,72 @@
+//! Atomic file output: the bytes go to `<path>.tmp`, are synced, and the temporary file is then
+//! renamed over `path`, so a reader never sees a half-written plot or report under its final
+//! name (a failed write removes the temporary file).
+
+use super::ReportError;
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `path` with `.tmp` appended to its file name (`run/report.html` → `run/report.html.tmp`).
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// Writes `bytes` to `path` through `<path>.tmp` and a rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let tmp = tmp_path(path);
+    let written = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(source) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(ReportError::Io { path: tmp, source });
+    }
+    fs::rename(&tmp, path).map_err(|source| {
+        let _ = fs::remove_file(&tmp);
+        ReportError::Io { path: path.to_path_buf(), source }
+    })
+}
+
+/// Writes `value` to `path` as pretty-printed JSON followed by a newline, atomically (through
+/// `<path>.tmp` and a rename).
+pub fn write_json_atomic(path: &Path, value: &serde_json::Value) -> Result<(), ReportError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| ReportError::InvalidReport(e.to_string()))?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testutil::TempDir;
+
+    #[test]
+    fn json_is_pretty_and_complete() {
+        let dir = TempDir::new("atomic");
+        let path = dir.path().join("r.json");
+        let value = serde_json::json!({"seed": 7, "pipelines": [{"name": "a"}]});
+        write_json_atomic(&path, &value).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with("}\n") && text.contains("\n  \"seed\": 7"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+        assert!(!tmp_path(&path).exists());
+        // Overwriting replaces the file.
+        write_json_atomic(&path, &serde_json::json!([1])).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[\n  1\n]\n");
+    }
+
+    #[test]
+    fn unwritable_target_is_an_io_error_and_leaves_nothing() {
+        let dir = TempDir::new("atomic-missing");
+        let path = dir.path().join("no-such-dir").join("r.json");
+        let err = write_json_atomic(&path, &serde_json::json!({})).unwrap_err();
+        assert!(matches!(err, ReportError::Io { .. }), "{err}");
+        assert!(!path.exists() && !tmp_path(&path).exists());
+    }
+}

@@ -1,0 +1,88 @@
+//! The compute device of a training run and the burn backend behind it: `cpu` is burn's
+//! `flex` backend (measured the fastest CPU backend for these models; see the README), `wgpu`,
+//! `cuda` and `rocm` are burn's cubecl backends, compiled in by the features of the same names.
+
+use burn::tensor::backend::AutodiffBackend;
+use clasp_backends::burn::SinkhornBackend;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a pipeline needs of a backend: autodiff, and SwAV/SIGMA codes from clasp on its tensors.
+pub trait TrainBackend: AutodiffBackend + SinkhornBackend {}
+impl<B: AutodiffBackend + SinkhornBackend> TrainBackend for B {}
+
+/// The `--device` of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    /// burn `flex` on the CPU (always available).
+    Cpu,
+    /// burn's WGPU backend (feature `wgpu`).
+    Wgpu,
+    /// burn's CUDA backend (feature `cuda`).
+    Cuda,
+    /// burn's ROCm backend (feature `rocm`).
+    Rocm,
+}
+
+impl FromStr for Device {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(Device::Cpu),
+            "wgpu" => Ok(Device::Wgpu),
+            "cuda" => Ok(Device::Cuda),
+            "rocm" => Ok(Device::Rocm),
+            other => Err(format!("unknown device `{other}` (expected cpu, wgpu, cuda or rocm)")),
+        }
+    }
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Device::Cpu => "cpu",
+            Device::Wgpu => "wgpu",
+            Device::Cuda => "cuda",
+            Device::Rocm => "rocm",
+        })
+    }
+}
+
+/// Work generic over the training backend, run on the backend a [`Device`] names.
+pub trait Job {
+    /// What the job returns.
+    type Output;
+    /// Runs on backend `B`, device `device`.
+    fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output;
+}
+
+/// The CPU training backend.
+pub type CpuBackend = burn::backend::Autodiff<burn::backend::Flex>;
+
+/// Runs `job` on the backend of `device`; an error when that backend is not compiled in or
+/// no device for it exists (probed without touching the runtime, which would panic).
+pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
+    use clasp_backends::BackendKind;
+    let kind = match device {
+        Device::Cpu => return Ok(job.run::<CpuBackend>(Default::default())),
+        Device::Wgpu => BackendKind::Wgpu,
+        Device::Cuda => BackendKind::Cuda,
+        Device::Rocm => BackendKind::Rocm,
+    };
+    if !kind.is_compiled() {
+        return Err(format!("--device {device}: this binary was built without it; rebuild with `--features {device}`"));
+    }
+    if !kind.is_available() {
+        return Err(format!("--device {device}: no {device} device found on this machine"));
+    }
+    match device {
+        #[cfg(feature = "wgpu")]
+        Device::Wgpu => Ok(job.run::<burn::backend::Autodiff<burn::backend::Wgpu>>(Default::default())),
+        #[cfg(feature = "cuda")]
+        Device::Cuda => Ok(job.run::<burn::backend::Autodiff<burn::backend::Cuda>>(Default::default())),
+        #[cfg(feature = "rocm")]
+        Device::Rocm => Ok(job.run::<burn::backend::Autodiff<burn::backend::Rocm>>(Default::default())),
+        _ => Err(format!("--device {device}: not compiled in")),
+    }
+}
