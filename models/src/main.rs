@@ -16,6 +16,10 @@ enum Command {
     Demo(clasp_models::cli::demo::DemoArgs),
     /// Train a pipeline (swav, depict, mlcd) with burn; writes DIR/report.json, report.html, the model and plots.
     Train(clasp_models::cli::train::TrainArgs),
+    /// Cluster labels (and embeddings) of new images with a model trained by `clasp train`.
+    Assign(clasp_models::cli::assign::AssignArgs),
+    /// Export a trained model's clustering head for `clasp_core::fixed` (no heap).
+    ExportEdge(clasp_models::cli::export_edge::ExportEdgeArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
     /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => clasp_models::cli::demo::run(&args),
         Command::Train(args) => clasp_models::cli::train::run(&args),
+        Command::Assign(args) => clasp_models::cli::assign::run(&args),
+        Command::ExportEdge(args) => clasp_models::cli::export_edge::run(&args),
         Command::Bench(args) => clasp_models::bench::run(&args),
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),

@@ -2,7 +2,9 @@
 //! JSON report (parameters, labels, iterations, objective, and ACC/NMI/ARI when labels are
 //! given).
 
+pub mod assign;
 pub mod demo;
+pub mod export_edge;
 pub mod fewshot;
 pub mod gmm;
 pub mod kmeans;

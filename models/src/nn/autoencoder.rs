@@ -7,7 +7,10 @@
 //! saturation within a few steps and the embedding collapses to a constant (measured).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, LeakyRelu, LeakyReluConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, LeakyRelu, LeakyReluConfig, Linear, LinearConfig,
+    PaddingConfig2d,
+};
 use burn::prelude::*;
 use burn::tensor::activation::tanh;
 

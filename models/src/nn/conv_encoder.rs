@@ -43,7 +43,8 @@ pub struct ConvEncoder<B: Backend> {
 impl ConvEncoderConfig {
     /// A freshly initialised encoder on `device`.
     pub fn init<B: Backend>(&self, device: &B::Device) -> ConvEncoder<B> {
-        let conv = |i, o| Conv2dConfig::new([i, o], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device);
+        let conv =
+            |i, o| Conv2dConfig::new([i, o], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device);
         ConvEncoder {
             conv1: conv(1, self.channels1),
             conv2: conv(self.channels1, self.channels2),

@@ -91,6 +91,7 @@ pub struct Trained {
 }
 
 /// A trained model applied to images.
+#[derive(Debug)]
 pub struct Inference {
     /// Embedding of every image.
     pub embedding: Matrix,
@@ -109,9 +110,19 @@ pub trait Pipeline {
     /// The number of training epochs of a configuration (for `--epochs`).
     fn epochs(cfg: &mut Self::Config) -> &mut usize;
     /// Trains on `split.train`, saves the model to `ctx.out`, embeds both parts.
-    fn train<B: TrainBackend>(cfg: &Self::Config, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String>;
+    fn train<B: TrainBackend>(
+        cfg: &Self::Config,
+        split: &Split,
+        ctx: &TrainContext,
+        device: &B::Device,
+    ) -> Result<Trained, String>;
     /// Loads the model saved in `dir` and applies it to `set`.
-    fn infer<B: TrainBackend>(cfg: &Self::Config, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String>;
+    fn infer<B: TrainBackend>(
+        cfg: &Self::Config,
+        dir: &Path,
+        set: &ImageSet,
+        device: &B::Device,
+    ) -> Result<Inference, String>;
 }
 
 /// The pipelines that exist.

@@ -145,7 +145,9 @@ pub fn read_npy(path: &Path) -> Result<Matrix, String> {
 /// The configuration of a run: profile defaults, replaced by `--config`, then `--epochs`.
 fn settle_config<P: Pipeline>(spec: &RunSpec, split: &Split) -> Result<P::Config, String> {
     let mut cfg = match &spec.config {
-        Some(path) => P::Config::load(path).map_err(|e| io_err(path, format!("not a valid {} configuration: {e}", P::NAME)))?,
+        Some(path) => {
+            P::Config::load(path).map_err(|e| io_err(path, format!("not a valid {} configuration: {e}", P::NAME)))?
+        }
         None => P::config(spec.profile, &split.train),
     };
     if let Some(e) = spec.epochs {
@@ -231,7 +233,13 @@ fn fit_kmeans_head(x: &Matrix, clusters: usize, seed: u64) -> Result<KMeansHead,
 }
 
 /// The report's metrics and the test-set cluster labels that the plots show.
-fn score(trained: &Trained, split: &Split, head: &KMeansHead, clusters: usize, seed: u64) -> Result<(Map<String, Value>, Vec<usize>), String> {
+fn score(
+    trained: &Trained,
+    split: &Split,
+    head: &KMeansHead,
+    clusters: usize,
+    seed: u64,
+) -> Result<(Map<String, Value>, Vec<usize>), String> {
     let mut m = Map::new();
     let kmeans_pred = head.assign(&trained.test_embedding)?;
     let pred = trained.head_test.clone().unwrap_or_else(|| kmeans_pred.clone());
@@ -240,10 +248,12 @@ fn score(trained: &Trained, split: &Split, head: &KMeansHead, clusters: usize, s
     };
     let err = |e: crate::eval::EvalError| e.to_string();
     let emb: EmbeddingEval =
-        evaluate(trained.train_embedding.features(), ytr, trained.test_embedding.features(), yte, clusters, seed).map_err(err)?;
+        evaluate(trained.train_embedding.features(), ytr, trained.test_embedding.features(), yte, clusters, seed)
+            .map_err(err)?;
     let raw_train = Matrix { data: split.train.pixels.clone(), n: split.train.n, dim: split.train.dim() };
     let raw_test = Matrix { data: split.test.pixels.clone(), n: split.test.n, dim: split.test.dim() };
-    let raw: EmbeddingEval = evaluate(raw_train.features(), ytr, raw_test.features(), yte, clusters, seed).map_err(err)?;
+    let raw: EmbeddingEval =
+        evaluate(raw_train.features(), ytr, raw_test.features(), yte, clusters, seed).map_err(err)?;
     let main = match &trained.head_test {
         Some(h) => cluster_scores(yte, h).map_err(err)?,
         None => emb.kmeans.clone(),
@@ -283,11 +293,24 @@ fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[
     }
     let truth: Vec<usize> = split.test.labels.clone().unwrap_or_else(|| pred.to_vec());
     let emb = &trained.test_embedding;
-    plot_embedding(&out.join("embedding.svg"), &format!("{name}: test embedding (PCA), coloured by class"), &emb.data, emb.n, emb.dim, &truth)
-        .map_err(e)?;
+    plot_embedding(
+        &out.join("embedding.svg"),
+        &format!("{name}: test embedding (PCA), coloured by class"),
+        &emb.data,
+        emb.n,
+        emb.dim,
+        &truth,
+    )
+    .map_err(e)?;
     plots.push("embedding.svg".to_string());
     if split.test.labels.is_some() {
-        plot_confusion(&out.join("confusion.svg"), &format!("{name}: confusion after Hungarian matching"), &truth, pred).map_err(e)?;
+        plot_confusion(
+            &out.join("confusion.svg"),
+            &format!("{name}: confusion after Hungarian matching"),
+            &truth,
+            pred,
+        )
+        .map_err(e)?;
         plots.push("confusion.svg".to_string());
     }
     plot_cluster_sizes(&out.join("cluster_sizes.svg"), &format!("{name}: cluster sizes (test)"), pred).map_err(e)?;
@@ -302,7 +325,81 @@ pub fn train(spec: &RunSpec) -> Result<Value, String> {
         "depict" => run_pipeline::<Depict>(spec),
         "mlcd" => run_pipeline::<Mlcd>(spec),
 
-
         other => Err(format!("unknown pipeline `{other}` (expected one of {})", super::PIPELINES.join(", "))),
     }
+}
+
+struct InferJob<'a, P: Pipeline> {
+    cfg: &'a P::Config,
+    dir: &'a Path,
+    set: &'a crate::data::ImageSet,
+    pipeline: PhantomData<P>,
+}
+
+impl<P: Pipeline> Job for InferJob<'_, P> {
+    type Output = Result<super::Inference, String>;
+    fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
+        P::infer::<B>(self.cfg, self.dir, self.set, &device)
+    }
+}
+
+/// Reads `DIR/run.json` of a trained model.
+pub fn read_run_info(dir: &Path) -> Result<RunInfo, String> {
+    let path = dir.join("run.json");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| io_err(&path, format!("not a trained model directory ({e})")))?;
+    serde_json::from_str(&text).map_err(|e| io_err(&path, e))
+}
+
+/// Reads `DIR/head.json` of a trained model.
+pub fn read_kmeans_head(dir: &Path) -> Result<KMeansHead, String> {
+    let path = dir.join("head.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| io_err(&path, e))
+}
+
+fn infer_pipeline<P: Pipeline>(
+    dir: &Path,
+    set: &crate::data::ImageSet,
+    device: Device,
+) -> Result<super::Inference, String> {
+    let path = dir.join("config.json");
+    let cfg = P::Config::load(&path).map_err(|e| io_err(&path, e))?;
+    dispatch(device, InferJob::<P> { cfg: &cfg, dir, set, pipeline: PhantomData })?
+}
+
+/// Applies the model trained in `dir` to `set` (resized to the training size if needed):
+/// its embedding and cluster labels (the model's own head where it has one, else the k-means
+/// head fitted on the training embedding). Returns the inference and which head labelled it.
+pub fn infer(
+    dir: &Path,
+    set: &crate::data::ImageSet,
+    device: Device,
+) -> Result<(super::Inference, &'static str), String> {
+    let info = read_run_info(dir)?;
+    let set = if (set.height, set.width) != (info.height, info.width) {
+        set.resized(info.height, info.width)
+    } else {
+        set.clone()
+    };
+    let mut inference = match info.pipeline.as_str() {
+        "swav" => infer_pipeline::<Swav>(dir, &set, device)?,
+        "depict" => infer_pipeline::<Depict>(dir, &set, device)?,
+        "mlcd" => infer_pipeline::<Mlcd>(dir, &set, device)?,
+        other => return Err(format!("{}: unknown pipeline `{other}`", dir.join("run.json").display())),
+    };
+    if inference.head.is_some() {
+        return Ok((inference, "model"));
+    }
+    let head = read_kmeans_head(dir)?;
+    if head.dim != inference.embedding.dim {
+        return Err(format!(
+            "{}: head dimension {} ≠ embedding dimension {}",
+            dir.display(),
+            head.dim,
+            inference.embedding.dim
+        ));
+    }
+    inference.head = Some(head.assign(&inference.embedding)?);
+    Ok((inference, "kmeans"))
 }

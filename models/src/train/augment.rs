@@ -7,15 +7,14 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 /// A random resized crop: a window covering a fraction in `scale` of the image area (aspect
-/// ratio in [3/4, 4/3]) at a random position, resampled bilinearly to `out_h × out_w`
+/// ratio in [3/4, 4/3]) at a random position of the `h × w` image, resampled bilinearly to
+/// `out_h × out_w`
 /// (torchvision's `RandomResizedCrop`).
 pub fn resized_crop(
     img: &[f32],
-    h: usize,
-    w: usize,
+    (h, w): (usize, usize),
     scale: (f32, f32),
-    out_h: usize,
-    out_w: usize,
+    (out_h, out_w): (usize, usize),
     rng: &mut ChaCha8Rng,
     out: &mut Vec<f32>,
 ) {
@@ -82,7 +81,7 @@ mod tests {
         let img: Vec<f32> = (0..16).map(|v| v as f32 / 15.0).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut out = Vec::new();
-        resized_crop(&img, 4, 4, (1.0, 1.0), 4, 4, &mut rng, &mut out);
+        resized_crop(&img, (4, 4), (1.0, 1.0), (4, 4), &mut rng, &mut out);
         assert_eq!(out.len(), 16);
         assert!(out.iter().all(|v| (0.0..=1.0).contains(v)));
         let mut t = Vec::new();

@@ -19,11 +19,7 @@ pub fn epoch_rng(seed: u64, epoch: usize, purpose: u64) -> ChaCha8Rng {
 pub fn epoch_batches(n: usize, batch: usize, seed: u64, epoch: usize, drop_last: bool) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut epoch_rng(seed, epoch, 0));
-    order
-        .chunks(batch.max(1))
-        .filter(|c| !drop_last || c.len() == batch || n < batch)
-        .map(<[usize]>::to_vec)
-        .collect()
+    order.chunks(batch.max(1)).filter(|c| !drop_last || c.len() == batch || n < batch).map(<[usize]>::to_vec).collect()
 }
 
 #[cfg(test)]

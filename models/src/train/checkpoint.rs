@@ -71,7 +71,8 @@ impl Checkpoint {
             return Err(format!("{}: no complete checkpoint to resume from", self.dir.display()));
         }
         let rec = FileRecorder::new();
-        let model = model.load_file(self.dir.join("model"), &rec, device).map_err(|e| io_err(&self.dir, format!("{e:?}")))?;
+        let model =
+            model.load_file(self.dir.join("model"), &rec, device).map_err(|e| io_err(&self.dir, format!("{e:?}")))?;
         let record = rec.load(self.dir.join("optim"), device).map_err(|e| io_err(&self.dir, format!("{e:?}")))?;
         let optim = optim.load_record(record);
         let path = self.dir.join("state.json");

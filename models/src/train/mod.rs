@@ -7,12 +7,14 @@ pub mod batches;
 pub mod checkpoint;
 pub mod device;
 pub mod history;
+pub mod meter;
 pub mod progress;
 
 pub use batches::{epoch_batches, epoch_rng};
 pub use checkpoint::Checkpoint;
 pub use device::{Device, TrainBackend};
 pub use history::{EpochLog, History};
+pub use meter::EpochMeter;
 pub use progress::Progress;
 
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
@@ -22,7 +24,11 @@ use burn::tensor::backend::AutodiffBackend;
 /// Adam with PyTorch's defaults (ε = 1e-8; burn's default is 1e-5) and optional L2 weight decay.
 pub fn adam(weight_decay: f64) -> AdamConfig {
     let cfg = AdamConfig::new().with_epsilon(1e-8);
-    if weight_decay > 0.0 { cfg.with_weight_decay(Some(burn::optim::decay::WeightDecayConfig::new(weight_decay as f32))) } else { cfg }
+    if weight_decay > 0.0 {
+        cfg.with_weight_decay(Some(burn::optim::decay::WeightDecayConfig::new(weight_decay as f32)))
+    } else {
+        cfg
+    }
 }
 
 /// One optimiser step on a scalar loss; returns the updated module and the loss value.

@@ -5,9 +5,9 @@ use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
 use crate::nn::{ConvAutoencoderConfig, images_tensor};
-use crate::pipelines::{Inference, Matrix, Pipeline, Profile, Trained, TrainContext, embed_all};
+use crate::pipelines::{Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all};
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochLog, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::MatRef;
@@ -16,7 +16,6 @@ use clasp_core::mixture::{TargetKind, target_distribution};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
 
 /// The DEPICT pipeline.
 pub struct Depict;
@@ -55,7 +54,8 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>, String> {
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>), String> {
     let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
     let x = MatRef::new(&data, emb.n, emb.dim, "embedding").map_err(|e| e.to_string())?;
-    let fit = kmeans(x, &KMeansParams { k, n_init: restarts, seed, ..Default::default() }).map_err(|e| e.to_string())?;
+    let fit =
+        kmeans(x, &KMeansParams { k, n_init: restarts, seed, ..Default::default() }).map_err(|e| e.to_string())?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
 }
 
@@ -67,7 +67,7 @@ impl Pipeline for Depict {
         let k = if train.labels.is_some() { train.num_classes() } else { 10 };
         let ae = ConvAutoencoderConfig::new(train.height, train.width, k);
         match profile {
-            Profile::Quick => DepictConfig::new(ae).with_pretrain_epochs(8).with_epochs(8).with_kmeans_restarts(10),
+            Profile::Quick => DepictConfig::new(ae).with_pretrain_epochs(12).with_epochs(12).with_kmeans_restarts(10),
             Profile::Full => DepictConfig::new(ae.with_channels1(32).with_channels2(64))
                 .with_pretrain_epochs(40)
                 .with_warmup_epochs(5)
@@ -80,7 +80,12 @@ impl Pipeline for Depict {
         &mut cfg.epochs
     }
 
-    fn train<B: TrainBackend>(cfg: &DepictConfig, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String> {
+    fn train<B: TrainBackend>(
+        cfg: &DepictConfig,
+        split: &Split,
+        ctx: &TrainContext,
+        device: &B::Device,
+    ) -> Result<Trained, String> {
         let set = &split.train;
         let k = cfg.autoencoder.embedding;
         B::seed(device, ctx.seed);
@@ -103,7 +108,7 @@ impl Pipeline for Depict {
             } else {
                 "cluster"
             };
-            let t0 = Instant::now();
+            let mut meter = EpochMeter::new();
             let mut extra = BTreeMap::new();
             // Head initialisation from k-means of the clean embedding (once, after pretraining).
             if phase != "pretrain" && state.kmeans_labels.is_none() {
@@ -139,29 +144,22 @@ impl Pipeline for Depict {
                 break;
             }
             let progress = Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet);
-            let (mut sum, mut count, mut images) = (0.0, 0usize, 0usize);
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
                 let x = centred(images_tensor::<B>(set, &idx, device));
                 let (noisy, log_p) = model.pass(x.clone(), true);
                 let (clean, _) = model.pass(x.clone(), false);
                 let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
                 if let Some(q) = &target {
-                    let rows: Vec<f32> = idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
+                    let rows: Vec<f32> =
+                        idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
                     let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device);
                     loss = loss + relative_entropy_loss(log_p, qt);
                 }
                 let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
                 model = m;
-                sum += value;
-                count += 1;
-                images += idx.len();
-                progress.batch(&format!("epoch {}/{}  loss {:.4}", epoch + 1, total, sum / count as f64));
+                meter.batch(value, idx.len(), &progress, epoch, total);
             }
-            let seconds = t0.elapsed().as_secs_f64();
-            let log = EpochLog { phase: phase.into(), epoch, loss: sum / count.max(1) as f64, seconds, images_per_s: images as f64 / seconds, extra };
-            progress.epoch(&format!("epoch {}/{} ({phase})  loss {:.4}  {:.0} img/s", epoch + 1, total, log.loss, log.images_per_s));
-            progress.finish();
-            state.history.epochs.push(log);
+            state.history.epochs.push(meter.finish(phase, epoch, total, &progress, extra));
             state.epochs_done = epoch + 1;
             ckpt.save(&model, &optim, &state)?;
         }
@@ -175,7 +173,12 @@ impl Pipeline for Depict {
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test, extra })
     }
 
-    fn infer<B: TrainBackend>(cfg: &DepictConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(
+        cfg: &DepictConfig,
+        dir: &Path,
+        set: &ImageSet,
+        device: &B::Device,
+    ) -> Result<Inference, String> {
         let model: DepictModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, 500, device, |x| model.embed(x))?;
         let head = Some(argmax_rows(&probabilities(&model, set, device)?));

@@ -13,7 +13,12 @@ fn log1p_sum_exp<B: Backend>(a: Tensor<B, 2>, mask: Tensor<B, 2>) -> Tensor<B, 1
 /// Mean over the batch of L_i = log(1 + Σ_{j∈N_i} e^{s·cos_ij}) + log(1 + Σ_{j∈Ω⁺ᵢ} e^{−s·cos_ij}),
 /// `cos` `[B, K_c]`, `positive` the 0/1 mask of Ω⁺, `negative` the 0/1 mask of the sampled
 /// negatives N_i (sampled classes that are not positives of row i).
-pub fn multi_label_loss<B: Backend>(cos: Tensor<B, 2>, positive: Tensor<B, 2>, negative: Tensor<B, 2>, scale: f64) -> Tensor<B, 1> {
+pub fn multi_label_loss<B: Backend>(
+    cos: Tensor<B, 2>,
+    positive: Tensor<B, 2>,
+    negative: Tensor<B, 2>,
+    scale: f64,
+) -> Tensor<B, 1> {
     let logits = cos.mul_scalar(scale);
     let neg = log1p_sum_exp(logits.clone(), negative);
     let pos = log1p_sum_exp(logits.neg(), positive);

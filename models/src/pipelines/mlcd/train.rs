@@ -2,10 +2,10 @@
 
 use super::{MlcdConfig, MlcdModel, multi_label_loss};
 use crate::data::{ImageSet, Split};
-use crate::pipelines::{Inference, Matrix, Pipeline, Profile, Trained, TrainContext, embed_all};
+use crate::pipelines::{Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all};
 use crate::train::augment::translate;
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochLog, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::MatRef;
@@ -14,7 +14,6 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
 
 /// The MLCD pipeline.
 pub struct Mlcd;
@@ -38,7 +37,8 @@ pub fn nearest_centres(x: &[f64], n: usize, dim: usize, centres: &[f64], l: usiz
     let mut out = Vec::with_capacity(n * l);
     for row in x.chunks(dim).take(n) {
         let r = unit(row);
-        let mut sims: Vec<(usize, f64)> = c.iter().enumerate().map(|(j, cj)| (j, cj.iter().zip(&r).map(|(a, b)| a * b).sum())).collect();
+        let mut sims: Vec<(usize, f64)> =
+            c.iter().enumerate().map(|(j, cj)| (j, cj.iter().zip(&r).map(|(a, b)| a * b).sum())).collect();
         sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out.extend(sims.iter().take(l).map(|s| s.0));
     }
@@ -48,7 +48,8 @@ pub fn nearest_centres(x: &[f64], n: usize, dim: usize, centres: &[f64], l: usiz
 /// k-means with `k` centres (clasp core) of an n × dim matrix; the centres.
 fn cluster(x: &[f64], n: usize, dim: usize, k: usize, restarts: usize, seed: u64) -> Result<Vec<f64>, String> {
     let m = MatRef::new(x, n, dim, "embedding").map_err(|e| e.to_string())?;
-    let fit = kmeans(m, &KMeansParams { k, n_init: restarts, seed, ..Default::default() }).map_err(|e| format!("MLCD clustering: {e}"))?;
+    let fit = kmeans(m, &KMeansParams { k, n_init: restarts, seed, ..Default::default() })
+        .map_err(|e| format!("MLCD clustering: {e}"))?;
     Ok(fit.centers)
 }
 
@@ -78,6 +79,73 @@ fn masks(
     (pos, neg)
 }
 
+/// Trains an MLCD model on `set` (resumable from `ctx.out/checkpoint`).
+fn fit<B: TrainBackend>(
+    cfg: &MlcdConfig,
+    set: &ImageSet,
+    ctx: &TrainContext,
+    device: &B::Device,
+) -> Result<(MlcdModel<B>, History), String> {
+    if cfg.positives == 0 || cfg.positives > cfg.centres || cfg.centres > set.n {
+        return Err(format!(
+            "mlcd: need 1 ≤ positives ({}) ≤ centres ({}) ≤ training images ({})",
+            cfg.positives, cfg.centres, set.n
+        ));
+    }
+    B::seed(device, ctx.seed);
+    let mut model: MlcdModel<B> = cfg.init(device);
+    let mut optim = adam(0.0).init::<B, MlcdModel<B>>();
+    let ckpt = Checkpoint::new(&ctx.out);
+    let mut state = State::default();
+    if ctx.resume {
+        (model, optim, state) = ckpt.load(model, optim, device)?;
+    }
+    if state.positives.is_empty() {
+        // The frozen off-the-shelf embedding: PCA of the pixels.
+        let pixels: Vec<f64> = set.pixels.iter().map(|&v| f64::from(v)).collect();
+        let p = cfg.pca_dim.min(set.dim());
+        let emb = crate::pca::pca(&pixels, set.n, set.dim(), p)?;
+        let centres = cluster(&emb, set.n, p, cfg.centres, cfg.kmeans_restarts, ctx.seed)?;
+        state.positives = nearest_centres(&emb, set.n, p, &centres, cfg.positives);
+    }
+    let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
+    for epoch in state.epochs_done..cfg.epochs {
+        B::seed(device, ctx.seed.wrapping_add(epoch as u64));
+        if epoch > 0 && cfg.recluster_every > 0 && epoch % cfg.recluster_every == 0 {
+            let valid = model.valid();
+            let emb = embed_all(set, 512, device, |x| valid.embed(x))?;
+            let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
+            let centres =
+                cluster(&data, emb.n, emb.dim, cfg.centres, cfg.kmeans_restarts, ctx.seed.wrapping_add(epoch as u64))?;
+            state.positives = nearest_centres(&data, emb.n, emb.dim, &centres, cfg.positives);
+            let w: Vec<f32> = centres.iter().map(|&v| v as f32).collect();
+            model = model.set_classifier(Tensor::from_data(TensorData::new(w, [cfg.centres, emb.dim]), device));
+        }
+        let progress = Progress::new("mlcd", batches_per_epoch, ctx.quiet);
+        let mut rng = epoch_rng(ctx.seed, epoch, 2);
+        let mut meter = EpochMeter::new();
+        for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
+            let mut data = Vec::with_capacity(idx.len() * set.dim());
+            for &i in &idx {
+                translate(set.image(i), set.height, set.width, cfg.max_shift, &mut rng, &mut data);
+            }
+            let x = Tensor::<B, 4>::from_data(TensorData::new(data, [idx.len(), 1, set.height, set.width]), device);
+            let (pos, neg) = masks(cfg, &state.positives, &idx, &mut rng);
+            let shape = [idx.len(), cfg.centres];
+            let pos = Tensor::<B, 2>::from_data(TensorData::new(pos, shape), device);
+            let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, shape), device);
+            let loss = multi_label_loss(model.cosines(x), pos, neg, cfg.scale);
+            let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            model = m;
+            meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
+        }
+        state.history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
+        state.epochs_done = epoch + 1;
+        ckpt.save(&model, &optim, &state)?;
+    }
+    Ok((model, state.history))
+}
+
 impl Pipeline for Mlcd {
     const NAME: &'static str = "mlcd";
     type Config = MlcdConfig;
@@ -87,12 +155,17 @@ impl Pipeline for Mlcd {
         match profile {
             Profile::Quick => MlcdConfig::new().with_centres(10 * classes).with_epochs(8),
             Profile::Full => MlcdConfig::new()
-                .with_encoder(crate::nn::ConvEncoderConfig::new().with_channels1(32).with_channels2(64).with_hidden(256).with_out(128))
+                .with_encoder(
+                    crate::nn::ConvEncoderConfig::new()
+                        .with_channels1(32)
+                        .with_channels2(64)
+                        .with_hidden(256)
+                        .with_out(128),
+                )
                 .with_centres(100 * classes)
                 .with_positives(8)
                 .with_scale(32.0)
                 .with_negative_fraction(0.1)
-                .with_recluster_every(10)
                 .with_epochs(30),
         }
     }
@@ -101,84 +174,63 @@ impl Pipeline for Mlcd {
         &mut cfg.epochs
     }
 
-    fn train<B: TrainBackend>(cfg: &MlcdConfig, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String> {
-        let set = &split.train;
-        if cfg.positives == 0 || cfg.positives > cfg.centres || cfg.centres > set.n {
-            return Err(format!("mlcd: need 1 ≤ positives ({}) ≤ centres ({}) ≤ training images ({})", cfg.positives, cfg.centres, set.n));
-        }
-        B::seed(device, ctx.seed);
-        let mut model: MlcdModel<B> = cfg.init(device);
-        let mut optim = adam(0.0).init::<B, MlcdModel<B>>();
-        let ckpt = Checkpoint::new(&ctx.out);
-        let mut state = State::default();
-        if ctx.resume {
-            (model, optim, state) = ckpt.load(model, optim, device)?;
-        }
-        if state.positives.is_empty() {
-            // The frozen off-the-shelf embedding: PCA of the pixels.
-            let pixels: Vec<f64> = set.pixels.iter().map(|&v| f64::from(v)).collect();
-            let p = cfg.pca_dim.min(set.dim());
-            let emb = crate::pca::pca(&pixels, set.n, set.dim(), p)?;
-            let centres = cluster(&emb, set.n, p, cfg.centres, cfg.kmeans_restarts, ctx.seed)?;
-            state.positives = nearest_centres(&emb, set.n, p, &centres, cfg.positives);
-        }
-        let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
-        for epoch in state.epochs_done..cfg.epochs {
-            B::seed(device, ctx.seed.wrapping_add(epoch as u64));
-            let t0 = Instant::now();
-            if epoch > 0 && cfg.recluster_every > 0 && epoch % cfg.recluster_every == 0 {
-                let valid = model.valid();
-                let emb = embed_all(set, 512, device, |x| valid.embed(x))?;
-                let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
-                let centres = cluster(&data, emb.n, emb.dim, cfg.centres, cfg.kmeans_restarts, ctx.seed.wrapping_add(epoch as u64))?;
-                state.positives = nearest_centres(&data, emb.n, emb.dim, &centres, cfg.positives);
-                let w: Vec<f32> = centres.iter().map(|&v| v as f32).collect();
-                model = model.set_classifier(Tensor::from_data(TensorData::new(w, [cfg.centres, emb.dim]), device));
-            }
-            let progress = Progress::new("mlcd", batches_per_epoch, ctx.quiet);
-            let mut rng = epoch_rng(ctx.seed, epoch, 2);
-            let (mut sum, mut count, mut images) = (0.0, 0usize, 0usize);
-            for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
-                let mut data = Vec::with_capacity(idx.len() * set.dim());
-                for &i in &idx {
-                    translate(set.image(i), set.height, set.width, cfg.max_shift, &mut rng, &mut data);
-                }
-                let x = Tensor::<B, 4>::from_data(TensorData::new(data, [idx.len(), 1, set.height, set.width]), device);
-                let (pos, neg) = masks(cfg, &state.positives, &idx, &mut rng);
-                let shape = [idx.len(), cfg.centres];
-                let pos = Tensor::<B, 2>::from_data(TensorData::new(pos, shape), device);
-                let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, shape), device);
-                let loss = multi_label_loss(model.cosines(x), pos, neg, cfg.scale);
-                let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
-                model = m;
-                sum += value;
-                count += 1;
-                images += idx.len();
-                progress.batch(&format!("epoch {}/{}  loss {:.4}", epoch + 1, cfg.epochs, sum / count as f64));
-            }
-            let seconds = t0.elapsed().as_secs_f64();
-            let log = EpochLog {
-                phase: "train".into(),
-                epoch,
-                loss: sum / count.max(1) as f64,
-                seconds,
-                images_per_s: images as f64 / seconds,
-                extra: BTreeMap::new(),
-            };
-            progress.epoch(&format!("epoch {}/{}  loss {:.4}  {:.0} img/s", epoch + 1, cfg.epochs, log.loss, log.images_per_s));
-            progress.finish();
-            state.history.epochs.push(log);
-            state.epochs_done = epoch + 1;
-            ckpt.save(&model, &optim, &state)?;
-        }
+    fn train<B: TrainBackend>(
+        cfg: &MlcdConfig,
+        split: &Split,
+        ctx: &TrainContext,
+        device: &B::Device,
+    ) -> Result<Trained, String> {
+        let (model, history) = fit::<B>(cfg, &split.train, ctx, device)?;
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
-        let train_embedding: Matrix = embed_all(set, 512, device, |x| valid.embed(x))?;
+        let train_embedding: Matrix = embed_all(&split.train, 512, device, |x| valid.embed(x))?;
         let test_embedding = embed_all(&split.test, 512, device, |x| valid.embed(x))?;
-        Ok(Trained { history: state.history, train_embedding, test_embedding, head_test: None, extra: serde_json::Map::new() })
+        let mut extra = serde_json::Map::new();
+        if let (true, true, Some(ytr), Some(yte)) =
+            (cfg.single_label_ablation, cfg.positives > 1, &split.train.labels, &split.test.labels)
+        {
+            let single = cfg.clone().with_positives(1);
+            let sctx = TrainContext { out: ctx.out.join("ablation_l1"), ..ctx.clone() };
+            std::fs::create_dir_all(&sctx.out).map_err(|e| format!("{}: {e}", sctx.out.display()))?;
+            let (m1, _) = fit::<B>(&single, &split.train, &sctx, device)?;
+            let v1 = m1.valid();
+            let tr = embed_all(&split.train, 512, device, |x| v1.embed(x))?;
+            let te = embed_all(&split.test, 512, device, |x| v1.embed(x))?;
+            let classes = split.train.num_classes();
+            let err = |e: crate::eval::EvalError| e.to_string();
+            let probe = |a: &Matrix, b: &Matrix| {
+                crate::eval::linear_probe(
+                    a.features(),
+                    ytr,
+                    b.features(),
+                    yte,
+                    classes,
+                    &crate::eval::ProbeParams { seed: ctx.seed, ..Default::default() },
+                )
+                .map_err(err)
+            };
+            let knn = |a: &Matrix, b: &Matrix| {
+                crate::eval::knn_accuracy(a.features(), ytr, b.features(), yte, classes, crate::eval::KNN_DEFAULT_K)
+                    .map_err(err)
+            };
+            extra.insert(
+                "ablation_single_label".into(),
+                serde_json::json!({
+                    "positives": [cfg.positives, 1],
+                    "linear_probe": [probe(&train_embedding, &test_embedding)?, probe(&tr, &te)?],
+                    "knn": [knn(&train_embedding, &test_embedding)?, knn(&tr, &te)?],
+                }),
+            );
+        }
+        Ok(Trained { history, train_embedding, test_embedding, head_test: None, extra })
     }
 
-    fn infer<B: TrainBackend>(cfg: &MlcdConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(
+        cfg: &MlcdConfig,
+        dir: &Path,
+        set: &ImageSet,
+        device: &B::Device,
+    ) -> Result<Inference, String> {
         let model: MlcdModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, 512, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })

@@ -6,7 +6,11 @@ use burn::tensor::activation::log_softmax;
 /// L = (1/|G|)·Σ_{s∈G} (1/(V−1))·Σ_{t≠s} mean_i(−Σ_k q_{s,ik}·log softmax(S_t/τ)_{ik}), where
 /// `scores[v]` is view v's `[B, K]` score matrix, `codes[s]` the codes of global view s
 /// (views `0..codes.len()`), V = `scores.len()` (SwAV `main_swav.py`, `train`).
-pub fn swapped_prediction_loss<B: Backend>(scores: &[Tensor<B, 2>], codes: &[Tensor<B, 2>], temperature: f64) -> Tensor<B, 1> {
+pub fn swapped_prediction_loss<B: Backend>(
+    scores: &[Tensor<B, 2>],
+    codes: &[Tensor<B, 2>],
+    temperature: f64,
+) -> Tensor<B, 1> {
     let views = scores.len();
     let mut total: Option<Tensor<B, 1>> = None;
     for (s, q) in codes.iter().enumerate() {

@@ -19,7 +19,8 @@ pub struct SwavModel<B: Backend> {
 impl SwavConfig {
     /// A freshly initialised model.
     pub fn init<B: Backend>(&self, device: &B::Device) -> SwavModel<B> {
-        let c = Tensor::random([self.prototypes, self.projection], burn::tensor::Distribution::Normal(0.0, 1.0), device);
+        let c =
+            Tensor::random([self.prototypes, self.projection], burn::tensor::Distribution::Normal(0.0, 1.0), device);
         SwavModel {
             encoder: self.encoder.init(device),
             head: MlpConfig::new(self.encoder.out, self.head_hidden, self.projection).init(device),

@@ -2,10 +2,10 @@
 
 use super::{SwavConfig, SwavModel, swapped_prediction_loss};
 use crate::data::{ImageSet, Split};
-use crate::pipelines::{Inference, Pipeline, Profile, Trained, TrainContext, embed_all};
+use crate::pipelines::{Inference, Pipeline, Profile, TrainContext, Trained, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochLog, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_backends::burn::swav_codes;
@@ -44,7 +44,7 @@ fn multi_crop<B: Backend>(
         let mut data = Vec::with_capacity(idx.len() * side * side_w);
         for &i in idx {
             let start = data.len();
-            resized_crop(set.image(i), h, w, scale, side, side_w, rng, &mut data);
+            resized_crop(set.image(i), (h, w), scale, (side, side_w), rng, &mut data);
             add_noise(&mut data[start..], cfg.noise, rng);
         }
         views.push(Tensor::from_data(TensorData::new(data, [idx.len(), 1, side, side_w]), device));
@@ -58,9 +58,15 @@ impl Pipeline for Swav {
 
     fn config(profile: Profile, _train: &ImageSet) -> SwavConfig {
         match profile {
-            Profile::Quick => SwavConfig::new().with_epochs(8),
+            Profile::Quick => SwavConfig::new().with_epochs(10),
             Profile::Full => SwavConfig::new()
-                .with_encoder(crate::nn::ConvEncoderConfig::new().with_channels1(32).with_channels2(64).with_hidden(256).with_out(128))
+                .with_encoder(
+                    crate::nn::ConvEncoderConfig::new()
+                        .with_channels1(32)
+                        .with_channels2(64)
+                        .with_hidden(256)
+                        .with_out(128),
+                )
                 .with_head_hidden(256)
                 .with_projection(64)
                 .with_prototypes(100)
@@ -73,7 +79,12 @@ impl Pipeline for Swav {
         &mut cfg.epochs
     }
 
-    fn train<B: TrainBackend>(cfg: &SwavConfig, split: &Split, ctx: &TrainContext, device: &B::Device) -> Result<Trained, String> {
+    fn train<B: TrainBackend>(
+        cfg: &SwavConfig,
+        split: &Split,
+        ctx: &TrainContext,
+        device: &B::Device,
+    ) -> Result<Trained, String> {
         let set = &split.train;
         B::seed(device, ctx.seed);
         let mut model: SwavModel<B> = cfg.init(device);
@@ -91,8 +102,7 @@ impl Pipeline for Swav {
             B::seed(device, ctx.seed.wrapping_add(epoch as u64));
             let progress = Progress::new("swav", batches_per_epoch, ctx.quiet);
             let mut rng = epoch_rng(ctx.seed, epoch, 1);
-            let t0 = Instant::now();
-            let (mut sum, mut count) = (0.0, 0usize);
+            let mut meter = EpochMeter::new();
             let frozen = if epoch < cfg.freeze_prototypes_epochs { vec![model.prototypes.id] } else { vec![] };
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, true) {
                 let t_step = Instant::now();
@@ -100,20 +110,24 @@ impl Pipeline for Swav {
                 model = model.normalize_prototypes();
                 let projections: Vec<Tensor<B, 2>> = views.into_iter().map(|v| model.project(v)).collect();
                 let c = model.prototypes.val();
-                let scores: Vec<Tensor<B, 2>> = projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
+                let scores: Vec<Tensor<B, 2>> =
+                    projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
                 let mut codes = Vec::with_capacity(2);
                 for (s, z) in projections.iter().take(2).enumerate() {
                     let b = idx.len();
                     let queued = state.queue[s].len() / cfg.projection;
                     let input = if queued > 0 {
-                        let q = Tensor::<B, 2>::from_data(TensorData::new(state.queue[s].clone(), [queued, cfg.projection]), device);
+                        let q = Tensor::<B, 2>::from_data(
+                            TensorData::new(state.queue[s].clone(), [queued, cfg.projection]),
+                            device,
+                        );
                         Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
                     } else {
                         scores[s].clone()
                     };
                     let t_sk = Instant::now();
                     let (q, _) = swav_codes::<B>(input.detach(), &params).map_err(|e| format!("SwAV codes: {e}"))?;
-                    let q = q.slice([queued..queued + b]);
+                    let q = q.narrow(0, queued, b);
                     sinkhorn_time += t_sk.elapsed();
                     codes.push(q);
                     if cfg.queue_length > 0 {
@@ -127,22 +141,9 @@ impl Pipeline for Swav {
                 let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &frozen)?;
                 model = m;
                 step_time += t_step.elapsed();
-                sum += value;
-                count += 1;
-                progress.batch(&format!("epoch {}/{}  loss {:.4}", epoch + 1, cfg.epochs, sum / count as f64));
+                meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
             }
-            let seconds = t0.elapsed().as_secs_f64();
-            let log = EpochLog {
-                phase: "train".into(),
-                epoch,
-                loss: sum / count.max(1) as f64,
-                seconds,
-                images_per_s: (count * cfg.batch_size) as f64 / seconds,
-                extra: BTreeMap::new(),
-            };
-            progress.epoch(&format!("epoch {}/{}  loss {:.4}  {:.0} img/s", epoch + 1, cfg.epochs, log.loss, log.images_per_s));
-            progress.finish();
-            state.history.epochs.push(log);
+            state.history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
             state.epochs_done = epoch + 1;
             ckpt.save(&model, &optim, &state)?;
         }
@@ -154,12 +155,20 @@ impl Pipeline for Swav {
         let test_embedding = embed_all(&split.test, 512, &inner, |x| valid.embed(x))?;
         let mut extra = serde_json::Map::new();
         if step_time > Duration::ZERO {
-            extra.insert("sinkhorn_share_of_step".into(), (sinkhorn_time.as_secs_f64() / step_time.as_secs_f64()).into());
+            extra.insert(
+                "sinkhorn_share_of_step".into(),
+                (sinkhorn_time.as_secs_f64() / step_time.as_secs_f64()).into(),
+            );
         }
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test: None, extra })
     }
 
-    fn infer<B: TrainBackend>(cfg: &SwavConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(
+        cfg: &SwavConfig,
+        dir: &Path,
+        set: &ImageSet,
+        device: &B::Device,
+    ) -> Result<Inference, String> {
         let model: SwavModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, 512, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })
@@ -186,6 +195,6 @@ mod tests {
         let views = multi_crop::<burn::backend::Flex>(&cfg, &set, &[0, 2], &mut rng, &Default::default());
         assert_eq!(views.len(), 6);
         assert_eq!(views[0].dims(), [2, 1, 8, 8]);
-        assert_eq!(views[5].dims(), [2, 1, 4, 4]);
+        assert_eq!(views[5].dims(), [2, 1, 5, 5]);
     }
 }
