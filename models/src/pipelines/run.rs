@@ -159,6 +159,7 @@ fn settle_config<P: Pipeline>(spec: &RunSpec, split: &Split) -> Result<P::Config
 /// Trains pipeline `P` as `spec` says and returns its report entry.
 fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
     let start = Instant::now();
+    crate::train::device::check(spec.device)?;
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let (dtrain, dtest) = default_limits(spec.profile, &spec.data);

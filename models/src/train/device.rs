@@ -60,12 +60,12 @@ pub trait Job {
 /// The CPU training backend.
 pub type CpuBackend = burn::backend::Autodiff<burn::backend::Flex>;
 
-/// Runs `job` on the backend of `device`; an error when that backend is not compiled in or
-/// no device for it exists (probed without touching the runtime, which would panic).
-pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
+/// Whether `device` can run here: its backend compiled in and a device for it present (probed
+/// without touching the runtime, which would panic).
+pub fn check(device: Device) -> Result<(), String> {
     use clasp_backends::BackendKind;
     let kind = match device {
-        Device::Cpu => return Ok(job.run::<CpuBackend>(Default::default())),
+        Device::Cpu => return Ok(()),
         Device::Wgpu => BackendKind::Wgpu,
         Device::Cuda => BackendKind::Cuda,
         Device::Rocm => BackendKind::Rocm,
@@ -76,13 +76,22 @@ pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
     if !kind.is_available() {
         return Err(format!("--device {device}: no {device} device found on this machine"));
     }
+    Ok(())
+}
+
+/// Runs `job` on the backend of `device`; an error when that backend is not compiled in or
+/// no device for it exists (probed without touching the runtime, which would panic).
+pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
+    check(device)?;
     match device {
+        Device::Cpu => Ok(job.run::<CpuBackend>(Default::default())),
         #[cfg(feature = "wgpu")]
         Device::Wgpu => Ok(job.run::<burn::backend::Autodiff<burn::backend::Wgpu>>(Default::default())),
         #[cfg(feature = "cuda")]
         Device::Cuda => Ok(job.run::<burn::backend::Autodiff<burn::backend::Cuda>>(Default::default())),
         #[cfg(feature = "rocm")]
         Device::Rocm => Ok(job.run::<burn::backend::Autodiff<burn::backend::Rocm>>(Default::default())),
+        #[allow(unreachable_patterns)]
         _ => Err(format!("--device {device}: not compiled in")),
     }
 }
