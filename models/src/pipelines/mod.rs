@@ -149,3 +149,15 @@ pub fn embed_all<B: burn::prelude::Backend>(
     }
     Ok(out)
 }
+
+/// [`embed_all`] of both parts of a split: (train, test).
+pub fn embed_split<B: burn::prelude::Backend>(
+    split: &Split,
+    device: &B::Device,
+    f: impl Fn(burn::prelude::Tensor<B, 4>) -> burn::prelude::Tensor<B, 2>,
+) -> Result<(Matrix, Matrix), String> {
+    Ok((embed_all(&split.train, EMBED_BATCH, device, &f)?, embed_all(&split.test, EMBED_BATCH, device, &f)?))
+}
+
+/// Images per forward pass when embedding a whole set.
+pub const EMBED_BATCH: usize = 512;

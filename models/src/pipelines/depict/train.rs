@@ -5,7 +5,9 @@ use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
 use crate::nn::{ConvAutoencoderConfig, images_tensor};
-use crate::pipelines::{Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all};
+use crate::pipelines::{
+    EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
+};
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use burn::module::AutodiffModule;
@@ -35,7 +37,7 @@ struct State {
 
 /// Clean cluster probabilities of every image (n × K, f64).
 fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix, String> {
-    embed_all(set, 500, device, |x| model.probabilities(x))
+    embed_all(set, EMBED_BATCH, device, |x| model.probabilities(x))
 }
 
 /// DEPICT's E-step: the targets Q of the probabilities P (clasp core).
@@ -113,7 +115,7 @@ impl Pipeline for Depict {
             // Head initialisation from k-means of the clean embedding (once, after pretraining).
             if phase != "pretrain" && state.kmeans_labels.is_none() {
                 let valid = model.valid();
-                let emb = embed_all(set, 500, device, |x| valid.embed(x))?;
+                let emb = embed_all(set, EMBED_BATCH, device, |x| valid.embed(x))?;
                 let (labels, centers) = kmeans_init(&emb, k, cfg.kmeans_restarts, ctx.seed)?;
                 model = model.init_head(Tensor::from_data(TensorData::new(centers, [k, emb.dim]), device));
                 state.kmeans_labels = Some(labels);
@@ -165,8 +167,7 @@ impl Pipeline for Depict {
         }
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
-        let train_embedding = embed_all(set, 500, device, |x| valid.embed(x))?;
-        let test_embedding = embed_all(&split.test, 500, device, |x| valid.embed(x))?;
+        let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
         let head_test = Some(argmax_rows(&probabilities(&valid, &split.test, device)?));
         let mut extra = serde_json::Map::new();
         extra.insert("converged".into(), state.converged.into());
@@ -180,7 +181,7 @@ impl Pipeline for Depict {
         device: &B::Device,
     ) -> Result<Inference, String> {
         let model: DepictModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
-        let embedding = embed_all(set, 500, device, |x| model.embed(x))?;
+        let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         let head = Some(argmax_rows(&probabilities(&model, set, device)?));
         Ok(Inference { embedding, head })
     }

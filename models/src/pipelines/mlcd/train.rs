@@ -2,7 +2,9 @@
 
 use super::{MlcdConfig, MlcdModel, multi_label_loss};
 use crate::data::{ImageSet, Split};
-use crate::pipelines::{Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all};
+use crate::pipelines::{
+    EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
+};
 use crate::train::augment::translate;
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
@@ -113,7 +115,7 @@ fn fit<B: TrainBackend>(
         B::seed(device, ctx.seed.wrapping_add(epoch as u64));
         if epoch > 0 && cfg.recluster_every > 0 && epoch % cfg.recluster_every == 0 {
             let valid = model.valid();
-            let emb = embed_all(set, 512, device, |x| valid.embed(x))?;
+            let emb = embed_all(set, EMBED_BATCH, device, |x| valid.embed(x))?;
             let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
             let centres =
                 cluster(&data, emb.n, emb.dim, cfg.centres, cfg.kmeans_restarts, ctx.seed.wrapping_add(epoch as u64))?;
@@ -183,8 +185,7 @@ impl Pipeline for Mlcd {
         let (model, history) = fit::<B>(cfg, &split.train, ctx, device)?;
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
-        let train_embedding: Matrix = embed_all(&split.train, 512, device, |x| valid.embed(x))?;
-        let test_embedding = embed_all(&split.test, 512, device, |x| valid.embed(x))?;
+        let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
         let mut extra = serde_json::Map::new();
         if let (true, true, Some(ytr), Some(yte)) =
             (cfg.single_label_ablation, cfg.positives > 1, &split.train.labels, &split.test.labels)
@@ -194,8 +195,7 @@ impl Pipeline for Mlcd {
             std::fs::create_dir_all(&sctx.out).map_err(|e| format!("{}: {e}", sctx.out.display()))?;
             let (m1, _) = fit::<B>(&single, &split.train, &sctx, device)?;
             let v1 = m1.valid();
-            let tr = embed_all(&split.train, 512, device, |x| v1.embed(x))?;
-            let te = embed_all(&split.test, 512, device, |x| v1.embed(x))?;
+            let (tr, te) = embed_split(split, device, |x| v1.embed(x))?;
             let classes = split.train.num_classes();
             let err = |e: crate::eval::EvalError| e.to_string();
             let probe = |a: &Matrix, b: &Matrix| {
@@ -232,7 +232,7 @@ impl Pipeline for Mlcd {
         device: &B::Device,
     ) -> Result<Inference, String> {
         let model: MlcdModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
-        let embedding = embed_all(set, 512, device, |x| model.embed(x))?;
+        let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{SwavConfig, SwavModel, swapped_prediction_loss};
 use crate::data::{ImageSet, Split};
-use crate::pipelines::{Inference, Pipeline, Profile, TrainContext, Trained, embed_all};
+use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split};
 use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
@@ -150,9 +150,7 @@ impl Pipeline for Swav {
         let model = model.normalize_prototypes();
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
-        let inner = device.clone();
-        let train_embedding = embed_all(set, 512, &inner, |x| valid.embed(x))?;
-        let test_embedding = embed_all(&split.test, 512, &inner, |x| valid.embed(x))?;
+        let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
         let mut extra = serde_json::Map::new();
         if step_time > Duration::ZERO {
             extra.insert(
@@ -170,7 +168,7 @@ impl Pipeline for Swav {
         device: &B::Device,
     ) -> Result<Inference, String> {
         let model: SwavModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
-        let embedding = embed_all(set, 512, device, |x| model.embed(x))?;
+        let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })
     }
 }
