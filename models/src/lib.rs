@@ -9,12 +9,16 @@
 pub mod bench;
 pub mod cli;
 pub mod data;
+#[cfg(feature = "train")]
 pub mod eval;
 pub mod fewshot;
 pub mod io;
 pub mod metrics;
+#[cfg(feature = "train")]
 pub mod nn;
 pub mod pca;
+#[cfg(feature = "train")]
 pub mod pipelines;
 pub mod report;
+#[cfg(feature = "train")]
 pub mod train;

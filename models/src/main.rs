@@ -15,10 +15,13 @@ enum Command {
     /// The main job: every algorithm family on the bundled data, with a JSON report.
     Demo(clasp_models::cli::demo::DemoArgs),
     /// Train a pipeline (swav, depict, mlcd) with burn; writes DIR/report.json, report.html, the model and plots.
+    #[cfg(feature = "train")]
     Train(clasp_models::cli::train::TrainArgs),
     /// Cluster labels (and embeddings) of new images with a model trained by `clasp train`.
+    #[cfg(feature = "train")]
     Assign(clasp_models::cli::assign::AssignArgs),
     /// Export a trained model's clustering head for `clasp_core::fixed` (no heap).
+    #[cfg(feature = "train")]
     ExportEdge(clasp_models::cli::export_edge::ExportEdgeArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
     Bench(clasp_models::bench::BenchArgs),
@@ -36,8 +39,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => clasp_models::cli::demo::run(&args),
+        #[cfg(feature = "train")]
         Command::Train(args) => clasp_models::cli::train::run(&args),
+        #[cfg(feature = "train")]
         Command::Assign(args) => clasp_models::cli::assign::run(&args),
+        #[cfg(feature = "train")]
         Command::ExportEdge(args) => clasp_models::cli::export_edge::run(&args),
         Command::Bench(args) => clasp_models::bench::run(&args),
         Command::Gmm(args) => clasp_models::cli::gmm::run(&args),

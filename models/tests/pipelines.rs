@@ -3,6 +3,7 @@
 //! resume gives bit-identical results to an uninterrupted run; the same seed gives the same
 //! model; `assign` reproduces the training run's test embedding and labels; the exported edge
 //! head loads in `clasp_core::fixed` with no heap and reproduces the host head's assignments.
+#![cfg(feature = "train")]
 
 use clasp_models::cli::export_edge::edge_head;
 use clasp_models::data::{DataSource, load_split};

@@ -10,13 +10,11 @@
 
 use super::report::score;
 use super::split_merge::k_discovery_params;
-use crate::data::DataSource;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
 use crate::io::load_bundled;
 use crate::pca::pca;
-use crate::pipelines::run::{RunSpec, train};
-use crate::pipelines::{PIPELINES, Profile};
 use crate::report::{write_html, write_json_atomic};
+#[cfg(feature = "train")]
 use crate::train::Device;
 use clap::Args;
 use clasp_core::MatRef;
@@ -36,12 +34,13 @@ pub struct DemoArgs {
     #[arg(long, default_value = "clasp-demo")]
     pub out: PathBuf,
     /// quick (each pipeline ≤ 2 minutes on a 2-core CPU, an MNIST subset) or full (MNIST 60k/10k).
-    #[arg(long, default_value = "quick")]
-    pub profile: Profile,
+    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
+    pub profile: String,
     /// Only these parts, comma-separated: `primitives` and pipeline names (default: everything).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// cpu, wgpu, cuda or rocm (the pipelines' training device).
+    #[cfg(feature = "train")]
     #[arg(long, default_value = "cpu")]
     pub device: Device,
     /// No progress bars.
@@ -212,9 +211,15 @@ fn primitives(args: &DemoArgs) -> Result<Value, String> {
     }))
 }
 
+/// The training pipelines this build has (none without the `train` feature).
+#[cfg(feature = "train")]
+const PIPELINES: &[&str] = &crate::pipelines::PIPELINES;
+#[cfg(not(feature = "train"))]
+const PIPELINES: &[&str] = &[];
+
 /// The parts `--only` selects, checked against the known names.
 fn selected(only: &[String]) -> Result<Vec<String>, String> {
-    let known: Vec<&str> = std::iter::once("primitives").chain(PIPELINES).collect();
+    let known: Vec<&str> = std::iter::once("primitives").chain(PIPELINES.iter().copied()).collect();
     if only.is_empty() {
         return Ok(known.iter().map(|s| s.to_string()).collect());
     }
@@ -226,48 +231,60 @@ fn selected(only: &[String]) -> Result<Vec<String>, String> {
     Ok(only.to_vec())
 }
 
+/// Trains pipeline `name` into `DIR/name`; its report entry, plot paths relative to `DIR`.
+#[cfg(feature = "train")]
+fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
+    use crate::pipelines::run::{RunSpec, train};
+    eprintln!("== pipeline {name}");
+    let spec = RunSpec {
+        pipeline: name.to_string(),
+        data: crate::data::DataSource::Mnist,
+        profile: args.profile.parse()?,
+        seed: args.seed,
+        device: args.device,
+        out: args.out.join(name),
+        resume: false,
+        quiet: args.quiet,
+        config: None,
+        epochs: None,
+        train_limit: None,
+        test_limit: None,
+    };
+    let mut entry = train(&spec)?;
+    if let Some(plots) = entry.get_mut("plots").and_then(Value::as_array_mut) {
+        for p in plots.iter_mut() {
+            if let Some(s) = p.as_str() {
+                *p = Value::String(format!("{name}/{s}"));
+            }
+        }
+    }
+    if let Some(obj) = entry.as_object_mut() {
+        obj.remove("history");
+    }
+    eprintln!("   {name}: {}", entry["metrics"]);
+    Ok(entry)
+}
+
+#[cfg(not(feature = "train"))]
+fn pipeline(_: &DemoArgs, name: &str) -> Result<Value, String> {
+    Err(format!("pipeline {name}: this binary was built without the `train` feature"))
+}
+
 /// Entry point of `clasp demo`.
 pub fn run(args: &DemoArgs) -> Result<(), String> {
     let start = Instant::now();
     let parts = selected(&args.only)?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    eprintln!("clasp demo ({} profile, seed {}): {}", args.profile.name(), args.seed, parts.join(", "));
-    let mut report = json!({ "seed": args.seed, "profile": args.profile.name() });
+    eprintln!("clasp demo ({} profile, seed {}): {}", args.profile, args.seed, parts.join(", "));
+    let mut report = json!({ "seed": args.seed, "profile": args.profile });
     if parts.iter().any(|p| p == "primitives") {
         report["primitives"] = primitives(args)?;
     }
-    let mut pipelines = Vec::new();
-    for name in parts.iter().filter(|p| PIPELINES.contains(&p.as_str())) {
-        eprintln!("== pipeline {name}");
-        let spec = RunSpec {
-            pipeline: name.clone(),
-            data: DataSource::Mnist,
-            profile: args.profile,
-            seed: args.seed,
-            device: args.device,
-            out: args.out.join(name),
-            resume: false,
-            quiet: args.quiet,
-            config: None,
-            epochs: None,
-            train_limit: None,
-            test_limit: None,
-        };
-        let mut entry = train(&spec)?;
-        // Plot paths relative to the demo directory.
-        if let Some(plots) = entry.get_mut("plots").and_then(Value::as_array_mut) {
-            for p in plots.iter_mut() {
-                if let Some(s) = p.as_str() {
-                    *p = Value::String(format!("{name}/{s}"));
-                }
-            }
-        }
-        if let Some(obj) = entry.as_object_mut() {
-            obj.remove("history");
-        }
-        eprintln!("   {name}: {}", entry["metrics"]);
-        pipelines.push(entry);
-    }
+    let pipelines = parts
+        .iter()
+        .filter(|p| PIPELINES.contains(&p.as_str()))
+        .map(|name| pipeline(args, name))
+        .collect::<Result<Vec<_>, _>>()?;
     report["pipelines"] = Value::Array(pipelines);
     report["wall_s"] = json!(start.elapsed().as_secs_f64());
     let json_path = args.out.join("report.json");

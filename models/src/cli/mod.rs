@@ -2,8 +2,10 @@
 //! JSON report (parameters, labels, iterations, objective, and ACC/NMI/ARI when labels are
 //! given).
 
+#[cfg(feature = "train")]
 pub mod assign;
 pub mod demo;
+#[cfg(feature = "train")]
 pub mod export_edge;
 pub mod fewshot;
 pub mod gmm;
@@ -11,4 +13,5 @@ pub mod kmeans;
 mod report;
 pub mod sdp;
 pub mod split_merge;
+#[cfg(feature = "train")]
 pub mod train;
