@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every fuzz target with libFuzzer instrumentation and runs each from its committed
-# seed corpus (fuzz/corpus/TARGET). A crash, OOM or timeout fails the script; the reproducer
-# lands in fuzz/artifacts/TARGET. Uses nightly when installed, otherwise stable with
+# seed corpus (fuzz/corpus/TARGET). A crash, OOM, timeout or leak fails the script (the
+# reproducer lands in fuzz/artifacts/TARGET), and so does any non-zero exit of the fuzzer (e.g.
+# a binary that fails to start). Uses nightly when installed, otherwise stable with
 # RUSTC_BOOTSTRAP=1 (the sanitizer flags are nightly-only).
 #   run.sh smoke    what CI runs: each target executes the fixed number of inputs listed in
 #                   smoke-runs.txt (about 15 s each here) with mutation seed 1, capped at 30 s.
@@ -42,11 +43,24 @@ for t in $targets; do
     budget=(-max_total_time="$mode" -seed="${FUZZ_SEED:-1}")
     echo "== fuzz $t for ${mode}s"
   fi
+  # The fuzzer's own exit status counts: a binary that is missing or fails to start, a crash,
+  # an OOM, a timeout or a leak all exit non-zero (only the summary lines are printed; the whole
+  # log is shown on failure).
+  log="$scratch/$t.log"
+  status=0
   "$CARGO_TARGET_DIR/$host/release/$t" "${budget[@]}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-    -artifact_prefix="artifacts/$t/" "corpus/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|panicked|SUMMARY" || true
-  if compgen -G "artifacts/$t/crash-*" >/dev/null || compgen -G "artifacts/$t/oom-*" >/dev/null \
-    || compgen -G "artifacts/$t/timeout-*" >/dev/null; then
-    echo "fuzz target $t found a failure: $(ls artifacts/$t)"; exit 1
+    -artifact_prefix="artifacts/$t/" "corpus/$t" >"$log" 2>&1 || status=$?
+  grep -E "stat::number_of_executed_units|ERROR|panicked|SUMMARY" "$log" || true
+  found=""
+  for kind in crash oom timeout leak; do
+    if compgen -G "artifacts/$t/$kind-*" >/dev/null; then found="$found $kind"; fi
+  done
+  if [ -n "$found" ]; then
+    echo "fuzz target $t found a failure ($found ): $(ls "artifacts/$t")"; exit 1
+  fi
+  if [ "$status" -ne 0 ]; then
+    tail -n 40 "$log"
+    echo "fuzz target $t exited with status $status"; exit 1
   fi
 done
 echo "fuzz: every target ran ($mode) without a failure"
