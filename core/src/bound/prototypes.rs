@@ -146,14 +146,19 @@ mod tests {
         let mut m = [0.0; 2];
         soft_means(&x, 1, &z, &mut q, &mut m);
         assert_eq!(q, [2.0 / 3.0, 15.0 / 2.5]);
-        // With a tiny bandwidth the mode stays at the nearest member.
-        let mut mode = [1.9];
+        // Cluster 0 is {0, 1, 5}: its mean 2 is not a member, and the member nearest the start
+        // 1.9 is 1, so the two limits below are told apart (by 1, against a tolerance of 1e-9).
+        let x = [0.0f64, 1.0, 10.0, 5.0];
+        let labels = [0, 0, 1, 0];
         let mut next = [0.0];
-        mean_shift_mode(&x, 1, &[0, 0, 1, 0], 0, 0.3, 1e-5, 1000, &mut mode, &mut next);
-        assert!((mode[0] - 2.0).abs() < 1e-6);
-        // With a huge bandwidth it is the mean.
+        // With a tiny bandwidth the mode stays at the nearest member: σ = 0.1 puts the pull of
+        // the member at distance 1 at exp(−1/(2σ²)) = exp(−50) ≈ 2e-22.
         let mut mode = [1.9];
-        mean_shift_mode(&x, 1, &[0, 0, 1, 0], 0, 1e6, 1e-12, 1000, &mut mode, &mut next);
-        assert!((mode[0] - 2.0).abs() < 1e-6);
+        mean_shift_mode(&x, 1, &labels, 0, 0.1, 1e-12, 1000, &mut mode, &mut next);
+        assert!((mode[0] - 1.0).abs() < 1e-9, "{mode:?}");
+        // With a huge bandwidth every member weighs the same: the mode is the mean.
+        let mut mode = [1.9];
+        mean_shift_mode(&x, 1, &labels, 0, 1e6, 1e-14, 1000, &mut mode, &mut next);
+        assert!((mode[0] - 2.0).abs() < 1e-9, "{mode:?}");
     }
 }
