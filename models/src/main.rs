@@ -13,25 +13,34 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The main job: every algorithm family on the bundled data, with a JSON report.
+    #[command(allow_negative_numbers = true)]
     Demo(clasp_models::cli::demo::DemoArgs),
     /// Train a pipeline (swav, depict, mlcd) with burn; writes DIR/report.json, report.html, the model and plots.
+    #[command(allow_negative_numbers = true)]
     #[cfg(feature = "train")]
     Train(clasp_models::cli::train::TrainArgs),
     /// Cluster labels (and embeddings) of new images with a model trained by `clasp train`.
+    #[command(allow_negative_numbers = true)]
     #[cfg(feature = "train")]
     Assign(clasp_models::cli::assign::AssignArgs),
     /// Export a trained model's clustering head for `clasp_core::fixed` (no heap).
+    #[command(allow_negative_numbers = true)]
     #[cfg(feature = "train")]
     ExportEdge(clasp_models::cli::export_edge::ExportEdgeArgs),
     /// Time a benchmark workload (see `clasp bench --list`), optionally beside the reference libraries.
+    #[command(allow_negative_numbers = true)]
     Bench(clasp_models::bench::BenchArgs),
     /// Fit a Gaussian mixture by EM (scikit-learn GaussianMixture semantics); writes a JSON report.
+    #[command(allow_negative_numbers = true)]
     Gmm(clasp_models::cli::gmm::GmmArgs),
     /// Lloyd's k-means with k-means++ seeding (scikit-learn KMeans semantics); writes a JSON report.
+    #[command(allow_negative_numbers = true)]
     Kmeans(clasp_models::cli::kmeans::KmeansArgs),
     /// Few-shot episode benchmark: SimpleShot, K-means, K-modes, LaplacianShot, SLK-Means, SLK-MS.
+    #[command(allow_negative_numbers = true)]
     Fewshot(clasp_models::cli::fewshot::FewshotArgs),
     /// Solve the Peng–Wei k-means SDP (ADMM, projected gradient, iLA-SDP or Burer–Monteiro) and round it.
+    #[command(allow_negative_numbers = true)]
     Sdp(clasp_models::cli::sdp::SdpArgs),
 }
 

@@ -32,7 +32,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub list: bool,
     /// Repetitions; the best time is reported (as peers.py does).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = crate::cli::limits::count(1, 10_000))]
     pub repeat: usize,
     /// Also run the reference script (e.g. `../shared/bench/peers.py`) and print ratios.
     #[arg(long)]
@@ -45,8 +45,33 @@ pub struct BenchArgs {
     pub json: bool,
     /// Run the workload's device variant on `cpu`, `wgpu`, `cuda` or `rocm` (builds with the
     /// matching cargo feature; falls back to the CPU path when the device is missing).
-    #[arg(long)]
-    pub device: Option<String>,
+    #[arg(long, value_enum)]
+    pub device: Option<BenchDevice>,
+}
+
+/// The devices `clasp bench --device` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchDevice {
+    /// clasp-backends' CPU path.
+    Cpu,
+    /// WGPU (feature `wgpu`).
+    Wgpu,
+    /// CUDA (feature `cuda`).
+    Cuda,
+    /// ROCm/HIP (feature `rocm`).
+    Rocm,
+}
+
+impl BenchDevice {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchDevice::Cpu => "cpu",
+            BenchDevice::Wgpu => "wgpu",
+            BenchDevice::Cuda => "cuda",
+            BenchDevice::Rocm => "rocm",
+        }
+    }
 }
 
 /// One registered workload.
@@ -143,8 +168,8 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         return Ok(());
     }
     let name = args.workload.as_deref().unwrap_or("all");
-    if let Some(device) = args.device.as_deref() {
-        let mut record = run_on_device(name, device, args.repeat.max(1))?;
+    if let Some(device) = args.device {
+        let mut record = run_on_device(name, device.name(), args.repeat)?;
         if let Some(obj) = record.as_object_mut() {
             obj.insert("workload".into(), json!(name));
             obj.insert("impl".into(), json!("clasp"));
@@ -162,7 +187,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             .ok_or_else(|| format!("unknown workload `{name}` (see `clasp bench --list`)"))?;
         vec![w]
     };
-    let repeat = args.repeat.max(1);
+    let repeat = args.repeat;
     for w in selected {
         let mut record = (w.run)(repeat)?;
         let obj = record.as_object_mut().ok_or("workload returned a non-object")?;
@@ -187,5 +212,8 @@ fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value, S
 
 #[cfg(not(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu")))]
 fn run_on_device(_workload: &str, device: &str, _repeat: usize) -> Result<Value, String> {
-    Err(format!("--device {device}: rebuild with `--features wgpu` (or cuda, rocm, device-cpu)"))
+    Err(format!(
+        "--device {device}: this binary has no device backends; rebuild with `--features {}` (devices: cpu, wgpu, cuda, rocm)",
+        if device == "cpu" { "device-cpu" } else { device }
+    ))
 }

@@ -1,8 +1,8 @@
 //! `clasp assign`: cluster labels (and optionally embeddings) of new images with a trained model.
 
 use crate::data::{DataSource, load_all};
+use crate::io::{prepare_output, write_json_atomic};
 use crate::pipelines::run::{infer, write_npy};
-use crate::report::write_json_atomic;
 use crate::train::Device;
 use clap::Args;
 use serde_json::json;
@@ -30,6 +30,18 @@ pub struct AssignArgs {
 
 /// Entry point of `clasp assign`.
 pub fn run(args: &AssignArgs) -> Result<(), String> {
+    let mut inputs = vec![args.model.as_path()];
+    if let DataSource::Path(p) = &args.data {
+        inputs.push(p.as_path());
+    }
+    prepare_output(&args.out, &inputs)?;
+    if let Some(path) = &args.embeddings {
+        if path == &args.out {
+            return Err("--embeddings and --out name the same file".into());
+        }
+        inputs.push(args.out.as_path());
+        prepare_output(path, &inputs)?;
+    }
     let set = load_all(&args.data).map_err(|e| e.to_string())?;
     let (inference, head) = infer(&args.model, &set, args.device)?;
     let labels = inference.head.unwrap_or_default();
@@ -44,7 +56,7 @@ pub fn run(args: &AssignArgs) -> Result<(), String> {
     if let Some(path) = &args.embeddings {
         write_npy(path, &inference.embedding)?;
     }
-    write_json_atomic(&args.out, &report).map_err(|e| e.to_string())?;
+    write_json_atomic(&args.out, &report)?;
     eprintln!("labels of {} images ({} head) written to {}", set.n, head, args.out.display());
     Ok(())
 }

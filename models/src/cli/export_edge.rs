@@ -41,10 +41,9 @@ pub fn edge_head(dir: &Path, covariance: &str) -> Result<(GaussianMixture<f64>, 
 
 /// Entry point of `clasp export-edge`.
 pub fn run(args: &ExportEdgeArgs) -> Result<(), String> {
+    crate::io::prepare_output(&args.out, &[])?;
     let (model, blob) = edge_head(&args.model, &args.covariance)?;
-    let tmp = args.out.with_extension("tmp");
-    std::fs::write(&tmp, &blob).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    crate::io::write_atomic(&args.out, &blob).map_err(|e| e.to_string())?;
     eprintln!(
         "edge head: {} components × {} dims ({} covariance), {} bytes written to {}",
         model.n_components(),

@@ -5,6 +5,7 @@ use clap::Args;
 use clasp_core::bound::Symmetrise;
 use serde_json::json;
 
+use super::limits::{MAX_EPISODES, between, count};
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes, tune};
 
 /// Arguments of `clasp fewshot`.
@@ -14,16 +15,16 @@ pub struct FewshotArgs {
     #[arg(long, default_value = "digits")]
     pub dataset: String,
     /// Classes per episode.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(2, 1000))]
     pub ways: usize,
     /// Support points per class.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count(1, 10_000))]
     pub shots: usize,
     /// Query points per class.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 15, value_parser = count(1, 10_000))]
     pub queries: usize,
     /// Test episodes.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = count(1, MAX_EPISODES))]
     pub episodes: usize,
     /// Seed of the test episodes (the same episodes for every method).
     #[arg(long, default_value_t = 0)]
@@ -32,20 +33,20 @@ pub struct FewshotArgs {
     #[arg(long, value_enum, value_delimiter = ',')]
     pub method: Vec<Method>,
     /// Laplacian weight λ (default: 1.0 LaplacianShot, 0.7 SLK).
-    #[arg(long)]
+    #[arg(long, value_parser = between(0.0, 1e6))]
     pub lambda: Option<f64>,
-    /// kNN `n_neighbors` of the affinity (knn − 1 neighbours per point).
-    #[arg(long, default_value_t = 3)]
-    pub knn: usize,
+    /// kNN `n_neighbors` of the affinity (knn − 1 neighbours per point; default 3).
+    #[arg(long, value_parser = count(2, 1000))]
+    pub knn: Option<usize>,
     /// LaplacianShot prototype rectification (with the support–query shift).
     #[arg(long)]
     pub rectify: bool,
     /// Support–query shift (default: on for laplacianshot, slk-means, slk-ms; off for kmeans, kmodes).
     #[arg(long)]
     pub shift: Option<bool>,
-    /// Symmetrisation of the kNN graph.
-    #[arg(long, value_enum, default_value = "none")]
-    pub symmetrise: SymmetriseArg,
+    /// Symmetrisation of the kNN graph (default none).
+    #[arg(long, value_enum)]
+    pub symmetrise: Option<SymmetriseArg>,
     /// Let bound updates overwrite the support assignments (the released SLK code).
     #[arg(long)]
     pub no_clamp_support: bool,
@@ -57,10 +58,10 @@ pub struct FewshotArgs {
     #[arg(long)]
     pub tune: bool,
     /// Validation episodes for `--tune`.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = count(1, MAX_EPISODES), requires = "tune")]
     pub val_episodes: usize,
     /// Seed of the validation episodes (default: seed + 1).
-    #[arg(long)]
+    #[arg(long, requires = "tune")]
     pub val_seed: Option<u64>,
     /// Print one JSON object per method instead of a table.
     #[arg(long)]
@@ -88,21 +89,41 @@ impl From<SymmetriseArg> for Symmetrise {
     }
 }
 
+/// The kNN `n_neighbors` without `--knn`.
+const DEFAULT_KNN: usize = 3;
+
+/// Refuses options that no selected method uses (they would be silently ignored).
+fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<(), String> {
+    let laplacian = methods.iter().any(|m| m.has_laplacian());
+    let graph_flags = [
+        (args.lambda.is_some(), "--lambda"),
+        (args.knn.is_some(), "--knn"),
+        (args.symmetrise.is_some(), "--symmetrise"),
+        (args.tune, "--tune"),
+    ];
+    if let Some((_, flag)) = graph_flags.iter().find(|(set, _)| *set && !laplacian) {
+        return Err(format!(
+            "{flag} applies only to the Laplacian methods (laplacianshot, slk-means, slk-ms), none is selected"
+        ));
+    }
+    if args.rectify && !methods.contains(&Method::Laplacianshot) {
+        return Err("--rectify applies only to laplacianshot, which is not selected".into());
+    }
+    Ok(())
+}
+
 /// Runs `clasp fewshot`.
 pub fn run(args: &FewshotArgs) -> Result<(), String> {
+    let methods: Vec<Method> = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
+    check_flags_apply(args, &methods)?;
     let data = load_features(&args.dataset)?;
     let spec = EpisodeSpec { ways: args.ways, shots: args.shots, queries: args.queries };
-    if args.episodes == 0 {
-        return Err("--episodes must be ≥ 1".into());
-    }
     let test = sample_episodes(&data, spec, args.episodes, args.seed)?;
     let val_seed = args.val_seed.unwrap_or(args.seed.wrapping_add(1));
     if args.tune && val_seed == args.seed {
         return Err("--val-seed must differ from --seed".into());
     }
-    let validation =
-        if args.tune { Some(sample_episodes(&data, spec, args.val_episodes.max(1), val_seed)?) } else { None };
-    let methods: Vec<Method> = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
+    let validation = if args.tune { Some(sample_episodes(&data, spec, args.val_episodes, val_seed)?) } else { None };
     if !args.json {
         println!(
             "{} {}-way {}-shot, {} queries/class, {} episodes, seed {}",
@@ -113,9 +134,9 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
     for m in methods {
         let mut cfg = MethodConfig {
             lambda: args.lambda.unwrap_or(m.default_lambda()),
-            knn: args.knn,
+            knn: args.knn.unwrap_or(DEFAULT_KNN),
             rectify: args.rectify,
-            symmetrise: args.symmetrise.into(),
+            symmetrise: args.symmetrise.unwrap_or(SymmetriseArg::None).into(),
             clamp_support: !args.no_clamp_support,
             monotone: !args.no_monotone,
             shift: args.shift,

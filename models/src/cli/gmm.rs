@@ -1,6 +1,9 @@
 //! `clasp gmm`: Gaussian-mixture EM (scikit-learn `GaussianMixture` semantics) on a data file.
 
-use super::report::{Scores, load_data, load_labels, rows, score, scores_suffix, write_json};
+use super::budget::{Need, available_memory};
+use super::limits::{MAX_INIT, MAX_ITER, MAX_K, between, count, positive};
+use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
+use crate::io::{Header, write_json_atomic};
 use clap::{Args, ValueEnum};
 use clasp_core::MatRef;
 use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmFit, GmmInit, GmmParams, fit};
@@ -43,29 +46,32 @@ pub struct GmmArgs {
     /// Reference labels (.npy or CSV; negative = unknown) to report ACC/NMI/ARI.
     #[arg(long)]
     pub labels: Option<PathBuf>,
+    /// Whether the first line of a CSV file is a header (auto: only when every field is a name).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: Header,
     /// Number of components.
-    #[arg(short = 'k', long = "k")]
+    #[arg(short = 'k', long = "k", value_parser = count(1, MAX_K))]
     pub k: usize,
-    /// Covariance type.
-    #[arg(long = "cov", value_enum, default_value = "full")]
+    /// Covariance type (plain EM; split/merge fits full covariances).
+    #[arg(long = "cov", value_enum, default_value = "full", conflicts_with = "split_merge")]
     pub cov: CovArg,
     /// Seed of the initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// EM iterations per initialisation.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = count(1, MAX_ITER), conflicts_with = "split_merge")]
     pub max_iter: usize,
-    /// Convergence tolerance on the change of the mean log-likelihood.
-    #[arg(long, default_value_t = 1e-3)]
+    /// Convergence tolerance on the change of the mean log-likelihood, in (0, 1].
+    #[arg(long, default_value_t = 1e-3, value_parser = positive(1.0), conflicts_with = "split_merge")]
     pub tol: f64,
     /// Added to the covariance diagonals.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, value_parser = between(0.0, 1e6), conflicts_with = "split_merge")]
     pub reg_covar: f64,
     /// Initialisations (best lower bound kept).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count(1, MAX_INIT), conflicts_with = "split_merge")]
     pub n_init: usize,
     /// Initial responsibilities.
-    #[arg(long, value_enum, default_value = "kmeans")]
+    #[arg(long, value_enum, default_value = "kmeans", conflicts_with = "split_merge")]
     pub init: InitArg,
     /// Output JSON file.
     #[arg(long)]
@@ -177,17 +183,34 @@ pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> R
     })
 }
 
+impl GmmArgs {
+    /// Checks `--out` against the inputs and its folder, then reads the data and labels.
+    pub fn load(&self) -> Result<(crate::io::Table, Option<Vec<i64>>), String> {
+        load_inputs(&self.data, self.labels.as_deref(), self.header, &self.out)
+    }
+}
+
+/// The memory EM needs with `k` components on `n` × `d` data: responsibilities, their logs
+/// and a copy (3·n·K), covariances, precisions and their factors (3·K·d²), the data (n·d).
+pub fn em_memory(n: usize, d: usize, k: usize) -> Need {
+    Need::new(
+        format!("EM on {n} × {d} with K = {k}: 3·n·K + 3·K·d² + n·d values"),
+        &[&[3, n, k], &[3, k, d, d], &[n, d]],
+    )
+}
+
 /// Entry point of `clasp gmm`.
 pub fn run(args: &GmmArgs) -> Result<(), String> {
     if super::split_merge::run_gmm(args)? {
         return Ok(());
     }
-    let table = load_data(&args.data)?;
-    let truth = load_labels(args.labels.as_deref(), table.rows)?;
+    let (table, truth) = args.load()?;
+    em_memory(table.rows, table.cols, args.k).check("gmm", available_memory(), "lower -k")?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
     let fitted = fit(x, &args.params()).map_err(|e| format!("gmm: {e}"))?;
     let rep = report(x, &fitted, truth.as_deref())?;
-    write_json(&args.out, &rep)?;
+    write_json_atomic(&args.out, &rep)?;
+    warn_not_converged("gmm", rep.converged, "EM");
     eprintln!(
         "gmm: K={} {} n_iter={} converged={} lower_bound={:.6}{}",
         args.k,

@@ -1,6 +1,9 @@
 //! `clasp kmeans`: Lloyd's k-means (scikit-learn `KMeans` semantics) on a data file.
 
-use super::report::{Scores, load_data, load_labels, rows, score, scores_suffix, write_json};
+use super::budget::{Need, available_memory};
+use super::limits::{MAX_INIT, MAX_ITER, MAX_K, count, positive};
+use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
+use crate::io::{Header, write_json_atomic};
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans};
@@ -16,20 +19,23 @@ pub struct KmeansArgs {
     /// Reference labels (.npy or CSV; negative = unknown) to report ACC/NMI/ARI.
     #[arg(long)]
     pub labels: Option<PathBuf>,
+    /// Whether the first line of a CSV file is a header (auto: only when every field is a name).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: Header,
     /// Number of clusters.
-    #[arg(short = 'k', long = "k")]
+    #[arg(short = 'k', long = "k", value_parser = count(1, MAX_K))]
     pub k: usize,
     /// Seed of the k-means++ initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Initialisations (lowest inertia kept).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count(1, MAX_INIT))]
     pub n_init: usize,
     /// Maximum Lloyd passes.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = count(1, MAX_ITER))]
     pub max_iter: usize,
-    /// Relative centre-shift tolerance.
-    #[arg(long, default_value_t = 1e-4)]
+    /// Relative centre-shift tolerance, in (0, 1].
+    #[arg(long, default_value_t = 1e-4, value_parser = positive(1.0))]
     pub tol: f64,
     /// Output JSON file.
     #[arg(long)]
@@ -56,8 +62,10 @@ pub struct KmeansReport {
 
 /// Entry point of `clasp kmeans`.
 pub fn run(args: &KmeansArgs) -> Result<(), String> {
-    let table = load_data(&args.data)?;
-    let truth = load_labels(args.labels.as_deref(), table.rows)?;
+    let (table, truth) = load_inputs(&args.data, args.labels.as_deref(), args.header, &args.out)?;
+    let (n, d, k) = (table.rows, table.cols, args.k);
+    let what = format!("k-means on {n} × {d} with K = {k}: n·d + 2·K·d + 6·n values");
+    Need::new(what, &[&[n, d], &[2, k, d], &[6, n]]).check("kmeans", available_memory(), "lower -k")?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
     let params = KMeansParams {
         k: args.k,
@@ -77,7 +85,8 @@ pub fn run(args: &KmeansArgs) -> Result<(), String> {
         labels: fit.labels,
         metrics,
     };
-    write_json(&args.out, &rep)?;
+    write_json_atomic(&args.out, &rep)?;
+    warn_not_converged("kmeans", rep.converged, "Lloyd's iteration");
     eprintln!(
         "kmeans: K={} n_iter={} inertia={:.6}{}",
         args.k,

@@ -4,12 +4,14 @@
 
 #[cfg(feature = "train")]
 pub mod assign;
+pub mod budget;
 pub mod demo;
 #[cfg(feature = "train")]
 pub mod export_edge;
 pub mod fewshot;
 pub mod gmm;
 pub mod kmeans;
+pub mod limits;
 mod report;
 pub mod sdp;
 pub mod split_merge;

@@ -1,7 +1,7 @@
 //! Pieces shared by the fitting commands: reading the data, scoring against reference labels,
 //! writing the JSON report.
 
-use crate::io::{Table, read_labels, read_table};
+use crate::io::{Header, Table, prepare_output, read_finite_table, read_labels};
 use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
 use serde::Serialize;
 use std::path::Path;
@@ -31,19 +31,15 @@ pub fn scores_suffix(s: Option<&Scores>) -> String {
     s.map(|s| format!("  {}", s.line())).unwrap_or_default()
 }
 
-/// Reads the data matrix.
-pub fn load_data(path: &Path) -> Result<Table, String> {
-    let t = read_table(path)?;
-    if t.rows == 0 || t.cols == 0 {
-        return Err(format!("{}: no data", path.display()));
-    }
-    Ok(t)
+/// Reads the data matrix (non-empty, every value finite).
+fn load_data(path: &Path, header: Header) -> Result<Table, String> {
+    read_finite_table(path, header)
 }
 
 /// Reads reference labels and checks their count.
-pub fn load_labels(path: Option<&Path>, rows: usize) -> Result<Option<Vec<i64>>, String> {
+fn load_labels(path: Option<&Path>, rows: usize, header: Header) -> Result<Option<Vec<i64>>, String> {
     let Some(p) = path else { return Ok(None) };
-    let y = read_labels(p)?;
+    let y = read_labels(p, header)?;
     if y.len() != rows {
         return Err(format!("{}: {} labels for {rows} rows", p.display(), y.len()));
     }
@@ -68,8 +64,27 @@ pub fn rows(data: &[f64], cols: usize) -> Vec<Vec<f64>> {
     data.chunks(cols.max(1)).map(<[f64]>::to_vec).collect()
 }
 
-/// Writes `value` as pretty JSON to `out`.
-pub fn write_json<S: Serialize>(out: &Path, value: &S) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    std::fs::write(out, text + "\n").map_err(|e| format!("{}: {e}", out.display()))
+/// The start of every fitting command: checks `out` against the inputs and its folder (before
+/// any work), then reads the data (finite, non-empty) and the optional labels.
+pub fn load_inputs(
+    data: &Path,
+    labels: Option<&Path>,
+    header: Header,
+    out: &Path,
+) -> Result<(Table, Option<Vec<i64>>), String> {
+    let mut inputs = vec![data];
+    inputs.extend(labels);
+    prepare_output(out, &inputs)?;
+    let table = load_data(data, header)?;
+    let labels = load_labels(labels, table.rows, header)?;
+    Ok((table, labels))
+}
+
+/// The warning line for a run that stopped at its iteration cap.
+pub fn warn_not_converged(command: &str, converged: bool, what: &str) {
+    if !converged {
+        eprintln!(
+            "clasp {command}: warning: {what} did not converge (raise --max-iter or check the data); the report says \"converged\": false"
+        );
+    }
 }

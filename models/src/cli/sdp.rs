@@ -13,7 +13,10 @@ use clasp_core::sdp::{
 use clasp_core::sdp::{IlaInfo, SdpInfo};
 use serde_json::{Value, json};
 
-use crate::io::read_table;
+use super::budget::{Need, available_memory};
+use super::limits::{MAX_ITER, MAX_K, count, positive};
+use super::report::{load_inputs, warn_not_converged};
+use crate::io::{Header, write_json_atomic};
 
 /// Which solver `clasp sdp` runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -34,17 +37,21 @@ pub struct SdpArgs {
     /// Data file (`.npy` or CSV), one point per row.
     #[arg(long)]
     pub data: PathBuf,
+    /// Whether the first line of a CSV file is a header (auto: only when every field is a name).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: Header,
     /// Number of clusters.
-    #[arg(short = 'k', long)]
+    #[arg(short = 'k', long, value_parser = count(1, MAX_K))]
     pub k: usize,
     /// Solver.
     #[arg(long, value_enum, default_value_t = Solver::Admm)]
     pub solver: Solver,
-    /// Stopping tolerance on the relative residuals.
-    #[arg(long, default_value_t = 1e-6)]
+    /// Stopping tolerance on the relative residuals, in (0, 0.1]: a looser one would call a
+    /// point "converged" whose constraints are off by more than 10 %.
+    #[arg(long, default_value_t = 1e-6, value_parser = positive(0.1))]
     pub tol: f64,
     /// Iteration cap (solver default if omitted).
-    #[arg(long)]
+    #[arg(long, value_parser = count(1, MAX_ITER))]
     pub max_iter: Option<usize>,
     /// Seed of the k-means rounding (and of the Burer–Monteiro start).
     #[arg(long, default_value_t = 0)]
@@ -54,10 +61,57 @@ pub struct SdpArgs {
     pub out: PathBuf,
 }
 
+/// Seconds per dense iteration at n = 2000 (ADMM, measured on a 2-core x86_64: one
+/// eigendecomposition of an n × n matrix dominates, so the cost grows as n³).
+const DENSE_SECONDS_AT_2000: f64 = 0.8;
+
+/// The memory a solver needs on `n` points of dimension `p`: n × n matrices for the dense
+/// solvers (affinity, iterate, multipliers, projections, eigenvectors), an n × r factor for
+/// Burer–Monteiro.
+fn solver_memory(solver: Solver, n: usize, p: usize, k: usize) -> Need {
+    let (name, squares) = match solver {
+        Solver::Admm => ("dense ADMM", 8),
+        Solver::Pgd => ("dense projected gradient", 9),
+        Solver::Ila => ("iLA-SDP", 9),
+        Solver::Bm => {
+            let r = 2 * k + 2;
+            let what = format!("Burer–Monteiro on {n} × {p}: 8·n·r + n·p values, r = {r}");
+            return Need::new(what, &[&[8, n, r], &[n, p]]);
+        }
+    };
+    Need::new(format!("{name} on n = {n}: {squares} n × n matrices"), &[&[squares, n, n], &[n, p]])
+}
+
+/// A warning up front when a dense solve may take long at its iteration cap.
+fn warn_dense_time(solver: Solver, n: usize, cap: usize) {
+    if solver == Solver::Bm {
+        return;
+    }
+    let per_iter = DENSE_SECONDS_AT_2000 * (n as f64 / 2000.0).powi(3);
+    let worst = per_iter * cap as f64;
+    if worst > 600.0 {
+        eprintln!(
+            "clasp sdp: warning: the dense solver at n = {n} costs about {per_iter:.2} s per iteration on a 2-core \
+             machine, up to {:.1} h at the cap of {cap} iterations; `--solver bm` keeps no n × n matrix and scales \
+             to large n",
+            worst / 3600.0
+        );
+    }
+}
+
 /// Runs `clasp sdp`.
 pub fn run(args: &SdpArgs) -> Result<(), String> {
-    let table = read_table(&args.data)?;
+    let (table, _) = load_inputs(&args.data, None, args.header, &args.out)?;
     let (n, p, k) = (table.rows, table.cols, args.k);
+    let hint = if args.solver == Solver::Bm { "lower -k" } else { "use --solver bm for large n" };
+    solver_memory(args.solver, n, p, k).check("sdp", available_memory(), hint)?;
+    let cap = args.max_iter.unwrap_or(match args.solver {
+        Solver::Admm => AdmmParams::default().max_iter,
+        Solver::Pgd => PgdParams::default().max_iter,
+        Solver::Ila => IlaParams::default().max_iter,
+        Solver::Bm => BurerMonteiroParams::default().max_iter,
+    });
+    warn_dense_time(args.solver, n, cap);
     let x = MatRef::new(&table.data, n, p, "data").map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     let err = |e: clasp_core::Error| e.to_string();
@@ -111,8 +165,9 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
         "info": info, "certificate": certificate_json, "ms_total": t0.elapsed().as_secs_f64() * 1e3,
         "ms_solve_and_round": solve_ms,
     });
-    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))
+    write_json_atomic(&args.out, &report)?;
+    warn_not_converged("sdp", report["info"]["converged"].as_bool().unwrap_or(false), "the solver");
+    Ok(())
 }
 
 fn info_json(info: &SdpInfo) -> Value {

@@ -12,9 +12,12 @@ use clasp_core::mixture::split_merge::{
 };
 use serde_json::json;
 
+use super::budget::{Need, available_memory};
 use super::gmm::{GmmArgs, report};
-use super::report::{load_data, load_labels, rows, score, write_json};
+use super::limits::{MAX_K, between, count, positive};
+use super::report::{rows, score, warn_not_converged};
 use crate::io::load_bundled;
+use crate::io::write_json_atomic;
 use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
 use crate::pca::pca;
 
@@ -31,30 +34,30 @@ pub struct GmmSplitMergeArgs {
     #[arg(long)]
     pub semi_supervised: bool,
     /// Split/merge: maximum number of components (default 50).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = count(1, MAX_K))]
     pub k_max: Option<usize>,
     /// Split/merge: DP concentration α (default 10, DeepDPM; GPC uses 1).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = positive(1e12))]
     pub alpha: Option<f64>,
     /// Split/merge: scale s of the NIW Ψ (default 0.03 with `--prior-sigma covariance`;
     /// DeepDPM uses 0.005 with `identity`).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = positive(1e12))]
     pub prior_sigma_scale: Option<f64>,
     /// Split/merge: shape of Ψ: s·I, s·diag(variances) or s·Cov(X) (default `covariance`).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, requires = "split_merge")]
     pub prior_sigma: Option<PriorSigmaArg>,
     /// Split/merge: NIW ν (default D + 2).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = positive(1e12))]
     pub prior_nu: Option<f64>,
     /// Split/merge: GPC's stochastic acceptance with this fixed probability for failing moves
     /// (default: exact Metropolis–Hastings min(1, H)).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = between(0.0, 1.0))]
     pub accept_prob: Option<f64>,
     /// Split/merge: rank proposals by the SMEM criteria (Ueda et al. 2000).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge")]
     pub smem: bool,
     /// Split/merge: maximum number of move sweeps (default 30).
-    #[arg(long)]
+    #[arg(long, requires = "split_merge", value_parser = count(1, 100_000))]
     pub max_sweeps: Option<usize>,
     /// Classic SMEM at fixed K = `-k` (Ueda et al. 2000): EM, then simultaneous merge + split
     /// moves ranked by J_merge / J_split, partial and full EM, kept when the likelihood rises.
@@ -135,8 +138,20 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     if !(opts.split_merge || opts.semi_supervised || opts.smem_em) {
         return Ok(false);
     }
-    let table = load_data(&args.data)?;
-    let labels = load_labels(args.labels.as_deref(), table.rows)?;
+    let (table, labels) = args.load()?;
+    let (n, d) = (table.rows, table.cols);
+    if opts.split_merge {
+        // Each of up to K_max components carries two sub-clusters: 4·n·K_max responsibilities.
+        let k_max = opts.params(args.k, args.seed).k_max;
+        let what = format!("split/merge on {n} × {d} with K_max = {k_max}: 4·n·K_max + 9·K_max·d² + n·d values");
+        Need::new(what, &[&[4, n, k_max], &[9, k_max, d, d], &[n, d]]).check(
+            "gmm",
+            available_memory(),
+            "lower --k-max",
+        )?;
+    } else {
+        super::gmm::em_memory(n, d, args.k).check("gmm", available_memory(), "lower -k")?;
+    }
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
     if opts.smem_em {
         let params = SmemParams { gmm: args.params(), ..SmemParams::default() };
@@ -154,7 +169,7 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
             "moves": moves,
             "candidates_tried": out.info.candidates_tried,
         });
-        write_json(&args.out, &rep)?;
+        write_json_atomic(&args.out, &rep)?;
         eprintln!(
             "gmm --smem-em: K={} {} moves, mean log-likelihood {:.6} -> {:.6}",
             args.k,
@@ -173,7 +188,8 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     let truth = if opts.semi_supervised { None } else { labels.as_deref() };
     if opts.split_merge {
         let fit = split_merge(x, known.as_deref(), &opts.params(args.k, args.seed)).map_err(|e| format!("gmm: {e}"))?;
-        write_json(&args.out, &fit_json(&fit, table.cols, truth)?)?;
+        write_json_atomic(&args.out, &fit_json(&fit, table.cols, truth)?)?;
+        warn_not_converged("gmm --split-merge", fit.info.converged, "the split/merge sweeps");
         eprintln!(
             "gmm --split-merge: K path {:?}, {} splits, {} merges",
             fit.info.k_path, fit.info.splits, fit.info.merges
@@ -183,7 +199,8 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
         let ss = semi_supervised_em(x, &known, &args.params()).map_err(|e| format!("gmm: {e}"))?;
         let mut rep = report(x, &ss.fit, None)?;
         rep.labels = ss.labels;
-        write_json(&args.out, &rep)?;
+        write_json_atomic(&args.out, &rep)?;
+        warn_not_converged("gmm --semi-supervised", rep.converged, "EM");
         eprintln!("gmm --semi-supervised: K={} n_iter={} converged={}", args.k, rep.n_iter, rep.converged);
     }
     Ok(true)

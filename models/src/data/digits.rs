@@ -1,4 +1,4 @@
-//! scikit-learn's digits (bundled in `data/digits/`): 1797 images of 8×8 grey levels 0–16,
+//! scikit-learn's digits (bundled with clasp, `crate::io::bundled`): 1797 images of 8×8 grey levels 0–16,
 //! labels 0–9, turned into [`ImageSet`] values / 16.
 
 use super::error::DataError;
@@ -10,8 +10,8 @@ pub const DIGITS_SIDE: usize = 8;
 
 /// Loads all 1797 digits (named `digits`, pixels / 16, class names `"0"`..`"9"`).
 pub fn load_digits() -> Result<ImageSet, DataError> {
-    let dir = crate::io::data_dir().join("digits");
-    let b = crate::io::load_bundled("digits").map_err(|m| DataError::format(&dir, m))?;
+    let dir = std::path::Path::new("<bundled>/digits");
+    let b = crate::io::load_bundled("digits").map_err(|m| DataError::format(dir, m))?;
     let d = DIGITS_SIDE * DIGITS_SIDE;
     let features = dir.join("features.npy");
     if b.x.cols != d {

@@ -1,10 +1,10 @@
-//! MNIST from the repository's `data/mnist/` folder (four gzip'd IDX files): 60 000 training
-//! and 10 000 test images of 28×28 grey levels, labels 0–9.
+//! MNIST, bundled with clasp (`crate::io::bundled`; the repository's `data/mnist/`, four gzip'd
+//! IDX files): 60 000 training and 10 000 test images of 28×28 grey levels, labels 0–9.
 
 use std::path::PathBuf;
 
 use super::error::DataError;
-use super::idx::{read_idx_images, read_idx_labels};
+use super::idx::{IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parse_idx};
 use super::image_set::ImageSet;
 use super::split::stratified_sample;
 
@@ -25,14 +25,19 @@ pub enum MnistPart {
 }
 
 impl MnistPart {
-    /// Paths of the image and label files of this part.
-    pub fn files(self) -> (PathBuf, PathBuf) {
-        let dir = mnist_dir();
+    /// The bundled names of the image and label files of this part.
+    pub fn files(self) -> (String, String) {
         let stem = match self {
             MnistPart::Train => "train",
             MnistPart::Test => "t10k",
         };
-        (dir.join(format!("{stem}-images.idx3-ubyte.gz")), dir.join(format!("{stem}-labels.idx1-ubyte.gz")))
+        (format!("mnist/{stem}-images.idx3-ubyte.gz"), format!("mnist/{stem}-labels.idx1-ubyte.gz"))
+    }
+
+    /// The part's labels as stored (0–9 in a valid file), and the name errors use for the file.
+    pub fn raw_labels(self) -> Result<(Vec<u8>, PathBuf), DataError> {
+        let (bytes, path) = bundled(&self.files().1)?;
+        Ok((parse_idx(&bytes, IDX_LABELS_MAGIC, &path)?.1, path))
     }
 
     /// The number of images the part must hold.
@@ -44,9 +49,9 @@ impl MnistPart {
     }
 }
 
-/// The repository's `data/mnist/` folder.
-pub fn mnist_dir() -> PathBuf {
-    crate::io::data_dir().join("mnist")
+/// A bundled file's bytes and its name for errors.
+fn bundled(rel: &str) -> Result<(std::borrow::Cow<'static, [u8]>, PathBuf), DataError> {
+    crate::io::bundled_file(rel).map_err(|m| DataError::format(PathBuf::from(rel), m))
 }
 
 /// The class names of MNIST and digits: `"0"`..`"9"`.
@@ -58,8 +63,7 @@ pub fn digit_class_names() -> Vec<String> {
 /// seeded stratified sample. Checks the IDX headers, that image and label counts agree, the
 /// 28×28 size, the part's documented size and that every label is 0–9.
 pub fn load_mnist(part: MnistPart, limit: Option<usize>, seed: u64) -> Result<ImageSet, DataError> {
-    let (image_path, label_path) = part.files();
-    let raw_labels = read_idx_labels(&label_path)?;
+    let (raw_labels, label_path) = part.raw_labels()?;
     if let Some(i) = raw_labels.iter().position(|&l| l > 9) {
         return Err(DataError::label(&label_path, format!("label {i} is {}, expected 0..=9", raw_labels[i])));
     }
@@ -68,7 +72,9 @@ pub fn load_mnist(part: MnistPart, limit: Option<usize>, seed: u64) -> Result<Im
         return Err(DataError::shape(&label_path, msg));
     }
     let labels: Vec<usize> = raw_labels.iter().map(|&l| usize::from(l)).collect();
-    let (pixels, n, h, w) = read_idx_images(&image_path)?;
+    let (image_bytes, image_path) = bundled(&part.files().0)?;
+    let (dims, pixels) = parse_idx(&image_bytes, IDX_IMAGES_MAGIC, &image_path)?;
+    let (n, h, w) = (dims[0], dims[1], dims[2]);
     if n != labels.len() {
         let msg = format!("{n} images but {} labels in {}", labels.len(), label_path.display());
         return Err(DataError::shape(&image_path, msg));
@@ -113,8 +119,7 @@ mod tests {
     fn real_mnist_has_the_documented_label_counts() {
         let train_counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
         let test_counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
-        let train_labels: Vec<usize> =
-            read_idx_labels(&MnistPart::Train.files().1).unwrap().into_iter().map(usize::from).collect();
+        let train_labels: Vec<usize> = MnistPart::Train.raw_labels().unwrap().0.into_iter().map(usize::from).collect();
         assert_eq!(counts(&train_labels), train_counts);
 
         let test = super::super::load_all(&super::super::DataSource::Mnist).unwrap();

@@ -21,7 +21,7 @@ pub use error::DataError;
 pub use folder::{is_image_file, load_folder, read_grey_image};
 pub use idx::{IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parse_idx, read_idx_images, read_idx_labels};
 pub use image_set::{ImageSet, Split};
-pub use mnist::{MNIST_SIDE, MNIST_TEST, MNIST_TRAIN, MnistPart, digit_class_names, load_mnist, mnist_dir};
+pub use mnist::{MNIST_SIDE, MNIST_TEST, MNIST_TRAIN, MnistPart, digit_class_names, load_mnist};
 pub use npy::{labels_path_for, load_npy, read_npy_labels};
 pub use split::{
     TEST_FRACTION, limit_set, random_sample, sample, split_set, stratified_counts, stratified_sample,

@@ -7,94 +7,15 @@ use std::path::{Path, PathBuf};
 
 use super::error::DataError;
 use super::image_set::ImageSet;
+use crate::io::{ElementKind, NpyArray, NpyError, parse_npy_array};
 
-/// A parsed `.npy` array: its shape and values as f64.
-struct Array {
-    shape: Vec<usize>,
-    /// Element type: `u8`, `f32`, `i64`, ….
-    kind: Kind,
-    data: Vec<f64>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    U8,
-    Float,
-    /// Any other integer type.
-    Int,
-}
-
-/// The header of a plain (non-structured) array is one flat dict: exactly one `{`, at most one
-/// `(` (the shape), no `[`. Anything else is rejected before npyz's header parser sees it (a
-/// header of many nested `{` would stall it; see `crate::io::parse_npy`). Returns the offset of
-/// the data after the header.
-fn check_flat_header(bytes: &[u8]) -> Result<usize, String> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err("not a .npy file (no NUMPY magic)".into());
-    }
-    let (len, start): (usize, usize) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
-        v => return Err(format!("unsupported .npy version {v}")),
-    };
-    let header = bytes.get(start..start.saturating_add(len)).ok_or("truncated .npy header")?;
-    let count = |c: u8| header.iter().filter(|&&h| h == c).count();
-    if count(b'{') == 1 && count(b'(') <= 1 && count(b'[') == 0 {
-        Ok(start + len)
-    } else {
-        Err("malformed .npy header".into())
-    }
-}
-
-/// Parses `.npy` bytes of any rank into f64 values (`path` names the file in errors).
-fn parse_array(bytes: &[u8], path: &Path) -> Result<Array, DataError> {
-    let offset = check_flat_header(bytes).map_err(|m| DataError::format(path, m))?;
-    let npy = npyz::NpyFile::new(bytes).map_err(|e| DataError::format(path, format!("not a valid .npy file: {e}")))?;
-    if npy.order() != npyz::Order::C {
-        return Err(DataError::format(path, "Fortran-ordered array; save a C-ordered one"));
-    }
-    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
-    let dtype = npy.dtype();
-    let npyz::DType::Plain(ts) = &dtype else {
-        return Err(DataError::format(path, "structured arrays are not supported"));
-    };
-    let (tc, size) = (ts.type_char(), ts.size_field());
-    // A tiny file claiming a huge shape is rejected before anything is allocated.
-    let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-    let needed = count.zip(usize::try_from(size).ok()).and_then(|(c, w)| c.checked_mul(w));
-    let (Some(count), Some(needed)) = (count, needed) else {
-        return Err(DataError::shape(path, format!("shape {shape:?} is too large")));
-    };
-    let have = bytes.len() - offset;
-    if needed > have {
-        let msg = format!("truncated: shape {shape:?} needs {needed} data bytes, the file has {have}");
-        return Err(DataError::shape(path, msg));
-    }
-    let bad = |e: std::io::Error| DataError::format(path, format!("cannot decode the array: {e}"));
-    use npyz::TypeChar::{Float, Int, Uint};
-    let (kind, data): (Kind, Vec<f64>) = match (tc, size) {
-        (Uint, 1) => (Kind::U8, npy.into_vec::<u8>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Float, 4) => (Kind::Float, npy.into_vec::<f32>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Float, 8) => (Kind::Float, npy.into_vec::<f64>().map_err(bad)?),
-        (Int, 1) => (Kind::Int, npy.into_vec::<i8>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Int, 2) => (Kind::Int, npy.into_vec::<i16>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Int, 4) => (Kind::Int, npy.into_vec::<i32>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Int, 8) => (Kind::Int, npy.into_vec::<i64>().map_err(bad)?.into_iter().map(|v| v as f64).collect()),
-        (Uint, 2) => (Kind::Int, npy.into_vec::<u16>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Uint, 4) => (Kind::Int, npy.into_vec::<u32>().map_err(bad)?.into_iter().map(f64::from).collect()),
-        (Uint, 8) => (Kind::Int, npy.into_vec::<u64>().map_err(bad)?.into_iter().map(|v| v as f64).collect()),
-        (c, s) => return Err(DataError::format(path, format!("unsupported dtype {c:?} of {s} bytes"))),
-    };
-    if data.len() != count {
-        let msg = format!("shape {shape:?} but {} values", data.len());
-        return Err(DataError::shape(path, msg));
-    }
-    Ok(Array { shape, kind, data })
-}
-
-fn read_array(path: &Path) -> Result<Array, DataError> {
+/// Reads and decodes a `.npy` file of any rank (`crate::io::npy`), errors naming `path`.
+fn read_array(path: &Path) -> Result<NpyArray, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    parse_array(&bytes, path)
+    parse_npy_array(&bytes).map_err(|e| match e {
+        NpyError::Format(m) => DataError::format(path, m),
+        NpyError::Shape(m) => DataError::shape(path, m),
+    })
 }
 
 /// `(n, h, w)` of an image array shape.
@@ -140,7 +61,7 @@ pub fn labels_path_for(path: &Path) -> Option<PathBuf> {
 /// occur keep their ids). Returns `(ids, class_names)`.
 pub fn read_npy_labels(path: &Path, n: usize) -> Result<(Vec<usize>, Vec<String>), DataError> {
     let a = read_array(path)?;
-    if a.kind == Kind::Float {
+    if a.kind == ElementKind::Float {
         return Err(DataError::label(path, "labels must be an integer array, found floats"));
     }
     if a.shape.len() != 1 {
@@ -166,14 +87,14 @@ pub fn load_npy(path: &Path, name: &str) -> Result<ImageSet, DataError> {
     let a = read_array(path)?;
     let (n, h, w) = image_shape(&a.shape, path)?;
     let pixels: Vec<f32> = match a.kind {
-        Kind::U8 => a.data.iter().map(|&v| (v / 255.0) as f32).collect(),
-        Kind::Float => {
+        ElementKind::U8 => a.data.iter().map(|&v| (v / 255.0) as f32).collect(),
+        ElementKind::Float => {
             if let Some(i) = a.data.iter().position(|v| !(0.0..=1.0).contains(v)) {
                 return Err(DataError::Value { path: path.into(), index: i, value: a.data[i], range: "[0, 1]" });
             }
             a.data.iter().map(|&v| v as f32).collect()
         }
-        Kind::Int => {
+        ElementKind::Int => {
             return Err(DataError::format(path, "images must be uint8 (0–255) or float32/float64 in [0, 1]"));
         }
     };
@@ -192,22 +113,7 @@ pub(crate) mod tests {
     use super::super::tests::TempDir;
     use super::super::{DataSource, load_all, load_split};
     use super::*;
-
-    /// The bytes of a C-order `.npy` file with dtype `descr` (e.g. `|u1`, `<f4`).
-    pub(crate) fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
-        let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-        let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-        while (10 + header.len() + 1) % 64 != 0 {
-            header.push(' ');
-        }
-        header.push('\n');
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        b.extend_from_slice(header.as_bytes());
-        b.extend_from_slice(data);
-        b
-    }
+    use crate::io::npy::tests::npy_bytes;
 
     fn f32_bytes(v: &[f32]) -> Vec<u8> {
         v.iter().flat_map(|x| x.to_le_bytes()).collect()

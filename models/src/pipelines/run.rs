@@ -133,12 +133,12 @@ pub fn write_npy(path: &Path, m: &Matrix) -> Result<(), String> {
         w.extend(m.data.iter().copied()).map_err(|e| io_err(path, e))?;
         w.finish().map_err(|e| io_err(path, e))?;
     }
-    std::fs::write(path, out).map_err(|e| io_err(path, e))
+    crate::io::write_atomic(path, &out).map_err(|e| e.to_string())
 }
 
 /// Reads a 2-D f32 `.npy` written by [`write_npy`].
 pub fn read_npy(path: &Path) -> Result<Matrix, String> {
-    let t = crate::io::read_table(path)?;
+    let t = crate::io::read_table(path, crate::io::Header::No)?;
     Ok(Matrix { data: t.data.iter().map(|&v| v as f32).collect(), n: t.rows, dim: t.cols })
 }
 

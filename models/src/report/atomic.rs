@@ -1,36 +1,23 @@
-//! Atomic file output: the bytes go to `<path>.tmp`, are synced, and the temporary file is then
-//! renamed over `path`, so a reader never sees a half-written plot or report under its final
-//! name (a failed write removes the temporary file).
+//! Atomic report output on [`crate::io::output`]: the bytes go to `<path>.tmp`, are synced, and
+//! the temporary file is then renamed over `path`, so a reader never sees a half-written plot or
+//! report under its final name (a failed write removes the temporary file).
 
 use super::ReportError;
-use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use crate::io::output::WriteError;
+use std::path::Path;
 
-/// `path` with `.tmp` appended to its file name (`run/report.html` → `run/report.html.tmp`).
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(".tmp");
-    PathBuf::from(name)
+#[cfg(test)]
+pub(crate) use crate::io::output::tmp_path;
+
+impl From<WriteError> for ReportError {
+    fn from(e: WriteError) -> Self {
+        ReportError::Io { path: e.path, source: e.source }
+    }
 }
 
 /// Writes `bytes` to `path` through `<path>.tmp` and a rename.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = tmp_path(path);
-    let written = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(ReportError::Io { path: tmp, source });
-    }
-    fs::rename(&tmp, path).map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        ReportError::Io { path: path.to_path_buf(), source }
-    })
+    Ok(crate::io::output::write_atomic(path, bytes)?)
 }
 
 /// Writes `value` to `path` as pretty-printed JSON followed by a newline, atomically (through
@@ -45,6 +32,7 @@ pub fn write_json_atomic(path: &Path, value: &serde_json::Value) -> Result<(), R
 mod tests {
     use super::*;
     use crate::report::testutil::TempDir;
+    use std::fs;
 
     #[test]
     fn json_is_pretty_and_complete() {
