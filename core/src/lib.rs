@@ -26,6 +26,7 @@ pub mod kmeans;
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod mixture;
+pub mod monitor;
 pub mod ops;
 pub mod reduce;
 pub mod scalar;
@@ -36,5 +37,6 @@ pub mod validate;
 
 pub use error::{Error, Result};
 pub use matrix::{MatMut, MatRef};
+pub use monitor::{Iteration, Monitor, Unmonitored};
 pub use reduce::{AllReduce, Local};
 pub use scalar::{Float, Real};

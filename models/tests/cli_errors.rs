@@ -293,3 +293,19 @@ fn bundled_data_travels_with_the_binary() {
     let o = clasp_env(&["fewshot", "--dataset", "iris", "--episodes", "5"], &[("CLASP_DATA", s(&d.0))]);
     fails_with(&o, &[&format!("{}/iris/features.npy", d.0.display()), "CLASP_DATA is set"]);
 }
+
+#[test]
+fn fits_report_progress_unless_quiet() {
+    // Before: no output until the end, however long the solve.
+    let d = Scratch::new("progress");
+    let data = d.file("x.csv", blobs_csv(60));
+    let out = d.path("o.json");
+    for (cmd, line) in
+        [("kmeans", "kmeans: iteration 1/300"), ("gmm", "gmm: iteration 1/100"), ("sdp", "sdp admm: iteration 1/20000")]
+    {
+        let o = clasp(&[cmd, "--data", s(&data), "-k", "3", "--out", s(&out)]);
+        assert!(o.status.success() && stderr(&o).contains(line), "{cmd}: {}", stderr(&o));
+        let o = clasp(&[cmd, "--data", s(&data), "-k", "3", "--quiet", "--out", s(&out)]);
+        assert!(o.status.success() && !stderr(&o).contains("iteration 1/"), "{cmd}: {}", stderr(&o));
+    }
+}

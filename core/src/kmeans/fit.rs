@@ -7,6 +7,7 @@ use super::plus_plus::plus_plus_unchecked;
 use crate::draw::Draw;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::monitor::{Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 use alloc::vec::Vec;
@@ -68,6 +69,16 @@ fn check_run<F: Float>(run: &LloydRun<F>) -> Result<()> {
 /// [`Error::NumericalBreakdown`] when every run's centres or inertia overflow (data near the
 /// type's MAX).
 pub fn kmeans<T: Real>(x: MatRef<'_, T>, params: &KMeansParams) -> Result<KMeansFit<T::Acc>> {
+    kmeans_monitored(x, params, &mut Unmonitored)
+}
+
+/// [`kmeans`] reporting every Lloyd pass to `monitor` (run = the initialisation index,
+/// residual = the squared centre shift); a `Break` ends the current initialisation there.
+pub fn kmeans_monitored<T: Real>(
+    x: MatRef<'_, T>,
+    params: &KMeansParams,
+    monitor: &mut dyn Monitor,
+) -> Result<KMeansFit<T::Acc>> {
     params.check(x.rows())?;
     validate::finite(x.as_slice(), "x")?;
     let tol_eff = effective_tol(x, params.tol);
@@ -76,7 +87,7 @@ pub fn kmeans<T: Real>(x: MatRef<'_, T>, params: &KMeansParams) -> Result<KMeans
     let mut breakdown = Error::InvalidParameter { name: "n_init", value: 0.0 };
     for init in 0..params.n_init {
         let centers = initial_centers(x, params, &mut draw);
-        let run = lloyd(x, centers, params.max_iter, tol_eff);
+        let run = lloyd(x, centers, params.max_iter, tol_eff, init, monitor);
         if let Err(e) = check_run(&run) {
             breakdown = e;
         } else if best.as_ref().is_none_or(|(b, _)| run.inertia < b.inertia) {
@@ -116,7 +127,7 @@ pub fn kmeans_from<T: Real, C: Real<Acc = T::Acc>>(
     validate::finite(x.as_slice(), "x")?;
     validate::finite(init.as_slice(), "init")?;
     let centers = init.as_slice().iter().map(|v| v.to_acc()).collect();
-    let run = lloyd(x, centers, params.max_iter, effective_tol(x, params.tol));
+    let run = lloyd(x, centers, params.max_iter, effective_tol(x, params.tol), 0, &mut Unmonitored);
     check_run(&run)?;
     Ok(into_fit(run, 0))
 }

@@ -9,6 +9,7 @@
 use super::assign::assign_unchecked;
 use super::relocate::relocate_empty;
 use crate::matrix::MatRef;
+use crate::monitor::{Iteration, Monitor};
 use crate::scalar::{Float, Real};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -22,12 +23,15 @@ pub(crate) struct LloydRun<F> {
     pub converged: bool,
 }
 
-/// Runs Lloyd from `centers` (k × d, compute type); inputs already validated.
+/// Runs Lloyd from `centers` (k × d, compute type); inputs already validated. `monitor` sees
+/// every pass (as run `run` of a multi-start fit) and may stop the run early.
 pub(crate) fn lloyd<T: Real>(
     x: MatRef<'_, T>,
     mut centers: Vec<T::Acc>,
     max_iter: usize,
     tol_eff: T::Acc,
+    run: usize,
+    monitor: &mut dyn Monitor,
 ) -> LloydRun<T::Acc> {
     let (n, d) = (x.rows(), x.cols());
     let k = centers.len() / d;
@@ -65,6 +69,7 @@ pub(crate) fn lloyd<T: Real>(
         }
         // Unchanged labels are final only if no empty cluster was relocated (a relocated
         // centre may now be nearer to some rows: the final assignment below fixes them).
+        let stop = monitor.iteration(&Iteration { run, iteration: n_iter, max_iter, residual: Float::to_f64(shift) });
         if labels == labels_old && !relocated {
             strict = true;
             converged = true;
@@ -72,6 +77,9 @@ pub(crate) fn lloyd<T: Real>(
         }
         if shift <= tol_eff {
             converged = true;
+            break;
+        }
+        if stop.is_break() {
             break;
         }
         labels_old.copy_from_slice(&labels);

@@ -16,7 +16,7 @@ mod relocate;
 
 pub use assign::kmeans_assign;
 #[cfg(feature = "alloc")]
-pub use fit::{KMeansFit, kmeans, kmeans_from};
+pub use fit::{KMeansFit, kmeans, kmeans_from, kmeans_monitored};
 pub use params::{KMeansInfo, KMeansInit, KMeansParams};
 #[cfg(feature = "alloc")]
 pub use plus_plus::{kmeans_plus_plus, kmeans_plus_plus_from};

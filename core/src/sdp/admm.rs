@@ -36,6 +36,7 @@ use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::{AffinePsdProjector, support_c1};
 use crate::error::{Error, Result};
+use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::sinkhorn::lanes;
 use crate::validate;
@@ -70,8 +71,13 @@ impl DenseSolver for AdmmParams {
     fn tol(&self) -> f64 {
         self.tol
     }
-    fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
-        run(aff, k, self)
+    fn solve<F: Float + RealField>(
+        &self,
+        aff: &Affinity<F>,
+        k: usize,
+        monitor: &mut dyn Monitor,
+    ) -> Result<(Vec<F>, SdpInfo)> {
+        run(aff, k, self, monitor)
     }
 }
 
@@ -99,7 +105,18 @@ where
 
 /// [`admm`] returning an owned Z in the compute type.
 pub fn admm_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
-    solve_owned(aff, k, params)
+    solve_owned(aff, k, params, &mut Unmonitored)
+}
+
+/// [`admm_owned`] reporting every iteration to `monitor` (residual = the larger relative
+/// residual); a `Break` stops with the current iterate, not converged.
+pub fn admm_monitored<F: Float + RealField>(
+    aff: &Affinity<F>,
+    k: usize,
+    params: &AdmmParams,
+    monitor: &mut dyn Monitor,
+) -> Result<(Vec<F>, SdpInfo)> {
+    solve_owned(aff, k, params, monitor)
 }
 
 /// W⁺ = max(Z + U, 0), U ← U + Z − W⁺, W ← W⁺; returns (‖Z − W⁺‖², ‖W⁺ − W‖²). Eight
@@ -147,7 +164,12 @@ fn exact_projection_agrees<F: Float + RealField>(
     Ok(Float::sqrt(diff) <= tol * Float::max(F::ONE, Float::sqrt(lanes::dot(zc, zc))))
 }
 
-fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
+fn run<F: Float + RealField>(
+    aff: &Affinity<F>,
+    k: usize,
+    params: &AdmmParams,
+    monitor: &mut dyn Monitor,
+) -> Result<(Vec<F>, SdpInfo)> {
     let n = aff.n();
     // A symmetric to the last bit, so that M below (built elementwise from A and the exactly
     // symmetric Z, W, U) is too.
@@ -195,12 +217,17 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -
         if !Float::is_finite(r) || !Float::is_finite(s) {
             return Err(Error::NumericalBreakdown { what: "ADMM residuals", iteration: iterations });
         }
+        let residual = Float::to_f64(Float::max(r, s));
+        let stop = monitor.iteration(&Iteration { run: 0, iteration: iterations, max_iter: params.max_iter, residual });
         if r < tol && s < tol {
             if proj.last_partial && !exact_projection_agrees(&mut proj, &m, &zc, tol)? {
                 proj.exact_only = true;
                 continue;
             }
             converged = equalities_hold(&zc, n, k, tol);
+            break;
+        }
+        if stop.is_break() {
             break;
         }
         if params.balance_every > 0 && iterations % params.balance_every == 0 {

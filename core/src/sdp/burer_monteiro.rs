@@ -28,6 +28,7 @@ use super::problem::centred_columns;
 use super::{SdpInfo, check_tol};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
@@ -95,13 +96,24 @@ pub fn burer_monteiro<T: Real>(
     k: usize,
     params: &BurerMonteiroParams,
 ) -> Result<BurerMonteiroSolution<T::Acc>> {
+    burer_monteiro_monitored(x, k, params, &mut Unmonitored)
+}
+
+/// [`burer_monteiro`] reporting every iteration to `monitor` (residual = the relative step
+/// ‖U⁺ − U‖/√K); a `Break` stops with the current factor, not converged.
+pub fn burer_monteiro_monitored<T: Real>(
+    x: MatRef<'_, T>,
+    k: usize,
+    params: &BurerMonteiroParams,
+    monitor: &mut dyn Monitor,
+) -> Result<BurerMonteiroSolution<T::Acc>> {
     let (n, p) = (x.rows(), x.cols());
     validate::cluster_count(k, n)?;
     params.validate(k, n)?;
     check_tol::<T::Acc>(params.tol)?;
     validate::finite(x.as_slice(), "x")?;
     let r = if params.rank == 0 { (2 * k).min(n) } else { params.rank };
-    let solution = Solver::<T::Acc>::new(centred_columns(x), n, p, r, k, params).run(params);
+    let solution = Solver::<T::Acc>::new(centred_columns(x), n, p, r, k, params).run(params, monitor);
     let info = &solution.info;
     let report = [info.objective, info.primal_residual, info.dual_residual];
     validate::finite_output(&report, "Burer–Monteiro objective", info.iterations)?;
@@ -250,7 +262,7 @@ impl<F: Float> Solver<F> {
         }
     }
 
-    fn run(mut self, params: &BurerMonteiroParams) -> BurerMonteiroSolution<F> {
+    fn run(mut self, params: &BurerMonteiroParams, monitor: &mut dyn Monitor) -> BurerMonteiroSolution<F> {
         let (n, p, r) = (self.n, self.p, self.r);
         let tol = F::from_f64(params.tol);
         let trigger = F::from_f64(params.dual_trigger);
@@ -278,6 +290,9 @@ impl<F: Float> Solver<F> {
             let diff: F = self.next.iter().zip(&self.u).map(|(&a, &b)| (a - b) * (a - b)).sum();
             rdiff = diff.sqrt() / sqrt_k;
             core::mem::swap(&mut self.u, &mut self.next);
+            let report =
+                Iteration { run: 0, iteration: iterations, max_iter: params.max_iter, residual: rdiff.to_f64() };
+            let stop = monitor.iteration(&report);
             if rdiff < trigger {
                 let w = &mut self.work;
                 Self::infeasibility(&self.u, r, &mut w.col_sums, &mut w.infeas);
@@ -289,6 +304,9 @@ impl<F: Float> Solver<F> {
                 for (y, &f) in self.y.iter_mut().zip(&w.infeas) {
                     *y += self.beta * f;
                 }
+            }
+            if stop.is_break() {
+                break;
             }
         }
         let w = &mut self.work;

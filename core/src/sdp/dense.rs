@@ -4,6 +4,7 @@
 use super::problem::Affinity;
 use super::{SdpInfo, check_tol};
 use crate::error::Result;
+use crate::monitor::{Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 use alloc::vec::Vec;
@@ -15,8 +16,14 @@ pub(crate) trait DenseSolver {
     fn check(&self) -> Result<()>;
     /// The tolerance on the relative residuals.
     fn tol(&self) -> f64;
-    /// Runs the solver on validated input; returns Z (row-major n × n) and the report.
-    fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)>;
+    /// Runs the solver on validated input, reporting every iteration to `monitor`; returns Z
+    /// (row-major n × n) and the report.
+    fn solve<F: Float + RealField>(
+        &self,
+        aff: &Affinity<F>,
+        k: usize,
+        monitor: &mut dyn Monitor,
+    ) -> Result<(Vec<F>, SdpInfo)>;
 }
 
 /// Validates `k`, `params` (the tolerance against the compute type's ε) and the affinity (its
@@ -27,12 +34,13 @@ pub(crate) fn solve_owned<F: Float + RealField, P: DenseSolver>(
     aff: &Affinity<F>,
     k: usize,
     params: &P,
+    monitor: &mut dyn Monitor,
 ) -> Result<(Vec<F>, SdpInfo)> {
     validate::cluster_count(k, aff.n())?;
     params.check()?;
     check_tol::<F>(params.tol())?;
     validate::finite_output(aff.centred(), "affinity", 0)?;
-    let (z, info) = params.solve(aff, k)?;
+    let (z, info) = params.solve(aff, k, monitor)?;
     validate::finite_output(&z, "Z", info.iterations)?;
     let report = [info.objective, info.duality_gap.unwrap_or(0.0)];
     validate::finite_output(&report, "SDP objective", info.iterations)?;
@@ -63,7 +71,7 @@ where
 {
     let n = aff.n();
     validate::len(z, n * n, "z")?;
-    let (zf, info) = solve_owned(aff, k, params)?;
+    let (zf, info) = solve_owned(aff, k, params, &mut Unmonitored)?;
     z.iter_mut().zip(&zf).for_each(|(o, &v)| *o = T::from_acc(v));
     Ok(info)
 }

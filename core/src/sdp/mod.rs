@@ -40,11 +40,13 @@ pub mod problem;
 pub(crate) mod projection;
 pub mod rounding;
 
-pub use admm::{AdmmParams, admm, admm_owned};
-pub use burer_monteiro::{BurerMonteiroParams, BurerMonteiroSolution, bm_gradient, burer_monteiro};
+pub use admm::{AdmmParams, admm, admm_monitored, admm_owned};
+pub use burer_monteiro::{
+    BurerMonteiroParams, BurerMonteiroSolution, bm_gradient, burer_monteiro, burer_monteiro_monitored,
+};
 pub use feasibility::{Feasibility, feasibility};
 pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
-pub use pgd::{PgdParams, pgd, pgd_owned};
+pub use pgd::{PgdParams, pgd, pgd_monitored, pgd_owned};
 pub use problem::{Affinity, Source};
 pub use rounding::{Certificate, certificate, factor_embedding, kmeans_labels, row_argmax_labels, spectral_embedding};
 

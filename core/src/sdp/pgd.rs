@@ -30,6 +30,7 @@ use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::AffinePsdProjector;
 use crate::error::{Error, Result};
+use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
@@ -62,8 +63,13 @@ impl DenseSolver for PgdParams {
     fn tol(&self) -> f64 {
         self.tol
     }
-    fn solve<F: Float + RealField>(&self, aff: &Affinity<F>, k: usize) -> Result<(Vec<F>, SdpInfo)> {
-        run(aff, k, self)
+    fn solve<F: Float + RealField>(
+        &self,
+        aff: &Affinity<F>,
+        k: usize,
+        monitor: &mut dyn Monitor,
+    ) -> Result<(Vec<F>, SdpInfo)> {
+        run(aff, k, self, monitor)
     }
 }
 
@@ -95,14 +101,30 @@ where
 
 /// [`pgd`] returning an owned Z in the compute type.
 pub fn pgd_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
-    solve_owned(aff, k, params)
+    solve_owned(aff, k, params, &mut Unmonitored)
+}
+
+/// [`pgd_owned`] reporting every iteration to `monitor` (residual = the larger relative
+/// residual); a `Break` stops with the current iterate, not converged.
+pub fn pgd_monitored<F: Float + RealField>(
+    aff: &Affinity<F>,
+    k: usize,
+    params: &PgdParams,
+    monitor: &mut dyn Monitor,
+) -> Result<(Vec<F>, SdpInfo)> {
+    solve_owned(aff, k, params, monitor)
 }
 
 fn frob<F: Float>(x: &[F]) -> F {
     Float::sqrt(x.iter().map(|&v| v * v).sum::<F>())
 }
 
-fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
+fn run<F: Float + RealField>(
+    aff: &Affinity<F>,
+    k: usize,
+    params: &PgdParams,
+    monitor: &mut dyn Monitor,
+) -> Result<(Vec<F>, SdpInfo)> {
     let n = aff.n();
     let nn = n * n;
     let a = aff.centred();
@@ -157,6 +179,8 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) ->
         if !Float::is_finite(r) || !Float::is_finite(s) {
             return Err(Error::NumericalBreakdown { what: "projected gradient", iteration: iterations });
         }
+        let residual = Float::to_f64(Float::max(r, s));
+        let stop = monitor.iteration(&Iteration { run: 0, iteration: iterations, max_iter: params.max_iter, residual });
         let t_next = if params.accelerate && gain >= F::ZERO {
             (F::ONE + Float::sqrt(F::ONE + <F as Float>::from_f64(4.0) * t * t)) * half
         } else {
@@ -170,6 +194,9 @@ fn run<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) ->
         t = t_next;
         if r < tol && s < tol {
             converged = equalities_hold(&y, n, k, tol);
+            break;
+        }
+        if stop.is_break() {
             break;
         }
     }

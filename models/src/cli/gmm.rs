@@ -2,11 +2,14 @@
 
 use super::budget::{Need, available_memory};
 use super::limits::{MAX_INIT, MAX_ITER, MAX_K, between, count, positive};
+use super::progress::{IterationProgress, ProgressEm};
 use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
 use clap::{Args, ValueEnum};
 use clasp_core::MatRef;
-use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmFit, GmmInit, GmmParams, fit};
+use clasp_core::mixture::{
+    CovarianceType, GaussianMixture, GmmFit, GmmInit, GmmInitValues, GmmParams, PlainEm, fit_with_hook,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -76,6 +79,10 @@ pub struct GmmArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
+
     /// `--split-merge` / `--semi-supervised` and their options (models/src/cli/split_merge.rs).
     #[command(flatten)]
     pub split_merge: super::split_merge::GmmSplitMergeArgs,
@@ -207,7 +214,11 @@ pub fn run(args: &GmmArgs) -> Result<(), String> {
     let (table, truth) = args.load()?;
     em_memory(table.rows, table.cols, args.k).check("gmm", available_memory(), "lower -k")?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
-    let fitted = fit(x, &args.params()).map_err(|e| format!("gmm: {e}"))?;
+    let mut progress = IterationProgress::new("gmm", args.n_init, args.quiet);
+    let mut hook = ProgressEm::new(PlainEm, &mut progress, args.max_iter);
+    let fitted = fit_with_hook(x, &args.params(), &GmmInitValues::default(), &mut hook);
+    progress.finish();
+    let fitted = fitted.map_err(|e| format!("gmm: {e}"))?;
     let rep = report(x, &fitted, truth.as_deref())?;
     write_json_atomic(&args.out, &rep)?;
     warn_not_converged("gmm", rep.converged, "EM");

@@ -2,11 +2,12 @@
 
 use super::budget::{Need, available_memory};
 use super::limits::{MAX_INIT, MAX_ITER, MAX_K, count, positive};
+use super::progress::IterationProgress;
 use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
 use clap::Args;
 use clasp_core::MatRef;
-use clasp_core::kmeans::{KMeansParams, kmeans};
+use clasp_core::kmeans::{KMeansParams, kmeans_monitored};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -40,6 +41,9 @@ pub struct KmeansArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// The JSON written by `clasp kmeans`.
@@ -75,7 +79,10 @@ pub fn run(args: &KmeansArgs) -> Result<(), String> {
         seed: args.seed,
         ..Default::default()
     };
-    let fit = kmeans(x, &params).map_err(|e| format!("kmeans: {e}"))?;
+    let mut progress = IterationProgress::new("kmeans", args.n_init, args.quiet);
+    let fit = kmeans_monitored(x, &params, &mut progress);
+    progress.finish();
+    let fit = fit.map_err(|e| format!("kmeans: {e}"))?;
     let metrics = truth.as_deref().map(|t| score(t, &fit.labels)).transpose()?;
     let rep = KmeansReport {
         centers: rows(&fit.centers, table.cols),

@@ -12,6 +12,7 @@ pub mod fewshot;
 pub mod gmm;
 pub mod kmeans;
 pub mod limits;
+pub mod progress;
 mod report;
 pub mod sdp;
 pub mod split_merge;

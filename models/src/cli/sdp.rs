@@ -7,14 +7,15 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use clasp_core::MatRef;
 use clasp_core::sdp::{
-    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm_owned, burer_monteiro, certificate,
-    factor_embedding, ila_sdp, kmeans_labels, pgd_owned, spectral_embedding,
+    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm_monitored, burer_monteiro_monitored,
+    certificate, factor_embedding, ila_sdp, kmeans_labels, pgd_monitored, spectral_embedding,
 };
 use clasp_core::sdp::{IlaInfo, SdpInfo};
 use serde_json::{Value, json};
 
 use super::budget::{Need, available_memory};
 use super::limits::{MAX_ITER, MAX_K, count, positive};
+use super::progress::IterationProgress;
 use super::report::{load_inputs, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
 
@@ -59,6 +60,9 @@ pub struct SdpArgs {
     /// Output JSON file.
     #[arg(long)]
     pub out: PathBuf,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Seconds per dense iteration at n = 2000 (ADMM, measured on a 2-core x86_64: one
@@ -119,7 +123,10 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
         Solver::Bm => {
             let mut params = BurerMonteiroParams { tol: args.tol, seed: args.seed, ..BurerMonteiroParams::default() };
             params.max_iter = args.max_iter.unwrap_or(params.max_iter);
-            let sol = burer_monteiro(x, k, &params).map_err(err)?;
+            let mut progress = IterationProgress::new("sdp bm", 1, args.quiet);
+            let sol = burer_monteiro_monitored(x, k, &params, &mut progress);
+            progress.finish();
+            let sol = sol.map_err(err)?;
             let solve_ms = t0.elapsed().as_secs_f64() * 1e3;
             let emb = factor_embedding(&sol.u, n, sol.rank, k).map_err(err)?;
             let labels = kmeans_labels(&emb, n, k, k, 10, args.seed).map_err(err)?;
@@ -127,15 +134,18 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
         }
         Solver::Admm | Solver::Pgd | Solver::Ila => {
             let aff = Affinity::from_data(x).map_err(err)?;
-            let (z, info) = if args.solver == Solver::Pgd {
+            let mut progress = IterationProgress::new(&format!("sdp {}", solver_name(args.solver)), 1, args.quiet);
+            let solved = if args.solver == Solver::Pgd {
                 let mut params = PgdParams { tol: args.tol, ..PgdParams::default() };
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
-                pgd_owned(&aff, k, &params).map_err(err)?
+                pgd_monitored(&aff, k, &params, &mut progress)
             } else {
                 let mut params = AdmmParams { tol: args.tol, ..AdmmParams::default() };
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
-                admm_owned(&aff, k, &params).map_err(err)?
+                admm_monitored(&aff, k, &params, &mut progress)
             };
+            progress.finish();
+            let (z, info) = solved.map_err(err)?;
             let emb = spectral_embedding(&z, n, k).map_err(err)?;
             let labels = kmeans_labels(&emb, n, k, k, 10, args.seed).map_err(err)?;
             let bound = info.objective + info.duality_gap.unwrap_or(0.0).max(0.0);
@@ -161,13 +171,30 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
         }
     };
     let report = json!({
-        "solver": format!("{:?}", args.solver).to_lowercase(), "n": n, "p": p, "k": k, "labels": labels,
+        "solver": solver_name(args.solver), "n": n, "p": p, "k": k, "labels": labels,
         "info": info, "certificate": certificate_json, "ms_total": t0.elapsed().as_secs_f64() * 1e3,
         "ms_solve_and_round": solve_ms,
     });
     write_json_atomic(&args.out, &report)?;
-    warn_not_converged("sdp", report["info"]["converged"].as_bool().unwrap_or(false), "the solver");
+    let converged = report["info"]["converged"].as_bool().unwrap_or(false);
+    warn_not_converged("sdp", converged, "the solver");
+    eprintln!(
+        "sdp: {} n={n} K={k} iterations={} converged={converged} objective={}",
+        solver_name(args.solver),
+        report["info"]["iterations"],
+        report["info"]["objective"]
+    );
     Ok(())
+}
+
+/// The solver's name in reports and progress lines.
+fn solver_name(solver: Solver) -> &'static str {
+    match solver {
+        Solver::Admm => "admm",
+        Solver::Pgd => "pgd",
+        Solver::Ila => "ila",
+        Solver::Bm => "bm",
+    }
 }
 
 fn info_json(info: &SdpInfo) -> Value {
