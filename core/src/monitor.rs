@@ -63,4 +63,69 @@ mod tests {
         assert_eq!(seen, 3);
         assert_eq!(Unmonitored.iteration(&it(1)), ControlFlow::Continue(()));
     }
+
+    /// Three blobs of 2-D points, row-major.
+    #[cfg(feature = "alloc")]
+    fn blobs() -> alloc::vec::Vec<f64> {
+        (0..60)
+            .flat_map(|i| {
+                let c = [(0.0, 0.0), (6.0, 0.0), (0.0, 6.0)][i % 3];
+                [c.0 + (i % 7) as f64 * 0.3, c.1 + (i % 5) as f64 * 0.4]
+            })
+            .collect()
+    }
+
+    /// Stops every run at iteration 2 and records what it saw.
+    #[cfg(feature = "alloc")]
+    fn stop_at_2(seen: &mut alloc::vec::Vec<Iteration>) -> impl FnMut(&Iteration) -> ControlFlow<()> + '_ {
+        move |it: &Iteration| {
+            seen.push(*it);
+            if it.iteration >= 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn monitored_solvers_report_every_iteration_and_stop_on_break() {
+        use crate::MatRef;
+        let data = blobs();
+        let x = MatRef::new(&data, 60, 2, "x").unwrap();
+        // k-means: unmonitored equals plain; a Break after pass 2 of each of 2 runs.
+        let p = crate::kmeans::KMeansParams { k: 3, n_init: 2, seed: 3, tol: 0.0, ..Default::default() };
+        let plain = crate::kmeans::kmeans(x, &p).unwrap();
+        assert_eq!(crate::kmeans::kmeans_monitored(x, &p, &mut Unmonitored).unwrap(), plain);
+        let mut seen = alloc::vec::Vec::new();
+        let _ = crate::kmeans::kmeans_monitored(x, &p, &mut stop_at_2(&mut seen)).unwrap();
+        assert!(seen.iter().all(|it| it.iteration <= 2 && it.max_iter == 300));
+        assert_eq!(seen.iter().map(|it| it.run).max(), Some(1));
+        // ADMM: the residuals reach the monitor; a Break at 2 returns 2 iterations, not converged.
+        let aff = crate::sdp::Affinity::from_data(x).unwrap();
+        let params = crate::sdp::AdmmParams::default();
+        let mut seen = alloc::vec::Vec::new();
+        let (_, info) = crate::sdp::admm_monitored(&aff, 3, &params, &mut stop_at_2(&mut seen)).unwrap();
+        assert_eq!((info.iterations, info.converged, seen.len()), (2, false, 2));
+        assert!(seen.iter().all(|it| it.residual.is_finite() && it.residual > 0.0));
+        let (z, full) = crate::sdp::admm_owned(&aff, 3, &params).unwrap();
+        let (zm, fm) = crate::sdp::admm_monitored(&aff, 3, &params, &mut Unmonitored).unwrap();
+        assert_eq!((z, full.iterations), (zm, fm.iterations));
+        // Burer–Monteiro and projected gradient.
+        let mut seen = alloc::vec::Vec::new();
+        let bm = crate::sdp::BurerMonteiroParams::default();
+        let sol = crate::sdp::burer_monteiro_monitored(x, 3, &bm, &mut stop_at_2(&mut seen)).unwrap();
+        assert_eq!((sol.info.iterations, sol.info.converged), (2, false));
+        let mut seen = alloc::vec::Vec::new();
+        let pgd = crate::sdp::PgdParams::default();
+        let (_, info) = crate::sdp::pgd_monitored(&aff, 3, &pgd, &mut stop_at_2(&mut seen)).unwrap();
+        assert_eq!((info.iterations, info.converged), (2, false));
+        // Split/merge: one report per sweep.
+        let sm = crate::mixture::split_merge::SplitMergeParams { k_init: 1, max_sweeps: 6, ..Default::default() };
+        let mut sweeps = alloc::vec::Vec::new();
+        let fit = crate::mixture::split_merge::split_merge_monitored(x, None, &sm, &mut |it: &Iteration| {
+            sweeps.push(it.iteration);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(sweeps.len(), fit.info.sweeps);
+        assert!(sweeps.iter().enumerate().all(|(i, &s)| s == i + 1));
+    }
 }

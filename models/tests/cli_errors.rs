@@ -281,12 +281,37 @@ fn bundled_data_travels_with_the_binary() {
     let d = Scratch::new("moved");
     let moved = d.path("clasp");
     std::fs::copy(env!("CARGO_BIN_EXE_clasp"), &moved).unwrap();
-    let o = Command::new(&moved)
-        .args(["fewshot", "--dataset", "iris", "--ways", "3", "--episodes", "5", "--method", "simpleshot", "--json"])
-        .current_dir(&d.0)
-        .env_remove("CLASP_DATA")
-        .output()
-        .unwrap();
+    let run = || {
+        Command::new(&moved)
+            .args([
+                "fewshot",
+                "--dataset",
+                "iris",
+                "--ways",
+                "3",
+                "--episodes",
+                "5",
+                "--method",
+                "simpleshot",
+                "--json",
+            ])
+            .current_dir(&d.0)
+            .env_remove("CLASP_DATA")
+            .output()
+    };
+    // A test thread forking while the copy was open for writing can hold it briefly: executing
+    // it then fails with "text file busy" (ETXTBSY), so retry a few times.
+    let mut attempt = run();
+    for _ in 0..50 {
+        match &attempt {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                attempt = run();
+            }
+            _ => break,
+        }
+    }
+    let o = attempt.unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"method\":\"simpleshot\""));
     // CLASP_DATA replaces the bundled copies; a file missing there is an error naming the path.
@@ -308,4 +333,9 @@ fn fits_report_progress_unless_quiet() {
         let o = clasp(&[cmd, "--data", s(&data), "-k", "3", "--quiet", "--out", s(&out)]);
         assert!(o.status.success() && !stderr(&o).contains("iteration 1/"), "{cmd}: {}", stderr(&o));
     }
+    let fewshot = ["fewshot", "--dataset", "iris", "--ways", "3", "--episodes", "4", "--method", "simpleshot"];
+    let o = clasp(&fewshot);
+    assert!(o.status.success() && stderr(&o).contains("fewshot: episode 1/4, mean accuracy %"), "{}", stderr(&o));
+    let o = clasp(&[&fewshot[..], &["--quiet"]].concat());
+    assert!(o.status.success() && !stderr(&o).contains("episode 1/4"), "{}", stderr(&o));
 }

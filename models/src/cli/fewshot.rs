@@ -6,7 +6,8 @@ use clasp_core::bound::Symmetrise;
 use serde_json::json;
 
 use super::limits::{MAX_EPISODES, between, count};
-use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes, tune};
+use super::progress::IterationProgress;
+use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate_monitored, load_features, sample_episodes, tune};
 
 /// Arguments of `clasp fewshot`.
 #[derive(Args, Debug)]
@@ -66,6 +67,9 @@ pub struct FewshotArgs {
     /// Print one JSON object per method instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Command-line spelling of [`Symmetrise`].
@@ -131,7 +135,8 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
         );
         println!("{:<14} {:>8} {:>7} {:>8} {:>6} {:>9}", "method", "acc %", "± ci95", "lambda", "knn", "ms/ep");
     }
-    for m in methods {
+    let mut progress = IterationProgress::counting("fewshot", methods.len(), args.quiet, "episodes", "mean accuracy %");
+    for (run, m) in methods.into_iter().enumerate() {
         let mut cfg = MethodConfig {
             lambda: args.lambda.unwrap_or(m.default_lambda()),
             knn: args.knn.unwrap_or(DEFAULT_KNN),
@@ -148,7 +153,7 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
             cfg = t.config;
             val = Some(t.validation);
         }
-        let s = evaluate(&data, &test, args.ways, &cfg)?;
+        let s = evaluate_monitored(&data, &test, args.ways, &cfg, run, &mut progress)?;
         let lam = if m.has_laplacian() { Some(cfg.lambda) } else { None };
         if args.json {
             let mut rec = json!({
@@ -185,5 +190,6 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
             );
         }
     }
+    progress.finish();
     Ok(())
 }

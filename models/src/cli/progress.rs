@@ -17,6 +17,8 @@ const PLAIN_EVERY: Duration = Duration::from_secs(2);
 /// Progress of a solver with `runs` runs of at most `max_iter` iterations each.
 pub struct IterationProgress {
     label: String,
+    unit: &'static str,
+    measure: &'static str,
     bar: Option<ProgressBar>,
     plain: bool,
     runs: usize,
@@ -27,17 +29,33 @@ pub struct IterationProgress {
 impl IterationProgress {
     /// A display labelled `label` (e.g. `sdp admm`); `quiet` shows nothing.
     pub fn new(label: &str, runs: usize, quiet: bool) -> Self {
+        Self::counting(label, runs, quiet, "iterations", "residual")
+    }
+
+    /// A display whose steps are `unit` (e.g. `episodes`) and whose reported value is called
+    /// `measure` (e.g. `mean accuracy %`).
+    pub fn counting(label: &str, runs: usize, quiet: bool, unit: &'static str, measure: &'static str) -> Self {
         let plain = !quiet && !std::io::stderr().is_terminal();
         let bar = (!quiet && !plain).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} iterations  {msg}  ETA {eta}")
+            let template = format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}");
+            let style = ProgressStyle::with_template(&template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(label.to_string());
             bar
         });
-        Self { label: label.to_string(), bar, plain, runs: runs.max(1), start: Instant::now(), last_line: None }
+        Self {
+            label: label.to_string(),
+            unit,
+            measure,
+            bar,
+            plain,
+            runs: runs.max(1),
+            start: Instant::now(),
+            last_line: None,
+        }
     }
 
     /// Removes the bar (the command then prints its one-line summary).
@@ -54,10 +72,20 @@ impl IterationProgress {
         let elapsed = self.start.elapsed().as_secs_f64();
         let eta = elapsed / done.max(1) as f64 * (total - done) as f64;
         let run = if self.runs > 1 { format!("run {}/{}, ", it.run + 1, self.runs) } else { String::new() };
+        let step = self.unit.trim_end_matches('s');
         format!(
-            "{}: {run}iteration {}/{}, residual {:.3e}, {elapsed:.0} s elapsed, at most {eta:.0} s to the cap",
-            self.label, it.iteration, it.max_iter, it.residual
+            "{}: {run}{step} {}/{}, {} {}, {elapsed:.0} s elapsed, at most {eta:.0} s to the cap",
+            self.label,
+            it.iteration,
+            it.max_iter,
+            self.measure,
+            self.value(it.residual)
         )
+    }
+
+    /// The reported value: scientific for residuals, two decimals otherwise.
+    fn value(&self, v: f64) -> String {
+        if self.measure == "residual" { format!("{v:.3e}") } else { format!("{v:.2}") }
     }
 }
 
@@ -67,7 +95,7 @@ impl Monitor for IterationProgress {
             bar.set_length((self.runs * it.max_iter) as u64);
             bar.set_position((it.run * it.max_iter + it.iteration) as u64);
             let run = if self.runs > 1 { format!("run {}/{}  ", it.run + 1, self.runs) } else { String::new() };
-            bar.set_message(format!("{run}residual {:.3e}", it.residual));
+            bar.set_message(format!("{run}{} {}", self.measure, self.value(it.residual)));
         } else if self.plain && self.last_line.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
             self.last_line = Some(Instant::now());
             eprintln!("{}", self.line(it));

@@ -9,12 +9,14 @@ use clasp_core::MatRef;
 use clasp_core::mixture::semi_supervised_em;
 use clasp_core::mixture::split_merge::{
     Acceptance, PriorSigma, ProposalRanking, SmemParams, SplitMergeFit, SplitMergeParams, smem_em, split_merge,
+    split_merge_monitored,
 };
 use serde_json::json;
 
 use super::budget::{Need, available_memory};
 use super::gmm::{GmmArgs, report};
 use super::limits::{MAX_K, between, count, positive};
+use super::progress::IterationProgress;
 use super::report::{rows, score, warn_not_converged};
 use crate::io::load_bundled;
 use crate::io::write_json_atomic;
@@ -187,7 +189,11 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     // In semi-supervised mode the labels are the clamp, not a reference to score against.
     let truth = if opts.semi_supervised { None } else { labels.as_deref() };
     if opts.split_merge {
-        let fit = split_merge(x, known.as_deref(), &opts.params(args.k, args.seed)).map_err(|e| format!("gmm: {e}"))?;
+        let params = opts.params(args.k, args.seed);
+        let mut progress = IterationProgress::counting("gmm --split-merge", 1, args.quiet, "sweeps", "moves");
+        let fit = split_merge_monitored(x, known.as_deref(), &params, &mut progress);
+        progress.finish();
+        let fit = fit.map_err(|e| format!("gmm: {e}"))?;
         write_json_atomic(&args.out, &fit_json(&fit, table.cols, truth)?)?;
         warn_not_converged("gmm --split-merge", fit.info.converged, "the split/merge sweeps");
         eprintln!(

@@ -5,7 +5,7 @@
 use super::{EvalError, Features};
 use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
 use clasp_core::MatRef;
-use clasp_core::kmeans::{KMeansParams, kmeans};
+use clasp_core::kmeans::{KMeansFit, KMeansParams, kmeans};
 
 /// Agreement between a clustering and the true classes; each is 1.0 for a perfect clustering
 /// (up to relabelling).
@@ -55,13 +55,44 @@ pub fn cluster_scores(truth: &[usize], pred: &[usize]) -> Result<ClusterScores, 
     })
 }
 
-/// k-means on the rows of `x` (k-means++ initialisation, `n_init` restarts keeping the lowest
-/// inertia, seeded with `seed`; scikit-learn's defaults otherwise: at most 300 Lloyd passes,
-/// tolerance 1e-4), scored against `truth` with [`cluster_scores`]. Returns the scores and the
-/// cluster of every row (`0..k`).
+/// The one k-means of the pipelines and the evaluation: k-means++ initialisation, `n_init`
+/// restarts keeping the lowest inertia, seeded with `seed`, scikit-learn's defaults otherwise
+/// (at most 300 Lloyd passes, tolerance 1e-4), on `n` rows of `dim` values, in f64.
 ///
-/// Errors: empty or non-finite features, `truth.len() != x.n`, `k = 0`, `k > x.n`,
-/// `n_init = 0`; core errors (e.g. numerical breakdown) are wrapped in [`EvalError::Core`].
+/// Errors: empty or non-finite data, `k = 0`, `k > n`, `n_init = 0`; core errors wrapped in
+/// [`EvalError::Core`].
+pub fn kmeans_f64(
+    data: &[f64],
+    n: usize,
+    dim: usize,
+    k: usize,
+    n_init: usize,
+    seed: u64,
+) -> Result<KMeansFit<f64>, EvalError> {
+    if n == 0 {
+        return Err(EvalError::Empty { what: "x" });
+    }
+    if k == 0 || k > n {
+        return Err(EvalError::InvalidParameter { name: "k", value: k as f64 });
+    }
+    if n_init == 0 {
+        return Err(EvalError::InvalidParameter { name: "n_init", value: 0.0 });
+    }
+    let m = MatRef::new(data, n, dim, "x")?;
+    Ok(kmeans(m, &KMeansParams { k, n_init, seed, ..Default::default() })?)
+}
+
+/// [`kmeans_f64`] of f32 features (widened exactly to f64).
+pub fn kmeans_features(x: Features, k: usize, n_init: usize, seed: u64) -> Result<KMeansFit<f64>, EvalError> {
+    x.check("x")?;
+    let data: Vec<f64> = x.data.iter().map(|&v| f64::from(v)).collect();
+    kmeans_f64(&data, x.n, x.dim, k, n_init, seed)
+}
+
+/// [`kmeans_features`] of `x` scored against `truth` with [`cluster_scores`]. Returns the
+/// scores and the cluster of every row (`0..k`).
+///
+/// Errors: those of [`kmeans_features`], and `truth.len() != x.n`.
 pub fn kmeans_scores(
     x: Features,
     truth: &[usize],
@@ -69,18 +100,10 @@ pub fn kmeans_scores(
     n_init: usize,
     seed: u64,
 ) -> Result<(ClusterScores, Vec<usize>), EvalError> {
-    x.check("x")?;
     if truth.len() != x.n {
         return Err(EvalError::ShapeMismatch { what: "truth", expected: x.n, found: truth.len() });
     }
-    if k == 0 || k > x.n {
-        return Err(EvalError::InvalidParameter { name: "k", value: k as f64 });
-    }
-    if n_init == 0 {
-        return Err(EvalError::InvalidParameter { name: "n_init", value: 0.0 });
-    }
-    let m = MatRef::new(x.data, x.n, x.dim, "x")?;
-    let fit = kmeans(m, &KMeansParams { k, n_init, seed, ..Default::default() })?;
+    let fit = kmeans_features(x, k, n_init, seed)?;
     let scores = cluster_scores(truth, &fit.labels)?;
     Ok((scores, fit.labels))
 }

@@ -15,7 +15,7 @@ pub mod clustering;
 pub mod knn;
 pub mod linear_probe;
 
-pub use clustering::{ClusterScores, cluster_scores, kmeans_scores};
+pub use clustering::{ClusterScores, cluster_scores, kmeans_f64, kmeans_features, kmeans_scores};
 pub use knn::{KNN_DEFAULT_K, KNN_TEMPERATURE, knn_accuracy};
 pub use linear_probe::{ProbeParams, linear_probe};
 

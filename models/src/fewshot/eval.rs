@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use clasp_core::bound::Symmetrise;
+use clasp_core::{Iteration, Monitor, Unmonitored};
 
 use super::data::FewShotData;
 use super::methods::MethodConfig;
@@ -36,9 +37,23 @@ pub fn evaluate(
     ways: usize,
     cfg: &MethodConfig,
 ) -> Result<Summary, String> {
+    evaluate_monitored(data, episodes, ways, cfg, 0, &mut Unmonitored)
+}
+
+/// [`evaluate`] reporting every episode to `monitor` as an iteration of run `run` (its
+/// `residual` is the running mean accuracy in %); a `Break` is ignored (every episode runs).
+pub fn evaluate_monitored(
+    data: &FewShotData,
+    episodes: &[SampledEpisode],
+    ways: usize,
+    cfg: &MethodConfig,
+    run: usize,
+    monitor: &mut dyn Monitor,
+) -> Result<Summary, String> {
     let mut accs = Vec::with_capacity(episodes.len());
     let mut secs = 0.0f64;
-    for e in episodes {
+    let mut total = 0.0;
+    for (i, e) in episodes.iter().enumerate() {
         let s = gather(data, &e.support);
         let q = gather(data, &e.query);
         let t0 = Instant::now();
@@ -47,7 +62,12 @@ pub fn evaluate(
             .map_err(|err| format!("{}: {err}", cfg.method.name()))?;
         secs += t0.elapsed().as_secs_f64();
         let correct = pred.iter().zip(&e.query_labels).filter(|(a, b)| a == b).count();
-        accs.push(correct as f64 / e.query_labels.len() as f64);
+        let acc = correct as f64 / e.query_labels.len() as f64;
+        accs.push(acc);
+        total += acc;
+        let report =
+            Iteration { run, iteration: i + 1, max_iter: episodes.len(), residual: 100.0 * total / (i + 1) as f64 };
+        let _ = monitor.iteration(&report);
     }
     let n = accs.len().max(1) as f64;
     let mean = accs.iter().sum::<f64>() / n;

@@ -37,6 +37,6 @@ mod methods;
 mod sampler;
 
 pub use data::{FewShotData, load_features};
-pub use eval::{Summary, TuneResult, evaluate, tune};
+pub use eval::{Summary, TuneResult, evaluate, evaluate_monitored, tune};
 pub use methods::{Method, MethodConfig};
 pub use sampler::{EpisodeSpec, SampledEpisode, sample_episodes};

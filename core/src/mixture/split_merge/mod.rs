@@ -53,6 +53,7 @@ use proposal::{nearest_partner, refine_gaussian, two_means, uniform};
 use super::niw::{ClusterStats, MarginalCentre, NiwPrior};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::ops::argmax;
 use crate::scalar::{Float, Real};
 use crate::validate;
@@ -166,6 +167,21 @@ pub fn split_merge<T: Real>(
 where
     T::Acc: RealField,
 {
+    split_merge_monitored(x, known, params, &mut Unmonitored)
+}
+
+/// [`split_merge`] reporting every sweep to `monitor` (iteration = sweep, residual = the moves
+/// accepted in it: splits, merges and reorganisations; the run ends after `patience` sweeps
+/// with none); a `Break` ends the sweeps there (not converged), then the final EM runs.
+pub fn split_merge_monitored<T: Real>(
+    x: MatRef<'_, T>,
+    known: Option<&[Option<usize>]>,
+    params: &SplitMergeParams,
+    monitor: &mut dyn Monitor,
+) -> Result<SplitMergeFit<T::Acc>>
+where
+    T::Acc: RealField,
+{
     let (n, dim) = (x.rows(), x.cols());
     params.check(dim)?;
     validate::finite(x.as_slice(), "x")?;
@@ -211,7 +227,10 @@ where
         info.merges += merges;
         info.reorganisations += reorganised;
         info.k_path.push(state.k);
-        if splits + merges + reorganised == 0 {
+        let moved = splits + merges + reorganised;
+        let report = Iteration { run: 0, iteration: info.sweeps, max_iter: params.max_sweeps, residual: moved as f64 };
+        let stop = monitor.iteration(&report);
+        if moved == 0 {
             quiet += 1;
             if quiet >= params.patience {
                 info.converged = true;
@@ -219,6 +238,9 @@ where
             }
         } else {
             quiet = 0;
+        }
+        if stop.is_break() {
+            break;
         }
     }
     let em = state.em()?;

@@ -12,8 +12,6 @@ use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
-use clasp_core::MatRef;
-use clasp_core::kmeans::{KMeansParams, kmeans};
 use clasp_core::mixture::{TargetKind, target_distribution};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -54,10 +52,7 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>, String> {
 
 /// k-means of the clean embedding (clasp core): the labels and the centres.
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>), String> {
-    let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
-    let x = MatRef::new(&data, emb.n, emb.dim, "embedding").map_err(|e| e.to_string())?;
-    let fit =
-        kmeans(x, &KMeansParams { k, n_init: restarts, seed, ..Default::default() }).map_err(|e| e.to_string())?;
+    let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed).map_err(|e| e.to_string())?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
 }
 
