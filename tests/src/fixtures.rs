@@ -77,6 +77,10 @@ impl Case {
     pub fn num(&self, key: &str) -> Result<f64, String> {
         self.json[key].as_f64().ok_or_else(|| format!("{}: case.json has no number `{key}`", self.id()))
     }
+    /// A boolean of `case.json`; a missing key is an error, never a default.
+    pub fn bool(&self, key: &str) -> Result<bool, String> {
+        self.json[key].as_bool().ok_or_else(|| format!("{}: case.json has no boolean `{key}`", self.id()))
+    }
     /// A string scalar of `case.json`.
     pub fn str(&self, key: &str) -> Result<&str, String> {
         self.json[key].as_str().ok_or_else(|| format!("{}: case.json has no string `{key}`", self.id()))

@@ -56,3 +56,26 @@ fn kmeans_fixtures() {
 fn metrics_fixtures() {
     assert_kind_passes("metrics")
 }
+
+#[test]
+fn acc_fixtures() {
+    assert_kind_passes("acc")
+}
+
+/// A `gmm` case whose `case.json` lacks `converged` fails (it used to count as `true`).
+#[test]
+fn a_missing_converged_key_is_an_error() {
+    let mut case = load_manifest(&bundled_fixtures())
+        .expect("bundled manifest")
+        .into_iter()
+        .find(|c| c.id() == "gmm/sklearn_iris_full")
+        .expect("gmm/sklearn_iris_full");
+    assert!(matches!(run_case(&case), Outcome::Pass(_)), "the case passes as bundled");
+    case.json.as_object_mut().expect("case.json is an object").remove("converged");
+    match run_case(&case) {
+        Outcome::Fail(r) => {
+            assert!(r.failures.iter().any(|f| f.contains("no boolean `converged`")), "{:?}", r.failures)
+        }
+        other => panic!("a case without `converged` did not fail: {other:?}"),
+    }
+}

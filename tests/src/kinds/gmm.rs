@@ -36,7 +36,8 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     };
     let n_iter = case.num("n_iter")? as usize;
     report.check(&format!("n_iter {} vs {n_iter}", fit.info.n_iter), fit.info.n_iter == n_iter);
-    report.check("converged", fit.info.converged == case.json["converged"].as_bool().unwrap_or(true));
+    let converged = case.bool("converged")?;
+    report.check(&format!("converged {} vs {converged}", fit.info.converged), fit.info.converged == converged);
     report.close("lower_bounds", &fit.info.lower_bounds, &case.f64("lower_bounds")?.data, Tol::Abs(1e-10));
     report.close("weights", fit.model.weights(), &case.f64("weights")?.data, Tol::Rel(1e-8));
     report.close("means", fit.model.means(), &case.f64("means")?.data, Tol::Rel(1e-8));

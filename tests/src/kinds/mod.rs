@@ -1,6 +1,7 @@
 //! One checker per fixture kind. A checker runs clasp on the case's inputs and compares the
 //! outputs with the stored reference, to the tolerances of the fixtures README.
 
+pub mod acc;
 pub mod gmm;
 pub mod kmeans;
 pub mod metrics;
@@ -17,6 +18,7 @@ pub type Checker = fn(&Case, &mut Report) -> Result<(), String>;
 /// The checker for `kind`, or `None` if clasp does not support that kind yet.
 pub fn checker(kind: &str) -> Option<Checker> {
     match kind {
+        "acc" => Some(acc::check),
         "sinkhorn" => Some(sinkhorn::check),
         "swav" => Some(swav::check),
         "gmm" => Some(gmm::check),
