@@ -98,10 +98,18 @@ proptest! {
         let a = fit_with(MatRef::new(&x, n, d, "x").unwrap(), &params, &init).unwrap();
         let b = fit_with(MatRef::new(&y, n, d, "y").unwrap(), &params, &init).unwrap();
         for (u, v) in a.model.means().iter().zip(b.model.means()) {
-            prop_assert!((u - v).abs() < 1e-6 * (1.0 + u.abs()), "{u} {v}");
+            prop_assert!((u - v).abs() < 1e-6 * (1.0 + u.abs()), "means {u} {v}");
         }
+        for (u, v) in a.model.weights().iter().zip(b.model.weights()) {
+            prop_assert!((u - v).abs() < 1e-6 * (1.0 + u.abs()), "weights {u} {v}");
+        }
+        for (u, v) in a.model.covariances().iter().zip(b.model.covariances()) {
+            prop_assert!((u - v).abs() < 1e-6 * (1.0 + u.abs()), "covariances {u} {v}");
+        }
+        // Each model labels its own data: model b (fitted on the rotated rows) must give the
+        // rotated labels of model a.
         let la = a.model.predict(MatRef::new(&x, n, d, "x").unwrap()).unwrap();
-        let lb = a.model.predict(MatRef::new(&y, n, d, "y").unwrap()).unwrap();
+        let lb = b.model.predict(MatRef::new(&y, n, d, "y").unwrap()).unwrap();
         for i in 0..n {
             prop_assert_eq!(la[(i + shift) % n], lb[i]);
         }

@@ -27,9 +27,41 @@ fn core_links_into_a_no_std_no_main_binary_without_heap() {
     assert!(stdout.lines().all(|l| l.ends_with(" ok")) && !stdout.is_empty(), "unexpected output: {stdout}");
     println!("{stdout}");
 
-    let nm = Command::new("nm").arg(&bin).output().expect("nm (binutils) is needed for the symbol check");
+    // Demangled (`-C`): Rust symbols are mangled (`_ZN3std…`, `_RNv…3std…`), so a search for
+    // `std::` in plain `nm` output could never match.
+    let nm = Command::new("nm").arg("-C").arg(&bin).output().expect("nm (binutils) is needed for the symbol check");
+    assert!(nm.status.success(), "nm -C failed on {}: {}", bin.display(), String::from_utf8_lossy(&nm.stderr));
     let symbols = String::from_utf8_lossy(&nm.stdout);
-    for forbidden in ["__rust_alloc", "__rg_alloc", "__rdl_alloc", "std::"] {
+    // The check reads demangled paths: the core's own symbols must show up as `clasp_core::…`.
+    assert!(
+        symbols.lines().any(|l| l.contains("clasp_core::")),
+        "no demangled clasp_core:: symbol in the no_std binary (stripped, or nm does not demangle):\n{symbols}"
+    );
+    for forbidden in ["__rust_alloc", "__rg_alloc", "__rdl_alloc"] {
         assert!(!symbols.contains(forbidden), "the no_std binary contains `{forbidden}`");
     }
+    for krate in ["std", "alloc"] {
+        let hits: Vec<&str> = symbols.lines().filter(|l| mentions_crate(l, krate)).collect();
+        assert!(hits.is_empty(), "the no_std binary has symbols of `{krate}`:\n{}", hits.join("\n"));
+    }
+}
+
+/// Whether a demangled symbol line names a path of crate `krate` (`krate::` at the start of a
+/// path, not as the tail of another name such as `my_std::`).
+fn mentions_crate(line: &str, krate: &str) -> bool {
+    let pat = format!("{krate}::");
+    line.match_indices(&pat)
+        .any(|(i, _)| line[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == ':')))
+}
+
+#[test]
+fn the_crate_filter_reads_demangled_paths() {
+    assert!(mentions_crate("0000 t std::io::stdio::_print", "std"));
+    assert!(mentions_crate("0000 t <alloc::vec::Vec<T> as core::ops::Drop>::drop", "alloc"));
+    assert!(mentions_crate("0000 t <core::fmt::Arguments as std::fmt::Display>::fmt", "std"));
+    assert!(!mentions_crate("0000 t core::panicking::panic_fmt", "std"));
+    assert!(!mentions_crate("0000 t clasp_core::sinkhorn::alloc_free::run", "alloc"));
+    assert!(!mentions_crate("0000 t my_std::f", "std"));
+    // Mangled names (what plain `nm` prints) do not contain the path: the old check's blind spot.
+    assert!(!mentions_crate("0000 t _ZN3std2io5stdio6_print17h0123456789abcdefE", "std"));
 }
