@@ -29,17 +29,34 @@ fn normalised(w: Vec<f64>) -> Vec<f64> {
     w.into_iter().map(|v| v / s).collect()
 }
 
-fn problem() -> impl Strategy<Value = Problem> {
-    (2usize..9, 2usize..9, 0.05f64..1.0).prop_flat_map(|(n, k, eps)| {
-        (vec(0.0f64..1.0, n * k), vec(0.5f64..1.5, n), vec(0.5f64..1.5, k)).prop_map(move |(cost, a, b)| Problem {
-            n,
-            k,
-            cost,
-            a: normalised(a),
-            b: normalised(b),
-            eps,
-        })
+/// An `n × k` problem at `eps`: a cost in [0, 1], positive marginals of unit mass.
+fn problem_of(n: usize, k: usize, eps: f64) -> impl Strategy<Value = Problem> {
+    (vec(0.0f64..1.0, n * k), vec(0.5f64..1.5, n), vec(0.5f64..1.5, k)).prop_map(move |(cost, a, b)| Problem {
+        n,
+        k,
+        cost,
+        a: normalised(a),
+        b: normalised(b),
+        eps,
     })
+}
+
+/// Shapes from 1 × 1 to 11 × 11 (tall, wide, single row or column), ε log-uniform in [0.01, 1]
+/// (a kernel span up to e^−100: within f64's range, so both forms apply).
+fn problem() -> impl Strategy<Value = Problem> {
+    (1usize..12, 1usize..12, -2.0f64..0.0).prop_flat_map(|(n, k, l)| problem_of(n, k, 10f64.powf(l)))
+}
+
+/// ε log-uniform in [1e-3, 1e-2]: exp(−C/ε) reaches e^−1000 (0 in f64, far below f32's range),
+/// so only the log domain applies.
+fn small_eps_problem() -> impl Strategy<Value = Problem> {
+    (1usize..12, 1usize..12, -3.0f64..-2.0).prop_flat_map(|(n, k, l)| problem_of(n, k, 10f64.powf(l)))
+}
+
+/// A batch of 1 to 5 independent problems of one shape (shapes and ε as [`problem`]).
+fn batch() -> impl Strategy<Value = Vec<Problem>> {
+    (1usize..12, 1usize..12, -2.0f64..0.0, 1usize..6)
+        .prop_flat_map(|(n, k, l, m)| vec(problem_of(n, k, 10f64.powf(l)), m))
 }
 
 fn params(eps: f64) -> SinkhornParams {
@@ -127,6 +144,28 @@ proptest! {
         }
     }
 
+    /// Small ε in the log domain: the solve converges, the plan is finite and non-negative,
+    /// its rows sum to `a` (f is updated last) and its columns to `b` within the tolerance.
+    #[test]
+    fn log_domain_converges_at_small_eps(p in small_eps_problem()) {
+        let x = MatRef::new(&p.cost, p.n, p.k, "cost").unwrap();
+        let prm = SinkhornParams { tol: 1e-9, max_iter: 1_000_000, ..params(p.eps) };
+        let sol = sinkhorn(x, &p.a, &p.b, &prm, SinkhornMode::Log).unwrap();
+        prop_assert!(sol.info.converged, "{:?}", sol.info);
+        let q = sol.plan(x, ScoreKind::Cost, p.eps).unwrap();
+        prop_assert!(q.iter().all(|&v| v >= 0.0 && v.is_finite()));
+        let rows: Vec<f64> = q.chunks(p.k).map(|r| r.iter().sum()).collect();
+        let cols: Vec<f64> = (0..p.k).map(|j| (0..p.n).map(|i| q[i * p.k + j]).sum()).collect();
+        prop_assert!(max_abs_diff(&rows, &p.a) < 1e-12, "{}", max_abs_diff(&rows, &p.a));
+        prop_assert!(max_abs_diff(&cols, &p.b) < 1e-9, "{}", max_abs_diff(&cols, &p.b));
+        // `Auto` takes the log domain whenever (max C − min C)/ε ≥ 80 (almost always here).
+        let auto = sinkhorn(x, &p.a, &p.b, &prm, SinkhornMode::Auto).unwrap();
+        let span = p.cost.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - p.cost.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+        if span / p.eps >= 80.0 {
+            prop_assert_eq!(&auto.f, &sol.f);
+        }
+    }
+
     #[test]
     fn a_constant_added_to_the_cost_leaves_the_plan_unchanged(p in problem(), c in -5.0f64..5.0) {
         let shifted: Vec<f64> = p.cost.iter().map(|v| v + c).collect();
@@ -188,10 +227,9 @@ proptest! {
     }
 
     #[test]
-    fn batched_agrees_with_single_problems(ps in vec(problem(), 1..4), iters in 1usize..40) {
-        // Same shape for the whole batch: reuse the first problem's sizes.
-        let (n, k, eps) = (ps[0].n, ps[0].k, ps[0].eps);
-        let batch: Vec<&Problem> = ps.iter().filter(|p| p.n == n && p.k == k).collect();
+    fn batched_agrees_with_single_problems(batch in batch(), iters in 1usize..40) {
+        // Every problem of the batch has the same shape and ε, and each its own data.
+        let (n, k, eps) = (batch[0].n, batch[0].k, batch[0].eps);
         let x: Vec<f64> = batch.iter().flat_map(|p| p.cost.iter().copied()).collect();
         let a: Vec<f64> = batch.iter().flat_map(|p| p.a.iter().copied()).collect();
         let b: Vec<f64> = batch.iter().flat_map(|p| p.b.iter().copied()).collect();
