@@ -22,6 +22,7 @@ pub mod bound;
 mod draw;
 pub mod error;
 pub mod fixed;
+pub mod graph;
 pub mod kmeans;
 pub mod matrix;
 #[cfg(feature = "alloc")]

@@ -15,10 +15,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::episode::Episode;
-use super::knn::{Symmetrise, knn_affinity_unchecked};
 use super::rectify::rectify_prototypes;
 use super::update::{BoundInfo, BoundParams, bound_update_from_unary, bound_update_scratch};
 use crate::error::{Error, Result};
+use crate::graph::{Symmetrise, knn_affinity_unchecked};
 use crate::matrix::{MatMut, MatRef};
 use crate::ops::argmax;
 use crate::scalar::{Float, Real};
@@ -108,7 +108,7 @@ pub fn laplacian_shot<T: Real>(
     let mut unary = vec![zero; nq * k];
     for (row, a) in qm.row_iter().zip(unary.chunks_exact_mut(k)) {
         for (ac, m) in a.iter_mut().zip(protos.chunks_exact(d)) {
-            *ac = super::knn::sq_dist_lanes(row, m);
+            *ac = crate::graph::sq_dist_lanes(row, m);
         }
     }
     let w = knn_affinity_unchecked(qm, params.knn, params.symmetrise);

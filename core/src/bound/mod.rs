@@ -8,17 +8,15 @@
 //! prototypes.
 //!
 //! - [`bound_update`] / [`bound_step`] / [`bound_energy`]: the assignment update on caller
-//!   scratch (no allocation), over a [`CsrRef`] affinity.
-//! - [`knn_affinity`] (alloc): the reference kNN graph ([`Symmetrise`] options), as a [`Csr`].
+//!   scratch (no allocation), over a [`CsrRef`] affinity (from [`crate::graph`], re-exported).
+//! - [`knn_affinity`] (alloc, [`crate::graph`]): the reference kNN graph ([`Symmetrise`]
+//!   options), as a [`Csr`].
 //! - [`cl2n`], [`shift_query`], [`column_mean`]: CL2N features and the support–query shift.
 //! - [`Episode`]: a validated few-shot task; [`simple_shot`] (no allocation),
 //!   [`laplacian_shot`] and [`slk_few_shot`] (K-means, K-modes, SLK-Means, SLK-MS; alloc).
 
-mod csr;
 mod episode;
 mod features;
-#[cfg(feature = "alloc")]
-mod knn;
 #[cfg(feature = "alloc")]
 mod laplacianshot;
 #[cfg(feature = "alloc")]
@@ -30,13 +28,15 @@ mod simpleshot;
 mod slk;
 mod update;
 
+// The affinity types live in `crate::graph`; re-exported here because every bound entry takes
+// them.
 #[cfg(feature = "alloc")]
-pub use csr::Csr;
-pub use csr::CsrRef;
+pub use crate::graph::Csr;
+pub use crate::graph::CsrRef;
+#[cfg(feature = "alloc")]
+pub use crate::graph::{Symmetrise, knn_affinity};
 pub use episode::Episode;
 pub use features::{cl2n, column_mean, shift_query};
-#[cfg(feature = "alloc")]
-pub use knn::{Symmetrise, knn_affinity};
 #[cfg(feature = "alloc")]
 pub use laplacianshot::{LaplacianShotInfo, LaplacianShotParams, laplacian_shot};
 #[cfg(feature = "alloc")]

@@ -2,7 +2,7 @@
 //! `src/SLK.py` of `imtiazziko/SLK-few-shot`): K-means means (hard or soft), K-modes modes by
 //! mean-shift, and the kernel bandwidth estimate.
 
-use super::csr::CsrRef;
+use crate::graph::CsrRef;
 use crate::scalar::Float;
 
 /// Hard means: `m_k = mean{x_p : l_p = k}`; a cluster without members keeps its prototype.

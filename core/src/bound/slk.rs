@@ -27,10 +27,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::episode::Episode;
-use super::knn::{Symmetrise, knn_affinity_from_distances, pairwise_sq_dist};
 use super::prototypes::{hard_means, kernel_sigma, mean_shift_mode, soft_means};
 use super::update::{BoundParams, bound_update, bound_update_scratch, softmax_rows};
 use crate::error::{Error, Result};
+use crate::graph::{Symmetrise, knn_affinity_from_distances, pairwise_sq_dist};
 use crate::matrix::{MatMut, MatRef};
 use crate::ops::{argmax, sq_dist};
 use crate::scalar::{Float, Real};
@@ -210,7 +210,7 @@ pub fn slk_few_shot<T: Real>(episode: &Episode<'_, T>, params: &SlkParams) -> Re
         }
         for (row, a) in xm.row_iter().zip(unary.chunks_exact_mut(k)) {
             for (ac, m) in a.iter_mut().zip(protos.chunks_exact(d)) {
-                let d2 = super::knn::sq_dist_lanes(row, m);
+                let d2 = crate::graph::sq_dist_lanes(row, m);
                 *ac = if modes { -(-d2 * inv2s2).exp() } else { d2 };
             }
         }

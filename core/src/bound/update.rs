@@ -32,7 +32,7 @@ use crate::scalar::Float;
 use crate::sinkhorn::dispatch::simd_dispatch;
 use crate::validate;
 
-use super::csr::CsrRef;
+use crate::graph::CsrRef;
 
 /// Parameters of [`bound_update`].
 #[derive(Clone, Copy, Debug, PartialEq)]
