@@ -1,5 +1,5 @@
 //! The `swav` fixtures: SwAV `distributed_sinkhorn` codes, in f64 (with and without the
-//! max-shift, which only changes rounding) and f32.
+//! max-shift, which only changes rounding) and f32 (to 8e-7, about 3× the measured error).
 
 use crate::compare::{Report, Tol};
 use crate::fixtures::Case;
@@ -39,6 +39,7 @@ pub fn check(case: &Case, r: &mut Report) -> Result<(), String> {
     let shifted = codes::<f64>(&scores.data, b, k, &SwavParams { max_shift: true, ..base })?;
     r.close("f64 codes (max-shift)", &shifted, &want, Tol::Abs(1e-12));
     let got32 = codes::<f32>(&scores.data, b, k, &base)?;
-    r.close("f32 codes", &got32, &want, Tol::Abs(1e-5));
+    // Measured 1.4e-7 to 2.6e-7 over the four cases (x86_64, AVX2); bound about 3×.
+    r.close("f32 codes", &got32, &want, Tol::Abs(8e-7));
     Ok(())
 }
