@@ -84,3 +84,64 @@ fn ila_sdp_beats_peng_wei_on_heterogeneous_clusters() {
     let rows_ok = sol.membership.chunks_exact(2).all(|r| (r[0] + r[1] - 1.0).abs() < 1e-4);
     assert!(rows_ok);
 }
+
+/// Heterogeneous-covariance experiment (issue 16 item 6), iLA-SDP against the Peng–Wei SDP.
+/// The iLA-SDP paper's own simulation settings and mis-clustering tables could not be
+/// retrieved (only its abstract is public in the sources searched, and no code is released),
+/// so there is no paper number to compare with; the design is clasp's own, in the paper's
+/// spirit: K = 2, p = 4, 30 + 30 points, N(0, I₄) against N(3e₂, diag(16, 0.25, 1, 1)) — one
+/// cluster elongated across the other, where the equal-covariance K-means SDP cuts along the
+/// long axis. Floor: the Bayes (QDA) rule with the true parameters. Seeds 0..8, both SDPs at
+/// tol 1e-4 (labels only; keeps the test at ~5 s in debug).
+///
+/// Measured (x86-64, f64): mean mis-clustering Peng–Wei 0.3167, iLA-SDP 0.1917, Bayes 0.0208;
+/// per seed iLA/PW 0.167/0.233, 0.267/0.283, 0.167/0.283, 0.033/0.350, 0.083/0.300,
+/// 0.067/0.350, 0.333/0.333 (labels already a fixed point), 0.417/0.400.
+/// Tolerances: the run is deterministic, but a point near a decision boundary can flip with
+/// the platform's rounding at tol 1e-4, so per seed iLA-SDP may exceed Peng–Wei by up to two
+/// points (2/60; measured worst +1), and the mean gain (measured 0.125) must stay ≥ 0.08.
+#[test]
+fn ila_sdp_heterogeneous_covariance_experiment() {
+    let (n, p, k) = (60, 4, 2);
+    let scale = [4.0, 0.5, 1.0, 1.0];
+    let shift = [0.0, 3.0, 0.0, 0.0];
+    let seeds = 0..8u64;
+    let (mut sum_pw, mut sum_ila, mut sum_bayes) = (0.0, 0.0, 0.0);
+    for seed in seeds.clone() {
+        let mut g = Gaussian::new(100 + seed);
+        let truth: Vec<usize> = (0..n).map(|i| i * k / n).collect();
+        let mut x = Vec::with_capacity(n * p);
+        for &c in &truth {
+            for j in 0..p {
+                let z = g.sample();
+                x.push(if c == 0 { z } else { shift[j] + scale[j] * z });
+            }
+        }
+        // Bayes rule with the true parameters (equal priors): −½ log det Σ − ½ (x − μ)ᵀΣ⁻¹(x − μ).
+        let bayes: Vec<usize> = x
+            .chunks_exact(p)
+            .map(|r| {
+                let l0: f64 = r.iter().map(|v| -0.5 * v * v).sum();
+                let l1: f64 = (0..p).map(|j| -scale[j].ln() - 0.5 * ((r[j] - shift[j]) / scale[j]).powi(2)).sum();
+                usize::from(l1 > l0)
+            })
+            .collect();
+        let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
+        let (z, _) = admm_owned(&aff, k, &AdmmParams { tol: 1e-4, ..AdmmParams::default() }).unwrap();
+        let pw = kmeans_labels(&spectral_embedding(&z, n, k).unwrap(), n, k, k, 10, 0).unwrap();
+        let params = IlaParams { tol: 1e-4, ..IlaParams::default() };
+        let sol = ila_sdp(MatRef::new(&x, n, p, "x").unwrap(), k, &pw, &params).unwrap();
+        let (e_pw, e_ila, e_bayes) =
+            (misclustering(&truth, &pw, k), misclustering(&truth, &sol.labels, k), misclustering(&truth, &bayes, k));
+        println!("seed {seed}: Peng–Wei {e_pw:.4}, iLA-SDP {e_ila:.4}, Bayes {e_bayes:.4}, {:?}", sol.info);
+        assert!(e_ila <= e_pw + 2.0 / n as f64 + 1e-12, "seed {seed}: iLA {e_ila} vs Peng–Wei {e_pw}");
+        sum_pw += e_pw;
+        sum_ila += e_ila;
+        sum_bayes += e_bayes;
+    }
+    let m = seeds.count() as f64;
+    let (pw, ila, bayes) = (sum_pw / m, sum_ila / m, sum_bayes / m);
+    println!("mean: Peng–Wei {pw:.4}, iLA-SDP {ila:.4}, Bayes {bayes:.4}");
+    assert!(ila <= pw - 0.08, "mean iLA {ila} vs Peng–Wei {pw}");
+    assert!(bayes <= ila, "the Bayes rule {bayes} is the floor, iLA {ila}");
+}
