@@ -5,8 +5,8 @@
 #![no_main]
 
 use clasp_core::mixture::split_merge::{
-    Acceptance, ClusterEvidence, PriorSigma, ProposalRanking, SplitMergeParams, log_merge_ratio, log_split_ratio,
-    merge_criterion, smem_candidates, split_criterion, split_merge,
+    Acceptance, ClusterEvidence, EvidenceCentre, PriorSigma, ProposalRanking, SplitMergeParams, log_merge_ratio,
+    log_split_ratio, merge_criterion, smem_candidates, split_criterion, split_merge,
 };
 use clasp_core::{MatRef, Real};
 use clasp_fuzz::mixture::positive_definite;
@@ -44,6 +44,8 @@ where
         sub_em_iters: u.int_in_range(0..=4)?,
         split_proposals: count(u, 1, 2)?,
         reorganise: u.int_in_range(0..=2)?,
+        marginal_centre: if u.arbitrary()? { EvidenceCentre::SampleMean } else { EvidenceCentre::ComponentMean },
+        alternate_moves: u.arbitrary()?,
         min_split_size: u.int_in_range(0..=4)?,
         seed: u.arbitrary()?,
     };

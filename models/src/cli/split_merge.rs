@@ -8,8 +8,8 @@ use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::mixture::semi_supervised_em;
 use clasp_core::mixture::split_merge::{
-    Acceptance, PriorSigma, ProposalRanking, SmemParams, SplitMergeFit, SplitMergeParams, smem_em, split_merge,
-    split_merge_monitored,
+    Acceptance, PriorSigma, ProposalRanking, SmemParams, SplitMergeFit, SplitMergeParams, SplitMergePreset, smem_em,
+    split_merge, split_merge_monitored,
 };
 use serde_json::json;
 
@@ -35,6 +35,12 @@ pub struct GmmSplitMergeArgs {
     /// `-k` components (K may exceed the number of classes).
     #[arg(long)]
     pub semi_supervised: bool,
+    /// Split/merge: `clasp` (default: data-driven Ψ = 0.03·Cov(X), sub-cluster EM refinement,
+    /// reorganisation moves) or `reference` (DeepDPM's released sampler: Ψ = 0.005·I,
+    /// component-mean evidence, plain 2-means, alternating split and merge sweeps). The other
+    /// split/merge options override the preset's values.
+    #[arg(long, value_enum, requires = "split_merge")]
+    pub preset: Option<PresetArg>,
     /// Split/merge: maximum number of components (default 50).
     #[arg(long, requires = "split_merge", value_parser = count(1, MAX_K))]
     pub k_max: Option<usize>,
@@ -68,6 +74,33 @@ pub struct GmmSplitMergeArgs {
     pub smem_em: bool,
 }
 
+/// `--preset` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetArg {
+    /// DeepDPM's released sampler (`SplitMergeParams::deepdpm`).
+    Reference,
+    /// clasp's default (`SplitMergeParams::clasp`).
+    Clasp,
+}
+
+impl PresetArg {
+    /// The core preset.
+    pub fn core(self) -> SplitMergePreset {
+        match self {
+            PresetArg::Reference => SplitMergePreset::Reference,
+            PresetArg::Clasp => SplitMergePreset::Clasp,
+        }
+    }
+}
+
+/// Name of a preset in reports.
+pub fn preset_name(preset: SplitMergePreset) -> &'static str {
+    match preset {
+        SplitMergePreset::Reference => "reference",
+        SplitMergePreset::Clasp => "clasp",
+    }
+}
+
 /// `--prior-sigma` values.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PriorSigmaArg {
@@ -80,10 +113,15 @@ pub enum PriorSigmaArg {
 }
 
 impl GmmSplitMergeArgs {
+    /// The chosen preset (default clasp).
+    pub fn preset(&self) -> SplitMergePreset {
+        self.preset.map_or(SplitMergePreset::Clasp, PresetArg::core)
+    }
+
     /// The core split/merge parameters, starting from `k_init` components; options not given
-    /// keep the core defaults.
+    /// keep the preset's values.
     pub fn params(&self, k_init: usize, seed: u64) -> SplitMergeParams {
-        let d = SplitMergeParams::default();
+        let d = SplitMergeParams::preset(self.preset());
         SplitMergeParams {
             k_init,
             k_max: self.k_max.unwrap_or(d.k_max),
@@ -109,11 +147,17 @@ pub fn known_from_cli(labels: &[i64]) -> Vec<Option<usize>> {
     labels.iter().map(|&l| usize::try_from(l).ok()).collect()
 }
 
-/// JSON report of a split/merge fit: the model, K path, move counts, labels, and ACC/NMI/ARI
-/// against `truth` (rows with truth ≥ 0) when given.
-pub fn fit_json(fit: &SplitMergeFit<f64>, dim: usize, truth: Option<&[i64]>) -> Result<serde_json::Value, String> {
+/// JSON report of a split/merge fit: the preset, the model, K path, move counts, labels, and
+/// ACC/NMI/ARI against `truth` (rows with truth ≥ 0) when given.
+pub fn fit_json(
+    fit: &SplitMergeFit<f64>,
+    dim: usize,
+    truth: Option<&[i64]>,
+    preset: SplitMergePreset,
+) -> Result<serde_json::Value, String> {
     let metrics = truth.map(|t| score(t, &fit.labels)).transpose()?;
     Ok(json!({
+        "preset": preset_name(preset),
         "model": {
             "k": fit.k(),
             "dim": dim,
@@ -194,11 +238,14 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
         let fit = split_merge_monitored(x, known.as_deref(), &params, &mut progress);
         progress.finish();
         let fit = fit.map_err(|e| format!("gmm: {e}"))?;
-        write_json_atomic(&args.out, &fit_json(&fit, table.cols, truth)?)?;
+        write_json_atomic(&args.out, &fit_json(&fit, table.cols, truth, opts.preset())?)?;
         warn_not_converged("gmm --split-merge", fit.info.converged, "the split/merge sweeps");
         eprintln!(
-            "gmm --split-merge: K path {:?}, {} splits, {} merges",
-            fit.info.k_path, fit.info.splits, fit.info.merges
+            "gmm --split-merge ({} preset): K path {:?}, {} splits, {} merges",
+            preset_name(opts.preset()),
+            fit.info.k_path,
+            fit.info.splits,
+            fit.info.merges
         );
     } else {
         let known = known.unwrap_or_default();
@@ -216,7 +263,12 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
 /// hyper-parameters with the data-driven Ψ = 0.03·Cov(X) and the re-fitted moves), from
 /// `k_init` components.
 pub fn k_discovery_params(k_init: usize, seed: u64) -> SplitMergeParams {
-    SplitMergeParams { k_init, seed, ..SplitMergeParams::default() }
+    k_discovery_preset_params(SplitMergePreset::Clasp, k_init, seed)
+}
+
+/// The parameters of the K-discovery table for a preset, from `k_init` components.
+pub fn k_discovery_preset_params(preset: SplitMergePreset, k_init: usize, seed: u64) -> SplitMergeParams {
+    SplitMergeParams { k_init, seed, ..SplitMergeParams::preset(preset) }
 }
 
 /// A bundled data set prepared for K discovery: (x row-major, rows, cols, labels, classes).
@@ -277,14 +329,24 @@ impl KDiscoveryRow {
     }
 }
 
-/// Runs split/merge on `name` from `k_init` for seeds 0..`seeds`.
+/// Runs split/merge (clasp preset) on `name` from `k_init` for seeds 0..`seeds`.
 pub fn k_discovery(name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
+    k_discovery_preset(SplitMergePreset::Clasp, name, k_init, seeds)
+}
+
+/// Runs split/merge with `preset` on `name` from `k_init` for seeds 0..`seeds`.
+pub fn k_discovery_preset(
+    preset: SplitMergePreset,
+    name: &str,
+    k_init: usize,
+    seeds: u64,
+) -> Result<KDiscoveryRow, String> {
     let (x, n, d, y, classes) = k_discovery_data(name)?;
     let xm = MatRef::new(&x, n, d, "x").map_err(|e| e.to_string())?;
     let mut k = Vec::new();
     let mut scores: [Vec<f64>; 3] = Default::default();
     for seed in 0..seeds {
-        let fit = split_merge(xm, None, &k_discovery_params(k_init, seed)).map_err(|e| e.to_string())?;
+        let fit = split_merge(xm, None, &k_discovery_preset_params(preset, k_init, seed)).map_err(|e| e.to_string())?;
         let pred: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
         k.push(fit.k());
         scores[0].push(accuracy(&y, &pred).map_err(|e| e.to_string())?);
@@ -297,10 +359,15 @@ pub fn k_discovery(name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRo
 
 /// The four-row table: digits-PCA10 and iris, from K = 1 and K = 2× truth.
 pub fn k_discovery_table(seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
+    k_discovery_preset_table(SplitMergePreset::Clasp, seeds)
+}
+
+/// The four-row table for a preset.
+pub fn k_discovery_preset_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
     let mut rows = Vec::new();
     for (name, truth) in [("digits", 10), ("iris", 3)] {
         for k_init in [1, 2 * truth] {
-            rows.push(k_discovery(name, k_init, seeds)?);
+            rows.push(k_discovery_preset(preset, name, k_init, seeds)?);
         }
     }
     Ok(rows)
@@ -356,6 +423,18 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["k_path"][0], 1);
         assert_eq!(v["model"]["k"], 3);
+        assert_eq!(v["preset"], "clasp");
+        let reference =
+            Cli::parse_from(["gmm", "--data", d, "-k", "1", "--split-merge", "--preset", "reference", "--out", o]);
+        assert_eq!(
+            reference.gmm.split_merge.params(1, 0),
+            SplitMergeParams { k_init: 1, ..SplitMergeParams::deepdpm() }
+        );
+        assert!(run_gmm(&reference.gmm).unwrap());
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(v["preset"], "reference");
+        assert!(v["model"]["k"].as_u64().unwrap() >= 1);
+        assert!(Cli::try_parse_from(["gmm", "--data", d, "--preset", "reference", "--out", o]).is_err());
         let smem = Cli::parse_from(["gmm", "--data", d, "-k", "3", "--smem-em", "--out", o]);
         assert!(run_gmm(&smem.gmm).unwrap());
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();

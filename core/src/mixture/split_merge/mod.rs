@@ -24,6 +24,29 @@
 //! 3. Stop after `patience` sweeps without an accepted move or after `max_sweeps`; a last EM
 //!    block gives the returned components.
 //!
+//! Two presets ([`SplitMergePreset`]):
+//! - **clasp** ([`SplitMergeParams::clasp`], the default): Ψ = 0.03·Cov(X) (data-driven,
+//!   affine-equivariant), evidence about each cluster's sample mean (the textbook conjugate
+//!   marginal likelihood), 2-means proposals refined by 10 hard Gaussian EM passes,
+//!   reorganisation moves after a quiet sweep, splits and merges in every sweep. A greedier
+//!   search than DeepDPM's sampler, and one whose prior does not depend on the units of the
+//!   data.
+//! - **reference** ([`SplitMergeParams::deepdpm`]): DeepDPM's released sampler
+//!   (`BGU-CS-VIL/DeepDPM` @95c9376): Ψ = 0.005·I, α = 10, κ = 1e-4, ν = D + 2, evidence
+//!   about the component means ([`EvidenceCentre::ComponentMean`]), plain 2-means
+//!   sub-clusters, no reorganisation, split and merge sweeps alternating, min(1, H)
+//!   acceptance. Its Hastings ratios match a transcription of DeepDPM's `priors.py` /
+//!   `split_merge_operations.py` to 1e-9 (`tests/reference/deepdpm_hastings.py`, fixture
+//!   `tests/fixtures/split_merge/deepdpm_hastings.json`). What stays different: DeepDPM's
+//!   sub-clusters come from a trained sub-cluster network initialised by 2-means on the 1-D
+//!   PCA projection (here: 2-means in the full space); its merge candidates are the 2 nearest
+//!   component means of each cluster (here: the nearest one); its EM is the clustering
+//!   network's training (here: EM passes under the NIW prior).
+//!
+//! clasp's preset is the default because with the absolute Ψ = 0.005·I the result depends on
+//! the scale of the data; the measured K-discovery table of both presets is in the README
+//! (mixtures section).
+//!
 //! Components 0..C−1 (C = number of labelled classes) are anchored to the classes: they are
 //! never split, merged or dropped, and labelled rows never leave them. K stays in
 //! [max(1, C), k_max]. Same seed ⇒ same result.
@@ -43,7 +66,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
 pub use hastings::{Acceptance, ClusterEvidence, log_merge_ratio, log_partition_score, log_split_ratio};
-pub use params::{PriorSigma, ProposalRanking, SplitMergeInfo, SplitMergeParams};
+pub use params::{EvidenceCentre, PriorSigma, ProposalRanking, SplitMergeInfo, SplitMergeParams, SplitMergePreset};
 pub use smem::{merge_criterion, smem_candidates, split_criterion};
 pub use smem_em::{SmemFit, SmemInfo, SmemMove, SmemParams, smem_em, smem_em_with};
 
@@ -220,7 +243,12 @@ where
     let mut quiet = 0;
     for _ in 0..params.max_sweeps {
         let em = state.em()?;
-        let (splits, merges) = state.moves(&em, &mut rng)?;
+        let phase = match (params.alternate_moves, info.sweeps % 2) {
+            (false, _) => Phase::Both,
+            (true, 0) => Phase::Split,
+            (true, _) => Phase::Merge,
+        };
+        let (splits, merges) = state.moves(&em, phase, &mut rng)?;
         let reorganised = if splits + merges == 0 { usize::from(state.reorganise(&em, &mut rng)?) } else { 0 };
         info.sweeps += 1;
         info.splits += splits;
@@ -264,6 +292,29 @@ where
         responsibilities: em.resp,
         info,
     })
+}
+
+/// Size and NIW log marginal likelihood of a hard cluster about `centre` (the evidence of the
+/// Hastings ratios; the count is rounded to the nearest integer).
+pub fn cluster_evidence<F: Float + RealField>(
+    prior: &NiwPrior<F>,
+    stats: &ClusterStats<F>,
+    centre: MarginalCentre<'_, F>,
+) -> Result<ClusterEvidence> {
+    let l = prior.log_marginal_likelihood(stats, centre)?;
+    Ok(ClusterEvidence { count: Float::floor(stats.count().to_f64() + 0.5) as usize, log_marginal: l.to_f64() })
+}
+
+/// The centre DeepDPM gives a merged cluster (`merge_rule`): (N₁μ₁ + N₂μ₂)/(N₁ + N₂) with hard
+/// counts N and component means μ; the plain average when both are empty.
+pub fn weighted_centre<F: Float>(n1: F, mu1: &[F], n2: F, mu2: &[F]) -> Vec<F> {
+    let n = n1 + n2;
+    if n > F::ZERO {
+        mu1.iter().zip(mu2).map(|(&a, &b)| (n1 / n) * a + (n2 / n) * b).collect()
+    } else {
+        let half = F::from_f64(0.5);
+        mu1.iter().zip(mu2).map(|(&a, &b)| half * (a + b)).collect()
+    }
 }
 
 /// Initial hard labels: labelled class means first, D²-sampled rows for the other centres,
@@ -343,6 +394,14 @@ fn initial_labels<T: Real>(
             }
         })
         .collect()
+}
+
+/// Which moves a sweep proposes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Both,
+    Split,
+    Merge,
 }
 
 /// Result of one EM block.
@@ -438,14 +497,23 @@ where
         true
     }
 
+    /// Evidence of a cluster about its sample mean ([`EvidenceCentre::SampleMean`]) or about
+    /// `centre` when the parameters ask for component means and one is given.
+    fn evidence_about(&self, stats: &ClusterStats<T::Acc>, centre: Option<&[T::Acc]>) -> Result<ClusterEvidence> {
+        let c = match (self.params.marginal_centre, centre) {
+            (EvidenceCentre::ComponentMean, Some(mu)) => MarginalCentre::Supplied(mu),
+            _ => MarginalCentre::SampleMean,
+        };
+        cluster_evidence(&self.prior, stats, c)
+    }
+
     fn evidence(&self, stats: &ClusterStats<T::Acc>) -> Result<ClusterEvidence> {
-        let l = self.prior.log_marginal_likelihood(stats, MarginalCentre::SampleMean)?;
-        Ok(ClusterEvidence { count: Float::floor(stats.count().to_f64() + 0.5) as usize, log_marginal: l.to_f64() })
+        self.evidence_about(stats, None)
     }
 
     /// One split sweep and one merge sweep over the current hard clusters; returns the
     /// numbers of accepted splits and merges.
-    fn moves(&mut self, em: &EmOutcome<T::Acc>, rng: &mut ChaCha8Rng) -> Result<(usize, usize)> {
+    fn moves(&mut self, em: &EmOutcome<T::Acc>, phase: Phase, rng: &mut ChaCha8Rng) -> Result<(usize, usize)> {
         let (k, dim, p) = (self.k, self.dim, self.params);
         let stats = hard_stats(&self.prior, self.x, &self.labels, k);
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -457,9 +525,15 @@ where
             ProposalRanking::Smem => Some(em.smem_criteria()?),
         };
         let unanchored: Vec<bool> = (0..k).map(|j| j >= self.classes).collect();
-        let split_order: Vec<usize> = match &smem {
-            None => (0..k).filter(|&j| unanchored[j]).collect(),
-            Some((_, js)) => smem::ranked_components(js, &unanchored),
+        let split_order: Vec<usize> = match (&smem, phase) {
+            (_, Phase::Merge) => Vec::new(),
+            (None, _) => (0..k).filter(|&j| unanchored[j]).collect(),
+            (Some((_, js)), _) => smem::ranked_components(js, &unanchored),
+        };
+        let component = |j: usize| &em.comps.means[j * dim..(j + 1) * dim];
+        // DeepDPM's sub-cluster centres: the NIW posterior means of the two sides.
+        let sub_centre = |s: &ClusterStats<T::Acc>| {
+            (p.marginal_centre == EvidenceCentre::ComponentMean).then(|| self.prior.posterior(s).0)
         };
         let alpha = p.alpha;
         let mut touched = vec![false; k];
@@ -471,7 +545,7 @@ where
             if k_new >= p.k_max || m.len() < p.min_split_size.max(2) {
                 continue;
             }
-            let whole = self.evidence(&stats[j])?;
+            let whole = self.evidence_about(&stats[j], Some(component(j)))?;
             let mut best: Option<(f64, Vec<u8>)> = None;
             for _ in 0..p.split_proposals {
                 let mut side = two_means(self.x, dim, m, rng);
@@ -484,9 +558,13 @@ where
                     continue;
                 }
                 let part = |want: u8| m.iter().zip(&side).filter(move |(_, s)| **s == want).map(|(&i, _)| i);
-                let first = self.evidence(&self.prior.stats_of(self.x, part(0)))?;
-                let second = self.evidence(&self.prior.stats_of(self.x, part(1)))?;
-                let log_h = log_split_ratio(alpha, whole, first, second)?;
+                let (first, second) = (self.prior.stats_of(self.x, part(0)), self.prior.stats_of(self.x, part(1)));
+                let log_h = log_split_ratio(
+                    alpha,
+                    whole,
+                    self.evidence_about(&first, sub_centre(&first).as_deref())?,
+                    self.evidence_about(&second, sub_centre(&second).as_deref())?,
+                )?;
                 if best.as_ref().is_none_or(|(b, _)| log_h > *b) {
                     best = Some((log_h, side));
                 }
@@ -503,7 +581,7 @@ where
                 splits += 1;
             }
         }
-        let mut eligible: Vec<bool> = (0..k).map(|j| unanchored[j] && !touched[j]).collect();
+        let mut eligible: Vec<bool> = (0..k).map(|j| phase != Phase::Split && unanchored[j] && !touched[j]).collect();
         let pairs: Vec<(usize, usize)> = match &smem {
             Some((jm, _)) => smem::ranked_pairs(jm, k, &eligible),
             None => {
@@ -517,8 +595,13 @@ where
                 continue;
             }
             let whole = stats[a].merged(&stats[b]);
-            let log_h =
-                log_merge_ratio(alpha, self.evidence(&whole)?, self.evidence(&stats[a])?, self.evidence(&stats[b])?)?;
+            let merged_centre = weighted_centre(stats[a].count(), component(a), stats[b].count(), component(b));
+            let log_h = log_merge_ratio(
+                alpha,
+                self.evidence_about(&whole, Some(&merged_centre))?,
+                self.evidence_about(&stats[a], Some(component(a)))?,
+                self.evidence_about(&stats[b], Some(component(b)))?,
+            )?;
             if p.acceptance.accept(log_h, rng) {
                 for &i in &members[b] {
                     new_labels[i] = a;
@@ -575,6 +658,30 @@ mod tests {
             assert!((total - 1.0).abs() < 1e-12);
             assert_eq!((fit.means.len(), fit.covariances.len(), fit.responsibilities.len()), (8, 16, 640));
         }
+    }
+
+    #[test]
+    fn reference_preset_alternates_split_and_merge_sweeps_without_reorganising() {
+        let x = blobs(&FOUR, 40, 1.0);
+        let xm = MatRef::new(&x, 160, 2, "x").unwrap();
+        for k_init in [1, 8] {
+            let p = SplitMergeParams { k_init, seed: 4, ..SplitMergeParams::preset(SplitMergePreset::Reference) };
+            assert_eq!(
+                (p.prior_sigma, p.prior_sigma_scale, p.reorganise, p.sub_em_iters),
+                (PriorSigma::Identity, 0.005, 0, 0)
+            );
+            let fit = split_merge(xm, None, &p).unwrap();
+            assert_eq!(fit.info.reorganisations, 0);
+            // Sweep s (1-based) splits when odd, merges when even; EM may only drop empty
+            // components, so K never rises in a merge sweep.
+            for (s, w) in fit.info.k_path.windows(2).enumerate() {
+                if s % 2 == 1 {
+                    assert!(w[1] <= w[0], "k_init {k_init}: path {:?}", fit.info.k_path);
+                }
+            }
+            assert_eq!(fit, split_merge(xm, None, &p).unwrap());
+        }
+        assert_eq!(SplitMergeParams::preset(SplitMergePreset::Clasp), SplitMergeParams::default());
     }
 
     #[test]

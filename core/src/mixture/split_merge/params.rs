@@ -30,11 +30,51 @@ pub enum ProposalRanking {
     Smem,
 }
 
-/// Hyper-parameters of [`split_merge`](super::split_merge). Defaults follow DeepDPM
-/// (`priors.py`, `split_merge_operations.py`: α = 10, κ = 1e-4, ν = D + 2, c = 0.1, exact
-/// acceptance, sub-cluster proposals) except the NIW scale matrix, which is data-driven:
-/// Ψ = 0.03·Cov(X) instead of DeepDPM's 0.005·I (an absolute scale that only suits data of
-/// one particular spread), and the re-fitted moves (`reorganise`), which DeepDPM lacks.
+/// Which centre μ enters Ψ* of the NIW marginal likelihood in the Hastings ratios
+/// ([`MarginalCentre`](crate::mixture::niw::MarginalCentre)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum EvidenceCentre {
+    /// The sample mean of the hard cluster: the textbook conjugate marginal likelihood (clasp).
+    SampleMean,
+    /// The component's current mean, as DeepDPM passes it (`split_rule`, `merge_rule` in
+    /// `split_merge_operations.py`): for a split, the whole cluster is scored about its
+    /// component mean μ_k (the NIW posterior mean of the last EM block) and each side about
+    /// its sub-cluster mean (the NIW posterior mean (N x̄ + κm)/(N + κ) of the side); for a
+    /// merge, each part about its component mean and the union about (N₁μ₁ + N₂μ₂)/(N₁ + N₂)
+    /// with hard counts N.
+    ComponentMean,
+}
+
+/// A named set of split/merge hyper-parameters ([`SplitMergeParams::preset`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SplitMergePreset {
+    /// clasp's default ([`SplitMergeParams::clasp`]): data-driven Ψ = 0.03·Cov(X),
+    /// sample-mean evidence, sub-cluster EM refinement, reorganisation moves, splits and
+    /// merges in every sweep.
+    Clasp,
+    /// DeepDPM's released sampler ([`SplitMergeParams::deepdpm`]): Ψ = 0.005·I,
+    /// component-mean evidence, plain 2-means sub-clusters, no reorganisation, split and merge
+    /// sweeps alternating, plain Metropolis–Hastings acceptance.
+    Reference,
+}
+
+/// Hyper-parameters of [`split_merge`](super::split_merge). Two named presets:
+///
+/// - [`SplitMergeParams::clasp`] (= `Default`): DeepDPM's α = 10, κ = 1e-4, ν = D + 2,
+///   c = 0.1, exact acceptance and sub-cluster proposals, but a data-driven
+///   Ψ = 0.03·Cov(X) instead of DeepDPM's 0.005·I (an absolute scale that only suits data of
+///   one particular spread), the textbook sample-mean evidence, hard Gaussian EM refining
+///   every 2-means proposal, the re-fitted moves (`reorganise`), which DeepDPM lacks, and
+///   splits and merges in every sweep. A greedier search than DeepDPM's sampler.
+/// - [`SplitMergeParams::deepdpm`]: DeepDPM's released sampler (`BGU-CS-VIL/DeepDPM`
+///   @95c9376: `DeepDPM.py` arguments, `src/utils.py` ν, `priors.py`,
+///   `split_merge_operations.py`).
+///
+/// clasp's preset stays the default: on raw (non-whitened) data the absolute 0.005·I prior
+/// of the reference makes the evidence depend on the units of the data (README, mixtures
+/// section, for the measured K-discovery table of both presets).
 ///
 /// With ν = D + 2 the prior mean of a cluster covariance is Ψ, so s = 0.03 says "a cluster
 /// spans a few percent of the data's variance along each principal direction". The final K
@@ -81,7 +121,13 @@ pub struct SplitMergeParams {
     /// Reorganisation candidates (SMEM merge + split + EM re-fit, greedy) tried after a sweep
     /// without an accepted split or merge (default 5; 0 = the plain DeepDPM/GPC sampler).
     pub reorganise: usize,
-    /// Guard of GPC's `split_rule`: clusters with fewer points are never split, and a split
+    /// Centre of the marginal likelihoods in the Hastings ratios (default `SampleMean`;
+    /// DeepDPM `ComponentMean`).
+    pub marginal_centre: EvidenceCentre,
+    /// Alternate split-only and merge-only sweeps, starting with splits, as DeepDPM does
+    /// (its `split_merge_every_n_epochs` schedule); default false = both in every sweep.
+    pub alternate_moves: bool,
+    /// Guard of DeepDPM's / GPC's `split_rule`: clusters with fewer points are never split, and a split
     /// whose smaller side has at most this many points is rejected (default 5).
     pub min_split_size: usize,
     /// Seed of every random draw (initialisation, 2-means, acceptance).
@@ -107,6 +153,8 @@ impl Default for SplitMergeParams {
             sub_em_iters: 10,
             split_proposals: 1,
             reorganise: 5,
+            marginal_centre: EvidenceCentre::SampleMean,
+            alternate_moves: false,
             min_split_size: 5,
             seed: 0,
         }
@@ -114,6 +162,47 @@ impl Default for SplitMergeParams {
 }
 
 impl SplitMergeParams {
+    /// clasp's preset, the default (type docs).
+    pub fn clasp() -> Self {
+        Self::default()
+    }
+
+    /// DeepDPM's released sampler (`BGU-CS-VIL/DeepDPM` @95c9376): Ψ = 0.005·I
+    /// (`--prior_sigma_choice isotropic`, `--prior_sigma_scale .005`), α = 10, κ = 1e-4,
+    /// ν = D + 2 (`src/utils.py`), Dirichlet pseudo-count 0.1; evidence about the component
+    /// means ([`EvidenceCentre::ComponentMean`], `split_rule` / `merge_rule`); one plain
+    /// 2-means split proposal per cluster (no sub-cluster EM refinement, no best-of-several);
+    /// no reorganisation moves; split and merge sweeps alternating; min(1, H) acceptance
+    /// (`--split_prob` / `--merge_prob` unset); the size guards of `split_rule` (5). Other
+    /// fields (K₀, K_max, sweeps, EM passes, seed) are clasp's defaults.
+    pub fn deepdpm() -> Self {
+        Self {
+            alpha: 10.0,
+            prior_kappa: 1e-4,
+            prior_nu: None,
+            prior_sigma_scale: 0.005,
+            prior_sigma: PriorSigma::Identity,
+            dirichlet_concentration: 0.1,
+            acceptance: Acceptance::Exact,
+            ranking: ProposalRanking::SubCluster,
+            sub_em_iters: 0,
+            split_proposals: 1,
+            reorganise: 0,
+            marginal_centre: EvidenceCentre::ComponentMean,
+            alternate_moves: true,
+            min_split_size: 5,
+            ..Self::default()
+        }
+    }
+
+    /// The parameters of a named preset.
+    pub fn preset(preset: SplitMergePreset) -> Self {
+        match preset {
+            SplitMergePreset::Clasp => Self::clasp(),
+            SplitMergePreset::Reference => Self::deepdpm(),
+        }
+    }
+
     /// Validates the parameters for data of `dim` dimensions.
     pub fn check(&self, dim: usize) -> Result<()> {
         if self.k_max == 0 {
