@@ -3,7 +3,7 @@
 
 use crate::{Result, Unstructured, cast, count, param, values};
 use clasp_core::Real;
-use clasp_core::bound::{BoundParams, Symmetrise};
+use clasp_core::bound::{BoundEnergy, BoundParams, Symmetrise};
 
 /// The buffers of an episode (build the [`clasp_core::bound::Episode`] from them).
 pub struct EpisodeData<T> {
@@ -52,6 +52,8 @@ pub fn bound(u: &mut Unstructured<'_>) -> Result<BoundParams> {
         tol: param(u, 1e-8, 1e-2)?,
         max_iter: count(u, 1, 30)?,
         monotone: u.ratio(3u8, 4)?,
+        // The targets check the reported energy against `bound_energy`, the majorised E.
+        energy: BoundEnergy::Majorised,
     })
 }
 

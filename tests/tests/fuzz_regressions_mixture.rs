@@ -225,7 +225,7 @@ fn fuzz_bound_update_halving_leaves_fixed_rows_bit_for_bit() {
     let w = CsrRef::new(n, &indptr, &indices, &weights).unwrap();
     let unary = [0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.5];
     let a = MatRef::new(&unary, n, k, "unary").unwrap();
-    let params = BoundParams { lambda: 1.0, tol: 0.0, max_iter: 10, monotone: true };
+    let params = BoundParams { lambda: 1.0, tol: 0.0, max_iter: 10, monotone: true, ..Default::default() };
     let y0 = [-0.0, 1.0, 1.0, -0.0, 0.5, 0.5, 0.5, 0.5];
     let mut y = y0;
     let mut scratch = vec![0.0; bound_update_scratch(n, k)];

@@ -55,6 +55,16 @@ impl Default for LaplacianShotParams {
     }
 }
 
+impl LaplacianShotParams {
+    /// The released code (`metric_class_type` and `lshot_prediction` of `train_lshot.py`,
+    /// `imtiazziko/LaplacianShot` 5de2612): the bound update verbatim
+    /// ([`BoundParams::reference`]), the directed 3-NN graph, and the support–query shift
+    /// exactly when rectifying (`--proto-rect`).
+    pub fn reference(rectify: bool) -> Self {
+        Self { bound: BoundParams::reference(), rectify, shift: rectify, ..Self::default() }
+    }
+}
+
 /// What [`laplacian_shot`] did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

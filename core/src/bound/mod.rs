@@ -45,6 +45,6 @@ pub use simpleshot::{simple_shot, simple_shot_scratch};
 #[cfg(feature = "alloc")]
 pub use slk::{Prototype, SlkInfo, SlkParams, slk_few_shot};
 pub use update::{
-    BoundInfo, BoundParams, StepInfo, bound_energy, bound_step, bound_update, bound_update_from_unary,
+    BoundEnergy, BoundInfo, BoundParams, StepInfo, bound_energy, bound_step, bound_update, bound_update_from_unary,
     bound_update_scratch, softmax_rows,
 };

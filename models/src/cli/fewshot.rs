@@ -7,7 +7,9 @@ use serde_json::json;
 
 use super::limits::{MAX_EPISODES, between, count};
 use super::progress::IterationProgress;
-use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate_monitored, load_features, sample_episodes, tune};
+use crate::fewshot::{
+    EpisodeSpec, Method, MethodConfig, Preset, evaluate_monitored, load_features, sample_episodes, tune,
+};
 
 /// Arguments of `clasp fewshot`.
 #[derive(Args, Debug)]
@@ -48,6 +50,10 @@ pub struct FewshotArgs {
     /// Symmetrisation of the kNN graph (default none).
     #[arg(long, value_enum)]
     pub symmetrise: Option<SymmetriseArg>,
+    /// clasp's optimiser or the released code verbatim (reference energy, no safeguard,
+    /// unclamped SLK support rows, LaplacianShot shift only when rectifying).
+    #[arg(long, value_enum, default_value = "clasp")]
+    pub preset: Preset,
     /// Let bound updates overwrite the support assignments (the released SLK code).
     #[arg(long)]
     pub no_clamp_support: bool,
@@ -137,15 +143,16 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
     }
     let mut progress = IterationProgress::counting("fewshot", methods.len(), args.quiet, "episodes", "mean accuracy %");
     for (run, m) in methods.into_iter().enumerate() {
+        let base = MethodConfig::new(m).with_preset(args.preset);
         let mut cfg = MethodConfig {
             lambda: args.lambda.unwrap_or(m.default_lambda()),
             knn: args.knn.unwrap_or(DEFAULT_KNN),
             rectify: args.rectify,
             symmetrise: args.symmetrise.unwrap_or(SymmetriseArg::None).into(),
-            clamp_support: !args.no_clamp_support,
-            monotone: !args.no_monotone,
+            clamp_support: !args.no_clamp_support && base.clamp_support,
+            monotone: !args.no_monotone && base.monotone,
             shift: args.shift,
-            ..MethodConfig::new(m)
+            ..base
         };
         let mut val = None;
         if let (Some(v), true) = (validation.as_ref(), m.has_laplacian()) {
@@ -160,6 +167,7 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
                 "method": m.name(), "dataset": args.dataset, "ways": args.ways, "shots": args.shots,
                 "queries": args.queries, "episodes": args.episodes, "seed": args.seed,
                 "accuracy": s.accuracy, "ci95": s.ci95, "ms_per_episode": s.ms_per_episode,
+                "preset": args.preset,
             });
             if m.has_laplacian() {
                 rec["lambda"] = json!(cfg.lambda);

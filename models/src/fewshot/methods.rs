@@ -63,6 +63,20 @@ impl Method {
     }
 }
 
+/// Which form of the bound optimiser a method runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// clasp's form: stopping on the majorised energy with the monotone safeguard, support
+    /// rows clamped (`BoundParams::default`, `SlkParams::default`).
+    #[default]
+    Clasp,
+    /// The released code verbatim (`LaplacianShotParams::reference`, `SlkParams::reference`):
+    /// the reference energy, no safeguard, unclamped SLK support rows, the LaplacianShot shift
+    /// only when rectifying.
+    Reference,
+}
+
 /// A method with its hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MethodConfig {
@@ -82,10 +96,12 @@ pub struct MethodConfig {
     pub shift: Option<bool>,
     /// Halve bound steps that would raise the energy.
     pub monotone: bool,
+    /// clasp's or the released form of the optimiser (energy, SLK means, shift default).
+    pub preset: Preset,
 }
 
 impl MethodConfig {
-    /// The reference configuration of `method`.
+    /// clasp's configuration of `method` ([`Preset::Clasp`]).
     pub fn new(method: Method) -> Self {
         Self {
             method,
@@ -96,7 +112,23 @@ impl MethodConfig {
             clamp_support: true,
             shift: None,
             monotone: true,
+            preset: Preset::Clasp,
         }
+    }
+
+    /// The released code's configuration of `method` ([`Preset::Reference`]): support rows
+    /// not clamped, no monotone safeguard.
+    pub fn reference(method: Method) -> Self {
+        Self { clamp_support: false, monotone: false, preset: Preset::Reference, ..Self::new(method) }
+    }
+
+    /// This configuration with `preset`'s defaults for clamping and the safeguard.
+    pub fn with_preset(self, preset: Preset) -> Self {
+        let base = match preset {
+            Preset::Clasp => Self::new(self.method),
+            Preset::Reference => Self::reference(self.method),
+        };
+        Self { clamp_support: base.clamp_support, monotone: base.monotone, preset, ..self }
     }
 
     /// Query labels for one episode (`support`/`query` row-major with `dim` columns).
@@ -114,30 +146,36 @@ impl MethodConfig {
         match self.method {
             Method::Simpleshot => simple_shot_labels(&ep),
             Method::Laplacianshot => {
+                let base = match self.preset {
+                    Preset::Clasp => LaplacianShotParams::default(),
+                    Preset::Reference => LaplacianShotParams::reference(self.rectify),
+                };
                 let p = LaplacianShotParams {
-                    bound: BoundParams { lambda: self.lambda, monotone: self.monotone, ..BoundParams::default() },
+                    bound: BoundParams { lambda: self.lambda, monotone: self.monotone, ..base.bound },
                     knn: self.knn,
                     symmetrise: self.symmetrise,
                     rectify: self.rectify,
-                    shift: self.shift.unwrap_or(true),
-                    ..LaplacianShotParams::default()
+                    shift: self.shift.unwrap_or(base.shift),
+                    ..base
                 };
                 Ok(laplacian_shot(&ep, &p)?.0)
             }
             m => {
-                let base = SlkParams::default();
+                let prototype =
+                    if matches!(m, Method::Kmodes | Method::SlkMs) { Prototype::KModes } else { Prototype::KMeans };
+                let base = match self.preset {
+                    Preset::Clasp => SlkParams::default(),
+                    Preset::Reference => SlkParams::reference(prototype),
+                };
                 let lambda = if matches!(m, Method::Kmeans | Method::Kmodes) { 0.0 } else { self.lambda };
                 let p = SlkParams {
-                    prototype: if matches!(m, Method::Kmodes | Method::SlkMs) {
-                        Prototype::KModes
-                    } else {
-                        Prototype::KMeans
-                    },
+                    prototype,
                     bound: BoundParams { lambda, monotone: self.monotone, ..base.bound },
                     knn: self.knn,
                     symmetrise: self.symmetrise,
                     clamp_support: self.clamp_support,
-                    shift: self.shift.unwrap_or(m.default_shift()),
+                    // The release shifts in every SLK-based method (`train_SLK.py`).
+                    shift: self.shift.unwrap_or(m.default_shift() || self.preset == Preset::Reference),
                     ..base
                 };
                 Ok(slk_few_shot(&ep, &p)?.0)

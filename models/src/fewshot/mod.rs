@@ -38,5 +38,5 @@ mod sampler;
 
 pub use data::{FewShotData, load_features};
 pub use eval::{Summary, TuneResult, evaluate, evaluate_monitored, tune};
-pub use methods::{Method, MethodConfig};
+pub use methods::{Method, MethodConfig, Preset};
 pub use sampler::{EpisodeSpec, SampledEpisode, sample_episodes};
