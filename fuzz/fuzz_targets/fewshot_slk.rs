@@ -21,6 +21,7 @@ fn check<T: Real>(u: &mut Unstructured<'_>, e: &EpisodeData<T>, ep: &Episode<'_,
         sigma_knn: count(u, 1, e.ns + e.nq + 1)?,
         mean_shift_tol: param(u, 1e-6, 1e-2)?,
         mean_shift_max_iter: count(u, 1, 50)?,
+        soft_means: u.arbitrary()?,
     };
     match slk_few_shot(ep, &params) {
         Ok((labels, info)) => {
