@@ -5,7 +5,7 @@
 
 use clasp_core::sdp::{Affinity, BurerMonteiroParams, burer_monteiro, factor_embedding};
 use clasp_core::{Float, MatRef, Real};
-use clasp_fuzz::sdp::{assert_solution, instance};
+use clasp_fuzz::sdp::{Contract, assert_solution, instance};
 use clasp_fuzz::{Result, Unstructured, assert_finite, describe, param, widen_acc};
 use nalgebra::RealField;
 
@@ -38,7 +38,7 @@ where
                 }
             }
             let aff = Affinity::from_data(x).expect("data validated by the solver");
-            assert_solution(&aff, &z, i.k, &s.info, i.tol, u)?;
+            assert_solution(&aff, &z, i.k, &s.info, i.tol, Contract::LowRank, u)?;
             if let Ok(e) = factor_embedding(&s.u, i.n, r, i.k.min(r)) {
                 assert_finite(&widen_acc(&e), "factor embedding");
             }

@@ -4,10 +4,10 @@
 #![no_main]
 
 use clasp_core::sinkhorn::{sinkhorn_log, sinkhorn_log_scratch};
-use clasp_fuzz::ot::run_balanced;
+use clasp_fuzz::ot::{Form, run_balanced};
 
 fn run<T: clasp_core::sinkhorn::SinkhornScalar>(u: &mut clasp_fuzz::Unstructured<'_>) -> clasp_fuzz::Result<()> {
-    run_balanced::<T>(u, sinkhorn_log::<T>, sinkhorn_log_scratch)
+    run_balanced::<T>(u, sinkhorn_log::<T>, sinkhorn_log_scratch, Form::Log)
 }
 
 clasp_fuzz::fuzz_case!(|u| { clasp_fuzz::each_real!(u, run(u)) });

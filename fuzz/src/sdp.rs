@@ -55,16 +55,46 @@ pub fn instance<T: Real>(u: &mut Unstructured<'_>) -> Result<Instance<T>> {
     Ok(Instance { n, p, x, affinity, k: count(u, 1, n + 1)?, tol: param(u, 1e-6, 1e-2)?, max_iter: count(u, 1, 300)? })
 }
 
-/// On `Ok`: Z (n × n) is finite, the report is finite, and a converged Z is feasible to
-/// within a slack proportional to the tolerance; the rounding helpers then give valid labels
+/// What a solver promises about a Z it reports `converged` (README, "K-means SDP"), with
+/// r = K·max(tol, n·ε) (ε of the compute type F): the bound to which the dense solvers check
+/// tr Z = K and Z1 = 1 before they report convergence.
+#[derive(Clone, Copy, Debug)]
+pub enum Contract {
+    /// ADMM and PGD: |tr Z − K| ≤ r and ‖Z1 − 1‖_∞ ≤ r (the solver's own test), and Z is the
+    /// iterate of the PSD/affine block: symmetric and PSD to rounding, its negative entries
+    /// bounded by the primal residual, tol·max(1, ‖Z‖_F) ≤ tol·K.
+    Dense,
+    /// Burer–Monteiro, Z = UUᵀ with U ≥ 0 and ‖U‖_F² = K: nonnegative, symmetric, PSD and of
+    /// trace K by construction; converged means ‖UUᵀ1 − 1‖₂/√n < tol, so ‖Z1 − 1‖_∞ < √n·tol.
+    LowRank,
+}
+
+impl Contract {
+    /// The largest violation of each constraint a converged Z may show, as measured by
+    /// [`feasibility`] (in f64, from Z stored in F): the contract's bound plus r for the
+    /// rounding of recomputing the sums and the eigenvalues (n-term sums of entries ≤ 1 in F).
+    fn slack<F: Float>(self, n: usize, k: usize, tol: f64) -> (f64, f64) {
+        let r = k as f64 * tol.max(n as f64 * F::EPSILON.to_f64());
+        match self {
+            // (row sums and trace, every other constraint)
+            Contract::Dense => (2.0 * r, 2.0 * r),
+            Contract::LowRank => ((n as f64).sqrt() * tol + r, r),
+        }
+    }
+}
+
+/// On `Ok`: Z (n × n) is finite, the report is finite, and a Z reported converged meets the
+/// solver's [`Contract`] constraint by constraint; the rounding helpers then give valid labels
 /// and a certificate whose gap is finite.
 #[track_caller]
+#[allow(clippy::too_many_arguments)]
 pub fn assert_solution<F: Float + RealField>(
     aff: &Affinity<F>,
     z: &[F],
     k: usize,
     info: &SdpInfo,
     tol: f64,
+    contract: Contract,
     u: &mut Unstructured<'_>,
 ) -> Result<()> {
     let n = aff.n();
@@ -75,8 +105,15 @@ pub fn assert_solution<F: Float + RealField>(
     assert!(info.iterations >= 1);
     let f = feasibility(z, n, k).expect("feasibility of a finite n × n matrix");
     if info.converged {
-        let slack = 1e-3_f64.max(tol.sqrt() * 10.0) * (k as f64);
-        assert!(f.max() <= slack, "converged Z infeasible: {f:?} (tol {tol})");
+        let (equalities, rest) = contract.slack::<F>(n, k, tol);
+        assert!(
+            f.row_sum <= equalities && f.trace <= equalities,
+            "converged Z misses Z1 = 1 or tr Z = K by more than {equalities:e}: {f:?} (tol {tol}, {contract:?})"
+        );
+        assert!(
+            f.negativity <= rest && f.psd <= rest && f.asymmetry <= rest,
+            "converged Z is negative, not PSD or not symmetric beyond {rest:e}: {f:?} (tol {tol}, {contract:?})"
+        );
     }
     let labels = row_argmax_labels(z, n, k).expect("row_argmax on a valid Z");
     assert_labels(&labels, k, "row_argmax_labels");
@@ -132,7 +169,7 @@ where
     let written = (solver.into)(aff, i.k, &params, &mut z);
     match (solver.owned)(aff, i.k, &params) {
         Ok((zf, info)) => {
-            assert_solution(aff, &zf, i.k, &info, i.tol, u)?;
+            assert_solution(aff, &zf, i.k, &info, i.tol, Contract::Dense, u)?;
             if nz == i.n * i.n {
                 assert_eq!(written.expect("owned Ok but buffer form fails"), info, "buffer and owned forms differ");
             }
