@@ -43,6 +43,7 @@ fn fixed_api_code_size_is_under_32_kb() {
         assert!(!stdout.is_empty() && stdout.lines().all(|l| l.ends_with(" ok")), "unexpected output: {stdout}");
     }
     let nm = Command::new("nm").arg(&footprint).output().expect("nm (binutils)");
+    assert!(nm.status.success(), "nm failed on {}: {}", footprint.display(), String::from_utf8_lossy(&nm.stderr));
     let symbols = String::from_utf8_lossy(&nm.stdout);
     for forbidden in ["__rust_alloc", "__rg_alloc", "__rdl_alloc"] {
         assert!(!symbols.contains(forbidden), "the footprint binary contains `{forbidden}`");
