@@ -340,3 +340,23 @@ fn fits_report_progress_unless_quiet() {
     let o = clasp(&[&fewshot[..], &["--quiet"]].concat());
     assert!(o.status.success() && !stderr(&o).contains("episode 1/4"), "{}", stderr(&o));
 }
+
+#[test]
+fn fewshot_reports_name_features_protocol_and_preset() {
+    // Before: the protocol (CL2N centre from every class, novel ones included) was implicit.
+    let run = |extra: &[&str]| {
+        let mut a = vec!["fewshot", "--episodes", "3", "--method", "simpleshot", "--json", "--quiet"];
+        a.extend_from_slice(extra);
+        clasp(&a)
+    };
+    let o = run(&["--base-classes", "5", "--preset", "reference"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rec: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rec["protocol"], "base-novel (base classes 0..5, novel 5..)");
+    assert_eq!(rec["features"], "raw values, CL2N (no backbone)");
+    assert_eq!(rec["preset"], "reference");
+    let o = run(&[]);
+    let rec: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rec["protocol"], "all-classes");
+    fails_with(&run(&["--base-classes", "10"]), &["digits has 10 classes", "base classes must be 1..9"]);
+}

@@ -8,15 +8,19 @@ use serde_json::json;
 use super::limits::{MAX_EPISODES, between, count};
 use super::progress::IterationProgress;
 use crate::fewshot::{
-    EpisodeSpec, Method, MethodConfig, Preset, evaluate_monitored, load_features, sample_episodes, tune,
+    EpisodeSpec, Method, MethodConfig, Preset, Protocol, evaluate_monitored, load_features_with, sample_episodes, tune,
 };
 
 /// Arguments of `clasp fewshot`.
 #[derive(Args, Debug)]
 pub struct FewshotArgs {
-    /// Bundled data set (`digits`, `iris`, `wine`).
+    /// Bundled data set (`digits`, `iris`, `wine`); features are its raw values, CL2N.
     #[arg(long, default_value = "digits")]
     pub dataset: String,
+    /// The papers' base/novel protocol: classes 0..B are base classes (their mean is the CL2N
+    /// centre) and episodes draw from the others only. Without it: all classes, global mean.
+    #[arg(long, value_parser = count(1, 1000))]
+    pub base_classes: Option<usize>,
     /// Classes per episode.
     #[arg(long, default_value_t = 5, value_parser = count(2, 1000))]
     pub ways: usize,
@@ -126,7 +130,8 @@ fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<(), Strin
 pub fn run(args: &FewshotArgs) -> Result<(), String> {
     let methods: Vec<Method> = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
     check_flags_apply(args, &methods)?;
-    let data = load_features(&args.dataset)?;
+    let protocol = args.base_classes.map_or(Protocol::AllClasses, |base| Protocol::BaseNovel { base });
+    let data = load_features_with(&args.dataset, protocol)?;
     let spec = EpisodeSpec { ways: args.ways, shots: args.shots, queries: args.queries };
     let test = sample_episodes(&data, spec, args.episodes, args.seed)?;
     let val_seed = args.val_seed.unwrap_or(args.seed.wrapping_add(1));
@@ -136,8 +141,16 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
     let validation = if args.tune { Some(sample_episodes(&data, spec, args.val_episodes, val_seed)?) } else { None };
     if !args.json {
         println!(
-            "{} {}-way {}-shot, {} queries/class, {} episodes, seed {}",
-            args.dataset, args.ways, args.shots, args.queries, args.episodes, args.seed
+            "{} {}-way {}-shot, {} queries/class, {} episodes, seed {}; features: raw values, CL2N; protocol: {}; \
+             preset: {:?}",
+            args.dataset,
+            args.ways,
+            args.shots,
+            args.queries,
+            args.episodes,
+            args.seed,
+            protocol.describe(),
+            args.preset
         );
         println!("{:<14} {:>8} {:>7} {:>8} {:>6} {:>9}", "method", "acc %", "± ci95", "lambda", "knn", "ms/ep");
     }
@@ -167,7 +180,7 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
                 "method": m.name(), "dataset": args.dataset, "ways": args.ways, "shots": args.shots,
                 "queries": args.queries, "episodes": args.episodes, "seed": args.seed,
                 "accuracy": s.accuracy, "ci95": s.ci95, "ms_per_episode": s.ms_per_episode,
-                "preset": args.preset,
+                "preset": args.preset, "features": "raw values, CL2N (no backbone)", "protocol": protocol.describe(),
             });
             if m.has_laplacian() {
                 rec["lambda"] = json!(cfg.lambda);

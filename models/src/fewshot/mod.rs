@@ -36,7 +36,7 @@ mod eval;
 mod methods;
 mod sampler;
 
-pub use data::{FewShotData, load_features};
+pub use data::{FewShotData, Protocol, load_features, load_features_with};
 pub use eval::{Summary, TuneResult, evaluate, evaluate_monitored, tune};
 pub use methods::{Method, MethodConfig, Preset};
 pub use sampler::{EpisodeSpec, SampledEpisode, sample_episodes};
