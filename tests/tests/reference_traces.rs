@@ -123,7 +123,7 @@ fn slk_means_matches_the_released_outer_loop() {
                 info.bound_iterations,
                 inner[..=outer].iter().sum::<usize>(),
                 "seed {} outer {}",
-                t["seed"],
+                t.seed,
                 outer + 1
             );
             close(info.energy, want, &format!("seed {} energy after outer iteration {}", t.seed, outer + 1));
