@@ -1,6 +1,6 @@
 //! Prints the K-discovery table of the split/merge sampler: digits (pixels / 16, PCA to 10
-//! dimensions) and iris, from K = 1 and K = 2× the number of classes, K / ACC / NMI / ARI
-//! averaged over seeds.
+//! dimensions), iris, wine and breast_cancer (standardised), from K = 1 and K = 2× the
+//! number of classes, K / ACC / NMI / ARI averaged over seeds.
 //! `cargo run -p clasp-models --release --example k_discovery [SEEDS] [clasp|reference]`.
 
 use clasp_core::mixture::split_merge::SplitMergePreset;

@@ -1,4 +1,4 @@
-//! The data sets that ship with clasp — scikit-learn's digits, iris and wine, and MNIST
+//! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, and MNIST
 //! (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
 //! `clasp fewshot` and `clasp train --data mnist` work wherever the binary is copied or
 //! installed. Setting `CLASP_DATA` to a folder with the same layout (`digits/features.npy`,
@@ -30,6 +30,8 @@ static FILES: &[Entry] = bundle!(
     "iris/labels.npy",
     "wine/features.npy",
     "wine/labels.npy",
+    "breast_cancer/features.npy",
+    "breast_cancer/labels.npy",
     "mnist/train-images.idx3-ubyte.gz",
     "mnist/train-labels.idx1-ubyte.gz",
     "mnist/t10k-images.idx3-ubyte.gz",
