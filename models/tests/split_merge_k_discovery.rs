@@ -14,10 +14,11 @@
 //! classes (the measured spread) and the mean K within 0.3 of the measured one. The metric
 //! means must stay within 0.02 of the measured ones.
 
+use clasp_core::mixture::split_merge::SplitMergePreset;
 use clasp_models::cli::split_merge::{format_table, k_discovery};
 
 fn check(name: &str, k_init: usize, allowed: std::ops::RangeInclusive<usize>, mean_k: f64, metrics: [f64; 3]) {
-    let row = k_discovery(name, k_init, 10).unwrap();
+    let row = k_discovery(SplitMergePreset::Clasp, name, k_init, 10).unwrap();
     println!("{}", format_table(std::slice::from_ref(&row)));
     for (seed, &k) in row.k.iter().enumerate() {
         assert!(allowed.contains(&k), "{name} from K={k_init}, seed {seed}: K = {k} not in {allowed:?} ({:?})", row.k);

@@ -19,6 +19,7 @@ use crate::train::Device;
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans};
+use clasp_core::mixture::split_merge::SplitMergePreset;
 use clasp_core::mixture::split_merge::split_merge;
 use clasp_core::mixture::{CovarianceType, GmmParams, fit};
 use clasp_core::sdp::{AdmmParams, Affinity, admm_owned, certificate, kmeans_labels, spectral_embedding};
@@ -99,7 +100,7 @@ fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
     step(&format!("{} GMM full (K={})", ds.name, ds.k), gmm_scores.line(), t0);
 
     let t0 = Instant::now();
-    let sm = split_merge(x, None, &k_discovery_params(1, seed)).map_err(err)?;
+    let sm = split_merge(x, None, &k_discovery_params(SplitMergePreset::Clasp, 1, seed)).map_err(err)?;
     let sm_scores = score(&ds.y, &sm.labels)?;
     step(
         &format!("{} split/merge from K=1", ds.name),

@@ -103,9 +103,6 @@ impl From<SymmetriseArg> for Symmetrise {
     }
 }
 
-/// The kNN `n_neighbors` without `--knn`.
-const DEFAULT_KNN: usize = 3;
-
 /// Refuses options that no selected method uses (they would be silently ignored).
 fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<(), String> {
     let laplacian = methods.iter().any(|m| m.has_laplacian());
@@ -156,12 +153,12 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
     }
     let mut progress = IterationProgress::counting("fewshot", methods.len(), args.quiet, "episodes", "mean accuracy %");
     for (run, m) in methods.into_iter().enumerate() {
-        let base = MethodConfig::new(m).with_preset(args.preset);
+        let base = MethodConfig::for_preset(m, args.preset);
         let mut cfg = MethodConfig {
-            lambda: args.lambda.unwrap_or(m.default_lambda()),
-            knn: args.knn.unwrap_or(DEFAULT_KNN),
+            lambda: args.lambda.unwrap_or(base.lambda),
+            knn: args.knn.unwrap_or(base.knn),
             rectify: args.rectify,
-            symmetrise: args.symmetrise.unwrap_or(SymmetriseArg::None).into(),
+            symmetrise: args.symmetrise.map_or(base.symmetrise, Into::into),
             clamp_support: !args.no_clamp_support && base.clamp_support,
             monotone: !args.no_monotone && base.monotone,
             shift: args.shift,

@@ -14,6 +14,23 @@ use std::io::IsTerminal;
 /// Seconds between plain progress lines.
 const PLAIN_EVERY: Duration = Duration::from_secs(2);
 
+/// Where progress goes: `(bar, plain)` — an indicatif bar on stderr (length `len`, `template`,
+/// `prefix`) when stderr is a terminal, else `plain` = true (the caller prints lines), and
+/// neither with `quiet`. Shared by the fitting commands and the training loops.
+pub fn stderr_display(quiet: bool, len: Option<u64>, template: &str, prefix: &str) -> (Option<ProgressBar>, bool) {
+    let plain = !quiet && !std::io::stderr().is_terminal();
+    let bar = (!quiet && !plain).then(|| {
+        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(prefix.to_string());
+        bar
+    });
+    (bar, plain)
+}
+
 /// Progress of a solver with `runs` runs of at most `max_iter` iterations each.
 pub struct IterationProgress {
     label: String,
@@ -35,17 +52,8 @@ impl IterationProgress {
     /// A display whose steps are `unit` (e.g. `episodes`) and whose reported value is called
     /// `measure` (e.g. `mean accuracy %`).
     pub fn counting(label: &str, runs: usize, quiet: bool, unit: &'static str, measure: &'static str) -> Self {
-        let plain = !quiet && !std::io::stderr().is_terminal();
-        let bar = (!quiet && !plain).then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let template = format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}");
-            let style = ProgressStyle::with_template(&template)
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
-            bar.set_style(style);
-            bar.set_prefix(label.to_string());
-            bar
-        });
+        let template = format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}");
+        let (bar, plain) = stderr_display(quiet, None, &template, label);
         Self {
             label: label.to_string(),
             unit,

@@ -31,11 +31,6 @@ pub fn scores_suffix(s: Option<&Scores>) -> String {
     s.map(|s| format!("  {}", s.line())).unwrap_or_default()
 }
 
-/// Reads the data matrix (non-empty, every value finite).
-fn load_data(path: &Path, header: Header) -> Result<Table, String> {
-    read_finite_table(path, header)
-}
-
 /// Reads reference labels and checks their count.
 fn load_labels(path: Option<&Path>, rows: usize, header: Header) -> Result<Option<Vec<i64>>, String> {
     let Some(p) = path else { return Ok(None) };
@@ -75,7 +70,7 @@ pub fn load_inputs(
     let mut inputs = vec![data];
     inputs.extend(labels);
     prepare_output(out, &inputs)?;
-    let table = load_data(data, header)?;
+    let table = read_finite_table(data, header)?;
     let labels = load_labels(labels, table.rows, header)?;
     Ok((table, labels))
 }

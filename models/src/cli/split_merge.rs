@@ -1,8 +1,9 @@
 //! `clasp gmm --split-merge` / `--semi-supervised`: a Gaussian mixture whose number of
 //! components is found by split/merge moves (clasp-core `mixture::split_merge`), optionally
 //! with labelled rows clamped (`--labels`, negative = unlabelled), or semi-supervised EM at
-//! fixed K; and the K-discovery table on the bundled data sets (example `k_discovery`): digits (pixels / 16) projected on 10 principal components and iris, from K = 1 and
-//! K = 2× the number of classes, K/ACC/NMI/ARI averaged over seeds.
+//! fixed K; and the K-discovery table on the bundled data sets (example `k_discovery`): digits
+//! (pixels / 16) projected on 10 principal components, iris, wine and breast_cancer, from
+//! K = 1 and K = 2× the number of classes, K/ACC/NMI/ARI averaged over seeds.
 
 use clap::Args;
 use clasp_core::MatRef;
@@ -259,15 +260,10 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
     Ok(true)
 }
 
-/// The parameters of the K-discovery table: the core defaults ([`SplitMergeParams`]: DeepDPM's
+/// The parameters of the K-discovery table for a preset (`Clasp`: the core defaults, DeepDPM's
 /// hyper-parameters with the data-driven Ψ = 0.03·Cov(X) and the re-fitted moves), from
 /// `k_init` components.
-pub fn k_discovery_params(k_init: usize, seed: u64) -> SplitMergeParams {
-    k_discovery_preset_params(SplitMergePreset::Clasp, k_init, seed)
-}
-
-/// The parameters of the K-discovery table for a preset, from `k_init` components.
-pub fn k_discovery_preset_params(preset: SplitMergePreset, k_init: usize, seed: u64) -> SplitMergeParams {
+pub fn k_discovery_params(preset: SplitMergePreset, k_init: usize, seed: u64) -> SplitMergeParams {
     SplitMergeParams { k_init, seed, ..SplitMergeParams::preset(preset) }
 }
 
@@ -348,24 +344,14 @@ impl KDiscoveryRow {
     }
 }
 
-/// Runs split/merge (clasp preset) on `name` from `k_init` for seeds 0..`seeds`.
-pub fn k_discovery(name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
-    k_discovery_preset(SplitMergePreset::Clasp, name, k_init, seeds)
-}
-
 /// Runs split/merge with `preset` on `name` from `k_init` for seeds 0..`seeds`.
-pub fn k_discovery_preset(
-    preset: SplitMergePreset,
-    name: &str,
-    k_init: usize,
-    seeds: u64,
-) -> Result<KDiscoveryRow, String> {
+pub fn k_discovery(preset: SplitMergePreset, name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
     let (x, n, d, y, classes) = k_discovery_data(name)?;
     let xm = MatRef::new(&x, n, d, "x").map_err(|e| e.to_string())?;
     let mut k = Vec::new();
     let mut scores: [Vec<f64>; 3] = Default::default();
     for seed in 0..seeds {
-        let fit = split_merge(xm, None, &k_discovery_preset_params(preset, k_init, seed)).map_err(|e| e.to_string())?;
+        let fit = split_merge(xm, None, &k_discovery_params(preset, k_init, seed)).map_err(|e| e.to_string())?;
         let pred: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
         k.push(fit.k());
         scores[0].push(accuracy(&y, &pred).map_err(|e| e.to_string())?);
@@ -376,18 +362,13 @@ pub fn k_discovery_preset(
     Ok(KDiscoveryRow { data: name.into(), classes, k_init, k, acc, nmi, ari, sd: [acc_sd, nmi_sd, ari_sd] })
 }
 
-/// The K-discovery table with the clasp preset ([`k_discovery_preset_table`]).
-pub fn k_discovery_table(seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
-    k_discovery_preset_table(SplitMergePreset::Clasp, seeds)
-}
-
 /// The table for a preset: digits-PCA10, iris, wine and breast_cancer (standardised), each
 /// from K = 1 and K = 2× the number of classes.
-pub fn k_discovery_preset_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
+pub fn k_discovery_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
     let mut rows = Vec::new();
     for (name, truth) in [("digits", 10), ("iris", 3), ("wine", 3), ("breast_cancer", 2)] {
         for k_init in [1, 2 * truth] {
-            rows.push(k_discovery_preset(preset, name, k_init, seeds)?);
+            rows.push(k_discovery(preset, name, k_init, seeds)?);
         }
     }
     Ok(rows)

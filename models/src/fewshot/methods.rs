@@ -122,13 +122,12 @@ impl MethodConfig {
         Self { clamp_support: false, monotone: false, preset: Preset::Reference, ..Self::new(method) }
     }
 
-    /// This configuration with `preset`'s defaults for clamping and the safeguard.
-    pub fn with_preset(self, preset: Preset) -> Self {
-        let base = match preset {
-            Preset::Clasp => Self::new(self.method),
-            Preset::Reference => Self::reference(self.method),
-        };
-        Self { clamp_support: base.clamp_support, monotone: base.monotone, preset, ..self }
+    /// [`new`](Self::new) or [`reference`](Self::reference), as `preset` says.
+    pub fn for_preset(method: Method, preset: Preset) -> Self {
+        match preset {
+            Preset::Clasp => Self::new(method),
+            Preset::Reference => Self::reference(method),
+        }
     }
 
     /// Query labels for one episode (`support`/`query` row-major with `dim` columns).

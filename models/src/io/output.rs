@@ -81,11 +81,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     })
 }
 
-/// Writes `value` as pretty JSON and a newline to `path`, atomically (the command-line form:
-/// the error is one line of text).
-pub fn write_json_atomic<S: serde::Serialize + ?Sized>(path: &Path, value: &S) -> Result<(), String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+/// `value` as pretty JSON followed by a newline: the text of every JSON file clasp writes.
+pub fn json_text<S: serde::Serialize + ?Sized>(value: &S) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
+    Ok(text)
+}
+
+/// Writes [`json_text`] of `value` to `path`, atomically (the command-line form: the error is
+/// one line of text).
+pub fn write_json_atomic<S: serde::Serialize + ?Sized>(path: &Path, value: &S) -> Result<(), String> {
+    let text = json_text(value).map_err(|e| e.to_string())?;
     write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
 }
 

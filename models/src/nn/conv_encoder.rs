@@ -28,6 +28,13 @@ pub struct ConvEncoderConfig {
     pub out: usize,
 }
 
+impl ConvEncoderConfig {
+    /// The wider encoder of the `full` profile (SwAV, MLCD): 32/64 channels, 256 hidden, 128 out.
+    pub fn full_profile() -> Self {
+        Self::new().with_channels1(32).with_channels2(64).with_hidden(256).with_out(128)
+    }
+}
+
 /// conv(1→c₁) · ReLU · pool → conv(c₁→c₂) · ReLU · pool → adaptive-avg 3×3 → dense(9c₂→h) ·
 /// ReLU → dense(h→out).
 #[derive(Module, Debug)]

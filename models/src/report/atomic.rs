@@ -23,8 +23,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError>
 /// Writes `value` to `path` as pretty-printed JSON followed by a newline, atomically (through
 /// `<path>.tmp` and a rename).
 pub fn write_json_atomic(path: &Path, value: &serde_json::Value) -> Result<(), ReportError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| ReportError::InvalidReport(e.to_string()))?;
-    text.push('\n');
+    let text = crate::io::output::json_text(value).map_err(|e| ReportError::InvalidReport(e.to_string()))?;
     write_atomic(path, text.as_bytes())
 }
 

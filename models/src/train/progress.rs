@@ -1,8 +1,7 @@
 //! Progress display: an indicatif bar (epoch, batch, loss, ETA) when stderr is a terminal,
 //! one plain line per epoch otherwise, nothing with `--quiet`.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use indicatif::ProgressBar;
 
 /// The progress of one training phase.
 pub struct Progress {
@@ -14,16 +13,8 @@ pub struct Progress {
 impl Progress {
     /// A display for `total` batches of phase `label`.
     pub fn new(label: &str, total: u64, quiet: bool) -> Self {
-        let plain = !quiet && !std::io::stderr().is_terminal();
-        let bar = (!quiet && !plain).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} batches  {msg}  ETA {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
-            bar.set_style(style);
-            bar.set_prefix(label.to_string());
-            bar
-        });
+        let template = "{prefix:>12} [{bar:30}] {pos}/{len} batches  {msg}  ETA {eta}";
+        let (bar, plain) = crate::cli::progress::stderr_display(quiet, Some(total), template, label);
         Self { bar, plain, label: label.to_string() }
     }
 

@@ -151,13 +151,7 @@ impl Pipeline for Mlcd {
         match profile {
             Profile::Quick => MlcdConfig::new().with_centres(10 * classes).with_epochs(8),
             Profile::Full => MlcdConfig::new()
-                .with_encoder(
-                    crate::nn::ConvEncoderConfig::new()
-                        .with_channels1(32)
-                        .with_channels2(64)
-                        .with_hidden(256)
-                        .with_out(128),
-                )
+                .with_encoder(crate::nn::ConvEncoderConfig::full_profile())
                 .with_centres(100 * classes)
                 .with_positives(8)
                 .with_scale(32.0)

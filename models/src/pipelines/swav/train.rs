@@ -60,13 +60,7 @@ impl Pipeline for Swav {
         match profile {
             Profile::Quick => SwavConfig::new().with_epochs(10),
             Profile::Full => SwavConfig::new()
-                .with_encoder(
-                    crate::nn::ConvEncoderConfig::new()
-                        .with_channels1(32)
-                        .with_channels2(64)
-                        .with_hidden(256)
-                        .with_out(128),
-                )
+                .with_encoder(crate::nn::ConvEncoderConfig::full_profile())
                 .with_head_hidden(256)
                 .with_projection(64)
                 .with_prototypes(100)
