@@ -33,6 +33,7 @@ pub mod reduce;
 pub mod scalar;
 #[cfg(feature = "alloc")]
 pub mod sdp;
+mod simd;
 pub mod sinkhorn;
 pub mod validate;
 

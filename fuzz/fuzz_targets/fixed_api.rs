@@ -9,7 +9,7 @@ use clasp_core::fixed::{FixedBound, FixedCovariance, FixedGmm, FixedKMeans, Fixe
 use clasp_core::kmeans::kmeans_assign;
 use clasp_core::mixture::{CovarianceType, GaussianMixture};
 use clasp_core::sinkhorn::{
-    SinkhornParams, SinkhornScalar, SwavParams, sinkhorn_scaling, sinkhorn_scaling_scratch, swav_assign, swav_codes,
+    SinkhornParams, SwavParams, sinkhorn_scaling, sinkhorn_scaling_scratch, swav_assign, swav_codes,
     swav_scratch,
 };
 use clasp_core::{Float, Local, MatMut, MatRef, Real};
@@ -29,7 +29,7 @@ fn same<A: core::fmt::Debug, B: core::fmt::Debug>(a: &A, b: &B, what: &str) {
     assert_eq!(format!("{a:?}"), format!("{b:?}"), "{what}: fixed and slice API differ");
 }
 
-fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()>
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
     T::Acc: RealField + Real<Acc = T::Acc>,
 {

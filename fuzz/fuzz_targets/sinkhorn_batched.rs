@@ -5,15 +5,15 @@
 #![no_main]
 
 use clasp_core::sinkhorn::{
-    BatchedParams, SinkhornParams, SinkhornScalar, sinkhorn_batched, sinkhorn_batched_scratch, sinkhorn_scaling,
+    BatchedParams, SinkhornParams, sinkhorn_batched, sinkhorn_batched_scratch, sinkhorn_scaling,
     sinkhorn_scaling_scratch,
 };
-use clasp_core::{Float, MatRef};
+use clasp_core::{Float, MatRef, Real};
 use clasp_fuzz::ot::{problem, scratch_len};
 use clasp_fuzz::{Result, Unstructured, acc_eps, assert_untouched, count, describe, sentinel};
 use clasp_fuzz::{snapshot_acc, widen_acc};
 
-fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()> {
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
     let batch = u.int_in_range(1..=3)?;
     let first = problem::<T>(u, 5, 5)?;
     let (n, k, kind, eps) = (first.n, first.k, first.kind, first.eps);

@@ -6,7 +6,7 @@
 use clasp_core::sinkhorn::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 use clasp_fuzz::ot::{Form, run_balanced};
 
-fn run<T: clasp_core::sinkhorn::SinkhornScalar>(u: &mut clasp_fuzz::Unstructured<'_>) -> clasp_fuzz::Result<()> {
+fn run<T: clasp_core::Real>(u: &mut clasp_fuzz::Unstructured<'_>) -> clasp_fuzz::Result<()> {
     run_balanced::<T>(u, sinkhorn_scaling::<T>, sinkhorn_scaling_scratch, Form::Scaling)
 }
 

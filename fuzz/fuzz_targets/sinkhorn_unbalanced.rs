@@ -4,9 +4,9 @@
 #![no_main]
 
 use clasp_core::sinkhorn::{
-    SinkhornScalar, UnbalancedEntropy, UnbalancedParams, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch,
+    UnbalancedEntropy, UnbalancedParams, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch,
 };
-use clasp_core::{Float, MatRef};
+use clasp_core::{Float, MatRef, Real};
 use clasp_fuzz::ot::{budget, jitter, problem, scratch_len, subnormal_floor, unshifted_recomputable};
 use clasp_fuzz::{Result, Unstructured, param, plan_sums, sentinel};
 use clasp_fuzz::{snapshot_acc, widen, widen_acc};
@@ -15,7 +15,7 @@ fn relaxation(u: &mut Unstructured<'_>) -> Result<f64> {
     if u.ratio(1u8, 4)? { Ok(f64::INFINITY) } else { param(u, 0.01, 100.0) }
 }
 
-fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()> {
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
     let p = problem::<T>(u, 6, 6)?;
     let (max_iter, tol) = budget(u)?;
     let entropy = if u.arbitrary()? { UnbalancedEntropy::Kl } else { UnbalancedEntropy::Entropy };

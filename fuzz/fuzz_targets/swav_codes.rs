@@ -3,13 +3,13 @@
 //! is a largest code of its row; on `Err` the codes and labels are untouched.
 #![no_main]
 
-use clasp_core::sinkhorn::{SinkhornScalar, SwavParams, swav_assign, swav_codes, swav_scratch};
-use clasp_core::{Float, Local, MatRef};
+use clasp_core::sinkhorn::{SwavParams, swav_assign, swav_codes, swav_scratch};
+use clasp_core::{Float, Local, MatRef, Real};
 use clasp_fuzz::ot::{problem, scratch_len};
 use clasp_fuzz::{Result, Unstructured, assert_labels, assert_simplex_rows, assert_untouched, count, storage_eps};
 use clasp_fuzz::{cast, describe, snapshot, widen};
 
-fn run<T: SinkhornScalar>(u: &mut Unstructured<'_>) -> Result<()> {
+fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
     let p = problem::<T>(u, 8, 6)?;
     let keep_last = if u.ratio(1u8, 4)? { Some(u.int_in_range(0..=p.n + 1)?) } else { None };
     let params = SwavParams { eps: p.eps, iterations: count(u, 1, 10)?, max_shift: u.ratio(3u8, 4)?, keep_last };

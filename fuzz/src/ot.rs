@@ -4,7 +4,7 @@ use crate::{
     Result, Unstructured, acc_eps, assert_untouched, cast, count, describe, param, plan_sums, sentinel, snapshot_acc,
     values, weights, widen, widen_acc, writes_on_error,
 };
-use clasp_core::sinkhorn::{ScoreKind, SinkhornInfo, SinkhornParams, SinkhornScalar};
+use clasp_core::sinkhorn::{ScoreKind, SinkhornInfo, SinkhornParams};
 use clasp_core::{Float, MatRef, Real};
 
 /// An `n × k` score matrix with its marginals, in the storage scalar.
@@ -167,7 +167,7 @@ pub type Balanced<T> = fn(
 /// Draws a balanced problem and parameters, solves it with `solve` (of [`Form`] `form`, scratch
 /// sized by `scratch`), and checks the contract: plan marginals on `Ok`, untouched `f`, `g` on
 /// `Err`.
-pub fn run_balanced<T: SinkhornScalar>(
+pub fn run_balanced<T: Real>(
     u: &mut Unstructured<'_>,
     solve: Balanced<T>,
     scratch: fn(usize, usize) -> usize,

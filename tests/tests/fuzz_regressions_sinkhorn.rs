@@ -187,7 +187,7 @@ fn fuzz_log_domain_refuses_scores_whose_ratio_to_eps_overflows() {
 
 /// SwAV codes and hard targets on the same scores: both `Ok` (codes are probability rows,
 /// prototype errors finite) or both the same error, codes untouched then.
-fn check_swav<T: clasp_core::sinkhorn::SinkhornScalar>(x: &[T], n: usize, k: usize, eps: f64) {
+fn check_swav<T: clasp_core::Real>(x: &[T], n: usize, k: usize, eps: f64) {
     let s = MatRef::new(x, n, k, "scores").unwrap();
     for iterations in 1..=10 {
         for max_shift in [false, true] {

@@ -146,7 +146,7 @@ fn sinkhorn_slice_forms_do_not_allocate() {
 
 #[test]
 fn swav_does_not_allocate_in_any_precision() {
-    fn run<T: clasp_core::sinkhorn::SinkhornScalar>() {
+    fn run<T: clasp_core::Real>() {
         let (x, _, _) = problem();
         let xt: Vec<T> = x.iter().map(|&v| T::from_acc(<T::Acc as clasp_core::Float>::from_f64(v))).collect();
         let s = MatRef::new(&xt, N, K, "scores").unwrap();

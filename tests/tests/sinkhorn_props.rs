@@ -6,8 +6,8 @@ use clasp_core::sinkhorn::owned::{
     SinkhornMode, sinkhorn, sinkhorn_batched_alloc, sinkhorn_unbalanced_alloc, swav_codes_alloc,
 };
 use clasp_core::sinkhorn::{
-    BatchedParams, ScoreKind, SinkhornParams, SinkhornScalar, SwavLossParams, SwavParams, UnbalancedEntropy,
-    UnbalancedParams, swav_loss, swav_loss_scratch,
+    BatchedParams, ScoreKind, SinkhornParams, SwavLossParams, SwavParams, UnbalancedEntropy, UnbalancedParams,
+    swav_loss, swav_loss_scratch,
 };
 use clasp_core::{Float, MatRef, Real};
 use proptest::collection::vec;
@@ -120,7 +120,7 @@ fn loss_of(inp: &LossInput, scores: &[f64], grad: Option<&mut [f64]>) -> f64 {
 }
 
 /// Plan of the log solver run in storage type `T` on `cost` (already representable in `T`).
-fn plan_in<T: SinkhornScalar>(p: &Problem, cost: &[f64]) -> Vec<f64> {
+fn plan_in<T: Real>(p: &Problem, cost: &[f64]) -> Vec<f64> {
     let (x, a, b) = (cast::<T>(cost), cast::<T>(&p.a), cast::<T>(&p.b));
     let xm = MatRef::new(&x, p.n, p.k, "cost").unwrap();
     let prm = SinkhornParams { tol: 0.0, max_iter: 2000, ..params(p.eps) };

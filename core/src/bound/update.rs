@@ -36,7 +36,7 @@
 use crate::error::{Error, Result};
 use crate::matrix::{MatMut, MatRef};
 use crate::scalar::Float;
-use crate::sinkhorn::dispatch::simd_dispatch;
+use crate::simd::simd_dispatch;
 use crate::validate;
 
 use crate::graph::CsrRef;
@@ -311,7 +311,7 @@ fn step_unchecked<F: Float>(
         c.iter_mut().for_each(|v| *v -= m);
     }
     for (e, &l) in wy[fixed..].iter_mut().zip(&cand[fixed..]) {
-        *e = l.exp_simd();
+        *e = l.exp_fast();
     }
     // Entropy of the updated rows from the log-partition: y ln y = y (l − lse), no ln per entry;
     // Σ ln sₚ as the ln of running products (each sₚ ∈ [1, K]: the shifted row holds e⁰),

@@ -4,21 +4,21 @@
 use super::scratch::StackScratch;
 use crate::error::Result;
 use crate::matrix::MatRef;
-use crate::scalar::Float;
-use crate::sinkhorn::{SinkhornInfo, SinkhornParams, SinkhornScalar, sinkhorn_scaling};
+use crate::scalar::{Float, Real};
+use crate::sinkhorn::{SinkhornInfo, SinkhornParams, sinkhorn_scaling};
 
 /// Balanced Sinkhorn solver for N × K with its scratch inline (N·K + N + 4K compute scalars).
-pub struct FixedSinkhorn<T: SinkhornScalar, const N: usize, const K: usize> {
+pub struct FixedSinkhorn<T: Real, const N: usize, const K: usize> {
     scratch: StackScratch<T::Acc, N, K>,
 }
 
-impl<T: SinkhornScalar, const N: usize, const K: usize> Default for FixedSinkhorn<T, N, K> {
+impl<T: Real, const N: usize, const K: usize> Default for FixedSinkhorn<T, N, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: SinkhornScalar, const N: usize, const K: usize> FixedSinkhorn<T, N, K> {
+impl<T: Real, const N: usize, const K: usize> FixedSinkhorn<T, N, K> {
     /// A solver with zeroed scratch.
     pub fn new() -> Self {
         Self { scratch: StackScratch::new(<T::Acc as Float>::ZERO) }

@@ -5,22 +5,22 @@ use super::scratch::StackScratch;
 use crate::error::Result;
 use crate::matrix::MatRef;
 use crate::reduce::Local;
-use crate::scalar::Float;
-use crate::sinkhorn::{SinkhornScalar, SwavInfo, SwavParams, swav_assign, swav_codes};
+use crate::scalar::{Float, Real};
+use crate::sinkhorn::{SwavInfo, SwavParams, swav_assign, swav_codes};
 
 /// SwAV / SIGMA solver for N samples × K prototypes with its scratch inline
 /// (N·K + N + 4K compute scalars; 64 × 16 in f32 is 4.4 KB).
-pub struct FixedSwav<T: SinkhornScalar, const N: usize, const K: usize> {
+pub struct FixedSwav<T: Real, const N: usize, const K: usize> {
     scratch: StackScratch<T::Acc, N, K>,
 }
 
-impl<T: SinkhornScalar, const N: usize, const K: usize> Default for FixedSwav<T, N, K> {
+impl<T: Real, const N: usize, const K: usize> Default for FixedSwav<T, N, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: SinkhornScalar, const N: usize, const K: usize> FixedSwav<T, N, K> {
+impl<T: Real, const N: usize, const K: usize> FixedSwav<T, N, K> {
     /// A solver with zeroed scratch.
     pub fn new() -> Self {
         Self { scratch: StackScratch::new(<T::Acc as Float>::ZERO) }

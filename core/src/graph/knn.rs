@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::ops::sq_dist;
 use crate::scalar::{Float, Real};
-use crate::sinkhorn::dispatch::simd_dispatch;
+use crate::simd::simd_dispatch;
 
 /// How the directed kNN graph is made symmetric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

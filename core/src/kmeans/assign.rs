@@ -11,6 +11,8 @@
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::simd::simd_dispatch;
+use crate::simd::transpose::transpose_block;
 use crate::validate;
 
 /// Elements of the stack block buffer (rows per block × features).
@@ -46,31 +48,15 @@ pub fn kmeans_assign<T: Real, C: Real<Acc = T::Acc>>(
     Ok(assign_unchecked(x, centers, labels, distances))
 }
 
-/// [`kmeans_assign`] without validation (shapes must already agree); AVX2 when available
-/// (element-wise kernels: identical results).
-pub(crate) fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
-    x: MatRef<'_, T>,
-    centers: MatRef<'_, C>,
-    labels: &mut [usize],
-    distances: &mut [T::Acc],
-) -> T::Acc {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 is available (checked just above).
-        return unsafe { assign_avx2(x, centers, labels, distances) };
-    }
-    assign_body(x, centers, labels, distances)
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2")]
-fn assign_avx2<T: Real, C: Real<Acc = T::Acc>>(
-    x: MatRef<'_, T>,
-    centers: MatRef<'_, C>,
-    labels: &mut [usize],
-    distances: &mut [T::Acc],
-) -> T::Acc {
-    assign_body(x, centers, labels, distances)
+simd_dispatch! {
+    /// [`kmeans_assign`] without validation (shapes must already agree); AVX2 when available
+    /// (element-wise kernels: identical results).
+    fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
+        x: MatRef<'_, T>,
+        centers: MatRef<'_, C>,
+        labels: &mut [usize],
+        distances: &mut [T::Acc],
+    ) -> T::Acc => assign_body
 }
 
 #[inline(always)]
@@ -117,15 +103,7 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
     {
         let b = lab.len();
         let stride = b.div_ceil(LANES) * LANES;
-        // Transpose the block: xt[j*stride + r] = x[r][j] (padding rows are zero).
-        for (r, row) in rows.chunks_exact(d).enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                xt[j * stride + r] = v.to_acc();
-            }
-        }
-        for j in 0..d {
-            xt[j * stride + b..(j + 1) * stride].fill(zero);
-        }
+        transpose_block(rows, d, stride, &mut xt);
         // Per chunk of LANES rows: the distances to one centre are accumulated in registers
         // over the features in order, then compared with the best so far.
         for (chunk, (lab, dis)) in lab.chunks_mut(LANES).zip(dis.chunks_mut(LANES)).enumerate() {

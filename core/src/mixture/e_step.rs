@@ -18,6 +18,8 @@ use super::model::GaussianMixture;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::simd::simd_dispatch;
+use crate::simd::transpose::transpose_block;
 use crate::validate;
 use alloc::vec;
 use nalgebra::RealField;
@@ -194,38 +196,19 @@ pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     weighted_log_prob_work(model, x, out, &mut work);
 }
 
-/// [`weighted_log_prob`] on validated input with a caller workspace of at least
-/// [`work_len`]`(K, D)` elements (no allocation); uses AVX2 when the CPU has it (same
-/// results: the kernels are element-wise or use explicit partial sums, so the vector width
-/// does not change the arithmetic).
-pub(crate) fn weighted_log_prob_work<T: Real>(
-    model: &GaussianMixture<T::Acc>,
-    x: MatRef<'_, T>,
-    out: &mut [T::Acc],
-    work: &mut [T::Acc],
-) where
-    T::Acc: RealField,
-{
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 is available (checked just above).
-        unsafe { weighted_log_prob_avx2(model, x, out, work) };
-        return;
-    }
-    weighted_log_prob_body(model, x, out, work);
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2")]
-fn weighted_log_prob_avx2<T: Real>(
-    model: &GaussianMixture<T::Acc>,
-    x: MatRef<'_, T>,
-    out: &mut [T::Acc],
-    work: &mut [T::Acc],
-) where
-    T::Acc: RealField,
-{
-    weighted_log_prob_body(model, x, out, work);
+simd_dispatch! {
+    /// [`weighted_log_prob`] on validated input with a caller workspace of at least
+    /// [`work_len`]`(K, D)` elements (no allocation); uses AVX2 when the CPU has it (same
+    /// results: the kernels are element-wise or use explicit partial sums, so the vector width
+    /// does not change the arithmetic).
+    fn weighted_log_prob_work<T: Real>(
+        model: &GaussianMixture<T::Acc>,
+        x: MatRef<'_, T>,
+        out: &mut [T::Acc],
+        work: &mut [T::Acc],
+    ) -> ()
+    where { T::Acc: RealField }
+    => weighted_log_prob_body
 }
 
 #[inline(always)]
@@ -252,14 +235,7 @@ fn weighted_log_prob_body<T: Real>(
         let b = rows.len() / d;
         // Feature-major block, each feature padded with zeros to a whole number of chunks.
         let stride = b.div_ceil(LANES) * LANES;
-        for (r, row) in rows.chunks_exact(d).enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                xt[j * stride + r] = v.to_acc();
-            }
-        }
-        for j in 0..d {
-            xt[j * stride + b..(j + 1) * stride].fill(zero);
-        }
+        transpose_block(rows, d, stride, xt);
         for comp in 0..k {
             let mu = &model.means[comp * d..(comp + 1) * d];
             let q = &mut q[..b];

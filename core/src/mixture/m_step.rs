@@ -14,6 +14,8 @@ use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::simd::simd_dispatch;
+use crate::simd::transpose::transpose_block;
 use crate::validate;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -156,34 +158,17 @@ fn dot<F: Float>(a: &[F], c: &[F]) -> F {
     t
 }
 
-/// Full covariances: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I, blocked over rows.
-fn full_scatter<T: Real>(
-    x: MatRef<'_, T>,
-    resp: &[T::Acc],
-    k: usize,
-    means: &[T::Acc],
-    nk: &[T::Acc],
-    reg: T::Acc,
-) -> Vec<T::Acc> {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 is available (checked just above).
-        return unsafe { full_scatter_avx2(x, resp, k, means, nk, reg) };
-    }
-    full_scatter_body(x, resp, k, means, nk, reg)
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2")]
-fn full_scatter_avx2<T: Real>(
-    x: MatRef<'_, T>,
-    resp: &[T::Acc],
-    k: usize,
-    means: &[T::Acc],
-    nk: &[T::Acc],
-    reg: T::Acc,
-) -> Vec<T::Acc> {
-    full_scatter_body(x, resp, k, means, nk, reg)
+simd_dispatch! {
+    /// Full covariances: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I, blocked over rows; AVX2
+    /// when available (same results).
+    fn full_scatter<T: Real>(
+        x: MatRef<'_, T>,
+        resp: &[T::Acc],
+        k: usize,
+        means: &[T::Acc],
+        nk: &[T::Acc],
+        reg: T::Acc,
+    ) -> Vec<T::Acc> => full_scatter_body
 }
 
 #[inline(always)]
@@ -204,16 +189,8 @@ fn full_scatter_body<T: Real>(
     let mut rt = vec![zero; k * BLOCK];
     for (rows, r) in x.as_slice().chunks(BLOCK * d).zip(resp.chunks(BLOCK * k)) {
         let b = rows.len() / d;
-        for (i, row) in rows.chunks_exact(d).enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                xt[j * b + i] = v.to_acc();
-            }
-        }
-        for (i, ri) in r.chunks_exact(k).enumerate() {
-            for (c, &v) in ri.iter().enumerate() {
-                rt[c * b + i] = v;
-            }
-        }
+        transpose_block(rows, d, b, &mut xt);
+        transpose_block(r, k, b, &mut rt);
         for c in 0..k {
             let mu = &means[c * d..(c + 1) * d];
             let rc = &rt[c * b..(c + 1) * b];

@@ -38,7 +38,7 @@ use super::projection::{AffinePsdProjector, support_c1};
 use crate::error::{Error, Result};
 use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
-use crate::sinkhorn::lanes;
+use crate::simd::lanes;
 use crate::validate;
 
 /// Parameters of [`admm`].

@@ -19,7 +19,7 @@
 //! The inner solver is scaled ADMM on B = (B_k) ∈ Π_k {⪰ 0, tr = 1} (one eigen decomposition
 //! per block) and W ∈ {W_k ≥ 0, Σ_k W_k1 = 1}, whose projection is, row by row, the
 //! projection of the K·n entries (W_k)_{ij} onto the unit simplex; residual balancing as in
-//! [`super::admm`].
+//! [`super::admm`](fn@super::admm).
 //!
 //! # Fidelity to the paper (issue 16, item 6)
 //!

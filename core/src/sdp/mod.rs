@@ -13,17 +13,17 @@
 //! isotropic clusters) its solution is the membership matrix of the optimal partition.
 //!
 //! * [`Affinity`]: the problem data from X, from squared distances or from a similarity.
-//! * [`admm`]: scaled ADMM on the splitting C1 = {⪰ 0, Z1 = 1, tr Z = K} / C2 = {Z ≥ 0}
+//! * [`admm`](fn@admm): scaled ADMM on the splitting C1 = {⪰ 0, Z1 = 1, tr Z = K} / C2 = {Z ≥ 0}
 //!   with residual balancing — the reference dense solver.
-//! * [`pgd`]: accelerated (FISTA) projected gradient, projecting onto C1 ∩ C2 by a warm-started
+//! * [`pgd`](fn@pgd): accelerated (FISTA) projected gradient, projecting onto C1 ∩ C2 by a warm-started
 //!   Dykstra loop.
-//! * [`burer_monteiro`]: the nonnegative low-rank factorisation Z = UUᵀ (NLR, Zhuang, Chen,
+//! * [`burer_monteiro`](fn@burer_monteiro): the nonnegative low-rank factorisation Z = UUᵀ (NLR, Zhuang, Chen,
 //!   Yang & Zhang, ICLR 2024) for large n; never forms an n × n matrix.
 //! * [`ila`]: the likelihood-adjusted SDP for clusters with different covariances (iLA-SDP,
 //!   Zhuang, Chen & Yang, ICML 2023) by block ADMM.
 //! * [`rounding`]: spectral embedding of Z for k-means, the row-argmax rule, and the
 //!   certificate that a partition is globally optimal.
-//! * [`feasibility`]: how far a matrix is from the feasible set.
+//! * [`feasibility`](fn@feasibility): how far a matrix is from the feasible set.
 
 use crate::error::{Error, Result};
 use crate::scalar::Float;

@@ -27,7 +27,7 @@ use core::cmp::Ordering;
 use nalgebra::{DMatrix, RealField, SymmetricEigen};
 
 use crate::scalar::Float;
-use crate::sinkhorn::lanes;
+use crate::simd::lanes;
 
 /// A warm block of approximate top eigenpairs of a size × size symmetric matrix.
 pub(crate) struct PartialEigen<F> {

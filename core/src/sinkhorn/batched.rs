@@ -8,14 +8,13 @@
 //! first, fused passes) for exactly `params.iterations` iterations; its kernel stays in cache.
 
 use super::check::{eps_fits, equal_mass, marginal};
-use super::dispatch::simd_dispatch;
 use super::fused::{RowRule, build_kernel_body, scaling_pass_body};
 use super::info::BatchedInfo;
 use super::params::BatchedParams;
-use super::scalar_bound::SinkhornScalar;
 use super::scaling::{column_error, positive_scaling, to_potentials};
 use crate::error::{Error, Result};
-use crate::scalar::Float;
+use crate::scalar::{Float, Real};
+use crate::simd::simd_dispatch;
 use crate::validate::{finite, len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_batched`] for problems of `n × k`: one kernel
@@ -31,7 +30,7 @@ pub fn sinkhorn_batched_scratch(n: usize, k: usize) -> usize {
 /// [`Error::NumericalBreakdown`] (a kernel row or column underflowed; use a larger ε or
 /// [`super::sinkhorn_log`]) stops the batch at that problem: problems before it are written.
 #[allow(clippy::too_many_arguments)]
-pub fn sinkhorn_batched<T: SinkhornScalar>(
+pub fn sinkhorn_batched<T: Real>(
     x: &[T],
     batch: usize,
     n: usize,
@@ -89,7 +88,7 @@ pub(crate) struct Dims {
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn solve_all_body<T: SinkhornScalar>(
+fn solve_all_body<T: Real>(
     x: &[T],
     a: &[T],
     b: &[T],
@@ -138,7 +137,7 @@ fn solve_all_body<T: SinkhornScalar>(
 simd_dispatch! {
     /// Every problem of the batch, in one dispatched loop (the small passes inline into it).
     #[allow(clippy::too_many_arguments)]
-    fn solve_all<T: SinkhornScalar>(
+    fn solve_all<T: Real>(
         x: &[T], a: &[T], b: &[T], params: &BatchedParams, dims: Dims, f: &mut [T::Acc], g: &mut [T::Acc],
         scratch: &mut [T::Acc]
     ) -> Result<BatchedInfo> => solve_all_body

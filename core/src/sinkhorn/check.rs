@@ -5,6 +5,7 @@ use super::params::{SinkhornParams, UnbalancedParams};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::simd::simd_dispatch;
 use crate::validate::{finite, len, nonnegative, scratch as scratch_len};
 
 /// Relative tolerance on |Σa − Σb| for balanced problems, relative to max(Σa, Σb):
@@ -200,20 +201,9 @@ pub(crate) fn range_body<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::
     (h0, l0, p0)
 }
 
-/// [`range_body`], in an AVX2 instantiation when the CPU has it (see `super::dispatch`).
-fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
-    #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
-    {
-        #[target_feature(enable = "avx2")]
-        fn with_avx2<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) {
-            range_body::<T>(x, sign)
-        }
-        if super::dispatch::has_avx2() {
-            // SAFETY: AVX2 support was detected at run time just above.
-            return unsafe { with_avx2::<T>(x, sign) };
-        }
-    }
-    range_body::<T>(x, sign)
+simd_dispatch! {
+    /// [`range_body`], in an AVX2 instantiation when the CPU has it.
+    fn range_dispatch<T: Real>(x: &[T], sign: T::Acc) -> (T::Acc, T::Acc, T::Acc) => range_body
 }
 
 /// The largest exp argument `a_hi` (the gain maximum divided by ε) fits the compute type's

@@ -8,11 +8,9 @@
 //!    cache. One read of the N×K kernel per iteration (Sinkhorn & Knopp 1967; Cuturi 2013),
 //!    instead of two mat-vecs and a chain of temporaries.
 
-use super::dispatch::simd_dispatch;
-use super::fast_exp::FastExp;
-use super::lanes;
-use super::scalar_bound::SinkhornScalar;
 use crate::scalar::{Float, Real};
+use crate::simd::lanes;
+use crate::simd::simd_dispatch;
 
 /// Rows processed together in [`scaling_pass`]: the column accumulator is read and written
 /// once per block instead of once per row.
@@ -34,7 +32,7 @@ pub(crate) struct KernelSums<F> {
 /// One kernel row: out_j = exp(x_j·scale − shift), colsum += out; returns the row sum and
 /// the arguments' (max, min).
 #[inline(always)]
-fn kernel_row<T: SinkhornScalar>(
+fn kernel_row<T: Real>(
     row: &[T],
     scale: T::Acc,
     shift: T::Acc,
@@ -45,7 +43,7 @@ fn kernel_row<T: SinkhornScalar>(
         *o = v.to_acc() * scale - shift;
     }
     // The row is in L1: the exp and its argument range cost no memory traffic.
-    let (hi, lo) = <T::Acc as FastExp>::exp_fast_in_place(out);
+    let (hi, lo) = <T::Acc as Float>::exp_fast_in_place(out);
     for (c, &o) in colsum.iter_mut().zip(out.iter()) {
         *c += o;
     }
@@ -53,7 +51,7 @@ fn kernel_row<T: SinkhornScalar>(
 }
 
 #[inline(always)]
-pub(crate) fn build_kernel_body<T: SinkhornScalar>(
+pub(crate) fn build_kernel_body<T: Real>(
     x: &[T],
     k: usize,
     scale: T::Acc,
@@ -83,7 +81,7 @@ simd_dispatch! {
     /// Writes G_ij = exp(x_ij·scale − shift) into `kernel` (row-major, rows of `k`), the column
     /// sums Gᵀ1 into `colsum`, and returns ΣG, the smallest row sum and the range of the
     /// arguments (so that validation and the exp need one read of `x`).
-    fn build_kernel<T: SinkhornScalar>(
+    fn build_kernel<T: Real>(
         x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
     ) -> KernelSums<T::Acc> => build_kernel_body
 }
@@ -112,7 +110,7 @@ impl<T: Real> RowRule<'_, T> {
 
 /// Row i's sum with the current v, its new scaling, stored in `u` when given.
 #[inline(always)]
-fn finish_row<T: SinkhornScalar>(
+fn finish_row<T: Real>(
     i: usize,
     row: &[T::Acc],
     v: &[T::Acc],
@@ -130,7 +128,7 @@ fn finish_row<T: SinkhornScalar>(
 }
 
 #[inline(always)]
-pub(crate) fn scaling_pass_body<T: SinkhornScalar>(
+pub(crate) fn scaling_pass_body<T: Real>(
     kernel: &[T::Acc],
     k: usize,
     v: &[T::Acc],
@@ -170,7 +168,7 @@ simd_dispatch! {
     /// One fused row sweep: u_i = rule(i, (G v)_i) (stored in `u` if given) and
     /// `colacc` = Gᵀu with the new u. Returns false if a row sum was 0 or a u_i was 0 (an
     /// underflow: its potential ε ln u_i would be −∞) or not finite.
-    fn scaling_pass<T: SinkhornScalar>(
+    fn scaling_pass<T: Real>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], rule: RowRule<'_, T>, u: Option<&mut [T::Acc]>,
         colacc: &mut [T::Acc]
     ) -> bool => scaling_pass_body

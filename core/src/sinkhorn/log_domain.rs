@@ -24,15 +24,13 @@
 //! on a cost of order 1 in f64, ε = 1e-2 in f32).
 
 use super::check::{balanced_inputs, log_domain_fits, span};
-use super::dispatch::simd_dispatch;
-use super::fast_exp::FastExp;
 use super::info::SinkhornInfo;
-use super::lanes;
 use super::params::SinkhornParams;
-use super::scalar_bound::SinkhornScalar;
 use crate::error::Result;
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
+use crate::simd::lanes;
+use crate::simd::simd_dispatch;
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_log`] for an `n × k` problem: two k-vectors.
 pub fn sinkhorn_log_scratch(_n: usize, k: usize) -> usize {
@@ -44,7 +42,7 @@ pub fn sinkhorn_log_scratch(_n: usize, k: usize) -> usize {
 /// ([`sinkhorn_log_scratch`]), and two more range checks: max |x| and max |x|/ε at most
 /// MAX/64 of the compute type ([`crate::Error::InvalidParameter`] `x` / `eps`), so that it cannot
 /// break down numerically on validated input.
-pub fn sinkhorn_log<T: SinkhornScalar>(
+pub fn sinkhorn_log<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],
@@ -141,7 +139,7 @@ impl<F: Float> RowPassStats<F> {
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn log_row_pass_body<T: SinkhornScalar>(
+fn log_row_pass_body<T: Real>(
     x: &[T],
     k: usize,
     scale: T::Acc,
@@ -183,14 +181,14 @@ simd_dispatch! {
     /// φ_i ← α ln a_i − λ LSE_j(σx_ij/ε + ψ_j) for every row, and `colacc` ← Qᵀ1 with the new φ
     /// (Q_ij = exp(σx_ij/ε + φ_i + ψ_j)), one exp per entry.
     #[allow(clippy::too_many_arguments)]
-    fn log_row_pass<T: SinkhornScalar>(
+    fn log_row_pass<T: Real>(
         x: &[T], k: usize, scale: T::Acc, psi: &[T::Acc], a: &[T], rule: LogRowRule<T::Acc>, phi: &mut [T::Acc],
         row: &mut [T::Acc], colacc: &mut [T::Acc]
     ) -> RowPassStats<T::Acc> => log_row_pass_body
 }
 
 #[inline(always)]
-fn column_lse_body<T: SinkhornScalar>(
+fn column_lse_body<T: Real>(
     x: &[T],
     k: usize,
     scale: T::Acc,
@@ -218,7 +216,7 @@ fn column_lse_body<T: SinkhornScalar>(
 
 simd_dispatch! {
     /// out_j = LSE_i(σx_ij/ε + φ_i), max-shifted per column (two passes, exact).
-    fn column_lse<T: SinkhornScalar>(
+    fn column_lse<T: Real>(
         x: &[T], k: usize, scale: T::Acc, phi: &[T::Acc], colmax: &mut [T::Acc], out: &mut [T::Acc]
     ) -> () => column_lse_body
 }

@@ -21,42 +21,31 @@
 //! both relaxations infinite) must have equal mass to a relative max(√ε of `T::Acc`, 2ε of `T`).
 //!
 //! Hot loops are fused (one read of the N×K operand per iteration), written to auto-vectorise,
-//! use [`FastExp`] instead of libm's scalar exp, and switch to AVX2 code at run time when the
-//! `std` feature can detect it.
+//! use [`Float::exp_fast`](crate::Float::exp_fast) instead of libm's scalar exp, and switch to
+//! AVX2 code at run time when the `std` feature can detect it (the crate's SIMD layer).
 
 mod batched;
 mod check;
-pub(crate) mod dispatch;
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod exp_simd;
-mod fast_exp;
 mod fused;
 mod info;
 mod kind;
-pub(crate) mod lanes;
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod lanes_avx;
 mod log_domain;
 mod outputs;
 #[cfg(feature = "alloc")]
 pub mod owned;
 mod params;
-mod scalar_bound;
 mod scaling;
-mod stream_store;
 mod swav;
 mod swav_loss;
 mod unbalanced;
 mod unbalanced_log;
 
 pub use batched::{sinkhorn_batched, sinkhorn_batched_scratch};
-pub use fast_exp::FastExp;
 pub use info::{BatchedInfo, SinkhornInfo, SwavInfo, SwavLossInfo, UnbalancedInfo};
 pub use kind::ScoreKind;
 pub use log_domain::{sinkhorn_log, sinkhorn_log_scratch};
 pub use outputs::{PlanStats, plan, plan_stats, plan_stats_scratch, potential_argmax, row_argmax};
 pub use params::{BatchedParams, SinkhornParams, SwavLossParams, SwavParams, UnbalancedEntropy, UnbalancedParams};
-pub use scalar_bound::SinkhornScalar;
 pub use scaling::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 pub use swav::{swav_assign, swav_codes, swav_scratch};
 pub use swav_loss::{swav_loss, swav_loss_scratch};

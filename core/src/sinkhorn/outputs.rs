@@ -2,9 +2,7 @@
 //! the potentials `(f, g)` every solver returns, with `Q_ij = exp((σx_ij + f_i + g_j)/ε)`.
 
 use super::check::{eps_fits, gain_max};
-use super::fast_exp::FastExp;
 use super::kind::ScoreKind;
-use super::scalar_bound::SinkhornScalar;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
@@ -33,7 +31,7 @@ pub struct PlanStats {
 }
 
 /// Writes the plan `Q_ij = exp((σx_ij + f_i + g_j)/ε)` into `out` (n × k, storage type).
-pub fn plan<T: SinkhornScalar>(
+pub fn plan<T: Real>(
     x: MatRef<'_, T>,
     kind: ScoreKind,
     eps: f64,
@@ -61,7 +59,7 @@ pub fn plan_stats_scratch(_n: usize, k: usize) -> usize {
 /// Mass, transport term, entropy, dual objective and both L1 marginal errors of the plan
 /// given by `(f, g)`, in one pass over `x` (see [`PlanStats`] for the conventions).
 #[allow(clippy::too_many_arguments)]
-pub fn plan_stats<T: SinkhornScalar>(
+pub fn plan_stats<T: Real>(
     x: MatRef<'_, T>,
     kind: ScoreKind,
     eps: f64,

@@ -10,7 +10,6 @@ use super::kind::ScoreKind;
 use super::log_domain::{sinkhorn_log, sinkhorn_log_scratch};
 use super::outputs::{PlanStats, plan, plan_stats};
 use super::params::{BatchedParams, SinkhornParams, SwavParams, UnbalancedParams};
-use super::scalar_bound::SinkhornScalar;
 use super::scaling::{sinkhorn_scaling, sinkhorn_scaling_scratch};
 use super::swav::{swav_assign, swav_codes, swav_scratch};
 use super::unbalanced::{sinkhorn_unbalanced, sinkhorn_unbalanced_scratch};
@@ -54,7 +53,7 @@ pub enum SinkhornMode {
 impl SinkhornMode {
     /// `Auto` resolved for `x` at `eps`: `shifted` tells whether the scaling form max-shifts
     /// its kernel (balanced) or not (unbalanced).
-    fn resolve<T: SinkhornScalar>(self, x: MatRef<'_, T>, eps: f64, shifted: bool) -> Result<Self> {
+    fn resolve<T: Real>(self, x: MatRef<'_, T>, eps: f64, shifted: bool) -> Result<Self> {
         if self != SinkhornMode::Auto {
             return Ok(self);
         }
@@ -67,7 +66,7 @@ impl SinkhornMode {
 
 /// Balanced solve with owned outputs; `Auto` picks the scaling form when
 /// (max x − min x)/ε < 80 (no kernel underflow in f32 or f64), else the log domain.
-pub fn sinkhorn<T: SinkhornScalar>(
+pub fn sinkhorn<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],
@@ -90,7 +89,7 @@ pub fn sinkhorn<T: SinkhornScalar>(
 
 /// Unbalanced solve with owned outputs; `Auto` picks the scaling form when max |x|/ε < 80
 /// (the unshifted kernel neither underflows nor overflows), else the log domain.
-pub fn sinkhorn_unbalanced_alloc<T: SinkhornScalar>(
+pub fn sinkhorn_unbalanced_alloc<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],
@@ -112,7 +111,7 @@ pub fn sinkhorn_unbalanced_alloc<T: SinkhornScalar>(
 }
 
 /// Batched solve with owned outputs (`f`: batch × n, `g`: batch × k).
-pub fn sinkhorn_batched_alloc<T: SinkhornScalar>(
+pub fn sinkhorn_batched_alloc<T: Real>(
     x: &[T],
     (batch, n, k): (usize, usize, usize),
     a: &[T],
@@ -127,7 +126,7 @@ pub fn sinkhorn_batched_alloc<T: SinkhornScalar>(
 }
 
 /// SwAV codes (one process) as an owned row-major matrix.
-pub fn swav_codes_alloc<T: SinkhornScalar>(scores: MatRef<'_, T>, params: &SwavParams) -> Result<(Vec<T>, SwavInfo)> {
+pub fn swav_codes_alloc<T: Real>(scores: MatRef<'_, T>, params: &SwavParams) -> Result<(Vec<T>, SwavInfo)> {
     let (b, k) = (scores.rows(), scores.cols());
     let m = params.keep_last.unwrap_or(b).min(b);
     let mut codes = vec![T::default(); m.saturating_mul(k)];
@@ -137,10 +136,7 @@ pub fn swav_codes_alloc<T: SinkhornScalar>(scores: MatRef<'_, T>, params: &SwavP
 }
 
 /// SIGMA hard targets (one process) as an owned vector.
-pub fn swav_assign_alloc<T: SinkhornScalar>(
-    scores: MatRef<'_, T>,
-    params: &SwavParams,
-) -> Result<(Vec<usize>, SwavInfo)> {
+pub fn swav_assign_alloc<T: Real>(scores: MatRef<'_, T>, params: &SwavParams) -> Result<(Vec<usize>, SwavInfo)> {
     let (b, k) = (scores.rows(), scores.cols());
     let m = params.keep_last.unwrap_or(b).min(b);
     let mut labels = vec![0usize; m];
@@ -151,14 +147,14 @@ pub fn swav_assign_alloc<T: SinkhornScalar>(
 
 impl<F: Float, I> Solution<F, I> {
     /// The plan Q (n × k) in the storage type.
-    pub fn plan<T: SinkhornScalar<Acc = F>>(&self, x: MatRef<'_, T>, kind: ScoreKind, eps: f64) -> Result<Vec<T>> {
+    pub fn plan<T: Real<Acc = F>>(&self, x: MatRef<'_, T>, kind: ScoreKind, eps: f64) -> Result<Vec<T>> {
         let mut out = vec![T::default(); x.as_slice().len()];
         plan(x, kind, eps, &self.f, &self.g, &mut out)?;
         Ok(out)
     }
 
     /// [`PlanStats`] of the plan.
-    pub fn stats<T: SinkhornScalar<Acc = F>>(
+    pub fn stats<T: Real<Acc = F>>(
         &self,
         x: MatRef<'_, T>,
         kind: ScoreKind,

@@ -25,7 +25,6 @@ use super::check::balanced_inputs;
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::SinkhornInfo;
 use super::params::SinkhornParams;
-use super::scalar_bound::SinkhornScalar;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
@@ -46,7 +45,7 @@ pub fn sinkhorn_scaling_scratch(n: usize, k: usize) -> usize {
 /// Errors: shapes, non-finite or non-positive marginals, mass mismatch or a total above
 /// MAX/2, bad parameters, scratch too small, non-finite `x` (all before anything is written);
 /// [`Error::NumericalBreakdown`] as described in the module documentation.
-pub fn sinkhorn_scaling<T: SinkhornScalar>(
+pub fn sinkhorn_scaling<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],

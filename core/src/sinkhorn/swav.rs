@@ -31,18 +31,16 @@
 //! `codes`/`labels` are untouched.
 
 use super::check::{eps_fits, unshifted_kernel_fits};
-use super::dispatch::simd_dispatch;
 use super::fused::{KernelSums, RowRule, build_kernel, scaling_pass};
 use super::info::SwavInfo;
-use super::lanes;
 use super::params::SwavParams;
-use super::scalar_bound::SinkhornScalar;
-use super::stream_store::write_scaled_row;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::ops::argmax;
 use crate::reduce::AllReduce;
 use crate::scalar::{Float, Real};
+use crate::simd::lanes;
+use crate::simd::simd_dispatch;
 use crate::validate::{finite, finite_output, len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`swav_codes`] and [`swav_assign`] for a shard of `b`
@@ -69,7 +67,7 @@ fn shift_is_free<F: Float>(a_hi: F, a_lo: F, shift: F, entries: usize) -> bool {
 /// Errors (before anything is written): bad parameters, shapes, scratch too small, non-finite
 /// scores, `exp(S/ε)` overflowing without `max_shift`, a sample row whose kernel underflowed;
 /// [`Error::Reduce`] from the hook.
-pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
+pub fn swav_codes<T: Real, R: AllReduce<T::Acc>>(
     scores: MatRef<'_, T>,
     params: &SwavParams,
     codes: &mut [T],
@@ -107,7 +105,7 @@ pub fn swav_codes<T: SinkhornScalar, R: AllReduce<T::Acc>>(
 /// rounding of S_ij when ε is small; fuzz finding). `keep_last` selects the rows as in
 /// [`swav_codes`]. `SwavInfo::prototype_err` is the prototype error of the plan after
 /// iteration T − 1 (of the normalised kernel when T = 1).
-pub fn swav_assign<T: SinkhornScalar, R: AllReduce<T::Acc>>(
+pub fn swav_assign<T: Real, R: AllReduce<T::Acc>>(
     scores: MatRef<'_, T>,
     params: &SwavParams,
     labels: &mut [usize],
@@ -152,7 +150,7 @@ struct Run<'s, T: Real> {
     sums: KernelSums<T::Acc>,
 }
 
-impl<'s, T: SinkhornScalar> Run<'s, T> {
+impl<'s, T: Real> Run<'s, T> {
     /// Validates, builds the kernel, all-reduces the totals; colacc = Gᵀu with u = 1/ΣG, v = 1.
     fn prepare<R: AllReduce<T::Acc>>(
         scores: MatRef<'_, T>,
@@ -282,7 +280,7 @@ impl<'s, T: SinkhornScalar> Run<'s, T> {
 }
 
 #[inline(always)]
-fn codes_pass_body<T: SinkhornScalar>(
+fn codes_pass_body<T: Real>(
     kernel: &[T::Acc],
     k: usize,
     v: &[T::Acc],
@@ -301,7 +299,7 @@ fn codes_pass_body<T: SinkhornScalar>(
         if i >= skip
             && let Some(dst) = out.as_mut().and_then(|o| o.next())
         {
-            write_scaled_row::<T>(dst, row, v, inv);
+            T::store_scaled_row(dst, row, v, inv);
         }
         // B·Gᵀu with u_i = 1/(B s_i): the caller divides by B after the all-reduce.
         for (c, &gv) in colacc.iter_mut().zip(row) {
@@ -316,7 +314,7 @@ simd_dispatch! {
     /// given, with streaming stores for f32; `None` is a dry run), and colacc = B·Gᵀu.
     /// Returns whether every row sum was positive and finite with a finite inverse and every
     /// column sum finite.
-    fn codes_pass<T: SinkhornScalar>(
+    fn codes_pass<T: Real>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: Option<&mut [T]>, colacc: &mut [T::Acc]
     ) -> bool => codes_pass_body
 }

@@ -19,15 +19,13 @@
 //! (uniform predictions) is ln K.
 
 use super::check::span;
-use super::dispatch::simd_dispatch;
-use super::fast_exp::FastExp;
 use super::info::SwavLossInfo;
-use super::lanes;
 use super::params::SwavLossParams;
-use super::scalar_bound::SinkhornScalar;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
-use crate::scalar::Float;
+use crate::scalar::{Float, Real};
+use crate::simd::lanes;
+use crate::simd::simd_dispatch;
 use crate::validate::{len, nonnegative, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`swav_loss`] for `k` prototypes: two k-vectors.
@@ -42,7 +40,7 @@ pub fn swav_loss_scratch(k: usize) -> usize {
 /// Errors (before anything is written): bad parameters; a row count that is not a multiple of
 /// V; `codes`, `grad` or `scratch` of the wrong size; non-finite scores; negative or non-finite
 /// codes; scores whose range over τ overflows ([`Error::InvalidParameter`] on `temperature`).
-pub fn swav_loss<T: SinkhornScalar>(
+pub fn swav_loss<T: Real>(
     scores: MatRef<'_, T>,
     codes: &[T],
     params: &SwavLossParams,
@@ -86,7 +84,7 @@ pub(crate) struct Shape {
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn loss_rows_body<T: SinkhornScalar>(
+fn loss_rows_body<T: Real>(
     scores: &[T],
     codes: &[T],
     shape: Shape,
@@ -131,7 +129,7 @@ fn loss_rows_body<T: SinkhornScalar>(
 simd_dispatch! {
     /// Σ over all score rows of −Σ_k (Σ_s q_s,k) log p_k, and the gradient rows when asked.
     #[allow(clippy::too_many_arguments)]
-    fn loss_rows<T: SinkhornScalar>(
+    fn loss_rows<T: Real>(
         scores: &[T], codes: &[T], shape: Shape, inv_tau: T::Acc, grad_coef: T::Acc, grad: Option<&mut [T]>,
         logits: &mut [T::Acc], sumq: &mut [T::Acc]
     ) -> f64 => loss_rows_body

@@ -33,7 +33,6 @@ use super::check::{unbalanced_inputs, unshifted_kernel_fits};
 use super::fused::{RowRule, build_kernel, scaling_pass};
 use super::info::UnbalancedInfo;
 use super::params::{UnbalancedEntropy, UnbalancedParams};
-use super::scalar_bound::SinkhornScalar;
 use super::scaling::positive_scaling;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
@@ -50,7 +49,7 @@ pub fn sinkhorn_unbalanced_scratch(n: usize, k: usize) -> usize {
 /// positive, of any total mass up to MAX/2 of `T::Acc` — equal masses when both relaxations
 /// are infinite (else [`Error::MassMismatch`]: that problem is balanced); `f` (n), `g` (k)
 /// receive the potentials.
-pub fn sinkhorn_unbalanced<T: SinkhornScalar>(
+pub fn sinkhorn_unbalanced<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],

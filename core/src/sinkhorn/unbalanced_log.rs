@@ -30,10 +30,9 @@ use super::check::unbalanced_inputs;
 use super::info::UnbalancedInfo;
 use super::log_domain::{LogRowRule, column_lse, log_row_pass};
 use super::params::{UnbalancedEntropy, UnbalancedParams};
-use super::scalar_bound::SinkhornScalar;
 use crate::error::Result;
 use crate::matrix::MatRef;
-use crate::scalar::Float;
+use crate::scalar::{Float, Real};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced_log`] for an `n × k` problem: two
 /// k-vectors.
@@ -46,7 +45,7 @@ pub fn sinkhorn_unbalanced_log_scratch(_n: usize, k: usize) -> usize {
 /// [`super::sinkhorn_unbalanced`] at convergence) and input errors as the scaling form, except
 /// the scratch size ([`sinkhorn_unbalanced_log_scratch`]) and the stop rule (on the potentials).
 /// It has no limit on max σx/ε and cannot break down numerically.
-pub fn sinkhorn_unbalanced_log<T: SinkhornScalar>(
+pub fn sinkhorn_unbalanced_log<T: Real>(
     x: MatRef<'_, T>,
     a: &[T],
     b: &[T],

@@ -7,8 +7,8 @@ use crate::compare::{Report, Tol};
 use crate::fixtures::Case;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::{
-    ScoreKind, SinkhornParams, SinkhornScalar, UnbalancedEntropy, UnbalancedParams, plan, sinkhorn_log,
-    sinkhorn_log_scratch, sinkhorn_scaling, sinkhorn_scaling_scratch, sinkhorn_unbalanced, sinkhorn_unbalanced_log,
+    ScoreKind, SinkhornParams, UnbalancedEntropy, UnbalancedParams, plan, sinkhorn_log, sinkhorn_log_scratch,
+    sinkhorn_scaling, sinkhorn_scaling_scratch, sinkhorn_unbalanced, sinkhorn_unbalanced_log,
     sinkhorn_unbalanced_log_scratch, sinkhorn_unbalanced_scratch,
 };
 use clasp_core::{Float, Real};
@@ -74,7 +74,7 @@ fn compare_plan(r: &mut Report, tag: &str, inp: &Inputs, q: &[f64], tol: (f64, f
 }
 
 /// Runs a balanced solver in storage type `T` and returns the plan (f64) and info.
-fn balanced<T: SinkhornScalar>(
+fn balanced<T: Real>(
     inp: &Inputs,
     params: &SinkhornParams,
     log: bool,
@@ -176,7 +176,7 @@ fn check_unbalanced(case: &Case, inp: &Inputs, r: &mut Report) -> Result<(), Str
     Ok(())
 }
 
-fn unbalanced<T: SinkhornScalar>(
+fn unbalanced<T: Real>(
     inp: &Inputs,
     params: &UnbalancedParams,
     r: &mut Report,

@@ -3,10 +3,10 @@
 
 use crate::compare::{Report, Tol};
 use crate::fixtures::Case;
-use clasp_core::sinkhorn::{SinkhornScalar, SwavParams, swav_codes, swav_scratch};
-use clasp_core::{Float, Local, MatRef};
+use clasp_core::sinkhorn::{SwavParams, swav_codes, swav_scratch};
+use clasp_core::{Float, Local, MatRef, Real};
 
-fn codes<T: SinkhornScalar>(s: &[f64], b: usize, k: usize, params: &SwavParams) -> Result<Vec<f64>, String> {
+fn codes<T: Real>(s: &[f64], b: usize, k: usize, params: &SwavParams) -> Result<Vec<f64>, String> {
     let x: Vec<T> = s.iter().map(|&v| T::from_acc(<T::Acc as Float>::from_f64(v))).collect();
     let xm = MatRef::new(&x, b, k, "scores").map_err(|e| e.to_string())?;
     let mut out = vec![T::default(); b * k];

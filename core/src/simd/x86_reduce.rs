@@ -1,42 +1,12 @@
 //! Explicit AVX versions of the f32 [`super::lanes`] reductions, bit-identical to the portable
-//! ones (the same 16 lanes, the same pairwise fold, no fused multiply-add).
+//! ones (the same 16 lanes, the same pairwise fold, no fused multiply-add); called through
+//! [`super::lanes::dot_f32`] and [`super::lanes::sum_f32`] when AVX is detected.
 //!
 //! Inlined into the fused passes, LLVM's SLP vectoriser turned the 16-lane portable loop into
 //! 2-wide pieces (one 8-byte load per two elements), which made the row sums of the scaling
 //! and codes passes compute-bound; these keep them at one 32-byte load per eight elements.
 
-use core::any::TypeId;
 use core::arch::x86_64::*;
-
-/// Σⱼ xⱼ yⱼ for F = f32 on a CPU with AVX; `None` otherwise.
-#[inline(always)]
-pub(crate) fn dot<F: 'static + Copy>(x: &[F], y: &[F]) -> Option<F> {
-    if TypeId::of::<F>() != TypeId::of::<f32>() || !std::is_x86_feature_detected!("avx") {
-        return None;
-    }
-    let n = x.len().min(y.len());
-    // SAFETY: F is f32 (TypeId), lengths kept; AVX support was detected just above.
-    let d = unsafe {
-        dot_avx(
-            core::slice::from_raw_parts(x.as_ptr().cast::<f32>(), n),
-            core::slice::from_raw_parts(y.as_ptr().cast::<f32>(), n),
-        )
-    };
-    // SAFETY: F is f32.
-    Some(unsafe { *(&d as *const f32).cast::<F>() })
-}
-
-/// Σⱼ xⱼ for F = f32 on a CPU with AVX; `None` otherwise.
-#[inline(always)]
-pub(crate) fn sum<F: 'static + Copy>(x: &[F]) -> Option<F> {
-    if TypeId::of::<F>() != TypeId::of::<f32>() || !std::is_x86_feature_detected!("avx") {
-        return None;
-    }
-    // SAFETY: F is f32 (TypeId), length kept; AVX support was detected just above.
-    let s = unsafe { sum_avx(core::slice::from_raw_parts(x.as_ptr().cast::<f32>(), x.len())) };
-    // SAFETY: F is f32.
-    Some(unsafe { *(&s as *const f32).cast::<F>() })
-}
 
 /// Lanes 0–7 and 8–15 of the portable accumulator, folded the same way.
 #[inline]
@@ -55,9 +25,11 @@ fn fold(lo: __m256, hi: __m256, tail: f32) -> f32 {
     w[0] + tail
 }
 
+/// Σⱼ xⱼ yⱼ for slices of equal length.
 #[target_feature(enable = "avx")]
-fn dot_avx(x: &[f32], y: &[f32]) -> f32 {
-    let n = x.len() / 16 * 16;
+pub(crate) fn dot_avx(x: &[f32], y: &[f32]) -> f32 {
+    debug_assert_eq!(x.len(), y.len());
+    let n = x.len().min(y.len()) / 16 * 16;
     let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut j = 0;
     while j < n {
@@ -76,8 +48,9 @@ fn dot_avx(x: &[f32], y: &[f32]) -> f32 {
     fold(lo, hi, tail)
 }
 
+/// Σⱼ xⱼ.
 #[target_feature(enable = "avx")]
-fn sum_avx(x: &[f32]) -> f32 {
+pub(crate) fn sum_avx(x: &[f32]) -> f32 {
     let n = x.len() / 16 * 16;
     let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut j = 0;

@@ -1,12 +1,12 @@
-//! Explicit x86-64 SIMD versions of the f32 [`FastExp`](super::FastExp) exponential over a
-//! slice, selected at run time (feature `std`): AVX-512F (16 lanes, 2ⁿ by `vscalefps`) or
+//! Explicit x86-64 SIMD versions of the f32 [`Float::exp_fast_in_place`](crate::Float::exp_fast_in_place)
+//! exponential over a slice, selected at run time (feature `std`, [`super::features`]): AVX-512F (16 lanes, 2ⁿ by `vscalefps`) or
 //! AVX2 + FMA (8 lanes). The exp pass of SwAV evaluates one exp per score (12 M for a
 //! 4096 × 3000 batch); the auto-vectorised scalar code spends about twice the instructions
 //! (no FMA, constants reloaded for lack of registers).
 //!
 //! Same method and coefficients as the scalar version (Cody–Waite reduction, Cephes `expf`
 //! polynomial), evaluated with fused multiply-adds, so a result can differ from
-//! [`FastExp::exp_fast`](super::FastExp::exp_fast) in the last bit; the accuracy bound
+//! [`Float::exp_fast`](crate::Float::exp_fast) in the last bit; the accuracy bound
 //! (relative error ≤ 5e-7 against libm) and the edge behaviour (flush below the smallest
 //! normal to 0, +∞ above ln(MAX), NaN propagated) are the same and tested.
 
@@ -16,7 +16,7 @@ use core::arch::x86_64::*;
 const LO: f32 = -87.336_55; // ln(f32::MIN_POSITIVE)
 const HI: f32 = 88.722_83; // ln(f32::MAX)
 const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
-// The published Cody–Waite split and Cephes coefficients, kept verbatim (as in `fast_exp`).
+// The published Cody–Waite split and Cephes coefficients, kept verbatim (as in `exp`).
 #[allow(clippy::excessive_precision)]
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
@@ -28,11 +28,12 @@ const POLY: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_
 /// arguments ignored; their results are NaN); `None` (nothing written) if it has neither path.
 #[inline]
 pub(crate) fn exp_in_place(xs: &mut [f32]) -> Option<(f32, f32)> {
-    if std::is_x86_feature_detected!("avx512f") {
-        // SAFETY: AVX-512F support was detected at run time just above.
+    let cpu = super::features();
+    if cpu.avx512f {
+        // SAFETY: AVX-512F support was detected at run time (`simd::features`).
         Some(unsafe { exp_avx512(xs) })
-    } else if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: AVX2 and FMA support were detected at run time just above.
+    } else if cpu.avx2 && cpu.fma {
+        // SAFETY: AVX2 and FMA support were detected at run time (`simd::features`).
         Some(unsafe { exp_avx2(xs) })
     } else {
         None
@@ -159,11 +160,12 @@ mod tests {
 
     fn paths() -> Vec<(&'static str, Path)> {
         let mut p: Vec<(&'static str, Path)> = Vec::new();
-        if std::is_x86_feature_detected!("avx512f") {
+        let cpu = crate::simd::features();
+        if cpu.avx512f {
             // SAFETY: AVX-512F detected.
             p.push(("avx512", |xs| unsafe { exp_avx512(xs) }));
         }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        if cpu.avx2 && cpu.fma {
             // SAFETY: AVX2 and FMA detected.
             p.push(("avx2", |xs| unsafe { exp_avx2(xs) }));
         }

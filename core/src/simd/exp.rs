@@ -1,4 +1,5 @@
-//! A branch-free, auto-vectorisable `exp` for the Sinkhorn kernels.
+//! A branch-free, auto-vectorisable `exp` for the hot loops ([`Float::exp_fast`] and
+//! [`Float::exp_fast_in_place`]).
 //!
 //! Deviation from the crate rule "all math through libm": libm's scalar `exp`/`expf` cannot be
 //! vectorised and costs 10–20 ns per call, which would make the exp pass (one exp per entry of
@@ -21,25 +22,10 @@
 
 use crate::scalar::Float;
 
-/// A compute scalar with the fast vectorisable exponential.
-pub trait FastExp: Float {
-    /// eˣ with the accuracy stated in the module documentation.
-    fn exp_fast(self) -> Self;
-
-    /// xᵢ ← eˣⁱ for a whole slice, with the accuracy of [`FastExp::exp_fast`]; returns the
-    /// arguments' (max, min), NaN arguments ignored (their results are NaN). The f32 version
-    /// runs explicit AVX-512F or AVX2 + FMA code when the `std` feature detects it
-    /// (`exp_simd`: fused multiply-adds, so the last bit may differ from `exp_fast`).
-    #[inline(always)]
-    fn exp_fast_in_place(xs: &mut [Self]) -> (Self, Self) {
-        exp_slice_portable(xs)
-    }
-}
-
-/// The portable [`FastExp::exp_fast_in_place`]: lane accumulators for the range, so that it
+/// The portable [`Float::exp_fast_in_place`]: lane accumulators for the range, so that it
 /// vectorises.
 #[inline(always)]
-fn exp_slice_portable<F: FastExp>(xs: &mut [F]) -> (F, F) {
+pub(crate) fn exp_in_place_portable<F: Float>(xs: &mut [F]) -> (F, F) {
     const LANES: usize = 8;
     let mut hi = [F::NEG_INFINITY; LANES];
     let mut lo = [F::INFINITY; LANES];
@@ -65,104 +51,102 @@ fn exp_slice_portable<F: FastExp>(xs: &mut [F]) -> (F, F) {
     (h, m)
 }
 
+/// eˣ in f64: degree-12 Taylor polynomial after Cody–Waite reduction ([`Float::exp_fast`]).
 // The constants are the published Cody–Waite split and Cephes coefficients, kept verbatim.
 #[allow(clippy::excessive_precision)]
-impl FastExp for f64 {
-    #[inline(always)]
-    fn exp_fast(self) -> f64 {
-        const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-        const LOG2E: f64 = core::f64::consts::LOG2_E;
-        const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-        const LO: f64 = -708.396_418_532_264_1; // ln(f64::MIN_POSITIVE)
-        const HI: f64 = 709.782_712_893_384; // ln(f64::MAX)
-        let x = self;
-        let xc = x.clamp(LO, HI);
-        let t = xc * LOG2E + MAGIC;
-        let n = t - MAGIC;
-        let r = (xc - n * LN2_HI) - n * LN2_LO;
-        let mut p = 1.0 / 479_001_600.0; // 1/12!
-        p = p * r + 1.0 / 39_916_800.0;
-        p = p * r + 1.0 / 3_628_800.0;
-        p = p * r + 1.0 / 362_880.0;
-        p = p * r + 1.0 / 40_320.0;
-        p = p * r + 1.0 / 5_040.0;
-        p = p * r + 1.0 / 720.0;
-        p = p * r + 1.0 / 120.0;
-        p = p * r + 1.0 / 24.0;
-        p = p * r + 1.0 / 6.0;
-        p = p * r + 0.5;
-        p = p * r + 1.0;
-        p = p * r + 1.0;
-        // n ∈ [−1022, 1024]: split 2ⁿ as 2^(n/2) · 2^(n − n/2) so n = 1024 (x near HI) stays finite.
-        let ni = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
-        let n1 = ni >> 1;
-        let n2 = ni - n1;
-        let s1 = f64::from_bits(((n1 + 1023) << 52) as u64);
-        let s2 = f64::from_bits(((n2 + 1023) << 52) as u64);
-        let y = p * s1 * s2;
-        if x < LO {
-            0.0
-        } else if x > HI {
-            f64::INFINITY
-        } else {
-            y
-        }
+#[inline(always)]
+pub(crate) fn exp_f64(x: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    const LOG2E: f64 = core::f64::consts::LOG2_E;
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LO: f64 = -708.396_418_532_264_1; // ln(f64::MIN_POSITIVE)
+    const HI: f64 = 709.782_712_893_384; // ln(f64::MAX)
+    let xc = x.clamp(LO, HI);
+    let t = xc * LOG2E + MAGIC;
+    let n = t - MAGIC;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    let mut p = 1.0 / 479_001_600.0; // 1/12!
+    p = p * r + 1.0 / 39_916_800.0;
+    p = p * r + 1.0 / 3_628_800.0;
+    p = p * r + 1.0 / 362_880.0;
+    p = p * r + 1.0 / 40_320.0;
+    p = p * r + 1.0 / 5_040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // n ∈ [−1022, 1024]: split 2ⁿ as 2^(n/2) · 2^(n − n/2) so n = 1024 (x near HI) stays finite.
+    let ni = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
+    let n1 = ni >> 1;
+    let n2 = ni - n1;
+    let s1 = f64::from_bits(((n1 + 1023) << 52) as u64);
+    let s2 = f64::from_bits(((n2 + 1023) << 52) as u64);
+    let y = p * s1 * s2;
+    if x < LO {
+        0.0
+    } else if x > HI {
+        f64::INFINITY
+    } else {
+        y
     }
 }
 
+/// eˣ in f32: the Cephes `expf` polynomial after Cody–Waite reduction ([`Float::exp_fast`]).
 #[allow(clippy::excessive_precision)]
-impl FastExp for f32 {
-    #[inline(always)]
-    fn exp_fast(self) -> f32 {
-        const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
-        const LOG2E: f32 = core::f32::consts::LOG2_E;
-        const LN2_HI: f32 = 0.693_359_375;
-        const LN2_LO: f32 = -2.121_944_4e-4;
-        const LO: f32 = -87.336_55; // ln(f32::MIN_POSITIVE)
-        const HI: f32 = 88.722_83; // ln(f32::MAX)
-        let x = self;
-        let xc = x.clamp(LO, HI);
-        let t = xc * LOG2E + MAGIC;
-        let n = t - MAGIC;
-        let r = (xc - n * LN2_HI) - n * LN2_LO;
-        let mut p = 1.987_569_1e-4f32;
-        p = p * r + 1.398_199_9e-3;
-        p = p * r + 8.333_452e-3;
-        p = p * r + 4.166_579_6e-2;
-        p = p * r + 1.666_666_5e-1;
-        p = p * r + 5.000_000_1e-1;
-        let e = p * (r * r) + r + 1.0;
-        let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-        let n1 = ni >> 1;
-        let n2 = ni - n1;
-        let s1 = f32::from_bits(((n1 + 127) << 23) as u32);
-        let s2 = f32::from_bits(((n2 + 127) << 23) as u32);
-        let y = e * s1 * s2;
-        if x < LO {
-            0.0
-        } else if x > HI {
-            f32::INFINITY
-        } else {
-            y
-        }
+#[inline(always)]
+pub(crate) fn exp_f32(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    const LOG2E: f32 = core::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_375;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const LO: f32 = -87.336_55; // ln(f32::MIN_POSITIVE)
+    const HI: f32 = 88.722_83; // ln(f32::MAX)
+    let xc = x.clamp(LO, HI);
+    let t = xc * LOG2E + MAGIC;
+    let n = t - MAGIC;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let e = p * (r * r) + r + 1.0;
+    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let n1 = ni >> 1;
+    let n2 = ni - n1;
+    let s1 = f32::from_bits(((n1 + 127) << 23) as u32);
+    let s2 = f32::from_bits(((n2 + 127) << 23) as u32);
+    let y = e * s1 * s2;
+    if x < LO {
+        0.0
+    } else if x > HI {
+        f32::INFINITY
+    } else {
+        y
     }
+}
 
-    #[inline(always)]
-    fn exp_fast_in_place(xs: &mut [f32]) -> (f32, f32) {
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if let Some(range) = super::exp_simd::exp_in_place(xs) {
-            return range;
-        }
-        exp_slice_portable(xs)
+/// [`Float::exp_fast_in_place`] for f32: the widest explicit SIMD path the CPU has
+/// (`x86_exp`: AVX-512F, or AVX2 + FMA), else the portable loop.
+#[inline(always)]
+pub(crate) fn exp_in_place_f32(xs: &mut [f32]) -> (f32, f32) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if let Some(range) = super::x86_exp::exp_in_place(xs) {
+        return range;
     }
+    exp_in_place_portable(xs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn max_rel_err<F: FastExp>(lo: f64, hi: f64, steps: usize) -> f64 {
+    fn max_rel_err<F: Float>(lo: f64, hi: f64, steps: usize) -> f64 {
         let mut worst = 0.0f64;
         for i in 0..=steps {
             let x = F::from_f64(lo + (hi - lo) * i as f64 / steps as f64);

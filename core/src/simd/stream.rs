@@ -3,40 +3,33 @@
 //! The SwAV codes (B × K, 49 MB at 4096 × 3000 f32) are written once and not read again by
 //! the solver. An ordinary store first reads each cache line it misses (read-for-ownership),
 //! so writing N bytes costs 2N of memory traffic and evicts the kernel that the next pass
-//! would reuse from the cache; a streaming store writes the line directly. Used when the
-//! storage type is f32 and the `std` feature detects AVX on x86-64; plain stores otherwise.
+//! would reuse from the cache; a streaming store writes the line directly. Used by
+//! [`Real::store_scaled_row`] for f32 when the `std` feature detects AVX on x86-64; plain
+//! stores otherwise.
 
 use crate::scalar::Real;
 
-/// dst_j = T::from_acc(g_j · v_j · s), the product evaluated in that order in every path.
+/// dst_j = T::from_acc(g_j · v_j · s) with ordinary stores (the default
+/// [`Real::store_scaled_row`]).
 #[inline]
-pub(crate) fn write_scaled_row<T: Real>(dst: &mut [T], g: &[T::Acc], v: &[T::Acc], s: T::Acc) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    {
-        use core::any::TypeId;
-        let n = dst.len();
-        if TypeId::of::<T>() == TypeId::of::<f32>()
-            && TypeId::of::<T::Acc>() == TypeId::of::<f32>()
-            && g.len() >= n
-            && v.len() >= n
-            && std::is_x86_feature_detected!("avx")
-        {
-            // SAFETY: T and T::Acc are f32 (checked through their TypeIds), so the slices and
-            // the scalar are reinterpreted as the type they are; lengths are kept; AVX support
-            // was detected just above.
-            unsafe {
-                let dst = core::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<f32>(), n);
-                let g = core::slice::from_raw_parts(g.as_ptr().cast::<f32>(), n);
-                let v = core::slice::from_raw_parts(v.as_ptr().cast::<f32>(), n);
-                let s = *(&s as *const T::Acc).cast::<f32>();
-                stream_avx(dst, g, v, s);
-            }
-            return;
-        }
-    }
+pub(crate) fn store_scaled_row_plain<T: Real>(dst: &mut [T], g: &[T::Acc], v: &[T::Acc], s: T::Acc) {
     for ((d, &gj), &vj) in dst.iter_mut().zip(g).zip(v) {
         *d = T::from_acc(gj * vj * s);
     }
+}
+
+/// dst_j = g_j · v_j · s for f32, streamed when the CPU has AVX; the product is evaluated in
+/// that order in every path.
+#[inline]
+pub(crate) fn store_scaled_row_f32(dst: &mut [f32], g: &[f32], v: &[f32], s: f32) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::features().avx && g.len() >= dst.len() && v.len() >= dst.len() {
+        // SAFETY: AVX support was detected at run time (`simd::features`); g and v are at
+        // least as long as dst (checked just above).
+        unsafe { stream_avx(dst, g, v, s) };
+        return;
+    }
+    store_scaled_row_plain(dst, g, v, s);
 }
 
 /// Plain stores up to a 32-byte boundary, streaming stores of 8 lanes, plain stores for the
@@ -82,7 +75,7 @@ mod tests {
         for start in 0..9 {
             for len in [0usize, 1, 7, 8, 9, 23, 31] {
                 buf.fill(-1.0);
-                write_scaled_row::<f32>(&mut buf[start..start + len], &g, &v, 0.25);
+                f32::store_scaled_row(&mut buf[start..start + len], &g, &v, 0.25);
                 for (j, &d) in buf.iter().enumerate() {
                     let want =
                         if (start..start + len).contains(&j) { g[j - start] * v[j - start] * 0.25 } else { -1.0 };
@@ -92,7 +85,7 @@ mod tests {
         }
         // Other storage types take the plain path with the same products.
         let mut h = [half::bf16::ZERO; 5];
-        write_scaled_row::<half::bf16>(&mut h, &g, &v, 0.25);
+        half::bf16::store_scaled_row(&mut h, &g, &v, 0.25);
         for (j, d) in h.iter().enumerate() {
             assert_eq!(*d, half::bf16::from_f32(g[j] * v[j] * 0.25));
         }

@@ -1,25 +1,23 @@
 //! Slice reductions written with independent lane accumulators, so that LLVM vectorises them
 //! without reassociation licences (a plain `iter().sum()` of floats stays scalar). The hot
-//! passes of the solvers are built from these and run through [`super::dispatch`].
+//! passes of the solvers are built from these and run through [`simd_dispatch!`](super::simd_dispatch).
+//! [`dot`] and [`sum`] go through [`Float::dot_lanes`] and [`Float::sum_lanes`], which f32
+//! implements with explicit AVX code bit-identical to the portable one (`x86_reduce`).
 
-use super::fast_exp::FastExp;
 use crate::scalar::Float;
 
 /// Number of independent accumulators: 16 lanes = two AVX vectors of f32 or four of f64.
 pub(crate) const LANES: usize = 16;
 
-/// Σⱼ xⱼ yⱼ (f32 through the bit-identical explicit AVX code when available).
+/// Σⱼ xⱼ yⱼ over the common length ([`Float::dot_lanes`]).
 #[inline(always)]
 pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if let Some(d) = super::lanes_avx::dot(x, y) {
-        return d;
-    }
-    dot_portable(x, y)
+    F::dot_lanes(x, y)
 }
 
+/// The portable [`dot`]: 16 lane accumulators folded pairwise, then the tail.
 #[inline(always)]
-fn dot_portable<F: Float>(x: &[F], y: &[F]) -> F {
+pub(crate) fn dot_portable<F: Float>(x: &[F], y: &[F]) -> F {
     let mut acc = [F::ZERO; LANES];
     let (xc, xr) = (x.chunks_exact(LANES), x.chunks_exact(LANES).remainder());
     let yc = y.chunks_exact(LANES);
@@ -36,18 +34,15 @@ fn dot_portable<F: Float>(x: &[F], y: &[F]) -> F {
     fold(acc) + tail
 }
 
-/// Σⱼ xⱼ (f32 through the bit-identical explicit AVX code when available).
+/// Σⱼ xⱼ ([`Float::sum_lanes`]).
 #[inline(always)]
 pub(crate) fn sum<F: Float>(x: &[F]) -> F {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if let Some(s) = super::lanes_avx::sum(x) {
-        return s;
-    }
-    sum_portable(x)
+    F::sum_lanes(x)
 }
 
+/// The portable [`sum`]: 16 lane accumulators folded pairwise, then the tail.
 #[inline(always)]
-fn sum_portable<F: Float>(x: &[F]) -> F {
+pub(crate) fn sum_portable<F: Float>(x: &[F]) -> F {
     let mut acc = [F::ZERO; LANES];
     let xc = x.chunks_exact(LANES);
     let xr = xc.remainder();
@@ -59,9 +54,9 @@ fn sum_portable<F: Float>(x: &[F]) -> F {
     fold(acc) + xr.iter().fold(F::ZERO, |s, &v| s + v)
 }
 
-/// Σⱼ exp(xⱼ) (with [`FastExp`]).
+/// Σⱼ exp(xⱼ) (with [`Float::exp_fast`]).
 #[inline(always)]
-pub(crate) fn sum_exp<F: FastExp>(x: &[F]) -> F {
+pub(crate) fn sum_exp<F: Float>(x: &[F]) -> F {
     let mut acc = [F::ZERO; LANES];
     let xc = x.chunks_exact(LANES);
     let xr = xc.remainder();
@@ -89,6 +84,29 @@ pub(crate) fn max<F: Float>(x: &[F]) -> F {
         m = if a > m { a } else { m };
     }
     m
+}
+
+/// [`dot`] for f32: the explicit AVX code when the CPU has AVX, else the portable code.
+#[inline(always)]
+pub(crate) fn dot_f32(x: &[f32], y: &[f32]) -> f32 {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::features().avx {
+        let n = x.len().min(y.len());
+        // SAFETY: AVX support was detected at run time (`simd::features`).
+        return unsafe { super::x86_reduce::dot_avx(&x[..n], &y[..n]) };
+    }
+    dot_portable(x, y)
+}
+
+/// [`sum`] for f32: the explicit AVX code when the CPU has AVX, else the portable code.
+#[inline(always)]
+pub(crate) fn sum_f32(x: &[f32]) -> f32 {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::features().avx {
+        // SAFETY: AVX support was detected at run time (`simd::features`).
+        return unsafe { super::x86_reduce::sum_avx(x) };
+    }
+    sum_portable(x)
 }
 
 #[inline(always)]

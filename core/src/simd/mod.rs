@@ -1,0 +1,39 @@
+//! The crate's SIMD layer, used by every hot loop (Sinkhorn, SwAV codes, k-means assignment,
+//! the mixture E- and M-steps, the SDP projections, the bound updates, kNN graphs).
+//!
+//! - `features`: CPU-feature detection, run once and cached (x86/x86-64 with `std`).
+//! - [`simd_dispatch!`]: the one run-time dispatch: a portable generic body instantiated with
+//!   AVX2 enabled when the CPU has it (same operations, same results).
+//! - `lanes`: slice reductions with independent lane accumulators ([`Float::sum_lanes`],
+//!   [`Float::dot_lanes`] for the per-type entry; f32 has explicit AVX code in `x86_reduce`).
+//! - `exp`: the branch-free fast exponential behind [`Float::exp_fast`] and
+//!   [`Float::exp_fast_in_place`] (f32 slices through AVX-512F or AVX2 + FMA in `x86_exp`).
+//! - `stream`: non-temporal row stores behind [`Real::store_scaled_row`].
+//! - `transpose`: the feature-major padded row block of the blocked kernels.
+//!
+//! Per-type specialisation goes through the methods of [`Float`] and [`Real`] (never a
+//! `TypeId` test); explicit intrinsics live only in the `x86_*` files.
+//!
+//! [`Float`]: crate::Float
+//! [`Float::sum_lanes`]: crate::Float::sum_lanes
+//! [`Float::dot_lanes`]: crate::Float::dot_lanes
+//! [`Float::exp_fast`]: crate::Float::exp_fast
+//! [`Float::exp_fast_in_place`]: crate::Float::exp_fast_in_place
+//! [`Real`]: crate::Real
+//! [`Real::store_scaled_row`]: crate::Real::store_scaled_row
+
+#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+mod detect;
+mod dispatch;
+pub(crate) mod exp;
+pub(crate) mod lanes;
+pub(crate) mod stream;
+pub(crate) mod transpose;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86_exp;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86_reduce;
+
+#[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
+pub(crate) use detect::features;
+pub(crate) use dispatch::simd_dispatch;
