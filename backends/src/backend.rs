@@ -3,9 +3,9 @@
 use clasp_core::sinkhorn::{SwavInfo, SwavParams};
 use clasp_core::{MatRef, Result};
 
-use crate::BackendKind;
 #[allow(unused_imports)]
 use crate::device::Gpu;
+use crate::probe;
 
 /// An opened backend. Host-slice entry points with the same semantics on every variant.
 pub enum Backend {
@@ -104,4 +104,87 @@ fn cpu_swav_assign(scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<
         .map(|l| u32::try_from(l).map_err(|_| clasp_core::Error::InvalidParameter { name: "k", value: k as f64 }))
         .collect::<Result<Vec<u32>>>()?;
     Ok((labels, info))
+}
+
+/// A place the kernels can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BackendKind {
+    /// The core's own CPU implementation (always available).
+    Cpu,
+    /// WebGPU through wgpu (Vulkan, Metal, DX12; lavapipe without a GPU).
+    Wgpu,
+    /// NVIDIA CUDA (cubecl-cuda; libcuda loaded at run time).
+    Cuda,
+    /// AMD ROCm/HIP (cubecl-hip; libamdhip64 loaded at run time).
+    Rocm,
+}
+
+impl BackendKind {
+    /// Every kind, CPU first.
+    pub const ALL: [BackendKind; 4] = [BackendKind::Cpu, BackendKind::Wgpu, BackendKind::Cuda, BackendKind::Rocm];
+
+    /// Lower-case name used on the command line (`--device cpu`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Cpu => "cpu",
+            BackendKind::Wgpu => "wgpu",
+            BackendKind::Cuda => "cuda",
+            BackendKind::Rocm => "rocm",
+        }
+    }
+
+    /// Parses a `--device` name.
+    pub fn from_name(name: &str) -> Option<BackendKind> {
+        BackendKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether this build contains the backend (its cargo feature is on).
+    pub fn is_compiled(self) -> bool {
+        match self {
+            BackendKind::Cpu => true,
+            BackendKind::Wgpu => cfg!(feature = "wgpu"),
+            BackendKind::Cuda => cfg!(feature = "cuda"),
+            BackendKind::Rocm => cfg!(feature = "rocm"),
+        }
+    }
+
+    /// Whether the backend is compiled in and a device for it exists on this machine (a wgpu
+    /// adapter, a CUDA device behind libcuda, a ROCm device behind /dev/kfd and libamdhip64).
+    /// Never panics: the driver libraries are probed before any runtime is touched.
+    pub fn is_available(self) -> bool {
+        match self {
+            BackendKind::Cpu => true,
+            BackendKind::Wgpu => probe::wgpu(),
+            BackendKind::Cuda => probe::cuda(),
+            BackendKind::Rocm => probe::rocm(),
+        }
+    }
+}
+
+/// The backends compiled into this build, CPU first.
+pub fn compiled_backends() -> Vec<BackendKind> {
+    BackendKind::ALL.into_iter().filter(|k| k.is_compiled()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_is_always_compiled() {
+        assert_eq!(compiled_backends().first(), Some(&BackendKind::Cpu));
+        assert_eq!(BackendKind::Cpu.name(), "cpu");
+        assert!(BackendKind::Cpu.is_available());
+    }
+
+    #[test]
+    fn names_round_trip_and_features_decide_compilation() {
+        for k in BackendKind::ALL {
+            assert_eq!(BackendKind::from_name(k.name()), Some(k));
+        }
+        assert_eq!(BackendKind::from_name("tpu"), None);
+        assert_eq!(compiled_backends().contains(&BackendKind::Wgpu), cfg!(feature = "wgpu"));
+        assert_eq!(compiled_backends().contains(&BackendKind::Cuda), cfg!(feature = "cuda"));
+        assert_eq!(compiled_backends().contains(&BackendKind::Rocm), cfg!(feature = "rocm"));
+    }
 }

@@ -14,7 +14,6 @@
 //!
 //! Parameters, reports and errors are clasp-core's own types (re-exported here); an option a
 //! kernel does not implement is rejected with [`Error::InvalidParameter`] naming it.
-#![warn(missing_docs)]
 
 pub use clasp_core as core;
 pub use cubecl;
@@ -30,7 +29,7 @@ pub mod kernels;
 mod probe;
 pub mod sinkhorn;
 
-pub use backend::Backend;
+pub use backend::{Backend, BackendKind, compiled_backends};
 pub use clasp_core::Error;
 pub use clasp_core::bound::{BoundParams, StepInfo};
 pub use clasp_core::mixture::{CovarianceType, GaussianMixture};
@@ -47,87 +46,4 @@ pub mod runtimes {
     pub use cubecl::hip::{AmdDevice, HipRuntime};
     #[cfg(feature = "wgpu")]
     pub use cubecl::wgpu::{WgpuDevice, WgpuRuntime};
-}
-
-/// A place the kernels can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BackendKind {
-    /// The core's own CPU implementation (always available).
-    Cpu,
-    /// WebGPU through wgpu (Vulkan, Metal, DX12; lavapipe without a GPU).
-    Wgpu,
-    /// NVIDIA CUDA (cubecl-cuda; libcuda loaded at run time).
-    Cuda,
-    /// AMD ROCm/HIP (cubecl-hip; libamdhip64 loaded at run time).
-    Rocm,
-}
-
-impl BackendKind {
-    /// Every kind, CPU first.
-    pub const ALL: [BackendKind; 4] = [BackendKind::Cpu, BackendKind::Wgpu, BackendKind::Cuda, BackendKind::Rocm];
-
-    /// Lower-case name used on the command line (`--device cpu`).
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Cpu => "cpu",
-            BackendKind::Wgpu => "wgpu",
-            BackendKind::Cuda => "cuda",
-            BackendKind::Rocm => "rocm",
-        }
-    }
-
-    /// Parses a `--device` name.
-    pub fn from_name(name: &str) -> Option<BackendKind> {
-        BackendKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// Whether this build contains the backend (its cargo feature is on).
-    pub fn is_compiled(self) -> bool {
-        match self {
-            BackendKind::Cpu => true,
-            BackendKind::Wgpu => cfg!(feature = "wgpu"),
-            BackendKind::Cuda => cfg!(feature = "cuda"),
-            BackendKind::Rocm => cfg!(feature = "rocm"),
-        }
-    }
-
-    /// Whether the backend is compiled in and a device for it exists on this machine (a wgpu
-    /// adapter, a CUDA device behind libcuda, a ROCm device behind /dev/kfd and libamdhip64).
-    /// Never panics: the driver libraries are probed before any runtime is touched.
-    pub fn is_available(self) -> bool {
-        match self {
-            BackendKind::Cpu => true,
-            BackendKind::Wgpu => probe::wgpu(),
-            BackendKind::Cuda => probe::cuda(),
-            BackendKind::Rocm => probe::rocm(),
-        }
-    }
-}
-
-/// The backends compiled into this build, CPU first.
-pub fn compiled_backends() -> Vec<BackendKind> {
-    BackendKind::ALL.into_iter().filter(|k| k.is_compiled()).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_is_always_compiled() {
-        assert_eq!(compiled_backends().first(), Some(&BackendKind::Cpu));
-        assert_eq!(BackendKind::Cpu.name(), "cpu");
-        assert!(BackendKind::Cpu.is_available());
-    }
-
-    #[test]
-    fn names_round_trip_and_features_decide_compilation() {
-        for k in BackendKind::ALL {
-            assert_eq!(BackendKind::from_name(k.name()), Some(k));
-        }
-        assert_eq!(BackendKind::from_name("tpu"), None);
-        assert_eq!(compiled_backends().contains(&BackendKind::Wgpu), cfg!(feature = "wgpu"));
-        assert_eq!(compiled_backends().contains(&BackendKind::Cuda), cfg!(feature = "cuda"));
-        assert_eq!(compiled_backends().contains(&BackendKind::Rocm), cfg!(feature = "rocm"));
-    }
 }

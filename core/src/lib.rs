@@ -10,7 +10,6 @@
 //! Features: `alloc` (owned-output conveniences and algorithms whose sizes are dynamic),
 //! `std` (implies `alloc`; the default), `defmt` (`defmt::Format` on errors, params and infos).
 #![no_std]
-#![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

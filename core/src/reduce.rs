@@ -4,7 +4,8 @@
 //! (K-length) sums global while every process owns only its own samples. Algorithms that
 //! support sharding take an `&mut impl AllReduce<F>` and call it on every partial sum that
 //! must be global; the single-process implementation [`Local`] is the identity. A distributed
-//! engine (burn-collective in `clasp-models`) implements the trait by summing across ranks.
+//! engine implements the trait by summing across ranks (none ships with clasp yet: the
+//! implementation on burn's collective operations is planned for `clasp-models`).
 
 use crate::error::Result;
 use crate::scalar::Float;

@@ -59,8 +59,8 @@ clasp_fuzz::fuzz_case!(|u| {
         && let Command::Gmm(args) = &cli.command
     {
         let n = u.int_in_range(0..=20)?;
-        let _ = args.params().check(n);
-        let _ = args.split_merge.params(u.arbitrary()?, u.arbitrary()?).check(u.int_in_range(0..=4)?);
+        let _ = args.params().validate(n);
+        let _ = args.split_merge.params(u.arbitrary()?, u.arbitrary()?).validate(u.int_in_range(0..=4)?);
     }
     let labels: Vec<i64> = u.arbitrary()?;
     let known = clasp_models::cli::split_merge::known_from_cli(&labels);

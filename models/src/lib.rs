@@ -4,7 +4,6 @@
 //! read `.npy`/CSV data and write JSON reports, and `clasp bench`, which times clasp's
 //! kernels on the workloads of `shared/bench/peers.py` and prints ratios against the
 //! reference libraries measured in the same run.
-#![warn(missing_docs)]
 
 pub mod bench;
 pub mod cli;

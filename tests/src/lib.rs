@@ -2,7 +2,6 @@
 //! `manifest.json` + `case.json` + `.npy` layout of `shared/fixtures`), comparing results
 //! with tolerances, and one checker per fixture kind. The `check-fixtures` binary and the
 //! parity tests both run the same checkers.
-#![warn(missing_docs)]
 
 pub mod compare;
 pub mod fixtures;

@@ -3,8 +3,7 @@
 //! (x86_64, AVX2) to ±0.2 points, 15 of the 7 500 query predictions: room for a few near-ties
 //! to flip with the last-bit differences between the SIMD and the baseline code paths, none
 //! for a change of method. They sit near the reference protocol's numbers (SimpleShot 75.1 /
-//! 89.6, LaplacianShot rectified 83.3 at 1-shot, 91.5 at 5-shot with λ = 0.7; notes
-//! `bound_optimizer.md` §8), and the transductive methods beat the inductive baseline.
+//! 89.6, LaplacianShot rectified 83.3 at 1-shot, 91.5 at 5-shot with λ = 0.7), and the transductive methods beat the inductive baseline.
 
 use clasp_models::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
 

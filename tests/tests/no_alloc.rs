@@ -40,15 +40,18 @@ unsafe impl GlobalAlloc for Counting {
         if ARMED.with(Cell::get) {
             COUNT.with(|c| c.set(c.get() + 1));
         }
+        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout (the caller's contract).
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if ARMED.with(Cell::get) {
             COUNT.with(|c| c.set(c.get() + 1));
         }
+        // SAFETY: the caller's contract for `realloc` is passed on unchanged.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

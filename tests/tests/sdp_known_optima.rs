@@ -1,4 +1,4 @@
-//! Known optima of the Peng–Wei SDP on bundled data (notes `sdp.md` §7, cvxpy + SCS at
+//! Known optima of the Peng–Wei SDP on bundled data (measured with cvxpy + SCS at
 //! eps 1e-7 and an independent ADMM): iris (raw 4 features) 605.83350 and wine (13 features
 //! standardised with the population standard deviation) 1047.07513, with A = X_c X_cᵀ.
 

@@ -1,4 +1,4 @@
-//! Exact recovery (Chen & Yang 2021) on the notes' Gaussian generator, and agreement of the
+//! Exact recovery (Chen & Yang 2021) on a planted Gaussian generator (separated centres, isotropic noise), and agreement of the
 //! other solvers with ADMM.
 
 use clasp_core::MatRef;

@@ -1,5 +1,5 @@
 //! The concave–convex bound update of Laplacian K-modes / LaplacianShot (Ziko et al., ICML 2018,
-//! ICML 2020; notes/bound_optimizer.md §4): with a sparse kNN affinity W in CSR form,
+//! ICML 2020): with a sparse kNN affinity W in CSR form,
 //!
 //!   y_p ← softmax(−a_p + λ Σ_q w_pq y_q)          (Jacobi: all rows from the previous Y),
 //!

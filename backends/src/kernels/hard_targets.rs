@@ -1,6 +1,6 @@
 //! Hard-target epilogue (SIGMA, SeLa): label_i = argmax_j Q_ij without materialising Q. The
 //! sample scaling does not change a row's arg-max, so it is argmax_j G_ij v_j in scaling form
-//! and argmax_j (S_ij + g_j) in the log domain (notes/sinkhorn.md §2.2); ties go to the lowest j.
+//! and argmax_j (S_ij + g_j) in the log domain (SIGMA, Salehi et al. 2024); ties go to the lowest j.
 
 use cubecl::prelude::*;
 

@@ -1,5 +1,5 @@
 //! Burer–Monteiro gradient of the Peng–Wei k-means SDP (Zhuang et al., ICLR 2024,
-//! `BM_cluster.m`; notes/sdp.md §3) with points as rows of x (n × p) and U (n × r):
+//! `BM_cluster.m`) with points as rows of x (n × p) and U (n × r):
 //!
 //!   s = Uᵀ1,  ŷ = y + β(U s − 1),  t = Uᵀŷ,  G = −2 x (xᵀ U) + ŷ sᵀ + 1 tᵀ,
 //!

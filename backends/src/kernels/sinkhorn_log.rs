@@ -1,4 +1,4 @@
-//! Log-domain Sinkhorn (notes/sinkhorn.md §1.2; Schmitzer, SIAM J. Sci. Comput. 2019; Peyré &
+//! Log-domain Sinkhorn (Schmitzer, SIAM J. Sci. Comput. 2019; Peyré &
 //! Cuturi, Computational OT, Alg. 4.2 in the log domain), on the gain S = σx (σ = +1 for a
 //! similarity, −1 for a cost, clasp-core's `ScoreKind`):
 //!

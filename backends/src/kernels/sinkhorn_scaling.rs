@@ -1,4 +1,4 @@
-//! Sinkhorn in scaling ("kernel") form with a stored max-shifted kernel (notes/sinkhorn.md §1.1):
+//! Sinkhorn in scaling ("kernel") form with a stored max-shifted kernel (Cuturi 2013):
 //! one exp pass, then per iteration one fused row pass (sample step u_i = a_i / Σ_j G_ij v_j with the
 //! column partials Σ_{i∈block} G_ij u_i of the same row block accumulated in the same pass) and a
 //! small column finalise (prototype step v_j = b_j / Σ_i G_ij u_i). Prototypes first, samples last,

@@ -79,7 +79,7 @@ pub fn kmeans_monitored<T: Real>(
     params: &KMeansParams,
     monitor: &mut dyn Monitor,
 ) -> Result<KMeansFit<T::Acc>> {
-    params.check(x.rows())?;
+    params.validate(x.rows())?;
     validate::finite(x.as_slice(), "x")?;
     let tol_eff = effective_tol(x, params.tol);
     let mut draw = Draw::new(params.seed);
@@ -120,7 +120,7 @@ pub fn kmeans_from<T: Real, C: Real<Acc = T::Acc>>(
     params: &KMeansParams,
 ) -> Result<KMeansFit<T::Acc>> {
     let k = init.rows();
-    KMeansParams { k, n_init: 1, ..*params }.check(x.rows())?;
+    KMeansParams { k, n_init: 1, ..*params }.validate(x.rows())?;
     if init.cols() != x.cols() {
         return Err(Error::ShapeMismatch { what: "init", expected: k * x.cols(), found: init.as_slice().len() });
     }

@@ -42,7 +42,7 @@ impl Default for KMeansParams {
 
 impl KMeansParams {
     /// Checks the parameters against a data set of `n` rows.
-    pub fn check(&self, n: usize) -> Result<()> {
+    pub fn validate(&self, n: usize) -> Result<()> {
         validate::cluster_count(self.k, n)?;
         if self.max_iter == 0 {
             return Err(Error::InvalidParameter { name: "max_iter", value: 0.0 });
@@ -75,12 +75,12 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected() {
         let p = KMeansParams { k: 3, ..Default::default() };
-        assert!(p.check(3).is_ok());
-        assert_eq!(p.check(2), Err(Error::InvalidClusterCount { k: 3, n: 2 }));
-        assert!(KMeansParams { k: 0, ..p }.check(3).is_err());
-        assert!(KMeansParams { max_iter: 0, ..p }.check(3).is_err());
-        assert!(KMeansParams { n_init: 0, ..p }.check(3).is_err());
-        assert!(KMeansParams { tol: -1.0, ..p }.check(3).is_err());
-        assert!(KMeansParams { tol: f64::NAN, ..p }.check(3).is_err());
+        assert!(p.validate(3).is_ok());
+        assert_eq!(p.validate(2), Err(Error::InvalidClusterCount { k: 3, n: 2 }));
+        assert!(KMeansParams { k: 0, ..p }.validate(3).is_err());
+        assert!(KMeansParams { max_iter: 0, ..p }.validate(3).is_err());
+        assert!(KMeansParams { n_init: 0, ..p }.validate(3).is_err());
+        assert!(KMeansParams { tol: -1.0, ..p }.validate(3).is_err());
+        assert!(KMeansParams { tol: f64::NAN, ..p }.validate(3).is_err());
     }
 }

@@ -75,7 +75,7 @@ impl Default for GmmParams {
 
 impl GmmParams {
     /// Checks the parameters against a data set of `n` rows.
-    pub fn check(&self, n: usize) -> Result<()> {
+    pub fn validate(&self, n: usize) -> Result<()> {
         validate::cluster_count(self.k, n)?;
         validate::nonnegative_param(self.reg_covar, "reg_covar")?;
         validate::nonnegative_param(self.tol, "tol")?;
@@ -145,7 +145,7 @@ pub fn fit_with_hook<T: Real, H: EmHook<T::Acc> + ?Sized>(
 where
     T::Acc: RealField,
 {
-    params.check(x.rows())?;
+    params.validate(x.rows())?;
     validate::finite(x.as_slice(), "x")?;
     let (k, d) = (params.k, x.cols());
     // Validate the user values up front.
@@ -279,7 +279,7 @@ pub fn em<T: Real, H: EmHook<T::Acc> + ?Sized>(
 where
     T::Acc: RealField,
 {
-    GmmParams { k: init.k, n_init: 1, ..*params }.check(x.rows())?;
+    GmmParams { k: init.k, n_init: 1, ..*params }.validate(x.rows())?;
     if x.cols() != init.d {
         return Err(Error::ShapeMismatch { what: "x", expected: x.rows() * init.d, found: x.as_slice().len() });
     }

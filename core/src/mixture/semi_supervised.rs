@@ -38,7 +38,7 @@ pub struct SemiSupervisedFit<F> {
 /// Fits a `params.k`-component mixture with the labelled rows of `labels` clamped
 /// (`Some(class)`, class < K; `None` = unlabelled). `params.seed + t` seeds initialisation t.
 ///
-/// Errors: invalid parameters or K > n ([`GmmParams::check`]), non-finite `x`, `labels` of
+/// Errors: invalid parameters or K > n ([`GmmParams::validate`]), non-finite `x`, `labels` of
 /// the wrong length ([`Error::ShapeMismatch`](crate::Error::ShapeMismatch)), a class ≥ K
 /// ([`Error::IndexOutOfRange`](crate::Error::IndexOutOfRange)), and the EM errors of
 /// [`em`](super::em).
@@ -51,7 +51,7 @@ where
     T::Acc: RealField,
 {
     let (n, d, k) = (x.rows(), x.cols(), params.k);
-    params.check(n)?;
+    params.validate(n)?;
     validate::finite(x.as_slice(), "x")?;
     check_known_labels(labels, n, k)?;
     let mut best: Option<GmmFit<T::Acc>> = None;

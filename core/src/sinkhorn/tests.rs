@@ -194,7 +194,7 @@ fn swav_in_f32_f16_and_bf16_tracks_f64() {
     assert!(max_abs_diff(&c64, &c32) < 1e-6, "f32: {:e}", max_abs_diff(&c64, &c32));
     let s16: Vec<half::f16> = s.iter().map(|&v| half::f16::from_f64(v)).collect();
     let (c16, _) = super::owned::swav_codes_alloc(MatRef::new(&s16, bn, k, "s").unwrap(), &sp).unwrap();
-    // Logit error δ ≈ 2⁻¹¹ becomes a relative error ≈ δ/ε in the codes (notes §4.6): measured
+    // Logit error δ ≈ 2⁻¹¹ becomes a relative error ≈ δ/ε in the codes: measured
     // 1.7e-3; bound 3×.
     let c16: Vec<f64> = c16.iter().map(|v| v.to_f64()).collect();
     assert!(max_abs_diff(&c64, &c16) < 5e-3, "f16: {:e}", max_abs_diff(&c64, &c16));

@@ -46,9 +46,9 @@ impl Method {
         matches!(self, Method::Laplacianshot | Method::SlkMeans | Method::SlkMs)
     }
 
-    /// Default support–query shift: on for LaplacianShot (notes §5: CL2N + shift; the notes'
-    /// digits numbers are reproduced with it) and SLK (`train_SLK.py`), off for plain
-    /// K-means / K-modes (the notes' digits K-means row is reproduced without it).
+    /// Default support–query shift: on for LaplacianShot (CL2N + shift: the reference digits
+    /// numbers of `crate::fewshot` are reproduced with it) and SLK (`train_SLK.py`), off for plain
+    /// K-means / K-modes (the reference digits K-means row is reproduced without it).
     pub fn default_shift(self) -> bool {
         !matches!(self, Method::Kmeans | Method::Kmodes)
     }

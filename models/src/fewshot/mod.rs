@@ -2,17 +2,18 @@
 //! transductive methods of `clasp_core::bound`, accuracy with a 95 % interval, and λ/knn
 //! tuning on validation episodes.
 //!
-//! Digits protocol (project notes, `bound_optimizer.md` §8): the 1797×64 images divided by
+//! Digits protocol: the 1797×64 images divided by
 //! 16 are the features ("backbone" = identity); CL2N uses the **global mean** of all 1797
 //! images as the base-class mean; each episode draws `ways` of the 10 classes uniformly
 //! without replacement and, per class, `shots + queries` distinct images (the first `shots`
 //! are the support). No base/novel split exists on digits, so none is made. The support–query
 //! shift is on for LaplacianShot (with or without rectification) and SLK, off for plain
-//! K-means / K-modes: with these choices the notes' digits numbers are reproduced (the
-//! LaplacianShot release shifts only when rectifying; without the shift its non-rectified
-//! 1-shot accuracy is ~1.5 points below the notes' row).
+//! K-means / K-modes: with these choices the reference digits numbers (bracketed below) are
+//! reproduced (the LaplacianShot release shifts only when rectifying; without the shift its
+//! non-rectified 1-shot accuracy is ~1.5 points below the reference row).
 //!
-//! Measured (1000 episodes, seed 0, `clasp fewshot --shots S --method M`; notes in brackets):
+//! Measured (1000 episodes, seed 0, `clasp fewshot --shots S --method M`; in brackets the reference numbers of the
+//! same protocol, measured with the methods' released Python code when the benchmark was set up):
 //!
 //! | method | 1-shot | 5-shot |
 //! |---|---|---|

@@ -101,7 +101,7 @@ pub enum Acceptance {
 
 impl Acceptance {
     /// Checks that a fixed probability lies in [0, 1].
-    pub fn check(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<()> {
         match *self {
             Acceptance::Exact => Ok(()),
             Acceptance::Fixed(p) if (0.0..=1.0).contains(&p) => Ok(()),
@@ -186,7 +186,7 @@ mod tests {
         ));
         assert!(matches!(log_split_ratio(1.0, ev(3, 0.0), ev(1, 0.0), ev(1, 0.0)), Err(Error::MassMismatch { .. })));
         assert!(matches!(log_merge_ratio(1.0, ev(2, f64::NAN), ev(1, 0.0), ev(1, 0.0)), Err(Error::NonFinite { .. })));
-        assert!(Acceptance::Fixed(1.5).check().is_err() && Acceptance::Fixed(0.1).check().is_ok());
+        assert!(Acceptance::Fixed(1.5).validate().is_err() && Acceptance::Fixed(0.1).validate().is_ok());
     }
 
     #[test]

@@ -206,7 +206,7 @@ where
     T::Acc: RealField,
 {
     let (n, dim) = (x.rows(), x.cols());
-    params.check(dim)?;
+    params.validate(dim)?;
     validate::finite(x.as_slice(), "x")?;
     let classes = match known {
         Some(k) => check_known_labels(k, n, params.k_max)?,

@@ -204,7 +204,7 @@ impl SplitMergeParams {
     }
 
     /// Validates the parameters for data of `dim` dimensions.
-    pub fn check(&self, dim: usize) -> Result<()> {
+    pub fn validate(&self, dim: usize) -> Result<()> {
         if self.k_max == 0 {
             return Err(Error::InvalidParameter { name: "k_max", value: 0.0 });
         }
@@ -232,7 +232,7 @@ impl SplitMergeParams {
         if self.em_iters == 0 {
             return Err(Error::InvalidParameter { name: "em_iters", value: 0.0 });
         }
-        self.acceptance.check()
+        self.acceptance.validate()
     }
 
     /// ν actually used for data of `dim` dimensions.

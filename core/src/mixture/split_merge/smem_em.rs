@@ -82,8 +82,8 @@ impl Default for SmemParams {
 
 impl SmemParams {
     /// Checks the parameters against a data set of `n` rows.
-    pub fn check(&self, n: usize) -> Result<()> {
-        self.gmm.check(n)?;
+    pub fn validate(&self, n: usize) -> Result<()> {
+        self.gmm.validate(n)?;
         if self.candidates == 0 {
             return Err(Error::InvalidParameter { name: "candidates", value: 0.0 });
         }
@@ -133,7 +133,7 @@ pub struct SmemFit<F> {
 /// SMEM from the initialisation of `params.gmm` (module docs).
 ///
 /// Errors: those of [`fit`](crate::mixture::fit) for the initial EM, and invalid SMEM
-/// parameters ([`SmemParams::check`]).
+/// parameters ([`SmemParams::validate`]).
 pub fn smem_em<T: Real>(x: MatRef<'_, T>, params: &SmemParams) -> Result<SmemFit<T::Acc>>
 where
     T::Acc: RealField,
@@ -150,7 +150,7 @@ pub fn smem_em_with<T: Real>(
 where
     T::Acc: RealField,
 {
-    params.check(x.rows())?;
+    params.validate(x.rows())?;
     let mut fit = fit_with(x, &params.gmm, init)?;
     let (n, k) = (x.rows(), params.gmm.k);
     let mut current = Evaluation::new(n, k);
