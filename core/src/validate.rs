@@ -57,6 +57,22 @@ pub fn scratch<T>(s: &[T], needed: usize) -> Result<()> {
     if s.len() >= needed { Ok(()) } else { Err(Error::ScratchTooSmall { needed, found: s.len() }) }
 }
 
+/// Checks `known` labels (length N, `Some(class)` with class < `bound`) and returns the number
+/// of labelled classes C = max class + 1 (0 if no row is labelled).
+pub fn known_labels(known: &[Option<usize>], n: usize, bound: usize) -> Result<usize> {
+    len(known, n, "labels")?;
+    let mut classes = 0;
+    for (index, l) in known.iter().enumerate() {
+        if let Some(value) = *l {
+            if value >= bound {
+                return Err(Error::IndexOutOfRange { what: "labels", index, value, bound });
+            }
+            classes = classes.max(value + 1);
+        }
+    }
+    Ok(classes)
+}
+
 /// `1 ≤ k ≤ n`.
 pub fn cluster_count(k: usize, n: usize) -> Result<()> {
     if k == 0 || k > n { Err(Error::InvalidClusterCount { k, n }) } else { Ok(()) }

@@ -10,21 +10,12 @@
 //! (max-shifted log-sum-exp), evaluated in the same order as [`crate::mixture`], so the
 //! numbers agree with `GaussianMixture::predict_proba` on the same parameters.
 
+use super::covariance::FixedCovariance;
 use super::gmm_blob::{HEADER_LEN, MAGIC, VERSION, blob_len, variance_count};
 use crate::error::{Error, Result};
 use crate::ops::argmax;
 use crate::scalar::{Float, Real};
 use crate::validate;
-
-/// Covariance layout of a [`FixedGmm`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum FixedCovariance {
-    /// One variance per component and dimension.
-    Diag,
-    /// One variance per component.
-    Spherical,
-}
 
 /// A diag or spherical Gaussian mixture with K components in D dimensions, compute type `F`.
 #[derive(Clone, Copy, Debug, PartialEq)]

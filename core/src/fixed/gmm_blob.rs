@@ -18,7 +18,7 @@
 //!
 //! Total length 12 + 4·(K + K·D + V) bytes.
 
-use super::gmm::FixedCovariance;
+use super::covariance::FixedCovariance;
 
 /// The four magic bytes.
 pub const MAGIC: [u8; 4] = *b"CLGM";

@@ -14,6 +14,7 @@
 //!   most M neighbours per point).
 
 mod bound;
+mod covariance;
 mod gmm;
 pub mod gmm_blob;
 mod kmeans;
@@ -22,7 +23,8 @@ mod sinkhorn;
 mod swav;
 
 pub use bound::FixedBound;
-pub use gmm::{FixedCovariance, FixedGmm};
+pub use covariance::FixedCovariance;
+pub use gmm::FixedGmm;
 pub use kmeans::FixedKMeans;
 pub use sinkhorn::FixedSinkhorn;
 pub use swav::FixedSwav;

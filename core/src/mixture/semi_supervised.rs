@@ -19,7 +19,6 @@ use nalgebra::RealField;
 use super::em::{FixedLabels, GmmFit};
 use super::fit::{GmmParams, em};
 use super::m_step::m_step;
-use super::split_merge::check_known_labels;
 use crate::error::Result;
 use crate::kmeans::kmeans_plus_plus_from;
 use crate::matrix::MatRef;
@@ -53,7 +52,7 @@ where
     let (n, d, k) = (x.rows(), x.cols(), params.k);
     params.validate(n)?;
     validate::finite(x.as_slice(), "x")?;
-    check_known_labels(labels, n, k)?;
+    crate::validate::known_labels(labels, n, k)?;
     let mut best: Option<GmmFit<T::Acc>> = None;
     for trial in 0..params.n_init {
         let centres = initial_centres(x, labels, k, params.seed.wrapping_add(trial as u64))?;

@@ -159,22 +159,6 @@ where
     NiwPrior::new(&mean, &psi, params.prior_kappa, params.nu(dim))
 }
 
-/// Checks `known` labels (length N, `Some(class)` with class < `bound`) and returns the number
-/// of labelled classes C = max class + 1 (0 if no row is labelled).
-pub fn check_known_labels(known: &[Option<usize>], n: usize, bound: usize) -> Result<usize> {
-    validate::len(known, n, "labels")?;
-    let mut classes = 0;
-    for (index, l) in known.iter().enumerate() {
-        if let Some(value) = *l {
-            if value >= bound {
-                return Err(Error::IndexOutOfRange { what: "labels", index, value, bound });
-            }
-            classes = classes.max(value + 1);
-        }
-    }
-    Ok(classes)
-}
-
 /// Fits a Gaussian mixture whose number of components is found by split/merge moves (module
 /// docs). `known`: optional per-row class (`None` = unlabelled), classes < `k_max`.
 ///
@@ -209,7 +193,7 @@ where
     params.validate(dim)?;
     validate::finite(x.as_slice(), "x")?;
     let classes = match known {
-        Some(k) => check_known_labels(k, n, params.k_max)?,
+        Some(k) => validate::known_labels(k, n, params.k_max)?,
         None => 0,
     };
     // With labels, one unanchored component at least (when there are unlabelled rows), so
