@@ -13,7 +13,7 @@ fn main() -> Result<(), String> {
         Some("reference") => SplitMergePreset::Reference,
         Some(other) => return Err(format!("unknown preset {other:?} (clasp or reference)")),
     };
-    let rows = clasp_models::cli::split_merge::k_discovery_table(preset, seeds)?;
-    print!("{}", clasp_models::cli::split_merge::format_table(&rows));
+    let rows = clasp_models::experiments::k_discovery::k_discovery_table(preset, seeds)?;
+    print!("{}", clasp_models::experiments::k_discovery::format_table(&rows));
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod data;
 #[cfg(feature = "train")]
 pub mod eval;
+pub mod experiments;
 pub mod fewshot;
 pub mod io;
 pub mod metrics;

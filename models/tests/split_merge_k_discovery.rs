@@ -15,7 +15,7 @@
 //! means must stay within 0.02 of the measured ones.
 
 use clasp_core::mixture::split_merge::SplitMergePreset;
-use clasp_models::cli::split_merge::{format_table, k_discovery};
+use clasp_models::experiments::k_discovery::{format_table, k_discovery};
 
 fn check(name: &str, k_init: usize, allowed: std::ops::RangeInclusive<usize>, mean_k: f64, metrics: [f64; 3]) {
     let row = k_discovery(SplitMergePreset::Clasp, name, k_init, 10).unwrap();

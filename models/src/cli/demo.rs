@@ -9,7 +9,7 @@
 //! k-means SDP on iris with its optimality certificate.
 
 use super::report::score;
-use super::split_merge::k_discovery_params;
+use crate::experiments::k_discovery::k_discovery_params;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
 use crate::io::load_bundled;
 use crate::pca::pca;

@@ -1,16 +1,13 @@
 //! `clasp gmm`: Gaussian-mixture EM (scikit-learn `GaussianMixture` semantics) on a data file.
 
-use super::budget::{Need, available_memory};
+use super::budget::available_memory;
+use super::gmm_job::{GmmJob, em_memory, report};
 use super::limits::{MAX_INIT, MAX_ITER, MAX_K, between, count, positive};
 use super::progress::{IterationProgress, ProgressEm};
-use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
+use super::report::{load_inputs, scores_suffix, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
 use clap::{Args, ValueEnum};
-use clasp_core::MatRef;
-use clasp_core::mixture::{
-    CovarianceType, GaussianMixture, GmmFit, GmmInit, GmmInitValues, GmmParams, PlainEm, fit_with_hook,
-};
-use serde::Serialize;
+use clasp_core::mixture::{CovarianceType, GmmInit, GmmInitValues, GmmParams, PlainEm, fit_with_hook};
 use std::path::PathBuf;
 
 /// Covariance layout on the command line.
@@ -114,82 +111,6 @@ impl GmmArgs {
     }
 }
 
-/// The fitted parameters in the report.
-#[derive(Serialize, Debug)]
-pub struct ModelReport {
-    /// Number of components.
-    pub k: usize,
-    /// Dimension.
-    pub dim: usize,
-    /// `full`, `diag`, `spherical` or `tied`.
-    pub covariance_type: &'static str,
-    /// Mixture weights.
-    pub weights: Vec<f64>,
-    /// Means, one row per component.
-    pub means: Vec<Vec<f64>>,
-    /// Covariances in scikit-learn's layout, flattened row-major.
-    pub covariances: Vec<f64>,
-}
-
-impl ModelReport {
-    /// Report of a fitted model.
-    pub fn new(m: &GaussianMixture<f64>) -> Self {
-        Self {
-            k: m.n_components(),
-            dim: m.dim(),
-            covariance_type: m.covariance_type().name(),
-            weights: m.weights().to_vec(),
-            means: rows(m.means(), m.dim()),
-            covariances: m.covariances().to_vec(),
-        }
-    }
-}
-
-/// The JSON written by `clasp gmm`.
-#[derive(Serialize, Debug)]
-pub struct GmmReport {
-    /// Fitted parameters.
-    pub model: ModelReport,
-    /// Most probable component per row.
-    pub labels: Vec<usize>,
-    /// EM iterations of the kept initialisation.
-    pub n_iter: usize,
-    /// Whether it converged.
-    pub converged: bool,
-    /// Final lower bound (mean log-likelihood before the last M-step).
-    pub lower_bound: f64,
-    /// Lower bound at every iteration.
-    pub lower_bounds: Vec<f64>,
-    /// Mean log-likelihood of the fitted model.
-    pub score: f64,
-    /// Bayesian information criterion.
-    pub bic: f64,
-    /// Akaike information criterion.
-    pub aic: f64,
-    /// ACC/NMI/ARI when `--labels` is given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<Scores>,
-}
-
-/// Builds the report of a fit.
-pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> Result<GmmReport, String> {
-    let m = &fit.model;
-    let labels = m.predict(x).map_err(|e| e.to_string())?;
-    let metrics = truth.map(|t| score(t, &labels)).transpose()?;
-    Ok(GmmReport {
-        model: ModelReport::new(m),
-        n_iter: fit.info.n_iter,
-        converged: fit.info.converged,
-        lower_bound: fit.info.lower_bound,
-        lower_bounds: fit.info.lower_bounds.clone(),
-        score: m.score(x).map_err(|e| e.to_string())?,
-        bic: m.bic(x).map_err(|e| e.to_string())?,
-        aic: m.aic(x).map_err(|e| e.to_string())?,
-        labels,
-        metrics,
-    })
-}
-
 impl GmmArgs {
     /// Checks `--out` against the inputs and its folder, then reads the data and labels.
     pub fn load(&self) -> Result<(crate::io::Table, Option<Vec<i64>>), String> {
@@ -197,29 +118,22 @@ impl GmmArgs {
     }
 }
 
-/// The memory EM needs with `k` components on `n` × `d` data: responsibilities, their logs
-/// and a copy (3·n·K), covariances, precisions and their factors (3·K·d²), the data (n·d).
-pub fn em_memory(n: usize, d: usize, k: usize) -> Need {
-    Need::new(
-        format!("EM on {n} × {d} with K = {k}: 3·n·K + 3·K·d² + n·d values"),
-        &[&[3, n, k], &[3, k, d, d], &[n, d]],
-    )
-}
-
 /// Entry point of `clasp gmm`.
 pub fn run(args: &GmmArgs) -> Result<(), String> {
-    if super::split_merge::run_gmm(args)? {
-        return Ok(());
+    let (table, labels) = args.load()?;
+    let job =
+        GmmJob { table: &table, labels: labels.as_deref(), params: args.params(), out: &args.out, quiet: args.quiet };
+    if args.split_merge.selected() {
+        return super::split_merge::run(&job, &args.split_merge);
     }
-    let (table, truth) = args.load()?;
     em_memory(table.rows, table.cols, args.k).check("gmm", available_memory(), "lower -k")?;
-    let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
+    let x = job.x()?;
     let mut progress = IterationProgress::new("gmm", args.n_init, args.quiet);
     let mut hook = ProgressEm::new(PlainEm, &mut progress, args.max_iter);
     let fitted = fit_with_hook(x, &args.params(), &GmmInitValues::default(), &mut hook);
     progress.finish();
     let fitted = fitted.map_err(|e| format!("gmm: {e}"))?;
-    let rep = report(x, &fitted, truth.as_deref())?;
+    let rep = report(x, &fitted, job.labels)?;
     write_json_atomic(&args.out, &rep)?;
     warn_not_converged("gmm", rep.converged, "EM");
     eprintln!(

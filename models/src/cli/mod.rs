@@ -10,6 +10,7 @@ pub mod demo;
 pub mod export_edge;
 pub mod fewshot;
 pub mod gmm;
+mod gmm_job;
 pub mod kmeans;
 pub mod limits;
 pub mod progress;

@@ -1,28 +1,22 @@
 //! `clasp gmm --split-merge` / `--semi-supervised`: a Gaussian mixture whose number of
 //! components is found by split/merge moves (clasp-core `mixture::split_merge`), optionally
 //! with labelled rows clamped (`--labels`, negative = unlabelled), or semi-supervised EM at
-//! fixed K; and the K-discovery table on the bundled data sets (example `k_discovery`): digits
-//! (pixels / 16) projected on 10 principal components, iris, wine and breast_cancer, from
-//! K = 1 and K = 2× the number of classes, K/ACC/NMI/ARI averaged over seeds.
+//! fixed K, or SMEM (split-and-merge EM at fixed K).
 
 use clap::Args;
-use clasp_core::MatRef;
 use clasp_core::mixture::semi_supervised_em;
 use clasp_core::mixture::split_merge::{
     Acceptance, PriorSigma, ProposalRanking, SmemParams, SplitMergeFit, SplitMergeParams, SplitMergePreset, smem_em,
-    split_merge, split_merge_monitored,
+    split_merge_monitored,
 };
 use serde_json::json;
 
 use super::budget::{Need, available_memory};
-use super::gmm::{GmmArgs, report};
+use super::gmm_job::{GmmJob, em_memory, report};
 use super::limits::{MAX_K, between, count, positive};
 use super::progress::IterationProgress;
 use super::report::{rows, score, warn_not_converged};
-use crate::io::load_bundled;
 use crate::io::write_json_atomic;
-use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
-use crate::pca::pca;
 
 /// The split/merge and semi-supervised options of `clasp gmm` (flattened into its arguments).
 #[derive(Args, Debug, Clone, Default)]
@@ -114,6 +108,12 @@ pub enum PriorSigmaArg {
 }
 
 impl GmmSplitMergeArgs {
+    /// Whether a mode of this module (split/merge, semi-supervised EM, SMEM) is chosen instead
+    /// of plain EM.
+    pub fn selected(&self) -> bool {
+        self.split_merge || self.semi_supervised || self.smem_em
+    }
+
     /// The chosen preset (default clasp).
     pub fn preset(&self) -> SplitMergePreset {
         self.preset.map_or(SplitMergePreset::Clasp, PresetArg::core)
@@ -178,18 +178,13 @@ pub fn fit_json(
     }))
 }
 
-/// The `clasp gmm` path for `--split-merge` / `--semi-supervised`; `Ok(false)` when neither
-/// is set (plain EM runs instead).
-pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
-    let opts = &args.split_merge;
-    if !(opts.split_merge || opts.semi_supervised || opts.smem_em) {
-        return Ok(false);
-    }
-    let (table, labels) = args.load()?;
-    let (n, d) = (table.rows, table.cols);
+/// The `clasp gmm` path for `--split-merge`, `--semi-supervised` and `--smem-em` (one of them
+/// is [`GmmSplitMergeArgs::selected`]).
+pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
+    let (n, d) = (job.table.rows, job.table.cols);
     if opts.split_merge {
         // Each of up to K_max components carries two sub-clusters: 4·n·K_max responsibilities.
-        let k_max = opts.params(args.k, args.seed).k_max;
+        let k_max = opts.params(job.params.k, job.params.seed).k_max;
         let what = format!("split/merge on {n} × {d} with K_max = {k_max}: 4·n·K_max + 9·K_max·d² + n·d values");
         Need::new(what, &[&[4, n, k_max], &[9, k_max, d, d], &[n, d]]).check(
             "gmm",
@@ -197,13 +192,13 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
             "lower --k-max",
         )?;
     } else {
-        super::gmm::em_memory(n, d, args.k).check("gmm", available_memory(), "lower -k")?;
+        em_memory(n, d, job.params.k).check("gmm", available_memory(), "lower -k")?;
     }
-    let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
+    let x = job.x()?;
     if opts.smem_em {
-        let params = SmemParams { gmm: args.params(), ..SmemParams::default() };
+        let params = SmemParams { gmm: job.params, ..SmemParams::default() };
         let out = smem_em(x, &params).map_err(|e| format!("gmm: {e}"))?;
-        let mut rep = serde_json::to_value(report(x, &out.fit, labels.as_deref())?).map_err(|e| e.to_string())?;
+        let mut rep = serde_json::to_value(report(x, &out.fit, job.labels)?).map_err(|e| e.to_string())?;
         let moves: Vec<_> = out
             .info
             .moves
@@ -216,30 +211,30 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
             "moves": moves,
             "candidates_tried": out.info.candidates_tried,
         });
-        write_json_atomic(&args.out, &rep)?;
+        write_json_atomic(job.out, &rep)?;
         eprintln!(
             "gmm --smem-em: K={} {} moves, mean log-likelihood {:.6} -> {:.6}",
-            args.k,
+            job.params.k,
             out.info.moves.len(),
             out.info.initial_log_likelihood,
             out.info.log_likelihood
         );
-        return Ok(true);
+        return Ok(());
     }
     let known = if opts.semi_supervised {
-        Some(known_from_cli(labels.as_deref().ok_or("--semi-supervised needs --labels")?))
+        Some(known_from_cli(job.labels.ok_or("--semi-supervised needs --labels")?))
     } else {
         None
     };
     // In semi-supervised mode the labels are the clamp, not a reference to score against.
-    let truth = if opts.semi_supervised { None } else { labels.as_deref() };
+    let truth = if opts.semi_supervised { None } else { job.labels };
     if opts.split_merge {
-        let params = opts.params(args.k, args.seed);
-        let mut progress = IterationProgress::counting("gmm --split-merge", 1, args.quiet, "sweeps", "moves");
+        let params = opts.params(job.params.k, job.params.seed);
+        let mut progress = IterationProgress::counting("gmm --split-merge", 1, job.quiet, "sweeps", "moves");
         let fit = split_merge_monitored(x, known.as_deref(), &params, &mut progress);
         progress.finish();
         let fit = fit.map_err(|e| format!("gmm: {e}"))?;
-        write_json_atomic(&args.out, &fit_json(&fit, table.cols, truth, opts.preset())?)?;
+        write_json_atomic(job.out, &fit_json(&fit, job.table.cols, truth, opts.preset())?)?;
         warn_not_converged("gmm --split-merge", fit.info.converged, "the split/merge sweeps");
         eprintln!(
             "gmm --split-merge ({} preset): K path {:?}, {} splits, {} merges",
@@ -250,147 +245,20 @@ pub fn run_gmm(args: &GmmArgs) -> Result<bool, String> {
         );
     } else {
         let known = known.unwrap_or_default();
-        let ss = semi_supervised_em(x, &known, &args.params()).map_err(|e| format!("gmm: {e}"))?;
+        let ss = semi_supervised_em(x, &known, &job.params).map_err(|e| format!("gmm: {e}"))?;
         let mut rep = report(x, &ss.fit, None)?;
         rep.labels = ss.labels;
-        write_json_atomic(&args.out, &rep)?;
+        write_json_atomic(job.out, &rep)?;
         warn_not_converged("gmm --semi-supervised", rep.converged, "EM");
-        eprintln!("gmm --semi-supervised: K={} n_iter={} converged={}", args.k, rep.n_iter, rep.converged);
+        eprintln!("gmm --semi-supervised: K={} n_iter={} converged={}", job.params.k, rep.n_iter, rep.converged);
     }
-    Ok(true)
-}
-
-/// The parameters of the K-discovery table for a preset (`Clasp`: the core defaults, DeepDPM's
-/// hyper-parameters with the data-driven Ψ = 0.03·Cov(X) and the re-fitted moves), from
-/// `k_init` components.
-pub fn k_discovery_params(preset: SplitMergePreset, k_init: usize, seed: u64) -> SplitMergeParams {
-    SplitMergeParams { k_init, seed, ..SplitMergeParams::preset(preset) }
-}
-
-/// A bundled data set prepared for K discovery: (x row-major, rows, cols, labels, classes).
-pub type KDiscoveryData = (Vec<f64>, usize, usize, Vec<i64>, usize);
-
-/// Loads `name` for K discovery: digits as pixels / 16 projected on 10 principal components,
-/// iris as measured (one unit, centimetres), wine and breast_cancer standardised per feature
-/// (their features are on scales three orders of magnitude apart, which an isotropic prior
-/// such as DeepDPM's Ψ = 0.005·I cannot serve).
-pub fn k_discovery_data(name: &str) -> Result<KDiscoveryData, String> {
-    let b = load_bundled(name)?;
-    let classes = b.y.iter().copied().max().map_or(0, |m| m as usize + 1);
-    let (n, d) = (b.x.rows, b.x.cols);
-    match name {
-        "digits" => {
-            // As the fixtures' digits_pca10: pixels / 16, then the top 10 principal components.
-            let scaled: Vec<f64> = b.x.data.iter().map(|v| v / 16.0).collect();
-            let x = pca(&scaled, n, d, 10)?;
-            Ok((x, n, 10, b.y, classes))
-        }
-        "wine" | "breast_cancer" => Ok((standardise(&b.x.data, n, d), n, d, b.y, classes)),
-        _ => Ok((b.x.data, n, d, b.y, classes)),
-    }
-}
-
-/// Each column shifted to mean 0 and scaled to unit (population) standard deviation; a
-/// constant column stays 0.
-fn standardise(x: &[f64], n: usize, d: usize) -> Vec<f64> {
-    let mut out = x.to_vec();
-    for j in 0..d {
-        let mean = (0..n).map(|i| x[i * d + j]).sum::<f64>() / n as f64;
-        let var = (0..n).map(|i| (x[i * d + j] - mean).powi(2)).sum::<f64>() / n as f64;
-        let scale = if var > 0.0 { 1.0 / var.sqrt() } else { 0.0 };
-        (0..n).for_each(|i| out[i * d + j] = (x[i * d + j] - mean) * scale);
-    }
-    out
-}
-
-/// One row of the K-discovery table.
-#[derive(Clone, Debug)]
-pub struct KDiscoveryRow {
-    /// Data set name.
-    pub data: String,
-    /// True number of classes.
-    pub classes: usize,
-    /// Initial K.
-    pub k_init: usize,
-    /// Final K of every seed.
-    pub k: Vec<usize>,
-    /// Mean ACC (Hungarian), NMI, ARI over the seeds.
-    pub acc: f64,
-    /// Mean NMI.
-    pub nmi: f64,
-    /// Mean ARI.
-    pub ari: f64,
-    /// Sample standard deviations over the seeds of ACC, NMI and ARI.
-    pub sd: [f64; 3],
-}
-
-/// Mean and sample standard deviation (0 for fewer than two values).
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 { v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-    (mean, var.sqrt())
-}
-
-impl KDiscoveryRow {
-    /// Mean final K.
-    pub fn k_mean(&self) -> f64 {
-        self.k_sd().0
-    }
-
-    /// Mean and standard deviation of the final K.
-    pub fn k_sd(&self) -> (f64, f64) {
-        mean_sd(&self.k.iter().map(|&k| k as f64).collect::<Vec<_>>())
-    }
-}
-
-/// Runs split/merge with `preset` on `name` from `k_init` for seeds 0..`seeds`.
-pub fn k_discovery(preset: SplitMergePreset, name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
-    let (x, n, d, y, classes) = k_discovery_data(name)?;
-    let xm = MatRef::new(&x, n, d, "x").map_err(|e| e.to_string())?;
-    let mut k = Vec::new();
-    let mut scores: [Vec<f64>; 3] = Default::default();
-    for seed in 0..seeds {
-        let fit = split_merge(xm, None, &k_discovery_params(preset, k_init, seed)).map_err(|e| e.to_string())?;
-        let pred: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
-        k.push(fit.k());
-        scores[0].push(accuracy(&y, &pred).map_err(|e| e.to_string())?);
-        scores[1].push(normalized_mutual_info(&y, &pred).map_err(|e| e.to_string())?);
-        scores[2].push(adjusted_rand_index(&y, &pred).map_err(|e| e.to_string())?);
-    }
-    let [(acc, acc_sd), (nmi, nmi_sd), (ari, ari_sd)] = scores.each_ref().map(|v| mean_sd(v));
-    Ok(KDiscoveryRow { data: name.into(), classes, k_init, k, acc, nmi, ari, sd: [acc_sd, nmi_sd, ari_sd] })
-}
-
-/// The table for a preset: digits-PCA10, iris, wine and breast_cancer (standardised), each
-/// from K = 1 and K = 2× the number of classes.
-pub fn k_discovery_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
-    let mut rows = Vec::new();
-    for (name, truth) in [("digits", 10), ("iris", 3), ("wine", 3), ("breast_cancer", 2)] {
-        for k_init in [1, 2 * truth] {
-            rows.push(k_discovery(preset, name, k_init, seeds)?);
-        }
-    }
-    Ok(rows)
-}
-
-/// Markdown rendering of the table (mean ± sample standard deviation over the seeds).
-pub fn format_table(rows: &[KDiscoveryRow]) -> String {
-    let mut s =
-        String::from("| data | true K | K₀ | K | K per seed | ACC | NMI | ARI |\n|---|---|---|---|---|---|---|---|\n");
-    for r in rows {
-        let (k, k_sd) = r.k_sd();
-        s += &format!(
-            "| {} | {} | {} | {:.1} ± {:.1} | {:?} | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} |\n",
-            r.data, r.classes, r.k_init, k, k_sd, r.k, r.acc, r.sd[0], r.nmi, r.sd[1], r.ari, r.sd[2]
-        );
-    }
-    s
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::gmm::{GmmArgs, run as run_cli};
     use clap::Parser;
 
     #[derive(Parser)]
@@ -418,9 +286,11 @@ mod tests {
         let out = dir.join("out.json");
         let (d, o) = (data.to_str().unwrap(), out.to_str().unwrap());
         let plain = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--out", o]);
-        assert!(!run_gmm(&plain.gmm).unwrap());
+        run_cli(&plain.gmm).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert!(v.get("k_path").is_none() && v["model"]["k"] == 2, "plain EM ran: {v}");
         let sm = Cli::parse_from(["gmm", "--data", d, "-k", "1", "--split-merge", "--out", o]);
-        assert!(run_gmm(&sm.gmm).unwrap());
+        run_cli(&sm.gmm).unwrap();
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["k_path"][0], 1);
         assert_eq!(v["model"]["k"], 3);
@@ -431,19 +301,19 @@ mod tests {
             reference.gmm.split_merge.params(1, 0),
             SplitMergeParams { k_init: 1, ..SplitMergeParams::deepdpm() }
         );
-        assert!(run_gmm(&reference.gmm).unwrap());
+        run_cli(&reference.gmm).unwrap();
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["preset"], "reference");
         assert!(v["model"]["k"].as_u64().unwrap() >= 1);
         assert!(Cli::try_parse_from(["gmm", "--data", d, "--preset", "reference", "--out", o]).is_err());
         let smem = Cli::parse_from(["gmm", "--data", d, "-k", "3", "--smem-em", "--out", o]);
-        assert!(run_gmm(&smem.gmm).unwrap());
+        run_cli(&smem.gmm).unwrap();
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["model"]["k"], 3);
         assert!(v["smem"]["log_likelihood"].as_f64().unwrap() >= v["smem"]["initial_log_likelihood"].as_f64().unwrap());
         assert!(Cli::try_parse_from(["gmm", "--data", d, "--smem-em", "--split-merge", "--out", o]).is_err());
         let no_labels = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--semi-supervised", "--out", o]);
-        assert!(run_gmm(&no_labels.gmm).unwrap_err().contains("--labels"));
+        assert!(run_cli(&no_labels.gmm).unwrap_err().contains("--labels"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
