@@ -10,16 +10,6 @@ use cubecl::prelude::*;
 use crate::device::{BLOCK, DeviceBuffer, Gpu, check_len, elementwise, grid};
 use crate::kernels::{bound, gmm, kmeans, reduce, sdp_gradient};
 
-/// The E-step kernel's code of clasp-core's covariance layout.
-fn kind_code(kind: CovarianceType) -> u32 {
-    match kind {
-        CovarianceType::Full => 0,
-        CovarianceType::Diag => 1,
-        CovarianceType::Spherical => 2,
-        CovarianceType::Tied => 3,
-    }
-}
-
 /// Width of the M-step sums: N_k, Σ r x, and Σ r x² unless the covariance is full or tied.
 fn stats_len(kind: CovarianceType, k: usize, d: usize) -> usize {
     let squares = matches!(kind, CovarianceType::Diag | CovarianceType::Spherical);
@@ -148,7 +138,7 @@ impl<R: Runtime> Gpu<R> {
             n,
             k,
             d,
-            kind_code(kind),
+            kind,
         );
         let parts = n.div_ceil(BLOCK);
         let partial = self.empty(parts * width);
@@ -187,13 +177,7 @@ impl<R: Runtime> Gpu<R> {
         validate::finite(x.as_slice(), "x")?;
         let kind = model.covariance_type();
         let f32s = |v: &[F]| v.iter().map(|&t| t.to_f64() as f32).collect::<Vec<f32>>();
-        let half_log_2pi = 0.5 * (2.0 * core::f64::consts::PI).ln();
-        let consts: Vec<f32> = model
-            .weights()
-            .iter()
-            .zip(model.log_det_precisions_cholesky())
-            .map(|(w, ld)| (w.to_f64().ln() - d as f64 * half_log_2pi + ld.to_f64()) as f32)
-            .collect();
+        let consts: Vec<f32> = (0..k).map(|c| model.log_constant(c).to_f64() as f32).collect();
         let (xd, md, pd, cd) = (
             self.upload(x.as_slice()),
             self.upload(&f32s(model.means())),

@@ -213,9 +213,9 @@ fn extra_kernels(v: &mut Vec<(String, Body)>) {
             kmeans::kmeans_update::expand::<f32>(&mut b.scope, s, c, k, d)
         }),
     ));
-    for kind in 0..4u32 {
+    for kind in clasp_core::mixture::CovarianceType::ALL {
         v.push((
-            format!("gmm_estep_kind_{kind}"),
+            format!("gmm_estep_{}", kind.name()),
             Box::new(move |b| {
                 let (x, m, p, lc, r, lr, n, k, d) =
                     (inp(b), inp(b), inp(b), inp(b), out(b), out(b), us(b), us(b), us(b));

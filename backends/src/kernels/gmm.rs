@@ -7,14 +7,16 @@
 //! precision square roots. Then log ρ_i = LSE_k log p_ik (max-shifted) and r_ik = exp(log p_ik − log ρ_i).
 //! M-step partial sums: N_k = Σ r_ik, Σ r_ik x_i, and Σ r_ik x_i² (diag/spherical).
 
+use clasp_core::mixture::CovarianceType;
 use cubecl::prelude::*;
 
 use super::reduce::NEG_BIG;
 
-/// One unit per point. `kind`: 0 = full (`prec_chol` is k × d × d, row-major U_k), 1 = diag
-/// (`prec_chol` is k × d, the square roots of the precisions), 2 = spherical (`prec_chol` is k),
-/// 3 = tied (`prec_chol` is one d × d U shared by all components).
-/// `log_const[k] = log w_k − ½ d log 2π + log det U_k` is prepared on the host (k values).
+/// One unit per point; `kind` (comptime: one kernel per layout) gives `prec_chol`'s layout:
+/// full, k × d × d (row-major U_k); tied, one d × d U shared by all components; diag, k × d
+/// (the square roots of the precisions); spherical, k.
+/// `log_const[k] = log w_k − ½ d log 2π + log det U_k` comes from the host model
+/// (clasp-core's `GaussianMixture::log_constant`, k values).
 /// Writes the responsibilities `resp` (n × k) and `log_rho[i]`.
 #[cube(launch)]
 pub fn gmm_estep<F: Float>(
@@ -27,17 +29,17 @@ pub fn gmm_estep<F: Float>(
     n: usize,
     k: usize,
     d: usize,
-    #[comptime] kind: u32,
+    #[comptime] kind: CovarianceType,
 ) {
     let i = ABSOLUTE_POS;
     if i < n {
         let mut m = F::new(NEG_BIG);
         for c in 0..k {
             let mut q = F::new(0.0);
-            if comptime![kind == 0 || kind == 3] {
+            if comptime![kind.is_matrix()] {
                 // Tied: one factor for every component.
                 let mut u0 = c * d * d;
-                if comptime![kind == 3] {
+                if comptime![kind == CovarianceType::Tied] {
                     u0 = 0;
                 }
                 // y_j = Σ_{l ≤ j} (x_l − μ_l) U_lj  (U upper triangular).
@@ -48,7 +50,7 @@ pub fn gmm_estep<F: Float>(
                     }
                     q += y * y;
                 }
-            } else if comptime![kind == 1] {
+            } else if comptime![kind == CovarianceType::Diag] {
                 for j in 0..d {
                     let y = (x[i * d + j] - means[c * d + j]) * prec_chol[c * d + j];
                     q += y * y;

@@ -1,7 +1,7 @@
 //! The four covariance layouts of scikit-learn's `GaussianMixture`.
 
 /// How component covariances are parameterised (and stored).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CovarianceType {
     /// One full D × D covariance per component; stored K × D × D.
@@ -48,6 +48,20 @@ impl CovarianceType {
         }
     }
 
+    /// One line saying what the type fits (for command-line help and reports).
+    pub fn summary(self) -> &'static str {
+        match self {
+            CovarianceType::Full => "One full matrix per component",
+            CovarianceType::Diag => "One diagonal per component",
+            CovarianceType::Spherical => "One variance per component",
+            CovarianceType::Tied => "One full matrix shared by all components",
+        }
+    }
+
+    /// The four types, in scikit-learn's order of its documentation.
+    pub const ALL: [CovarianceType; 4] =
+        [CovarianceType::Full, CovarianceType::Tied, CovarianceType::Diag, CovarianceType::Spherical];
+
     /// The type named by scikit-learn's string, if any.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
@@ -60,7 +74,7 @@ impl CovarianceType {
     }
 
     /// Whether the covariance is a full matrix (factorised by Cholesky).
-    pub(crate) fn is_matrix(self) -> bool {
+    pub fn is_matrix(self) -> bool {
         matches!(self, CovarianceType::Full | CovarianceType::Tied)
     }
 }

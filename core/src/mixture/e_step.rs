@@ -29,9 +29,6 @@ pub(crate) const BLOCK: usize = 64;
 /// Rows whose quadratic forms are accumulated together in registers.
 const LANES: usize = 8;
 
-/// ½ ln 2π.
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
-
 fn check_input<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -222,13 +219,12 @@ fn weighted_log_prob_body<T: Real>(
 {
     let (d, k) = (model.d, model.k);
     let zero = <T::Acc as Float>::ZERO;
-    let c0 = <T::Acc as Float>::from_f64(-HALF_LN_2PI * d as f64);
     let half = <T::Acc as Float>::from_f64(0.5);
     let (bias, rest) = work.split_at_mut(k);
     let (xt, rest) = rest.split_at_mut(d * BLOCK);
     let diff = &mut rest[..d * BLOCK];
-    for ((b, &w), &ld) in bias.iter_mut().zip(&model.weights).zip(&model.log_det_chol) {
-        *b = Float::ln(w) + c0 + ld;
+    for (c, b) in bias.iter_mut().enumerate() {
+        *b = model.log_constant(c);
     }
     let mut q = [zero; BLOCK];
     for (rows, out_rows) in x.as_slice().chunks(BLOCK * d).zip(out.chunks_mut(BLOCK * k)) {

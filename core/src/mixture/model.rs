@@ -11,6 +11,9 @@ use crate::validate;
 use alloc::vec::Vec;
 use nalgebra::RealField;
 
+/// ½ ln 2π.
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
 /// A Gaussian mixture in the compute type `F`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianMixture<F> {
@@ -187,6 +190,13 @@ impl<F: Float + RealField> GaussianMixture<F> {
     /// log det of each component's precision factor (= −½ log det Σ_k), K values.
     pub fn log_det_precisions_cholesky(&self) -> &[F] {
         &self.log_det_chol
+    }
+    /// The constant of component `c`'s weighted log-density,
+    /// ln π_c − ½ D ln 2π + ln det U_c (U_c its precision Cholesky factor), so that
+    /// ln π_c N(x | μ_c, Σ_c) = log_constant(c) − ½ ‖(x − μ_c) U_c‖². `c` < K.
+    pub fn log_constant(&self, c: usize) -> F {
+        let c0 = <F as Float>::from_f64(-HALF_LN_2PI * self.d as f64);
+        Float::ln(self.weights[c]) + c0 + self.log_det_chol[c]
     }
     /// Precisions Σ⁻¹ in the covariance layout (U Uᵀ for full/tied, 1/σ² otherwise).
     pub fn precisions(&self) -> Vec<F> {

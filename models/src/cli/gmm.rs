@@ -10,17 +10,11 @@ use clap::{Args, ValueEnum};
 use clasp_core::mixture::{CovarianceType, GmmInit, GmmInitValues, GmmParams, PlainEm, fit_with_hook};
 use std::path::PathBuf;
 
-/// Covariance layout on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum CovArg {
-    /// One full matrix per component.
-    Full,
-    /// One diagonal per component.
-    Diag,
-    /// One variance per component.
-    Spherical,
-    /// One full matrix shared by all components.
-    Tied,
+/// `--cov`: the core's [`CovarianceType`], by scikit-learn's names (`CovarianceType::name`).
+fn covariance_type() -> impl clap::builder::TypedValueParser<Value = CovarianceType> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(CovarianceType::ALL.map(|c| PossibleValue::new(c.name()).help(c.summary())))
+        .try_map(|name| CovarianceType::from_name(&name).ok_or(format!("unknown covariance type `{name}`")))
 }
 
 /// Initialisation on the command line.
@@ -53,8 +47,8 @@ pub struct GmmArgs {
     #[arg(short = 'k', long = "k", value_parser = count(1, MAX_K))]
     pub k: usize,
     /// Covariance type (plain EM; split/merge fits full covariances).
-    #[arg(long = "cov", value_enum, default_value = "full", conflicts_with = "split_merge")]
-    pub cov: CovArg,
+    #[arg(long = "cov", value_parser = covariance_type(), default_value = "full", conflicts_with = "split_merge")]
+    pub cov: CovarianceType,
     /// Seed of the initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -90,12 +84,7 @@ impl GmmArgs {
     pub fn params(&self) -> GmmParams {
         GmmParams {
             k: self.k,
-            covariance_type: match self.cov {
-                CovArg::Full => CovarianceType::Full,
-                CovArg::Diag => CovarianceType::Diag,
-                CovArg::Spherical => CovarianceType::Spherical,
-                CovArg::Tied => CovarianceType::Tied,
-            },
+            covariance_type: self.cov,
             reg_covar: self.reg_covar,
             tol: self.tol,
             max_iter: self.max_iter,
