@@ -1,7 +1,8 @@
 //! Run-time choice of the device: one enum over the compiled-in runtimes plus the CPU path.
 
+use crate::error::Result;
 use clasp_core::sinkhorn::{SwavInfo, SwavParams};
-use clasp_core::{MatRef, Result};
+use clasp_core::{Error as CoreError, MatRef};
 
 #[allow(unused_imports)]
 use crate::device::Gpu;
@@ -80,7 +81,7 @@ impl Backend {
     /// on the CPU, [`Gpu::swav_codes_host`] on a device (which rejects `keep_last` and
     /// `max_shift = false`).
     pub fn swav_codes(&self, scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
-        dispatch!(self, gpu => gpu.swav_codes_host(scores, params), cpu => clasp_core::sinkhorn::owned::swav_codes_alloc(scores, params))
+        dispatch!(self, gpu => gpu.swav_codes_host(scores, params), cpu => Ok(clasp_core::sinkhorn::owned::swav_codes_alloc(scores, params)?))
     }
 
     /// SIGMA hard targets (argmax of the plan's rows) of `scores` (n × k): clasp-core's
@@ -101,8 +102,8 @@ fn cpu_swav_assign(scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<
     let (labels, info) = clasp_core::sinkhorn::owned::swav_assign_alloc(scores, params)?;
     let labels = labels
         .into_iter()
-        .map(|l| u32::try_from(l).map_err(|_| clasp_core::Error::InvalidParameter { name: "k", value: k as f64 }))
-        .collect::<Result<Vec<u32>>>()?;
+        .map(|l| u32::try_from(l).map_err(|_| CoreError::InvalidParameter { name: "k", value: k as f64 }))
+        .collect::<core::result::Result<Vec<u32>, CoreError>>()?;
     Ok((labels, info))
 }
 

@@ -13,10 +13,11 @@
 //!
 //! Parameters, report and errors are clasp-core's, as everywhere in this crate.
 
+use crate::error::{Error, Result};
 use burn_tensor::backend::Backend;
 use burn_tensor::{DType, Tensor, TensorData, TensorMetadata, TensorPrimitive};
 use clasp_core::sinkhorn::{SwavInfo, SwavParams};
-use clasp_core::{Error, MatRef, Result};
+use clasp_core::{Error as CoreError, MatRef};
 
 use crate::device::{DeviceBuffer, DeviceMatrix, Gpu};
 
@@ -42,7 +43,7 @@ where
         let [n, k] = scores.dims();
         let scores = burn_cubecl::kernel::into_contiguous(scores.into_primitive().tensor());
         if scores.dtype != DType::F32 {
-            return Err(Error::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 });
+            return Err(CoreError::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 }.into());
         }
         let gpu = Gpu::<R>::from_client(scores.client.clone());
         let codes = scores.client.empty(n * k * size_of::<f32>());
@@ -85,7 +86,7 @@ fn host_swav_codes<B: Backend>(scores: Tensor<B, 2>, params: &SwavParams) -> Res
     let data = scores
         .into_data()
         .into_vec::<f32>()
-        .map_err(|_| Error::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 })?;
+        .map_err(|_| Error::from(CoreError::InvalidParameter { name: "scores dtype (f32 only)", value: 0.0 }))?;
     let (codes, info) = clasp_core::sinkhorn::owned::swav_codes_alloc(MatRef::new(&data, n, k, "scores")?, params)?;
     Ok((Tensor::from_data(TensorData::new(codes, [n, k]), &device), info))
 }

@@ -2,9 +2,10 @@
 //! M-step's weighted sums, the bound optimizer's update and the Burer–Monteiro SDP gradient.
 //! Each takes device buffers; the `*_host` variants upload, run and read back.
 
+use crate::error::Result;
 use clasp_core::bound::{CsrRef, StepInfo};
 use clasp_core::mixture::{CovarianceType, GaussianMixture};
-use clasp_core::{Error, Float, MatMut, MatRef, Result, validate};
+use clasp_core::{Error as CoreError, Float, MatMut, MatRef, validate};
 use cubecl::prelude::*;
 
 use crate::device::{BLOCK, DeviceBuffer, Gpu, check_len, elementwise, grid};
@@ -18,12 +19,12 @@ fn stats_len(kind: CovarianceType, k: usize, d: usize) -> usize {
 
 fn dims(n: usize, k: usize, d: usize) -> Result<()> {
     if n == 0 {
-        return Err(Error::Empty { what: "x" });
+        return Err(CoreError::Empty { what: "x" }.into());
     }
     if d == 0 {
-        return Err(Error::Empty { what: "features" });
+        return Err(CoreError::Empty { what: "features" }.into());
     }
-    validate::cluster_count(k, n)
+    Ok(validate::cluster_count(k, n)?)
 }
 
 impl<R: Runtime> Gpu<R> {
@@ -171,7 +172,7 @@ impl<R: Runtime> Gpu<R> {
     ) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
         let (n, d, k) = (x.rows(), x.cols(), model.n_components());
         if d != model.dim() {
-            return Err(Error::ShapeMismatch { what: "x", expected: n * model.dim(), found: n * d });
+            return Err(CoreError::ShapeMismatch { what: "x", expected: n * model.dim(), found: n * d }.into());
         }
         dims(n, k, d)?;
         validate::finite(x.as_slice(), "x")?;
@@ -211,7 +212,7 @@ impl<R: Runtime> Gpu<R> {
         dims(n, k, 1)?;
         validate::nonnegative_param(lambda, "lambda")?;
         if fixed_rows > n {
-            return Err(Error::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 });
+            return Err(CoreError::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 }.into());
         }
         check_len(row_ptr, n + 1, "row_ptr")?;
         check_len(weights, col_idx.len, "weights")?;
@@ -259,16 +260,20 @@ impl<R: Runtime> Gpu<R> {
         y: &mut MatMut<'_, f32>,
     ) -> Result<StepInfo> {
         if monotone {
-            return Err(Error::InvalidParameter { name: "monotone (not supported on the device)", value: 1.0 });
+            return Err(
+                CoreError::InvalidParameter { name: "monotone (not supported on the device)", value: 1.0 }.into()
+            );
         }
         let (n, k) = (y.rows(), y.cols());
         let (un, uk) = (unary.rows(), unary.cols());
         if (un, uk, w.n()) != (n, k, n) {
-            return Err(Error::ShapeMismatch { what: "unary, y and affinity", expected: n * k, found: un * uk });
+            return Err(
+                CoreError::ShapeMismatch { what: "unary, y and affinity", expected: n * k, found: un * uk }.into()
+            );
         }
         validate::finite(unary.as_slice(), "unary")?;
         validate::nonnegative(y.as_mut_slice(), false, "y")?;
-        let too_big = |v: usize| Error::InvalidParameter { name: "affinity size (above u32)", value: v as f64 };
+        let too_big = |v: usize| CoreError::InvalidParameter { name: "affinity size (above u32)", value: v as f64 };
         let mut row_ptr = Vec::with_capacity(n + 1);
         row_ptr.push(0u32);
         let (mut col_idx, mut weights) = (Vec::with_capacity(w.nnz()), Vec::with_capacity(w.nnz()));
@@ -292,7 +297,7 @@ impl<R: Runtime> Gpu<R> {
         let e: f64 = self.download(&energy)?.iter().map(|&v| v as f64).sum();
         let next = self.download(&next)?;
         if !e.is_finite() || next.iter().any(|v| !v.is_finite()) {
-            return Err(Error::NumericalBreakdown { what: "bound step", iteration: 1 });
+            return Err(CoreError::NumericalBreakdown { what: "bound step", iteration: 1 }.into());
         }
         y.as_mut_slice().copy_from_slice(&next);
         Ok(StepInfo { energy: e, halvings: 0, moved: true })
@@ -315,7 +320,7 @@ impl<R: Runtime> Gpu<R> {
     ) -> Result<()> {
         dims(n, 1, p)?;
         if r == 0 {
-            return Err(Error::Empty { what: "rank" });
+            return Err(CoreError::Empty { what: "rank" }.into());
         }
         validate::nonnegative_param(beta, "beta")?;
         check_len(x, n * p, "x")?;
@@ -410,7 +415,7 @@ impl<R: Runtime> Gpu<R> {
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         dims(n, 1, p)?;
         if r == 0 {
-            return Err(Error::Empty { what: "rank" });
+            return Err(CoreError::Empty { what: "rank" }.into());
         }
         validate::len(x, n * p, "x")?;
         validate::len(u, n * r, "u")?;

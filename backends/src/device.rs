@@ -5,7 +5,8 @@
 
 use core::marker::PhantomData;
 
-use clasp_core::{Error, Result};
+use crate::error::{Error, Result};
+use clasp_core::Error as CoreError;
 use cubecl::prelude::*;
 use cubecl::server::Handle;
 
@@ -219,7 +220,7 @@ impl<R: Runtime> Gpu<R> {
         let max = self.max_binding;
         let bytes = elems.saturating_mul(4) as u64;
         if bytes > max {
-            return Err(Error::InvalidParameter { name: what, value: bytes as f64 });
+            return Err(CoreError::InvalidParameter { name: what, value: bytes as f64 }.into());
         }
         Ok(())
     }
@@ -252,5 +253,5 @@ pub(crate) fn elementwise(n: usize) -> (CubeCount, CubeDim) {
 
 /// Checks that a device buffer has the length the other arguments imply.
 pub(crate) fn check_len<E>(buf: &DeviceBuffer<E>, expected: usize, what: &'static str) -> Result<()> {
-    if buf.len == expected { Ok(()) } else { Err(Error::ShapeMismatch { what, expected, found: buf.len }) }
+    if buf.len == expected { Ok(()) } else { Err(CoreError::ShapeMismatch { what, expected, found: buf.len }.into()) }
 }

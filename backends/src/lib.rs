@@ -12,8 +12,9 @@
 //! - [`kernels`] holds the cubecl kernels, one file per family.
 //! - `burn` (feature `burn`): SwAV codes on burn tensors through a backend extension trait.
 //!
-//! Parameters, reports and errors are clasp-core's own types (re-exported here); an option a
-//! kernel does not implement is rejected with [`Error::InvalidParameter`] naming it.
+//! Parameters and reports are clasp-core's own types (re-exported here). Errors are [`Error`]:
+//! the core's input errors ([`Error::Input`]; an option a kernel does not implement is the
+//! core's `InvalidParameter` naming it) or a failure of the device runtime ([`Error::Device`]).
 
 pub use clasp_core as core;
 pub use cubecl;
@@ -23,6 +24,7 @@ mod backend;
 pub mod burn;
 pub mod clustering;
 mod device;
+mod error;
 // `#[cube]` generates undocumented expand/launch items next to each documented kernel.
 #[allow(missing_docs)]
 pub mod kernels;
@@ -30,13 +32,13 @@ mod probe;
 pub mod sinkhorn;
 
 pub use backend::{Backend, BackendKind, compiled_backends};
-pub use clasp_core::Error;
 pub use clasp_core::bound::{BoundParams, StepInfo};
 pub use clasp_core::mixture::{CovarianceType, GaussianMixture};
 pub use clasp_core::sinkhorn::{
     BatchedInfo, BatchedParams, ScoreKind, SinkhornInfo, SinkhornParams, SwavInfo, SwavParams,
 };
 pub use device::{DeviceBuffer, DeviceMatrix, Gpu};
+pub use error::{Error, Result};
 
 /// The cubecl runtime of each compiled-in backend.
 pub mod runtimes {

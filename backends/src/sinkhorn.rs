@@ -6,8 +6,9 @@
 //! [`Error::InvalidParameter`] naming it. The core is the reference these kernels are tested
 //! against.
 
+use crate::error::Result;
 use clasp_core::sinkhorn::{BatchedInfo, BatchedParams, SinkhornInfo, SinkhornParams, SwavInfo, SwavParams};
-use clasp_core::{Error, MatRef, Result, validate};
+use clasp_core::{Error as CoreError, MatRef, validate};
 use cubecl::prelude::*;
 
 use crate::device::{BLOCK, DeviceBuffer, DeviceMatrix, Gpu, ROWS_PER_CUBE, check_len, elementwise, grid};
@@ -19,30 +20,36 @@ use crate::kernels::{hard_targets, reduce, sinkhorn_log, sinkhorn_scaling, swav_
 fn check_swav(params: &SwavParams, n: usize) -> Result<()> {
     params.validate(n)?;
     if let Some(m) = params.keep_last.filter(|&m| m != n) {
-        return Err(Error::InvalidParameter { name: "keep_last (not supported on the device)", value: m as f64 });
+        return Err(
+            CoreError::InvalidParameter { name: "keep_last (not supported on the device)", value: m as f64 }.into()
+        );
     }
     if !params.max_shift {
-        return Err(Error::InvalidParameter { name: "max_shift = false (not supported on the device)", value: 0.0 });
+        return Err(CoreError::InvalidParameter {
+            name: "max_shift = false (not supported on the device)",
+            value: 0.0,
+        }
+        .into());
     }
     iterations_fit(params.iterations)
 }
 
 fn iterations_fit(iterations: usize) -> Result<()> {
     if iterations > u32::MAX as usize {
-        return Err(Error::InvalidParameter { name: "iterations", value: iterations as f64 });
+        return Err(CoreError::InvalidParameter { name: "iterations", value: iterations as f64 }.into());
     }
     Ok(())
 }
 
 fn check_shape(n: usize, k: usize) -> Result<()> {
     if n == 0 {
-        return Err(Error::Empty { what: "scores rows" });
+        return Err(CoreError::Empty { what: "scores rows" }.into());
     }
     if k == 0 {
-        return Err(Error::Empty { what: "scores cols" });
+        return Err(CoreError::Empty { what: "scores cols" }.into());
     }
     if n.checked_mul(k).is_none_or(|nk| nk > u32::MAX as usize) {
-        return Err(Error::InvalidParameter { name: "rows * cols", value: n as f64 * k as f64 });
+        return Err(CoreError::InvalidParameter { name: "rows * cols", value: n as f64 * k as f64 }.into());
     }
     Ok(())
 }
@@ -51,12 +58,12 @@ fn check_shape(n: usize, k: usize) -> Result<()> {
 /// (block by block, so the codes of block b are written from the kernel of block b).
 fn check_matrix(m: &DeviceMatrix, like: &DeviceMatrix, what: &'static str) -> Result<()> {
     if m.rows != like.rows || m.cols != like.cols {
-        return Err(Error::ShapeMismatch { what, expected: like.rows * like.cols, found: m.rows * m.cols });
+        return Err(CoreError::ShapeMismatch { what, expected: like.rows * like.cols, found: m.rows * m.cols }.into());
     }
     let same_blocks =
         m.blocks.len() == like.blocks.len() && m.blocks.iter().zip(&like.blocks).all(|(a, b)| a.len == b.len);
     if !same_blocks {
-        return Err(Error::ShapeMismatch { what, expected: like.blocks.len(), found: m.blocks.len() });
+        return Err(CoreError::ShapeMismatch { what, expected: like.blocks.len(), found: m.blocks.len() }.into());
     }
     Ok(())
 }
@@ -170,7 +177,7 @@ impl<R: Runtime> Gpu<R> {
         let scale = if passes == 1 { 1.0 / mass.iter().map(|&m| m as f64).sum::<f64>() } else { 1.0 };
         let err: f64 = mass.iter().map(|&m| (m as f64 * scale - 1.0 / k as f64).abs()).sum();
         if !err.is_finite() {
-            return Err(Error::NumericalBreakdown { what: "swav scaling", iteration: params.iterations });
+            return Err(CoreError::NumericalBreakdown { what: "swav scaling", iteration: params.iterations }.into());
         }
         let info = SwavInfo { iterations: params.iterations, prototype_err: err, samples: n };
         Ok(Scaled { kernel, u, v, a, info })
@@ -333,7 +340,7 @@ impl<R: Runtime> Gpu<R> {
                 finalise(false);
                 let err = self.download(&col_err)?.iter().map(|&e| (e as f64).powi(2)).sum::<f64>().sqrt();
                 if !err.is_finite() {
-                    return Err(Error::NumericalBreakdown { what: "log-domain sinkhorn", iteration: it });
+                    return Err(CoreError::NumericalBreakdown { what: "log-domain sinkhorn", iteration: it }.into());
                 }
                 info.marginal_err = err;
                 if check && err < params.tol {
@@ -365,7 +372,7 @@ impl<R: Runtime> Gpu<R> {
         let tb = f64::from(validate::nonnegative(b, true, "b")?);
         // clasp-core's relative tolerance for f32 marginals: max(√ε, 2ε) of f32.
         if (ta - tb).abs() > f64::from(f32::EPSILON).sqrt() * ta.max(tb) {
-            return Err(Error::MassMismatch { what: "b", found: tb, expected: ta });
+            return Err(CoreError::MassMismatch { what: "b", found: tb, expected: ta }.into());
         }
         let s = self.upload(x.as_slice());
         let la = self.upload(&a.iter().map(|v| v.ln()).collect::<Vec<_>>());
@@ -410,10 +417,10 @@ impl<R: Runtime> Gpu<R> {
         iterations_fit(params.iterations)?;
         check_shape(n, k)?;
         if problems == 0 {
-            return Err(Error::Empty { what: "problems" });
+            return Err(CoreError::Empty { what: "problems" }.into());
         }
         if n > BATCHED_MAX_N || k > BATCHED_MAX_K {
-            return Err(Error::InvalidParameter { name: "batched problem size", value: (n * k) as f64 });
+            return Err(CoreError::InvalidParameter { name: "batched problem size", value: (n * k) as f64 }.into());
         }
         validate::len(x, problems * n * k, "x")?;
         self.check_fits(problems * n * k, "x bytes (above the device's largest binding)")?;
@@ -446,7 +453,9 @@ impl<R: Runtime> Gpu<R> {
             }
             let err = col.iter().map(|c| (c - 1.0 / k as f64).powi(2)).sum::<f64>().sqrt();
             if !err.is_finite() {
-                return Err(Error::NumericalBreakdown { what: "batched sinkhorn", iteration: params.iterations });
+                return Err(
+                    CoreError::NumericalBreakdown { what: "batched sinkhorn", iteration: params.iterations }.into()
+                );
             }
             worst = worst.max(err);
         }
@@ -462,5 +471,5 @@ pub const BATCHED_MAX_K: usize = 2048;
 
 fn check_host(x: MatRef<'_, f32>) -> Result<()> {
     check_shape(x.rows(), x.cols())?;
-    validate::finite(x.as_slice(), "scores")
+    Ok(validate::finite(x.as_slice(), "scores")?)
 }

@@ -12,6 +12,7 @@ use burn_tensor::backend::AutodiffBackend;
 use burn_tensor::{Tensor, TensorData};
 use clasp_backends::burn::{SinkhornBackend, swav_codes};
 use clasp_backends::{Error, SwavParams};
+use clasp_core::Error as CoreError;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::owned::swav_codes_alloc;
 use common::*;
@@ -56,7 +57,7 @@ fn ndarray_codes_are_the_core_codes() {
     check_against_core::<Autodiff<NdArray<f32>>>(&device, "autodiff ndarray");
     check_stop_gradient::<Autodiff<NdArray<f32>>>(&device, "autodiff ndarray");
     let bad = Tensor::<NdArray<f32>, 2>::from_data(TensorData::new(vec![0.0f32, f32::NAN], [1, 2]), &device);
-    assert!(matches!(swav_codes(bad, &params()), Err(Error::NonFinite { .. })));
+    assert!(matches!(swav_codes(bad, &params()), Err(Error::Input(CoreError::NonFinite { .. }))));
 }
 
 #[cfg(feature = "wgpu")]
@@ -73,5 +74,5 @@ fn cubecl_wgpu_codes_match_the_core_on_the_device() {
     // Unsupported options are refused on the device path too.
     let s = Tensor::<Wgpu, 2>::from_data(TensorData::new(vec![0.0f32; 4], [2, 2]), &device);
     let keep = SwavParams { keep_last: Some(1), ..params() };
-    assert!(matches!(swav_codes(s, &keep), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(swav_codes(s, &keep), Err(Error::Input(CoreError::InvalidParameter { .. }))));
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use clasp_backends::{Backend, BackendKind, Error, SwavParams};
+use clasp_core::Error as CoreError;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::owned;
 use common::*;
@@ -44,10 +45,16 @@ fn cpu_hard_targets_are_the_core_assignments() {
 fn cpu_path_rejects_bad_input() {
     let p = SwavParams::default();
     let m = |d: &'static [f32], n, k| MatRef::new(d, n, k, "s").unwrap();
-    assert!(matches!(MatRef::new(&[0.0f32; 3], 2, 2, "s"), Err(Error::ShapeMismatch { .. })));
-    assert!(matches!(Backend::Cpu.swav_codes(m(&[0.0, f32::INFINITY], 1, 2), &p), Err(Error::NonFinite { .. })));
+    assert!(matches!(MatRef::new(&[0.0f32; 3], 2, 2, "s"), Err(CoreError::ShapeMismatch { .. })));
+    assert!(matches!(
+        Backend::Cpu.swav_codes(m(&[0.0, f32::INFINITY], 1, 2), &p),
+        Err(Error::Input(CoreError::NonFinite { .. }))
+    ));
     let bad = SwavParams { eps: -1.0, ..p };
-    assert!(matches!(Backend::Cpu.swav_assign(m(&[0.0; 4], 2, 2), &bad), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        Backend::Cpu.swav_assign(m(&[0.0; 4], 2, 2), &bad),
+        Err(Error::Input(CoreError::InvalidParameter { .. }))
+    ));
 }
 
 #[test]

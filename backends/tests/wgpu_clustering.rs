@@ -7,6 +7,7 @@
 mod common;
 
 use clasp_backends::{CovarianceType, Error, GaussianMixture};
+use clasp_core::Error as CoreError;
 use clasp_core::bound::{CsrRef, bound_energy, bound_step, bound_update_scratch};
 use clasp_core::kmeans::{KMeansParams, kmeans_assign, kmeans_from};
 use clasp_core::mixture::{e_step, m_step};
@@ -57,9 +58,18 @@ fn kmeans_keeps_an_empty_cluster_and_rejects_bad_input() {
     assert_eq!(labels, vec![0, 0, 0]);
     assert_eq!(&c[2..], &[100.0, 100.0]);
     assert!((c[0] - 0.1 / 3.0).abs() < 1e-6 && (c[1] - 0.1 / 3.0).abs() < 1e-6);
-    assert!(matches!(gpu.kmeans_step_host(&x, &centres[..3], 3, 2, 2), Err(Error::ShapeMismatch { .. })));
-    assert!(matches!(gpu.kmeans_step_host(&x, &[0.0; 8], 3, 4, 2), Err(Error::InvalidClusterCount { .. })));
-    assert!(matches!(gpu.kmeans_step_host(&[f32::NAN; 6], &centres, 3, 2, 2), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        gpu.kmeans_step_host(&x, &centres[..3], 3, 2, 2),
+        Err(Error::Input(CoreError::ShapeMismatch { .. }))
+    ));
+    assert!(matches!(
+        gpu.kmeans_step_host(&x, &[0.0; 8], 3, 4, 2),
+        Err(Error::Input(CoreError::InvalidClusterCount { .. }))
+    ));
+    assert!(matches!(
+        gpu.kmeans_step_host(&[f32::NAN; 6], &centres, 3, 2, 2),
+        Err(Error::Input(CoreError::NonFinite { .. }))
+    ));
 }
 
 /// A fixture's model, and the same model with one tied covariance (the first component's).
@@ -112,9 +122,9 @@ fn gmm_estep_rejects_data_of_another_dimension() {
     let Some(gpu) = wgpu_or_report("gmm_estep_rejects_data_of_another_dimension") else { return };
     let model = GaussianMixture::from_covariances(CovarianceType::Diag, &[0.5, 0.5], &[0.0; 4], &[1.0; 4], 2).unwrap();
     let r = gpu.gmm_estep_host(&model, MatRef::new(&[0.0f32; 6], 2, 3, "x").unwrap());
-    assert!(matches!(r, Err(Error::ShapeMismatch { what: "x", .. })));
+    assert!(matches!(r, Err(Error::Input(CoreError::ShapeMismatch { what: "x", .. }))));
     let r = gpu.gmm_estep_host(&model, MatRef::new(&[f32::NAN; 4], 2, 2, "x").unwrap());
-    assert!(matches!(r, Err(Error::NonFinite { .. })));
+    assert!(matches!(r, Err(Error::Input(CoreError::NonFinite { .. }))));
 }
 
 #[test]
@@ -169,9 +179,12 @@ fn bound_step_matches_the_core_on_a_random_knn_graph() {
     let mut y = to_f32(&y0);
     let mut ym = MatMut::new(&mut y, n, k, "y").unwrap();
     let r = gpu.bound_step_host(MatRef::new(&a32, n, k, "a").unwrap(), &w_32, lambda, true, 0, &mut ym);
-    assert!(matches!(r, Err(Error::InvalidParameter { .. })), "the monotone safeguard is refused, not ignored");
+    assert!(
+        matches!(r, Err(Error::Input(CoreError::InvalidParameter { .. }))),
+        "the monotone safeguard is refused, not ignored"
+    );
     let r = gpu.bound_step_host(MatRef::new(&a32, n, k, "a").unwrap(), &w_32, lambda, false, n + 1, &mut ym);
-    assert!(matches!(r, Err(Error::InvalidParameter { name: "fixed_rows", .. })));
+    assert!(matches!(r, Err(Error::Input(CoreError::InvalidParameter { name: "fixed_rows", .. }))));
 }
 
 #[test]
@@ -191,5 +204,8 @@ fn bm_gradient_matches_the_core() {
     let (got, got_yh) = gpu.bm_gradient_host(&to_f32(&x), &to_f32(&u), &to_f32(&y), n, p, r, beta).unwrap();
     assert!(rel_diff(&got_yh, &yh) < 1e-5, "ŷ rel err {}", rel_diff(&got_yh, &yh));
     assert!(rel_diff(&got, &g) < 1e-4, "G rel err {}", rel_diff(&got, &g));
-    assert!(matches!(gpu.bm_gradient_host(&[0.0; 4], &[0.0; 2], &[0.0; 2], 2, 2, 0, 1.0), Err(Error::Empty { .. })));
+    assert!(matches!(
+        gpu.bm_gradient_host(&[0.0; 4], &[0.0; 2], &[0.0; 2], 2, 2, 0, 1.0),
+        Err(Error::Input(CoreError::Empty { .. }))
+    ));
 }

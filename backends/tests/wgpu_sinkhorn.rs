@@ -6,6 +6,7 @@
 mod common;
 
 use clasp_backends::{Backend, BackendKind, BatchedParams, Error, ScoreKind, SinkhornParams, SwavInfo, SwavParams};
+use clasp_core::Error as CoreError;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::owned::{self, SinkhornMode};
 use common::*;
@@ -115,7 +116,7 @@ fn row_blocks_give_the_single_block_result() {
     assert_eq!(labels, whole_labels);
     // One row above the binding cannot be split: rejected before anything is allocated.
     gpu.limit_binding(64);
-    assert!(matches!(gpu.swav_codes_host(m, &p), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(gpu.swav_codes_host(m, &p), Err(Error::Input(CoreError::InvalidParameter { .. }))));
 }
 
 /// clasp-core's log-domain solve in f64: (plan, f, g, info).
@@ -238,25 +239,49 @@ fn bad_input_and_unsupported_options_are_rejected_before_any_launch() {
     let Some(gpu) = wgpu_or_report("bad_input_and_unsupported_options_are_rejected") else { return };
     let p = SwavParams::default();
     let m = |d: &'static [f32], n, k| MatRef::new(d, n, k, "s").unwrap();
-    assert!(matches!(gpu.swav_codes_host(m(&[0.0, f32::NAN], 1, 2), &p), Err(Error::NonFinite { index: 1, .. })));
+    assert!(matches!(
+        gpu.swav_codes_host(m(&[0.0, f32::NAN], 1, 2), &p),
+        Err(Error::Input(CoreError::NonFinite { index: 1, .. }))
+    ));
     let bad = swav_params(0.0, 3);
-    assert!(matches!(gpu.swav_assign_host(m(&[0.0; 4], 2, 2), &bad), Err(Error::InvalidParameter { name: "eps", .. })));
+    assert!(matches!(
+        gpu.swav_assign_host(m(&[0.0; 4], 2, 2), &bad),
+        Err(Error::Input(CoreError::InvalidParameter { name: "eps", .. }))
+    ));
     let none = swav_params(0.05, 0);
-    assert!(matches!(gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &none), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &none),
+        Err(Error::Input(CoreError::InvalidParameter { .. }))
+    ));
     // Options of the core the kernels do not implement are refused, not ignored.
     let keep = SwavParams { keep_last: Some(1), ..p };
-    assert!(matches!(gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &keep), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &keep),
+        Err(Error::Input(CoreError::InvalidParameter { .. }))
+    ));
     let all_rows = SwavParams { keep_last: Some(2), ..p };
     assert!(gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &all_rows).is_ok());
     let unshifted = SwavParams { max_shift: false, ..p };
-    assert!(matches!(gpu.swav_assign_host(m(&[0.0; 4], 2, 2), &unshifted), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        gpu.swav_assign_host(m(&[0.0; 4], 2, 2), &unshifted),
+        Err(Error::Input(CoreError::InvalidParameter { .. }))
+    ));
     let lp = SinkhornParams::default();
     let x = m(&[0.0; 4], 2, 2);
-    assert!(matches!(gpu.sinkhorn_log_host(x, &[0.5, -0.5], &[0.5, 0.5], &lp), Err(Error::Negative { .. })));
-    assert!(matches!(gpu.sinkhorn_log_host(x, &[0.5, 0.5], &[0.5, 0.6], &lp), Err(Error::MassMismatch { .. })));
+    assert!(matches!(
+        gpu.sinkhorn_log_host(x, &[0.5, -0.5], &[0.5, 0.5], &lp),
+        Err(Error::Input(CoreError::Negative { .. }))
+    ));
+    assert!(matches!(
+        gpu.sinkhorn_log_host(x, &[0.5, 0.5], &[0.5, 0.6], &lp),
+        Err(Error::Input(CoreError::MassMismatch { .. }))
+    ));
     let scores = gpu.upload_matrix(&[0.0; 4], 2, 2).unwrap();
     let codes = gpu.empty_matrix(1, 2).unwrap();
-    assert!(matches!(gpu.swav_codes(&scores, &p, &codes), Err(Error::ShapeMismatch { what: "codes", .. })));
+    assert!(matches!(
+        gpu.swav_codes(&scores, &p, &codes),
+        Err(Error::Input(CoreError::ShapeMismatch { what: "codes", .. }))
+    ));
 }
 
 #[test]

@@ -108,11 +108,6 @@ pub enum Error {
         /// Code reported by the hook.
         code: i32,
     },
-    /// A device runtime (CUDA, ROCm, WGPU) failed: lost device, out of memory, launch error.
-    Device {
-        /// What the runtime was doing.
-        what: &'static str,
-    },
 }
 
 impl fmt::Display for Error {
@@ -155,7 +150,6 @@ impl fmt::Display for Error {
                 write!(f, "numerical breakdown in {what} at iteration {iteration}")
             }
             Error::Reduce { code } => write!(f, "all-reduce hook failed with code {code}"),
-            Error::Device { what } => write!(f, "device runtime failed while {what}"),
         }
     }
 }

@@ -115,7 +115,7 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
 /// Times `call` (after one warm-up call) and returns the timing and the last marginal error.
 fn time_calls(
     repeat: usize,
-    mut call: impl FnMut() -> clasp_core::Result<SwavInfo>,
+    mut call: impl FnMut() -> clasp_backends::Result<SwavInfo>,
 ) -> Result<(super::Timing, f64), String> {
     let mut last = call().map_err(|e| e.to_string())?;
     let mut failure = None;
