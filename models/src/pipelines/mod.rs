@@ -5,7 +5,9 @@
 pub mod depict;
 pub mod mlcd;
 pub mod run;
+pub mod sigma;
 pub mod swav;
+pub mod video_run;
 
 use crate::data::{ImageSet, Split};
 use crate::train::{History, TrainBackend};
