@@ -69,9 +69,12 @@ pub struct VideoMaeConfig {
     /// Clips per batch.
     #[config(default = 16)]
     pub batch_size: usize,
-    /// AdamW learning rate.
+    /// AdamW learning rate (after the warm-up).
     #[config(default = 1e-3)]
     pub learning_rate: f64,
+    /// Epochs of linear learning-rate warm-up from 0 (VideoMAE and SIGMA warm up too).
+    #[config(default = 1)]
+    pub warmup_epochs: usize,
     /// AdamW weight decay.
     #[config(default = 0.05)]
     pub weight_decay: f64,

@@ -4,7 +4,7 @@
 //! pixels to its target feature and the prototypes C.
 
 use super::{VideoMaeConfig, VideoTarget};
-use crate::nn::{l2_normalize, leaf};
+use crate::nn::{l2_normalize, normalized_rows_param};
 use burn::module::Param;
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Gelu, LayerNorm, LayerNormConfig, Linear, LinearConfig};
@@ -132,15 +132,10 @@ impl<B: Backend> VideoMae<B> {
         self.encode(tubes, pos).mean_dim(1).reshape([b, self.pos.dims()[1]])
     }
 
-    /// Re-normalises the prototype rows in place (no gradient; the parameter keeps its id, so
-    /// the optimiser state follows it), as SIGMA normalises C before every forward.
+    /// Re-normalises the prototype rows ([`normalized_rows_param`]), as SIGMA normalises C
+    /// before every forward.
     pub fn normalize_prototypes(mut self) -> Self {
-        self.prototypes = self.prototypes.map(|p| {
-            p.map(|c| {
-                let g = c.is_require_grad();
-                leaf(l2_normalize(c.detach())).set_require_grad(g)
-            })
-        });
+        self.prototypes = self.prototypes.map(normalized_rows_param);
         self
     }
 }

@@ -157,9 +157,10 @@ pub fn train_video<B: TrainBackend>(
         (model, optim, state) = ckpt.load(model, optim, device)?;
     }
     let params = SwavParams { eps: cfg.epsilon, iterations: cfg.sinkhorn_iterations, ..Default::default() };
-    let batches_per_epoch = set.n.div_ceil(cfg.batch_size.max(1)) as u64;
+    let batches = epoch_batches(set.n, cfg.batch_size, ctx.seed, 0, true).len();
+    let warmup_steps = (cfg.warmup_epochs * batches).max(1) as f64;
     for epoch in state.epochs_done..cfg.epochs {
-        let progress = Progress::new(name, batches_per_epoch, ctx.quiet);
+        let progress = Progress::new(name, batches as u64, ctx.quiet);
         let mut rng = epoch_rng(ctx.seed, epoch, 1);
         let mut meter = EpochMeter::new();
         let mut sinkhorn = Duration::ZERO;
@@ -168,7 +169,8 @@ pub fn train_video<B: TrainBackend>(
             model = model.normalize_prototypes();
             let batch = masked_batch::<B>(&g, set, &idx, cfg.mask_ratio, &mut rng, device);
             let (loss, t_sinkhorn) = batch_loss(cfg, &model, &batch, &params)?;
-            let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            let lr = cfg.learning_rate * ((state.steps + 1) as f64 / warmup_steps).min(1.0);
+            let (m, value) = step(model, &mut optim, loss, lr, &[])?;
             model = m;
             sinkhorn += t_sinkhorn;
             state.step_s += t_step.elapsed().as_secs_f64();
