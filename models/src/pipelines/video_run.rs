@@ -71,8 +71,8 @@ fn patch_side(side: usize) -> usize {
 pub fn profile_config(target: VideoTarget, profile: Profile, train: &VideoSet) -> VideoMaeConfig {
     let cfg = VideoMaeConfig::new(target).with_patch_h(patch_side(train.height)).with_patch_w(patch_side(train.width));
     match profile {
-        Profile::Quick => cfg.with_epochs(8),
-        Profile::Full => cfg.with_width(128).with_depth(4).with_decoder_width(96).with_projection(128).with_epochs(60),
+        Profile::Quick => cfg.with_epochs(40),
+        Profile::Full => cfg.with_width(128).with_depth(4).with_decoder_width(96).with_projection(128).with_epochs(100),
     }
 }
 

@@ -69,8 +69,9 @@ pub struct VideoMaeConfig {
     /// Clips per batch.
     #[config(default = 16)]
     pub batch_size: usize,
-    /// AdamW learning rate (after the warm-up).
-    #[config(default = 1e-3)]
+    /// AdamW learning rate (after the warm-up). Measured on moving digits, 40 epochs, seed 0:
+    /// 3e-4 beats 1e-3 for both targets (SIGMA's loss oscillates at 1e-3).
+    #[config(default = 3e-4)]
     pub learning_rate: f64,
     /// Epochs of linear learning-rate warm-up from 0 (VideoMAE and SIGMA warm up too).
     #[config(default = 1)]
