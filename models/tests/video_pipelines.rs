@@ -56,8 +56,8 @@ fn spec(pipeline: &str, data: VideoSource, out: PathBuf, config: Option<PathBuf>
         quiet: true,
         config,
         epochs: Some(epochs),
-        train_clips: Some(32),
-        test_clips: Some(24),
+        train_limit: Some(32),
+        test_limit: Some(24),
     }
 }
 

@@ -238,39 +238,28 @@ fn selected(only: &[String]) -> Result<Vec<String>, String> {
 #[cfg(feature = "train")]
 fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
     use crate::pipelines::run::{RunSpec, train};
-    use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
+    use crate::pipelines::video_run::{VIDEO_PIPELINES, train_video_run};
     eprintln!("== pipeline {name}");
-    let (profile, out) = (args.profile.parse()?, args.out.join(name));
-    let mut entry = if VIDEO_PIPELINES.contains(&name) {
-        train_video_run(&VideoRunSpec {
+    fn spec<D>(args: &DemoArgs, name: &str, data: D) -> Result<RunSpec<D>, String> {
+        Ok(RunSpec {
             pipeline: name.to_string(),
-            data: crate::data::video::VideoSource::MovingDigits,
-            profile,
+            data,
+            profile: args.profile.parse()?,
             seed: args.seed,
             device: args.device,
-            out,
-            resume: false,
-            quiet: args.quiet,
-            config: None,
-            epochs: None,
-            train_clips: None,
-            test_clips: None,
-        })?
-    } else {
-        train(&RunSpec {
-            pipeline: name.to_string(),
-            data: crate::data::DataSource::Mnist,
-            profile,
-            seed: args.seed,
-            device: args.device,
-            out,
+            out: args.out.join(name),
             resume: false,
             quiet: args.quiet,
             config: None,
             epochs: None,
             train_limit: None,
             test_limit: None,
-        })?
+        })
+    }
+    let mut entry = if VIDEO_PIPELINES.contains(&name) {
+        train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
+    } else {
+        train(&spec(args, name, crate::data::DataSource::Mnist)?)?
     };
     if let Some(plots) = entry.get_mut("plots").and_then(Value::as_array_mut) {
         for p in plots.iter_mut() {

@@ -53,24 +53,19 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn out_dir(&self) -> Result<PathBuf, String> {
-        Ok(self.resume.clone().or_else(|| self.out.clone()).ok_or("--out DIR is required")?)
-    }
-
-    fn data_or(&self, default: &str) -> String {
-        self.data.clone().unwrap_or_else(|| default.to_string())
-    }
-
-    /// The image run these flags ask for.
-    pub fn spec(&self) -> Result<RunSpec, String> {
-        let out = self.out_dir()?;
+    /// The run these flags ask for, `--data` read as a `D` (default `default`).
+    pub fn spec<D: std::str::FromStr>(&self, default: &str) -> Result<RunSpec<D>, String>
+    where
+        D::Err: std::fmt::Display,
+    {
+        let data = self.data.as_deref().unwrap_or(default);
         Ok(RunSpec {
             pipeline: self.pipeline.clone(),
-            data: self.data_or("mnist").parse().map_err(|e| format!("--data: {e}"))?,
+            data: data.parse().map_err(|e| format!("--data {data}: {e}"))?,
             profile: self.profile,
             seed: self.seed,
             device: self.device,
-            out,
+            out: self.resume.clone().or_else(|| self.out.clone()).ok_or("--out DIR is required")?,
             resume: self.resume.is_some(),
             quiet: self.quiet,
             config: self.config.clone(),
@@ -79,33 +74,15 @@ impl TrainArgs {
             test_limit: self.test_images,
         })
     }
-
-    /// The video run these flags ask for.
-    pub fn video_spec(&self) -> Result<VideoRunSpec, String> {
-        Ok(VideoRunSpec {
-            pipeline: self.pipeline.clone(),
-            data: self.data_or("moving-digits").parse().map_err(|e| format!("--data: {e}"))?,
-            profile: self.profile,
-            seed: self.seed,
-            device: self.device,
-            out: self.out_dir()?,
-            resume: self.resume.is_some(),
-            quiet: self.quiet,
-            config: self.config.clone(),
-            epochs: self.epochs,
-            train_clips: self.train_images,
-            test_clips: self.test_images,
-        })
-    }
 }
 
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
-        let spec = args.video_spec()?;
+        let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
     } else {
-        let spec = args.spec()?;
+        let spec: RunSpec = args.spec("mnist")?;
         (train(&spec)?, spec.data.name(), spec.out)
     };
     let metrics = entry.get("metrics").cloned().unwrap_or_default();

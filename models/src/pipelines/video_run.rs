@@ -5,17 +5,17 @@
 //! plots, and write `report.json` and `report.html`.
 
 use super::Profile;
-use super::run::write_npy;
+use super::run::{RunSpec, write_npy};
 use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
 use crate::eval::{ProbeParams, kmeans_scores, linear_probe};
 use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
-use crate::train::device::{Device, Job, dispatch};
+use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use burn::config::Config;
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// The video pipelines: SIGMA and its VideoMAE pixel baseline.
@@ -24,34 +24,8 @@ pub const VIDEO_PIPELINES: [&str; 2] = ["sigma", "pixel"];
 /// The labellings probed, in report order (`probe_motion`, `probe_identity`, …).
 const PROBED: [&str; 2] = ["motion", "identity"];
 
-/// Everything a video training run is asked to do.
-#[derive(Clone, Debug)]
-pub struct VideoRunSpec {
-    /// `sigma` or `pixel`.
-    pub pipeline: String,
-    /// Data source.
-    pub data: VideoSource,
-    /// Size of the run.
-    pub profile: Profile,
-    /// Seed of every random choice.
-    pub seed: u64,
-    /// Compute device.
-    pub device: Device,
-    /// Output directory.
-    pub out: PathBuf,
-    /// Continue the interrupted run in `out`.
-    pub resume: bool,
-    /// No progress display.
-    pub quiet: bool,
-    /// A JSON configuration replacing the profile's defaults.
-    pub config: Option<PathBuf>,
-    /// Override of the number of training epochs.
-    pub epochs: Option<usize>,
-    /// Override of the number of training clips.
-    pub train_clips: Option<usize>,
-    /// Override of the number of test clips.
-    pub test_clips: Option<usize>,
-}
+/// A video training run: [`RunSpec`] on a [`VideoSource`], `train_limit`/`test_limit` counting clips.
+pub type VideoRunSpec = RunSpec<VideoSource>;
 
 /// Training and test clips of a profile (the synthetic sets draw this many; videos are capped).
 pub fn default_clips(profile: Profile) -> (usize, usize) {
@@ -182,7 +156,7 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let (dtrain, dtest) = default_clips(spec.profile);
-    let (ntrain, ntest) = (spec.train_clips.unwrap_or(dtrain), spec.test_clips.unwrap_or(dtest));
+    let (ntrain, ntest) = (spec.train_limit.unwrap_or(dtrain), spec.test_limit.unwrap_or(dtest));
     let split = load_video_split(&spec.data, ntrain, ntest, spec.seed).map_err(|e| e.to_string())?;
     let cfg = settle_config(spec, &split, target)?;
     if !spec.resume {
