@@ -20,7 +20,7 @@ pub struct TrainArgs {
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
     #[arg(long)]
     pub data: Option<String>,
-    /// quick (an MNIST subset, minutes) or full (MNIST 60k/10k, paper-like settings).
+    /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
     #[arg(long, default_value = "quick")]
     pub profile: Profile,
     /// Training epochs (overrides the profile and the config file).
