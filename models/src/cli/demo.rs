@@ -1,5 +1,6 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
-//! `data/` (nothing is downloaded), then every training pipeline on real MNIST, writing
+//! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
+//! MNIST, the video ones on moving MNIST digits), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -215,7 +216,7 @@ fn primitives(args: &DemoArgs) -> Result<Value, String> {
 
 /// The training pipelines this build has (none without the `train` feature).
 #[cfg(feature = "train")]
-const PIPELINES: &[&str] = &crate::pipelines::PIPELINES;
+const PIPELINES: &[&str] = &crate::pipelines::ALL_PIPELINES;
 #[cfg(not(feature = "train"))]
 const PIPELINES: &[&str] = &[];
 
@@ -237,22 +238,29 @@ fn selected(only: &[String]) -> Result<Vec<String>, String> {
 #[cfg(feature = "train")]
 fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
     use crate::pipelines::run::{RunSpec, train};
+    use crate::pipelines::video_run::{VIDEO_PIPELINES, train_video_run};
     eprintln!("== pipeline {name}");
-    let spec = RunSpec {
-        pipeline: name.to_string(),
-        data: crate::data::DataSource::Mnist,
-        profile: args.profile.parse()?,
-        seed: args.seed,
-        device: args.device,
-        out: args.out.join(name),
-        resume: false,
-        quiet: args.quiet,
-        config: None,
-        epochs: None,
-        train_limit: None,
-        test_limit: None,
+    fn spec<D>(args: &DemoArgs, name: &str, data: D) -> Result<RunSpec<D>, String> {
+        Ok(RunSpec {
+            pipeline: name.to_string(),
+            data,
+            profile: args.profile.parse()?,
+            seed: args.seed,
+            device: args.device,
+            out: args.out.join(name),
+            resume: false,
+            quiet: args.quiet,
+            config: None,
+            epochs: None,
+            train_limit: None,
+            test_limit: None,
+        })
+    }
+    let mut entry = if VIDEO_PIPELINES.contains(&name) {
+        train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
+    } else {
+        train(&spec(args, name, crate::data::DataSource::Mnist)?)?
     };
-    let mut entry = train(&spec)?;
     if let Some(plots) = entry.get_mut("plots").and_then(Value::as_array_mut) {
         for p in plots.iter_mut() {
             if let Some(s) = p.as_str() {

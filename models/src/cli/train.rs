@@ -1,9 +1,11 @@
 //! `clasp train <pipeline>`: trains one pipeline and writes `DIR/report.json`, `report.html`,
-//! `config.json`, `run.json`, the model, the checkpoint, the embeddings and the plots.
+//! `config.json`, the model, the checkpoint, the embeddings and the plots (and `run.json` for
+//! the image pipelines). `--data` is read per family: image sources for swav/depict/mlcd,
+//! video sources for sigma/pixel.
 
-use crate::data::DataSource;
 use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, train};
+use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
 use crate::train::Device;
 use clap::Args;
 use std::path::PathBuf;
@@ -11,21 +13,23 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd.
+    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video).
     pub pipeline: String,
-    /// Data: `mnist`, `digits`, a folder of PNG/JPEG images (one sub-folder per class optional) or an `.npy` array.
-    #[arg(long, default_value = "mnist")]
-    pub data: DataSource,
-    /// quick (an MNIST subset, minutes) or full (MNIST 60k/10k, paper-like settings).
+    /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
+    /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
+    /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
     #[arg(long, default_value = "quick")]
     pub profile: Profile,
     /// Training epochs (overrides the profile and the config file).
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Training images (a stratified subset; default: the profile's).
+    /// Training images (a stratified subset) or clips; default: the profile's.
     #[arg(long)]
     pub train_images: Option<usize>,
-    /// Test images (a stratified subset; default: the profile's).
+    /// Test images (a stratified subset) or clips; default: the profile's.
     #[arg(long)]
     pub test_images: Option<usize>,
     /// Seed of every random choice.
@@ -49,16 +53,19 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    /// The run these flags ask for.
-    pub fn spec(&self) -> Result<RunSpec, String> {
-        let out = self.resume.clone().or_else(|| self.out.clone()).ok_or("--out DIR is required")?;
+    /// The run these flags ask for, `--data` read as a `D` (default `default`).
+    pub fn spec<D: std::str::FromStr>(&self, default: &str) -> Result<RunSpec<D>, String>
+    where
+        D::Err: std::fmt::Display,
+    {
+        let data = self.data.as_deref().unwrap_or(default);
         Ok(RunSpec {
             pipeline: self.pipeline.clone(),
-            data: self.data.clone(),
+            data: data.parse().map_err(|e| format!("--data {data}: {e}"))?,
             profile: self.profile,
             seed: self.seed,
             device: self.device,
-            out,
+            out: self.resume.clone().or_else(|| self.out.clone()).ok_or("--out DIR is required")?,
             resume: self.resume.is_some(),
             quiet: self.quiet,
             config: self.config.clone(),
@@ -71,10 +78,15 @@ impl TrainArgs {
 
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<(), String> {
-    let spec = args.spec()?;
-    let entry = train(&spec)?;
+    let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
+        let spec: VideoRunSpec = args.spec("moving-digits")?;
+        (train_video_run(&spec)?, spec.data.name(), spec.out)
+    } else {
+        let spec: RunSpec = args.spec("mnist")?;
+        (train(&spec)?, spec.data.name(), spec.out)
+    };
     let metrics = entry.get("metrics").cloned().unwrap_or_default();
-    eprintln!("{} on {}: {}", spec.pipeline, spec.data.name(), metrics);
-    eprintln!("report: {}", spec.out.join("report.html").display());
+    eprintln!("{} on {data}: {metrics}", args.pipeline);
+    eprintln!("report: {}", out.join("report.html").display());
     Ok(())
 }

@@ -13,6 +13,7 @@ mod image_set;
 mod mnist;
 mod npy;
 mod split;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
-//! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, and MNIST
-//! (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
+//! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, MNIST,
+//! four scikit-image stills and one GIF (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
 //! `clasp fewshot` and `clasp train --data mnist` work wherever the binary is copied or
 //! installed. Setting `CLASP_DATA` to a folder with the same layout (`digits/features.npy`,
 //! `mnist/train-images.idx3-ubyte.gz`, …) reads those files instead; a file missing there is
@@ -36,6 +36,11 @@ static FILES: &[Entry] = bundle!(
     "mnist/train-labels.idx1-ubyte.gz",
     "mnist/t10k-images.idx3-ubyte.gz",
     "mnist/t10k-labels.idx1-ubyte.gz",
+    "stills/astronaut.png",
+    "stills/coffee.png",
+    "stills/ihc.png",
+    "stills/cell.png",
+    "video/no_time_for_that_tiny.gif",
 );
 
 /// A bundled file's bytes and the name errors use for it: the real path under `CLASP_DATA`

@@ -9,4 +9,4 @@ pub mod tensor;
 pub use autoencoder::{ConvAutoencoder, ConvAutoencoderConfig};
 pub use conv_encoder::{ConvEncoder, ConvEncoderConfig};
 pub use mlp::{Mlp, MlpConfig};
-pub use tensor::{images_tensor, l2_normalize, leaf, to_matrix};
+pub use tensor::{images_tensor, l2_normalize, leaf, normalized_rows_param, to_matrix};

@@ -1,6 +1,7 @@
 //! Tensor helpers: images in, matrices out, row normalisation.
 
 use crate::data::ImageSet;
+use burn::module::Param;
 use burn::prelude::*;
 
 /// Rows scaled to unit L2 norm, `x / max(‖x‖, 1e-12)` (PyTorch's `F.normalize`).
@@ -31,4 +32,13 @@ pub fn to_matrix<B: Backend>(x: Tensor<B, 2>) -> Result<(Vec<f32>, usize, usize)
 pub fn leaf<B: Backend, const D: usize>(t: Tensor<B, D>) -> Tensor<B, D> {
     let device = t.device();
     Tensor::from_data(t.into_data(), &device)
+}
+
+/// A prototype matrix with its rows re-normalised to unit length in place: no gradient, and the
+/// parameter keeps its id, so the optimiser state follows it (SwAV's and SIGMA's C).
+pub fn normalized_rows_param<B: Backend>(p: Param<Tensor<B, 2>>) -> Param<Tensor<B, 2>> {
+    p.map(|c| {
+        let g = c.is_require_grad();
+        leaf(l2_normalize(c.detach())).set_require_grad(g)
+    })
 }

@@ -1,11 +1,15 @@
 //! The training pipelines of the seed papers (image: SwAV, DEPICT, MLCD), each a burn model with
 //! its `Config`, a training loop on the shared stack (`crate::train`) and an inference entry,
-//! behind one [`Pipeline`] trait so the command line, the demo and the reports treat them alike.
+//! behind one [`Pipeline`] trait so the command line, the demo and the reports treat them alike;
+//! and the video pipelines (SIGMA and its VideoMAE pixel baseline, [`sigma`]) with their own
+//! runner ([`video_run`]) on clips instead of images.
 
 pub mod depict;
 pub mod mlcd;
 pub mod run;
+pub mod sigma;
 pub mod swav;
+pub mod video_run;
 
 use crate::data::{ImageSet, Split};
 use crate::train::{History, TrainBackend};
@@ -125,8 +129,12 @@ pub trait Pipeline {
     ) -> Result<Inference, String>;
 }
 
-/// The pipelines that exist.
+/// The image pipelines (behind [`Pipeline`]).
 pub const PIPELINES: [&str; 3] = [swav::Swav::NAME, depict::Depict::NAME, mlcd::Mlcd::NAME];
+
+/// Every pipeline: the image ones, then the video ones ([`video_run::VIDEO_PIPELINES`]).
+pub const ALL_PIPELINES: [&str; 5] =
+    [PIPELINES[0], PIPELINES[1], PIPELINES[2], video_run::VIDEO_PIPELINES[0], video_run::VIDEO_PIPELINES[1]];
 
 /// Applies `f` (an embedding network on `[n, 1, h, w]` images) to every image of `set` in
 /// batches of `batch`.

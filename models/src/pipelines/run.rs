@@ -17,13 +17,14 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Everything a training run is asked to do.
+/// Everything a training run is asked to do, on image data (`DataSource`) or, for the video
+/// pipelines, on clips ([`VideoRunSpec`](super::video_run::VideoRunSpec)).
 #[derive(Clone, Debug)]
-pub struct RunSpec {
-    /// Pipeline name (`swav`, `depict`, `mlcd`).
+pub struct RunSpec<D = DataSource> {
+    /// Pipeline name (`swav`, `depict`, `mlcd`; `sigma`, `pixel`).
     pub pipeline: String,
     /// Data source.
-    pub data: DataSource,
+    pub data: D,
     /// Size of the run.
     pub profile: Profile,
     /// Seed of every random choice.
@@ -40,9 +41,9 @@ pub struct RunSpec {
     pub config: Option<PathBuf>,
     /// Override of the number of training epochs.
     pub epochs: Option<usize>,
-    /// Override of the number of training images (stratified subset).
+    /// Override of the number of training images (stratified subset) or clips.
     pub train_limit: Option<usize>,
-    /// Override of the number of test images (stratified subset).
+    /// Override of the number of test images (stratified subset) or clips.
     pub test_limit: Option<usize>,
 }
 

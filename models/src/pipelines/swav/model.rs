@@ -1,7 +1,7 @@
 //! SwAV's network: backbone, projection head and prototypes.
 
 use super::SwavConfig;
-use crate::nn::{ConvEncoder, Mlp, MlpConfig, l2_normalize, leaf};
+use crate::nn::{ConvEncoder, Mlp, MlpConfig, l2_normalize, normalized_rows_param};
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -50,10 +50,7 @@ impl<B: Backend> SwavModel<B> {
     /// Re-normalises the prototype rows in place (no gradient; the parameter keeps its id, so
     /// the optimiser state follows it).
     pub fn normalize_prototypes(mut self) -> Self {
-        self.prototypes = self.prototypes.map(|c| {
-            let g = c.is_require_grad();
-            leaf(l2_normalize(c.detach())).set_require_grad(g)
-        });
+        self.prototypes = normalized_rows_param(self.prototypes);
         self
     }
 }
