@@ -12,6 +12,7 @@ pub mod data;
 #[cfg(feature = "train")]
 pub mod eval;
 pub mod fewshot;
+pub mod graph;
 pub mod io;
 pub mod metrics;
 #[cfg(feature = "train")]

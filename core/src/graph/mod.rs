@@ -1,7 +1,7 @@
 //! Sparse graphs over data points: compressed sparse row storage ([`CsrRef`], [`Csr`]), the
 //! kNN affinity of LaplacianShot / SLK ([`knn_affinity`], [`Symmetrise`]), the adjacency of an
 //! edge list ([`adjacency_from_edges`]), the propagated adjacency Σ_r (D̃⁻¹(A + I))^r of
-//! SCGC / PamC ([`propagated_adjacency`]) and label-free partition quality ([`modularity`],
+//! SCGC / PamC ([`propagated_adjacency`]), the GCN propagation matrix ([`gcn_normalized`]) and label-free partition quality ([`modularity`],
 //! [`conductance`], [`coverage`]). The few-shot bound optimiser ([`crate::bound`]) takes its
 //! Laplacian affinity from here; the graph pipelines build on the same types.
 
@@ -25,6 +25,6 @@ pub use knn::{Symmetrise, knn_affinity};
 #[cfg(feature = "alloc")]
 pub(crate) use knn::{knn_affinity_from_distances, knn_affinity_unchecked, pairwise_sq_dist, sq_dist_lanes};
 #[cfg(feature = "alloc")]
-pub use propagate::{propagated_adjacency, random_walk, sparse_product};
+pub use propagate::{gcn_normalized, propagated_adjacency, random_walk, sparse_product};
 #[cfg(feature = "alloc")]
 pub use quality::{conductance, coverage, modularity};

@@ -49,6 +49,24 @@ pub fn random_walk<F: Float>(a: CsrRef<'_, F>) -> Result<Csr<F>> {
     Csr::new(n, indptr, indices, weights)
 }
 
+/// The GCN propagation matrix (Kipf & Welling 2017) D̃^{-1/2}(A + I)D̃^{-1/2}, D̃ the diagonal
+/// of the row sums of A + I (rows sorted by column).
+///
+/// Errors: as [`random_walk`].
+pub fn gcn_normalized<F: Float>(a: CsrRef<'_, F>) -> Result<Csr<F>> {
+    // P = D̃⁻¹(A + I) holds (A + I)_pq / d̃_p; scaling entry (p, q) by √(d̃_p / d̃_q) gives
+    // (A + I)_pq / √(d̃_p d̃_q).
+    let p = random_walk(a)?;
+    let degree: Vec<F> = (0..a.n()).map(|q| F::ONE + a.row(q).1.iter().copied().sum::<F>()).collect();
+    let mut weights = p.weights.clone();
+    for row in 0..a.n() {
+        for e in p.indptr[row]..p.indptr[row + 1] {
+            weights[e] *= (degree[row] / degree[p.indices[e]]).sqrt();
+        }
+    }
+    Csr::new(a.n(), p.indptr, p.indices, weights)
+}
+
 /// The sparse product `x · y` of two `n × n` matrices (rows sorted by column).
 ///
 /// Errors: different sizes ([`Error::ShapeMismatch`]).
@@ -198,5 +216,19 @@ mod tests {
             }
         }
         assert!(matches!(propagated_adjacency(a.as_ref(), 0), Err(Error::InvalidParameter { .. })));
+    }
+
+    #[test]
+    fn gcn_normalisation_matches_the_formula() {
+        let a = adjacency_from_edges(3, &[(0, 1), (1, 2)], Some(&[1.0, 3.0])).unwrap();
+        let g = gcn_normalized(a.as_ref()).unwrap();
+        let d = [2.0f64, 5.0, 4.0];
+        let at = [[1.0, 1.0, 0.0], [1.0, 1.0, 3.0], [0.0, 3.0, 1.0]];
+        for i in 0..3 {
+            for j in 0..3 {
+                let want = at[i][j] / (d[i] * d[j]).sqrt();
+                assert!((g.as_ref().get(i, j) - want).abs() < 1e-12, "({i},{j})");
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, and MNIST
+//! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, MNIST,
+//! and the graphs Cora, Citeseer and the karate club
 //! (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
 //! `clasp fewshot` and `clasp train --data mnist` work wherever the binary is copied or
 //! installed. Setting `CLASP_DATA` to a folder with the same layout (`digits/features.npy`,
@@ -36,6 +37,18 @@ static FILES: &[Entry] = bundle!(
     "mnist/train-labels.idx1-ubyte.gz",
     "mnist/t10k-images.idx3-ubyte.gz",
     "mnist/t10k-labels.idx1-ubyte.gz",
+    "graphs/cora/edges.npy",
+    "graphs/cora/features_indptr.npy",
+    "graphs/cora/features_indices.npy",
+    "graphs/cora/labels.npy",
+    "graphs/citeseer/edges.npy",
+    "graphs/citeseer/features_indptr.npy",
+    "graphs/citeseer/features_indices.npy",
+    "graphs/citeseer/labels.npy",
+    "graphs/citeseer/missing_test_nodes.npy",
+    "graphs/karate/edges.npy",
+    "graphs/karate/weights.npy",
+    "graphs/karate/labels.npy",
 );
 
 /// A bundled file's bytes and the name errors use for it: the real path under `CLASP_DATA`
