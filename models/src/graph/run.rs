@@ -3,7 +3,7 @@
 //! `--config` JSON ← `--epochs`; written as `config.json`), train on the chosen device, score
 //! the final-epoch labels (ACC, NMI, ARI, macro-F1 on the labelled nodes; modularity always),
 //! measure time per epoch and peak memory ([`super::memory`]), draw the plots and write
-//! `report.json` and `report.html`. PamC runs add the time/memory-versus-N sweep of PamC and
+//! `report.json`, `report.html` and `labels.json` (the final-epoch cluster of every node). PamC runs add the time/memory-versus-N sweep of PamC and
 //! the dense InfoNCE baseline ([`super::scaling`]).
 
 use super::GraphData;
@@ -188,6 +188,7 @@ pub fn train_graph(spec: &RunSpec, data: &str) -> Result<Value, String> {
     metrics.insert("modularity".into(), modularity.into());
     metrics.insert("epoch_s".into(), mean_epoch_s(&trained).into());
     metrics.insert("peak_mb".into(), peak.map_or(Value::Null, Value::from));
+    write_json_atomic(&out.join("labels.json"), &json!(trained.labels)).map_err(|e| e.to_string())?;
     let mut plots = draw_plots(out, &spec.pipeline, &g, &trained)?;
     let mut entry = json!({
         "name": spec.pipeline,
@@ -212,6 +213,7 @@ pub fn train_graph(spec: &RunSpec, data: &str) -> Result<Value, String> {
     }
     if let Settings::Pamc(c) = &settings
         && c.negatives == Negatives::MetaHard
+        && !c.scaling_sizes.is_empty()
     {
         let points = scaling_sweep(c, spec, &g.name)?;
         plots.extend(draw_scaling(out, &points)?);

@@ -9,7 +9,6 @@ use super::csbm::{CsbmParams, csbm};
 use super::memory::{peak_mb, reset_peak};
 use super::pamc::{Negatives, PamcConfig, train_pamc};
 use super::source::CSBM_CLASSES;
-use crate::pipelines::Profile;
 use crate::pipelines::run::RunSpec;
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
@@ -32,14 +31,6 @@ pub struct ScalingPoint {
     pub error: Option<String>,
 }
 
-/// The node counts of a profile's sweep.
-pub fn sweep_sizes(profile: Profile) -> &'static [usize] {
-    match profile {
-        Profile::Quick => &[500, 1000, 2000],
-        Profile::Full => &[1000, 3000, 10_000, 30_000, 100_000],
-    }
-}
-
 /// Clustering epochs timed at each size.
 const SWEEP_EPOCHS: usize = 3;
 
@@ -56,12 +47,12 @@ impl Job for SweepJob<'_> {
     }
 }
 
-/// Runs the sweep of `spec.profile` with the encoder of `base`; `label` names the run in the
+/// Runs the sweep over `base.scaling_sizes` with the encoder of `base`; `label` names the run in the
 /// progress line.
 pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<Vec<ScalingPoint>, String> {
     let mut points = Vec::new();
     let mut dense_stopped: Option<String> = None;
-    for &n in sweep_sizes(spec.profile) {
+    for &n in &base.scaling_sizes {
         let g = csbm(&CsbmParams::sparse(n, CSBM_CLASSES), spec.seed).map_err(|e| e.to_string())?;
         for (method, negatives) in [("pamc", Negatives::MetaHard), ("infonce", Negatives::Dense)] {
             if !spec.quiet {
@@ -79,6 +70,7 @@ pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<V
                 pretrain_epochs: 1,
                 epochs: SWEEP_EPOCHS,
                 kmeans_restarts: 1,
+                scaling_sizes: Vec::new(),
                 ..base.clone()
             };
             let measured = reset_peak();

@@ -62,15 +62,18 @@ pub struct PamcConfig {
     pub negatives: Negatives,
     /// k-means restarts of the centre initialisation (paper 20).
     pub kmeans_restarts: usize,
+    /// Node counts of the PamC-versus-InfoNCE cost sweep run after a `pamc` run
+    /// ([`crate::graph::scaling`]); empty for none.
+    pub scaling_sizes: Vec<usize>,
 }
 
 impl PamcConfig {
     /// The settings of a profile: `full` is the paper's network and schedule; `quick` a
     /// narrower encoder and fewer epochs (minutes on 2 cores).
     pub fn for_profile(profile: Profile, negatives: Negatives) -> Self {
-        let (hidden, pretrain_epochs, epochs) = match profile {
-            Profile::Quick => (vec![256, 256, 512], 20, 40),
-            Profile::Full => (vec![500, 500, 2000], 30, 200),
+        let (hidden, pretrain_epochs, epochs, scaling_sizes) = match profile {
+            Profile::Quick => (vec![256, 256, 512], 20, 40, vec![500, 1000, 2000]),
+            Profile::Full => (vec![500, 500, 2000], 30, 200, vec![1000, 3000, 10_000, 30_000, 100_000]),
         };
         Self {
             hidden,
@@ -86,6 +89,7 @@ impl PamcConfig {
             tau: 0.5,
             negatives,
             kmeans_restarts: 20,
+            scaling_sizes,
         }
     }
 }
