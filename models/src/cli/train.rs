@@ -11,9 +11,10 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd.
+    /// Pipeline: swav, depict, mlcd (images) or pamc, infonce, dag (graphs).
     pub pipeline: String,
-    /// Data: `mnist`, `digits`, a folder of PNG/JPEG images (one sub-folder per class optional) or an `.npy` array.
+    /// Data: `mnist`, `digits`, a folder of PNG/JPEG images (one sub-folder per class optional) or an `.npy` array;
+    /// for the graph pipelines `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with edges and features.
     #[arg(long, default_value = "mnist")]
     pub data: DataSource,
     /// quick (an MNIST subset, minutes) or full (MNIST 60k/10k, paper-like settings).
