@@ -57,9 +57,11 @@ fn exp_cosines<B: Backend>(xn: Tensor<B, 2>, tau: f64) -> Tensor<B, 2> {
     (xn.clone().matmul(xn.transpose()) * off).mul_scalar(tau).exp()
 }
 
-/// L_neg of the meta-nodes `c` (`[K, d]`).
+/// L_neg of the meta-nodes `c` (`[K, d]`). The rows are scaled by 1/√(‖c_k‖² + 10⁻²⁴), not by
+/// 1/max(‖c_k‖, ε): an empty cluster has c_k = 0, where the gradient of ‖c_k‖ is 0/0.
 pub fn meta_negative_term<B: Backend>(c: Tensor<B, 2>, tau: f64) -> Tensor<B, 1> {
-    exp_cosines(l2_normalize(c), tau).sum_dim(1).add_scalar(1e-10).log().mean()
+    let norm = c.clone().powi_scalar(2).sum_dim(1).add_scalar(1e-24).sqrt();
+    exp_cosines(c / norm, tau).sum_dim(1).add_scalar(1e-10).log().mean()
 }
 
 /// The dense InfoNCE baseline for row-normalised `zn` and the dense `a` (`[n, n]`).
@@ -109,6 +111,12 @@ mod tests {
         let x = (tau * cos([1.0, 0.0], [0.6, 1.8])).exp();
         let want = (1.0 + x + 1e-10f64).ln();
         assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+        // An empty cluster (a zero meta-node) keeps the gradient finite.
+        type AB = burn::backend::Autodiff<B>;
+        let c = Tensor::<AB, 2>::from_floats([[1.0, 0.0], [0.0, 0.0]], &dev).require_grad();
+        let g = meta_negative_term(c.clone(), tau).backward();
+        let grad = c.grad(&g).unwrap().into_data().to_vec::<f32>().unwrap();
+        assert!(grad.iter().all(|v| v.is_finite()), "{grad:?}");
         // Dense InfoNCE with Â = the path 0–1–2 (unit weights).
         let a = Tensor::<B, 2>::from_floats([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]], &dev);
         let got = dense_infonce(z, a, tau).into_scalar() as f64;
