@@ -65,22 +65,21 @@ fn required(files: &dyn Files, stem: &str, place: &str) -> Result<(Table, String
     })
 }
 
-/// Whole numbers of a table as ids ≥ 0; `what` names the column in errors.
-fn whole(t: &Table, file: &str, what: &str) -> Result<Vec<usize>, GraphError> {
+/// Whole numbers of a table as ids ≥ 0, or the first other value and its position.
+fn whole(t: &Table) -> Result<Vec<usize>, (usize, f64)> {
     t.data
         .iter()
         .enumerate()
-        .map(|(i, &v)| {
-            if v.fract() == 0.0 && (0.0..9.0e15).contains(&v) {
-                Ok(v as usize)
-            } else {
-                Err(GraphError::Shape {
-                    file: file.into(),
-                    message: format!("{what} {i} is {v}, not a whole number ≥ 0"),
-                })
-            }
-        })
+        .map(|(i, &v)| if v.fract() == 0.0 && (0.0..9.0e15).contains(&v) { Ok(v as usize) } else { Err((i, v)) })
         .collect()
+}
+
+/// [`whole`] with a bad value reported as a [`GraphError::Shape`] of `file`.
+fn ids(t: &Table, file: &str) -> Result<Vec<usize>, GraphError> {
+    whole(t).map_err(|(i, v)| GraphError::Shape {
+        file: file.into(),
+        message: format!("entry {i} is {v}, not a whole number ≥ 0"),
+    })
 }
 
 /// Dense features `n × d` (checked finite), or the CSR triple.
@@ -93,8 +92,8 @@ fn features(files: &dyn Files, place: &str) -> Result<(Vec<f32>, usize, usize), 
     }
     let (ip, ip_file) = required(files, "features_indptr", place)?;
     let (ix, ix_file) = required(files, "features_indices", place)?;
-    let indptr = whole(&ip, &ip_file, "entry")?;
-    let indices = whole(&ix, &ix_file, "entry")?;
+    let indptr = ids(&ip, &ip_file)?;
+    let indices = ids(&ix, &ix_file)?;
     let values = match files.table("features_data")? {
         Some((t, file)) => {
             if let Some((row, col)) = t.first_non_finite() {
@@ -177,18 +176,7 @@ fn labels(files: &dyn Files, n: usize) -> Result<Option<Vec<usize>>, GraphError>
             message: format!("{}×{} labels for {n} nodes (need one column)", t.rows, t.cols),
         });
     }
-    t.data
-        .iter()
-        .enumerate()
-        .map(|(node, &value)| {
-            if value.fract() == 0.0 && (0.0..9.0e15).contains(&value) {
-                Ok(value as usize)
-            } else {
-                Err(GraphError::Label { file: file.clone(), node, value })
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    whole(&t).map(Some).map_err(|(node, value)| GraphError::Label { file, node, value })
 }
 
 /// Builds the graph from a source of files; `identity_features` gives each node a one-hot
@@ -224,7 +212,7 @@ fn assemble(files: &dyn Files, name: &str, place: &str, identity_features: bool)
     let adjacency = adjacency_from_edges(n, &e, Some(&w))?;
     let labels = labels(files, n)?;
     let unscored = match files.table("missing_test_nodes")? {
-        Some((t, file)) => whole(&t, &file, "node")?,
+        Some((t, file)) => ids(&t, &file)?,
         None => Vec::new(),
     };
     Ok(GraphData { name: name.into(), adjacency, features: x, dim, labels, unscored })
