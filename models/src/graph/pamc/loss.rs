@@ -11,7 +11,6 @@
 //!   L = −(1/n) Σ_i log(Σ_j Â_ij e_ij / Σ_j e_ij), O(n²·d) time and O(n²) memory.
 
 use super::super::sparse::SparseEdges;
-use crate::nn::l2_normalize;
 use burn::prelude::*;
 
 /// The Student-t soft assignment q (`[n, K]`) of `z` to the centres `mu` (`[K, d]`).
@@ -75,6 +74,7 @@ pub fn dense_infonce<B: Backend>(zn: Tensor<B, 2>, a: Tensor<B, 2>, tau: f64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::l2_normalize;
     use clasp_core::graph::adjacency_from_edges;
     type B = burn::backend::Flex;
 
