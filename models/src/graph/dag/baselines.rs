@@ -19,12 +19,19 @@ fn as_f64(h: &Matrix) -> Vec<f64> {
 
 /// Split/merge GMM (core, clasp preset, K from 1) on the top principal components of `h`:
 /// its labels.
+///
+/// Errors: a PCA or core error, and a panic inside the core's move ranking (its sort of the
+/// SMEM criteria panics on a NaN criterion, seen on a near-degenerate embedding): that is
+/// returned as an error so the DAG run keeps its own result.
 pub fn split_merge_baseline(h: &Matrix, seed: u64) -> Result<Vec<usize>, String> {
     let p = SPLIT_MERGE_DIMS.min(h.dim);
     let x = pca(&as_f64(h), h.n, h.dim, p)?;
     let xm = MatRef::new(&x, h.n, p, "embedding").map_err(|e| e.to_string())?;
     let params = SplitMergeParams { k_init: 1, seed, ..SplitMergeParams::preset(SplitMergePreset::Clasp) };
-    Ok(split_merge(xm, None, &params).map_err(|e| format!("split/merge: {e}"))?.labels)
+    std::panic::catch_unwind(|| split_merge(xm, None, &params))
+        .map_err(|_| "split/merge panicked in the core (NaN move criterion)".to_string())?
+        .map(|fit| fit.labels)
+        .map_err(|e| format!("split/merge: {e}"))
 }
 
 /// Mean silhouette of `labels` given the pairwise distances `dist` (`n × n`); a point alone in

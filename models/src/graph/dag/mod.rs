@@ -7,7 +7,7 @@
 //!   `mask_rate` share of the nodes (new each epoch) by a learned token;
 //! - masked attribute reconstruction (GraphMAE): the masked nodes' rows of H are zeroed, a
 //!   one-layer GCN decodes X̂ = Â_gcn·H̃·W_d, and L_rec = mean over masked i of (1 − cos(x_i, x̂_i))^γ;
-//! - readout C = softmax(H·W_c + b) over K_max communities;
+//! - readout C = softmax((H·W_c + b)/T) over K_max communities;
 //! - group sparsity Ω = Σ_k ‖C_{:,k}‖₂ / √n (the ℓ2,1 norm that empties whole columns);
 //! - structure term −Q with the soft modularity Q = (tr(CᵀAC) − ‖Cᵀd‖²/2m)/2m, tr(CᵀAC) summed
 //!   over the stored edges (O(nnz·K));
@@ -42,6 +42,9 @@ pub struct DagConfig {
     pub mask_rate: f64,
     /// Exponent γ of the scaled cosine error.
     pub gamma: f64,
+    /// Temperature T of the readout softmax((H·W_c + b)/T): below 1 the initial assignment is
+    /// already sharp, away from the uniform C where the modularity gradient vanishes.
+    pub temperature: f64,
     /// Weight of the modularity term.
     pub lambda_struct: f64,
     /// Weight of the group sparsity Ω.
@@ -63,6 +66,7 @@ impl DagConfig {
             k_max: 16,
             mask_rate: 0.5,
             gamma: 2.0,
+            temperature: 0.1,
             lambda_struct: 1.0,
             lambda_sparse: 0.05,
             epochs: match profile {

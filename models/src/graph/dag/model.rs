@@ -46,8 +46,8 @@ impl<B: Backend> DagModel<B> {
         a.matmul(self.decoder.forward(h * keep))
     }
 
-    /// C = softmax(H·W_c + b) (`[n, k_max]`).
-    pub fn communities(&self, h: Tensor<B, 2>) -> Tensor<B, 2> {
-        softmax(self.readout.forward(h), 1)
+    /// C = softmax((H·W_c + b)/T) (`[n, k_max]`).
+    pub fn communities(&self, h: Tensor<B, 2>, temperature: f64) -> Tensor<B, 2> {
+        softmax(self.readout.forward(h).div_scalar(temperature), 1)
     }
 }

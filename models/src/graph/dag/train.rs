@@ -87,7 +87,7 @@ pub fn train_dag<B: TrainBackend>(
         let mask = node_mask::<B>(n, cfg.mask_rate, seed, epoch, device);
         let h = model.encode(model.masked_input(x.clone(), mask.clone()), &prop);
         let rec = scaled_cosine_error(x.clone(), model.decode(h.clone(), mask.clone(), &prop), mask, cfg.gamma);
-        let c = model.communities(h);
+        let c = model.communities(h, cfg.temperature);
         let q = soft_modularity(c.clone(), &adj, degree.clone(), two_m);
         let omega = group_sparsity(c.clone());
         let (_, k_hat) = labels_of(c.detach())?;
@@ -108,14 +108,18 @@ pub fn train_dag<B: TrainBackend>(
     let prop_inner =
         SparseEdges::<B::InnerBackend>::from_csr(&gcn_normalized(a).map_err(|e| format!("dag: {e}"))?, device);
     let h = m.encode(x.inner(), &prop_inner);
-    let (labels, k_found) = labels_of(m.communities(h.clone()))?;
+    let (labels, k_found) = labels_of(m.communities(h.clone(), cfg.temperature))?;
     let (data, _, dim) = to_matrix(h)?;
     let embedding = Matrix { data, n, dim };
     let mut extra = serde_json::Map::new();
     extra.insert("k_found".into(), k_found.into());
     extra.insert("k_path".into(), json!(k_path));
     extra.insert("k_max".into(), k_max.into());
-    extra.insert("baseline_split_merge".into(), baseline_entry(g, &split_merge_baseline(&embedding, seed)?)?);
+    let split_merge = match split_merge_baseline(&embedding, seed) {
+        Ok(l) => baseline_entry(g, &l)?,
+        Err(e) => json!(format!("failed: {e}")),
+    };
+    extra.insert("baseline_split_merge".into(), split_merge);
     let silhouette = match kmeans_silhouette(&embedding, k_max, seed)? {
         Some((_, l)) => baseline_entry(g, &l)?,
         None => json!(format!("not run: more than {} nodes", super::baselines::SILHOUETTE_MAX_NODES)),
