@@ -121,7 +121,7 @@ fn small_pamc(dir: &Path, negatives: &str) -> PathBuf {
     let cfg = serde_json::json!({
         "hidden": [16], "embed": 4, "pretrain_epochs": 1, "pretrain_batch": 64, "pretrain_lr": 1e-3,
         "epochs": 2, "lr": 1e-3, "alpha": 2.0, "beta": 2.5, "order": 2, "tau": 0.5,
-        "negatives": negatives, "kmeans_restarts": 2, "scaling_sizes": [60, 120]
+        "negatives": negatives, "kmeans_restarts": 2, "smoothing": 1, "scaling_sizes": [60, 120]
     });
     let path = dir.join(format!("{negatives}.json"));
     std::fs::write(&path, cfg.to_string()).unwrap();

@@ -62,6 +62,10 @@ pub struct PamcConfig {
     pub negatives: Negatives,
     /// k-means restarts of the centre initialisation (paper 20).
     pub kmeans_restarts: usize,
+    /// Feature smoothing before the encoder: X ← (D̃^{-1/2}(A+I)D̃^{-1/2})^s X with s this
+    /// value (0 = the paper's raw features; a parameter-free low-pass filter as in AGC / SCGC
+    /// of Liu et al., not part of PamC).
+    pub smoothing: usize,
     /// Node counts of the PamC-versus-InfoNCE cost sweep run after a `pamc` run
     /// ([`crate::graph::scaling`]); empty for none.
     pub scaling_sizes: Vec<usize>,
@@ -89,6 +93,7 @@ impl PamcConfig {
             tau: 0.5,
             negatives,
             kmeans_restarts: 20,
+            smoothing: 0,
             scaling_sizes,
         }
     }

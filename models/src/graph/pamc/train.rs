@@ -15,7 +15,7 @@ use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use burn::module::{AutodiffModule, Param};
 use burn::prelude::*;
-use clasp_core::graph::propagated_adjacency;
+use clasp_core::graph::{gcn_normalized, propagated_adjacency};
 use clasp_core::mixture::{TargetKind, target_distribution};
 use std::collections::BTreeMap;
 
@@ -100,7 +100,14 @@ pub fn train_pamc<B: TrainBackend>(
         Negatives::MetaHard | Negatives::MetaSoft => None,
     };
     let sparse = SparseEdges::<B>::from_csr(&a_hat, device);
-    let x = features_tensor::<B>(g, device);
+    let mut x = features_tensor::<B>(g, device);
+    if cfg.smoothing > 0 {
+        let filter = gcn_normalized(g.adjacency.as_ref()).map_err(|e| format!("pamc: {e}"))?;
+        let filter = SparseEdges::<B>::from_csr(&filter, device);
+        for _ in 0..cfg.smoothing {
+            x = filter.matmul(x);
+        }
+    }
     let mut history = History::default();
     let encoder = pretrain(&x, cfg, seed, quiet, &mut history, device)?;
     let (z0, _, dim) = to_matrix(encoder.valid().forward(x.clone().inner()))?;
