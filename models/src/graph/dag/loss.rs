@@ -23,6 +23,13 @@ pub fn group_sparsity<B: Backend>(c: Tensor<B, 2>) -> Tensor<B, 1> {
     c.powi_scalar(2).sum_dim(0).add_scalar(1e-12).sqrt().sum().div_scalar((n as f64).sqrt())
 }
 
+/// DMoN's collapse regulariser (Tsitsulin et al., JMLR 2023) √K/n·‖Σ_i C_i‖₂ − 1 ∈ [0, √K − 1]:
+/// 0 for equal community sizes, largest when every node is in one community.
+pub fn collapse<B: Backend>(c: Tensor<B, 2>) -> Tensor<B, 1> {
+    let [n, k] = c.dims();
+    c.sum_dim(0).powi_scalar(2).sum().sqrt().mul_scalar((k as f64).sqrt() / n as f64).sub_scalar(1.0)
+}
+
 /// The soft modularity Q = (tr(CᵀAC) − ‖Cᵀd‖²/2m)/2m of the assignment `c` on the graph `a`
 /// (both directions stored) with degrees `degree` (`[n]`) and total weight `two_m`.
 pub fn soft_modularity<B: Backend>(
@@ -71,6 +78,11 @@ mod tests {
         let mask = Tensor::<B, 2>::from_floats([[1.0], [1.0], [0.0]], &dev);
         let got = scaled_cosine_error(x, x_hat, mask, 2.0).into_scalar() as f64;
         let want = ((1.0 - 0.5f64.sqrt()).powi(2) + 0.0) / 2.0;
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        // Column sums (2.4, 1.6): √2/4·√(2.4² + 1.6²) − 1.
+        let c = Tensor::<B, 2>::from_floats([[0.6, 0.4], [0.0, 1.0], [0.8, 0.2], [1.0, 0.0]], &dev);
+        let got = collapse(c).into_scalar() as f64;
+        let want = 2f64.sqrt() / 4.0 * (2.4f64 * 2.4 + 1.6 * 1.6).sqrt() - 1.0;
         assert!((got - want).abs() < 1e-6, "{got} vs {want}");
     }
 }

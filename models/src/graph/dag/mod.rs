@@ -11,7 +11,8 @@
 //! - group sparsity Ω = Σ_k ‖C_{:,k}‖₂ / √n (the ℓ2,1 norm that empties whole columns);
 //! - structure term −Q with the soft modularity Q = (tr(CᵀAC) − ‖Cᵀd‖²/2m)/2m, tr(CᵀAC) summed
 //!   over the stored edges (O(nnz·K));
-//! - L = L_rec + λ_struct·(−Q) + λ_sparse·Ω, full-batch Adam; K̂ = number of non-empty columns
+//! - L = L_rec + λ_struct·(−Q) + λ_sparse·Ω (+ λ_collapse·DMoN's collapse term, off by
+//!   default), full-batch Adam; K̂ = number of non-empty columns
 //!   of argmax C, labels argmax C at the final epoch.
 //!
 //! Baselines on the same final embedding H: the core's split/merge GMM (K from 1) and k-means
@@ -23,7 +24,7 @@ mod model;
 mod train;
 
 pub use baselines::{kmeans_silhouette, split_merge_baseline};
-pub use loss::{group_sparsity, scaled_cosine_error, soft_modularity};
+pub use loss::{collapse, group_sparsity, scaled_cosine_error, soft_modularity};
 pub use train::train_dag;
 
 use crate::pipelines::Profile;
@@ -42,13 +43,15 @@ pub struct DagConfig {
     pub mask_rate: f64,
     /// Exponent γ of the scaled cosine error.
     pub gamma: f64,
-    /// Temperature T of the readout softmax((H·W_c + b)/T): below 1 the initial assignment is
-    /// already sharp, away from the uniform C where the modularity gradient vanishes.
+    /// Temperature T of the readout softmax((H·W_c + b)/T) (default 1; on Cora T = 0.1 made
+    /// the initial assignment sharp and the run collapsed to one community).
     pub temperature: f64,
     /// Weight of the modularity term.
     pub lambda_struct: f64,
     /// Weight of the group sparsity Ω.
     pub lambda_sparse: f64,
+    /// Weight of DMoN's collapse regulariser (not in the DAG reconstruction of the notes; 0 = off).
+    pub lambda_collapse: f64,
     /// Training epochs.
     pub epochs: usize,
     /// Learning rate.
@@ -66,9 +69,10 @@ impl DagConfig {
             k_max: 16,
             mask_rate: 0.5,
             gamma: 2.0,
-            temperature: 0.1,
+            temperature: 1.0,
             lambda_struct: 1.0,
             lambda_sparse: 0.05,
+            lambda_collapse: 0.0,
             epochs: match profile {
                 Profile::Quick => 60,
                 Profile::Full => 300,

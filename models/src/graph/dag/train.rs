@@ -3,7 +3,7 @@
 
 use super::DagConfig;
 use super::baselines::{kmeans_silhouette, split_merge_baseline};
-use super::loss::{group_sparsity, scaled_cosine_error, soft_modularity};
+use super::loss::{collapse, group_sparsity, scaled_cosine_error, soft_modularity};
 use super::model::DagModel;
 use crate::graph::GraphData;
 use crate::graph::outcome::{GraphTrained, features_tensor};
@@ -90,15 +90,19 @@ pub fn train_dag<B: TrainBackend>(
         let c = model.communities(h, cfg.temperature);
         let q = soft_modularity(c.clone(), &adj, degree.clone(), two_m);
         let omega = group_sparsity(c.clone());
+        let spread = collapse(c.clone());
         let (_, k_hat) = labels_of(c.detach())?;
         k_path.push(k_hat);
-        let terms = [("rec", &rec), ("modularity", &q), ("sparsity", &omega)];
+        let terms = [("rec", &rec), ("modularity", &q), ("sparsity", &omega), ("collapse", &spread)];
         let extra: BTreeMap<String, f64> = terms
             .iter()
             .map(|(name, t)| (name.to_string(), (*t).clone().into_scalar().elem::<f64>()))
             .chain([("k_hat".to_string(), k_hat as f64)])
             .collect();
-        let loss = rec + q.mul_scalar(-cfg.lambda_struct) + omega.mul_scalar(cfg.lambda_sparse);
+        let loss = rec
+            + q.mul_scalar(-cfg.lambda_struct)
+            + omega.mul_scalar(cfg.lambda_sparse)
+            + spread.mul_scalar(cfg.lambda_collapse);
         let (next, value) = step(model, &mut optim, loss, cfg.lr, &[])?;
         model = next;
         meter.batch(value, n, &progress, epoch, cfg.epochs);
