@@ -18,6 +18,7 @@ pub mod pamc;
 pub mod run;
 #[cfg(feature = "train")]
 pub mod scaling;
+#[cfg(feature = "train")]
 pub mod source;
 #[cfg(feature = "train")]
 pub mod sparse;
