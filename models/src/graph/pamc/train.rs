@@ -19,11 +19,14 @@ use clasp_core::graph::{gcn_normalized, propagated_adjacency};
 use clasp_core::mixture::{TargetKind, target_distribution};
 use std::collections::BTreeMap;
 
-/// The dense `n × n` propagated adjacency of the baseline, after checking it fits in memory
-/// (the n² similarity, exponentials, adjacency and their gradients: about 3·n² f64 worth).
+/// The dense `n × n` propagated adjacency of the baseline, after checking it fits in memory:
+/// the loss and its backward pass hold about sixteen n×n f32 matrices (the adjacency, the
+/// similarities, the diagonal mask, the exponentials, their products and their gradients),
+/// counted as 8·n² f64. (At N = 30 000 an estimate of 3·n² f64 let a run start that would
+/// have needed several times the machine's memory.)
 fn dense_adjacency<B: Backend>(a: &clasp_core::graph::Csr<f64>, device: &B::Device) -> Result<Tensor<B, 2>, String> {
     let n = a.indptr().len() - 1;
-    Need::new("dense InfoNCE: n×n similarities, exponentials, adjacency and gradients", &[&[3, n, n]]).check(
+    Need::new("dense InfoNCE: about sixteen n×n f32 matrices in the loss and its gradient", &[&[8, n, n]]).check(
         "infonce",
         available_memory(),
         "the dense baseline is quadratic in the nodes; use pamc",
