@@ -47,29 +47,4 @@ impl GraphData {
         }
         truth.iter().zip(pred).zip(&skip).filter(|(_, s)| !**s).map(|((&t, &p), _)| (t, p)).unzip()
     }
-
-    /// The nodes `keep` (sorted ids) as their induced subgraph, renumbered `0..keep.len()`.
-    pub fn subgraph(&self, keep: &[usize], name: String) -> Result<GraphData, super::GraphError> {
-        let n = self.n();
-        let mut new_id = vec![usize::MAX; n];
-        keep.iter().enumerate().filter(|&(_, &o)| o < n).for_each(|(i, &o)| new_id[o] = i);
-        let mut edges = Vec::new();
-        let mut weights = Vec::new();
-        for (i, &old) in keep.iter().enumerate() {
-            let (idx, w) = self.adjacency.as_ref().row(old);
-            for (&q, &v) in idx.iter().zip(w) {
-                let j = new_id[q];
-                if j != usize::MAX && i <= j {
-                    edges.push((i, j));
-                    weights.push(v);
-                }
-            }
-        }
-        let adjacency = clasp_core::graph::adjacency_from_edges(keep.len(), &edges, Some(&weights))?;
-        let features =
-            keep.iter().flat_map(|&o| self.features[o * self.dim..(o + 1) * self.dim].iter().copied()).collect();
-        let labels = self.labels.as_ref().map(|l| keep.iter().map(|&o| l[o]).collect());
-        let unscored = keep.iter().enumerate().filter(|(_, o)| self.unscored.contains(o)).map(|(i, _)| i).collect();
-        Ok(GraphData { name, adjacency, features, dim: self.dim, labels, unscored })
-    }
 }
