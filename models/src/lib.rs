@@ -12,6 +12,7 @@ pub mod data;
 pub mod eval;
 pub mod experiments;
 pub mod fewshot;
+pub mod graph;
 pub mod io;
 pub mod metrics;
 #[cfg(feature = "train")]

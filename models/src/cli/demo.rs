@@ -1,6 +1,7 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
-//! MNIST, the video ones on moving MNIST digits), writing
+//! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
+//! club), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -35,7 +36,8 @@ pub struct DemoArgs {
     /// Output directory: report.json, report.html, one sub-directory per pipeline.
     #[arg(long, default_value = "clasp-demo")]
     pub out: PathBuf,
-    /// quick (each pipeline ≤ 2 minutes on a 2-core CPU, an MNIST subset) or full (MNIST 60k/10k).
+    /// quick (each pipeline ≤ 2 minutes on a 2-core CPU, an MNIST subset; Cora and karate for the
+    /// graph pipelines) or full (MNIST 60k/10k; the paper-sized graph settings).
     #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
     pub profile: String,
     /// Only these parts, comma-separated: `primitives` and pipeline names (default: everything).
@@ -219,10 +221,20 @@ fn primitives(args: &DemoArgs) -> Result<Value, String> {
 const PIPELINES: &[&str] = &crate::pipelines::ALL_PIPELINES;
 #[cfg(not(feature = "train"))]
 const PIPELINES: &[&str] = &[];
+/// The graph pipelines this build has, each with its demo graph.
+#[cfg(feature = "train")]
+const GRAPH_PIPELINES: &[(&str, &str)] = &[("pamc", "cora"), ("infonce", "cora"), ("dag", "karate")];
+#[cfg(not(feature = "train"))]
+const GRAPH_PIPELINES: &[(&str, &str)] = &[];
+
+/// Every pipeline the demo can train.
+fn all_pipelines() -> impl Iterator<Item = &'static str> {
+    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p))
+}
 
 /// The parts `--only` selects, checked against the known names.
 fn selected(only: &[String]) -> Result<Vec<String>, String> {
-    let known: Vec<&str> = std::iter::once("primitives").chain(PIPELINES.iter().copied()).collect();
+    let known: Vec<&str> = std::iter::once("primitives").chain(all_pipelines()).collect();
     if only.is_empty() {
         return Ok(known.iter().map(|s| s.to_string()).collect());
     }
@@ -259,7 +271,11 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
     let mut entry = if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
     } else {
-        train(&spec(args, name, crate::data::DataSource::Mnist)?)?
+        let data = match GRAPH_PIPELINES.iter().find(|(p, _)| *p == name) {
+            Some((_, graph)) => crate::data::DataSource::Path(graph.into()),
+            None => crate::data::DataSource::Mnist,
+        };
+        train(&spec(args, name, data)?)?
     };
     if let Some(plots) = entry.get_mut("plots").and_then(Value::as_array_mut) {
         for p in plots.iter_mut() {
@@ -292,7 +308,7 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     }
     let pipelines = parts
         .iter()
-        .filter(|p| PIPELINES.contains(&p.as_str()))
+        .filter(|p| all_pipelines().any(|q| q == p.as_str()))
         .map(|name| pipeline(args, name))
         .collect::<Result<Vec<_>, _>>()?;
     report["pipelines"] = Value::Array(pipelines);

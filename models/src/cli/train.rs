@@ -3,6 +3,7 @@
 //! the image pipelines). `--data` is read per family: image sources for swav/depict/mlcd,
 //! video sources for sigma/pixel.
 
+use crate::graph::run::GRAPH_PIPELINES;
 use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
@@ -13,11 +14,13 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video).
+    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag (graphs).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
+    /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
+    /// edges and features.
     #[arg(long)]
     pub data: Option<String>,
     /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
@@ -81,6 +84,9 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
+    } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
+        let spec: RunSpec = args.spec("cora")?;
+        (train(&spec)?, spec.data.name(), spec.out)
     } else {
         let spec: RunSpec = args.spec("mnist")?;
         (train(&spec)?, spec.data.name(), spec.out)

@@ -1,5 +1,6 @@
 //! The data sets that ship with clasp — scikit-learn's digits, iris, wine and breast_cancer, MNIST,
-//! four scikit-image stills and one GIF (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
+//! four scikit-image stills, one GIF, and the graphs Cora, Citeseer and the karate club
+//! (`data/` in the repository, with their licences) — compiled into the binary, so `clasp demo`,
 //! `clasp fewshot` and `clasp train --data mnist` work wherever the binary is copied or
 //! installed. Setting `CLASP_DATA` to a folder with the same layout (`digits/features.npy`,
 //! `mnist/train-images.idx3-ubyte.gz`, …) reads those files instead; a file missing there is
@@ -41,6 +42,18 @@ static FILES: &[Entry] = bundle!(
     "stills/ihc.png",
     "stills/cell.png",
     "video/no_time_for_that_tiny.gif",
+    "graphs/cora/edges.npy",
+    "graphs/cora/features_indptr.npy",
+    "graphs/cora/features_indices.npy",
+    "graphs/cora/labels.npy",
+    "graphs/citeseer/edges.npy",
+    "graphs/citeseer/features_indptr.npy",
+    "graphs/citeseer/features_indices.npy",
+    "graphs/citeseer/labels.npy",
+    "graphs/citeseer/missing_test_nodes.npy",
+    "graphs/karate/edges.npy",
+    "graphs/karate/weights.npy",
+    "graphs/karate/labels.npy",
 );
 
 /// A bundled file's bytes and the name errors use for it: the real path under `CLASP_DATA`

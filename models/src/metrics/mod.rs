@@ -1,6 +1,6 @@
 //! Clustering and ranking metrics with scikit-learn's definitions: Hungarian-matched
 //! accuracy (ACC), normalised mutual information (arithmetic mean, NMI), adjusted Rand index
-//! (ARI), area under the ROC curve (AUROC, ties by average rank) and the generalised category
+//! (ARI), macro-F1 after Hungarian matching, area under the ROC curve (AUROC, ties by average rank) and the generalised category
 //! discovery accuracies (GCD "All/Old/New" with one Hungarian map over all rows).
 //! Labels are arbitrary integer ids; every clustering metric is invariant to relabelling.
 
@@ -8,12 +8,14 @@ mod accuracy;
 mod ari;
 mod auroc;
 mod contingency;
+mod f1;
 mod gcd;
 mod nmi;
 
 pub use accuracy::{accuracy, best_map};
 pub use ari::adjusted_rand_index;
 pub use auroc::auroc;
+pub use f1::macro_f1;
 pub use gcd::{GcdAccuracy, gcd_accuracy};
 pub use nmi::normalized_mutual_info;
 

@@ -352,8 +352,22 @@ pub fn train(spec: &RunSpec) -> Result<Value, String> {
         "swav" => run_pipeline::<Swav>(spec),
         "depict" => run_pipeline::<Depict>(spec),
         "mlcd" => run_pipeline::<Mlcd>(spec),
+        "pamc" | "infonce" | "dag" => crate::graph::run::train_graph(spec, &graph_data_name(&spec.data)),
 
-        other => Err(format!("unknown pipeline `{other}` (expected one of {})", super::PIPELINES.join(", "))),
+        other => Err(format!(
+            "unknown pipeline `{other}` (expected one of {}, {})",
+            super::PIPELINES.join(", "),
+            crate::graph::run::GRAPH_PIPELINES.join(", ")
+        )),
+    }
+}
+
+/// The `--data` of a graph pipeline as written (`DataSource` parses every word other than
+/// `mnist` and `digits` as a path; the graph runner reads `cora`, `csbm-N`, a folder, …).
+fn graph_data_name(data: &DataSource) -> String {
+    match data {
+        DataSource::Path(p) => p.to_string_lossy().into_owned(),
+        other => other.name(),
     }
 }
 

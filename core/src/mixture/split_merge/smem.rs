@@ -119,23 +119,40 @@ pub(crate) fn ranked_pairs<F: Float>(jm: &[F], k: usize, eligible: &[bool]) -> V
             }
         }
     }
-    pairs.sort_by(|a, b| {
-        let (va, vb) = (jm[a.0 * k + a.1], jm[b.0 * k + b.1]);
-        vb.partial_cmp(&va).unwrap_or(core::cmp::Ordering::Equal)
-    });
+    pairs.sort_by(|a, b| descending(jm[a.0 * k + a.1], jm[b.0 * k + b.1]));
     pairs
+}
+
+/// Descending order of criteria as a total order (the sort is stable, so equal criteria keep
+/// index order): a NaN criterion (a degenerate component) ranks last, −0 equals +0.
+fn descending<F: Float>(a: F, b: F) -> core::cmp::Ordering {
+    let key = |v: F| if v.is_nan() { f64::NEG_INFINITY } else { v.to_f64() + 0.0 };
+    key(b).total_cmp(&key(a))
 }
 
 /// Eligible components sorted by J_split descending (ties by index).
 pub(crate) fn ranked_components<F: Float>(js: &[F], eligible: &[bool]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..js.len()).filter(|&k| eligible.get(k).copied().unwrap_or(false)).collect();
-    idx.sort_by(|&a, &b| js[b].partial_cmp(&js[a]).unwrap_or(core::cmp::Ordering::Equal));
+    idx.sort_by(|&a, &b| descending(js[a], js[b]));
     idx
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nan_criteria_rank_last_without_panicking() {
+        // Enough entries that the standard sort checks its comparator's total order.
+        let mut js: Vec<f64> = (0..40).map(|i| (i % 7) as f64).collect();
+        for i in (0..40).step_by(3) {
+            js[i] = f64::NAN;
+        }
+        let ranked = ranked_components(&js, &[true; 40]);
+        let finite = js.iter().filter(|v| !v.is_nan()).count();
+        assert!(ranked[..finite].windows(2).all(|w| js[w[0]] > js[w[1]] || (js[w[0]] == js[w[1]] && w[0] < w[1])));
+        assert!(ranked[finite..].iter().all(|&i| js[i].is_nan()));
+    }
 
     #[test]
     fn merge_criterion_is_the_posterior_inner_product() {

@@ -1,0 +1,41 @@
+//! The `--data` of a graph pipeline: a bundled graph (`cora`, `citeseer`, `karate`), a
+//! contextual SBM (`csbm`: 5 classes, the profile's size; `csbm-N`: N nodes) or a user's folder.
+
+use super::{CsbmParams, GraphData, GraphError, csbm, load_bundled_graph, load_graph_folder};
+use crate::pipelines::Profile;
+use std::path::Path;
+
+/// Classes of the generated `csbm` graphs.
+pub const CSBM_CLASSES: usize = 5;
+
+/// Loads or generates the graph `data` names (`seed` seeds the generator).
+pub fn load_graph_source(data: &str, profile: Profile, seed: u64) -> Result<GraphData, GraphError> {
+    if super::BUNDLED_GRAPHS.contains(&data) {
+        return load_bundled_graph(data);
+    }
+    if data == "csbm" {
+        let n = match profile {
+            Profile::Quick => 2000,
+            Profile::Full => 10_000,
+        };
+        return csbm(&CsbmParams::sparse(n, CSBM_CLASSES), seed);
+    }
+    if let Some(n) = data.strip_prefix("csbm-") {
+        let n: usize = n.parse().map_err(|_| GraphError::Parameter {
+            name: "--data",
+            message: format!("`{data}`: csbm-N takes a node count N"),
+        })?;
+        return csbm(&CsbmParams::sparse(n, CSBM_CLASSES), seed);
+    }
+    let path = Path::new(data);
+    if path.is_dir() {
+        return load_graph_folder(path);
+    }
+    Err(GraphError::Parameter {
+        name: "--data",
+        message: format!(
+            "`{data}` is neither a bundled graph ({}), csbm, csbm-N nor a folder with edges and features",
+            super::BUNDLED_GRAPHS.join(", ")
+        ),
+    })
+}
