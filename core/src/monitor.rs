@@ -105,7 +105,7 @@ mod tests {
         let (_, info) = crate::sdp::admm_monitored(&aff, 3, &params, &mut stop_at_2(&mut seen)).unwrap();
         assert_eq!((info.iterations, info.converged, seen.len()), (2, false, 2));
         assert!(seen.iter().all(|it| it.residual.is_finite() && it.residual > 0.0));
-        let (z, full) = crate::sdp::admm_owned(&aff, 3, &params).unwrap();
+        let (z, full) = crate::sdp::admm_alloc(&aff, 3, &params).unwrap();
         let (zm, fm) = crate::sdp::admm_monitored(&aff, 3, &params, &mut Unmonitored).unwrap();
         assert_eq!((z, full.iterations), (zm, fm.iterations));
         // Burer–Monteiro and projected gradient.

@@ -9,8 +9,7 @@ use clasp_core::fixed::{FixedBound, FixedCovariance, FixedGmm, FixedKMeans, Fixe
 use clasp_core::kmeans::kmeans_assign;
 use clasp_core::mixture::{CovarianceType, GaussianMixture};
 use clasp_core::sinkhorn::{
-    SinkhornParams, SwavParams, sinkhorn_scaling, sinkhorn_scaling_scratch, swav_assign, swav_codes,
-    swav_scratch,
+    SinkhornParams, SwavParams, sinkhorn_scaling, sinkhorn_scaling_scratch, swav_assign, swav_codes, swav_scratch,
 };
 use clasp_core::{Float, Local, MatMut, MatRef, Real};
 use clasp_fuzz::{Result, Unstructured, acc_eps, assert_simplex_rows, cast, param, values, weights, widen, widen_acc};

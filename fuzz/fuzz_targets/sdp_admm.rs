@@ -1,10 +1,10 @@
-//! `sdp::admm` / `admm_owned` on small hostile affinities, every storage scalar: on `Ok` Z and
+//! `sdp::admm` / `admm_alloc` on small hostile affinities, every storage scalar: on `Ok` Z and
 //! the report are finite and a converged Z is feasible within tolerance (rounding and
 //! certificate then work); on `Err` the caller's Z buffer is untouched.
 #![no_main]
 
 use clasp_core::Real;
-use clasp_core::sdp::{AdmmParams, admm, admm_owned};
+use clasp_core::sdp::{AdmmParams, admm, admm_alloc};
 use clasp_fuzz::sdp::{Dense, run_dense};
 use clasp_fuzz::{Result, Unstructured, count, param};
 use nalgebra::RealField;
@@ -13,7 +13,7 @@ fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
     T::Acc: RealField,
 {
-    run_dense(u, Dense { into: admm::<T>, owned: admm_owned }, |u, i| {
+    run_dense(u, Dense { into: admm::<T>, owned: admm_alloc }, |u, i| {
         Ok(AdmmParams {
             tol: i.tol,
             max_iter: i.max_iter,

@@ -1,9 +1,9 @@
-//! `sdp::pgd` / `pgd_owned` (projected gradient, optionally accelerated) on small hostile
+//! `sdp::pgd` / `pgd_alloc` (projected gradient, optionally accelerated) on small hostile
 //! affinities, every storage scalar: the contract of `sdp_admm`.
 #![no_main]
 
 use clasp_core::Real;
-use clasp_core::sdp::{PgdParams, pgd, pgd_owned};
+use clasp_core::sdp::{PgdParams, pgd, pgd_alloc};
 use clasp_fuzz::sdp::{Dense, run_dense};
 use clasp_fuzz::{Result, Unstructured, count, param};
 use nalgebra::RealField;
@@ -12,7 +12,7 @@ fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
     T::Acc: RealField,
 {
-    run_dense(u, Dense { into: pgd::<T>, owned: pgd_owned }, |u, i| {
+    run_dense(u, Dense { into: pgd::<T>, owned: pgd_alloc }, |u, i| {
         Ok(PgdParams {
             tol: i.tol,
             max_iter: i.max_iter,

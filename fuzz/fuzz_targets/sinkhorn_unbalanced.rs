@@ -3,9 +3,7 @@
 //! on `Err` they are untouched (a breakdown leaves the last good, finite iterate).
 #![no_main]
 
-use clasp_core::sinkhorn::{
-    UnbalancedEntropy, UnbalancedParams, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch,
-};
+use clasp_core::sinkhorn::{UnbalancedEntropy, UnbalancedParams, sinkhorn_unbalanced, sinkhorn_unbalanced_scratch};
 use clasp_core::{Float, MatRef, Real};
 use clasp_fuzz::ot::{budget, jitter, problem, scratch_len, subnormal_floor, unshifted_recomputable};
 use clasp_fuzz::{Result, Unstructured, param, plan_sums, sentinel};

@@ -136,7 +136,7 @@ pub fn assert_solution<F: Float + RealField>(
 
 /// Z written into a storage-type buffer (e.g. [`clasp_core::sdp::admm`]).
 pub type IntoBuffer<T, P> = fn(&Affinity<<T as Real>::Acc>, usize, &P, &mut [T]) -> clasp_core::Result<SdpInfo>;
-/// Z returned in the compute type (e.g. [`clasp_core::sdp::admm_owned`]).
+/// Z returned in the compute type (e.g. [`clasp_core::sdp::admm_alloc`]).
 pub type Owned<T, P> =
     fn(&Affinity<<T as Real>::Acc>, usize, &P) -> clasp_core::Result<(Vec<<T as Real>::Acc>, SdpInfo)>;
 

@@ -3,8 +3,8 @@
 //! and whose `converged` flag means the constraints hold.
 
 use clasp_core::sdp::{
-    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm, admm_owned, burer_monteiro,
-    factor_embedding, feasibility, ila_sdp, pgd, pgd_owned, spectral_embedding,
+    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm, admm_alloc, burer_monteiro,
+    factor_embedding, feasibility, ila_sdp, pgd, pgd_alloc, spectral_embedding,
 };
 use clasp_core::{Error, MatRef};
 
@@ -65,13 +65,13 @@ fn tiny_similarity() -> Affinity<f64> {
 fn fuzz_sdp_admm_converged_only_when_feasible() {
     let aff = tiny_similarity();
     let params = AdmmParams { tol: 2.2e-6, max_iter: 163, rho: Some(1e-310), balance_every: 0, dual_bound: false };
-    let (z, info) = admm_owned(&aff, 3, &params).expect("finite problem");
+    let (z, info) = admm_alloc(&aff, 3, &params).expect("finite problem");
     assert!(info.objective.is_finite(), "{info:?}");
     let f = feasibility(&z, 3, 3).unwrap();
     assert!(!info.converged || f.max() <= 1e-5, "converged but {f:?}");
     // The same problem with a sane ρ converges to a feasible Z (Z = I for K = n; entries
     // ≥ −r with the relative residual r < tol).
-    let (z, info) = admm_owned(&aff, 3, &AdmmParams { rho: None, ..params }).unwrap();
+    let (z, info) = admm_alloc(&aff, 3, &AdmmParams { rho: None, ..params }).unwrap();
     let f = feasibility(&z, 3, 3).unwrap();
     assert!(info.converged && f.trace <= 1e-12 && f.row_sum <= 1e-12 && f.max() <= 1e-5, "{info:?} {f:?}");
 }
@@ -106,7 +106,7 @@ fn fuzz_sdp_tolerance_below_epsilon_and_huge_step() {
     assert!(tol_error(ila_sdp(xm, 2, &[0, 1], &ila).unwrap_err(), 1e-7));
     // A valid tolerance with the huge step: never a converged infeasible Z.
     for max_iter in [1, 50] {
-        match pgd_owned(&aff, 2, &PgdParams { tol: 1e-6, max_iter, ..params }) {
+        match pgd_alloc(&aff, 2, &PgdParams { tol: 1e-6, max_iter, ..params }) {
             Ok((z, info)) => {
                 assert!(info.objective.is_finite(), "{info:?}");
                 let f = feasibility(&z, 2, 2).unwrap();
@@ -133,10 +133,10 @@ fn fuzz_sdp_overflowing_affinity_is_refused() {
         let mut z = vec![0.625f64; n * n];
         let ap = AdmmParams { tol: 2.5e-3, max_iter: 270, rho: Some(1e-3), balance_every: 0, dual_bound: false };
         assert_eq!(admm(&aff, 2, &ap, &mut z).unwrap_err(), breakdown);
-        assert_eq!(admm_owned(&aff, 2, &ap).unwrap_err(), breakdown);
+        assert_eq!(admm_alloc(&aff, 2, &ap).unwrap_err(), breakdown);
         let pp = PgdParams { tol: 1e-3, max_iter: 37, step: None, inner_iter: 9, accelerate: false };
         assert_eq!(pgd(&aff, 2, &pp, &mut z).unwrap_err(), breakdown);
-        assert_eq!(pgd_owned(&aff, 2, &pp).unwrap_err(), breakdown);
+        assert_eq!(pgd_alloc(&aff, 2, &pp).unwrap_err(), breakdown);
         assert!(z.iter().all(|&v| v == 0.625), "z written on error");
     }
 }
@@ -149,7 +149,7 @@ fn fuzz_sdp_pgd_buffer_and_owned_reports_agree() {
     let params = PgdParams { tol: 1e-6, max_iter: 25, step: None, inner_iter: 1, accelerate: false };
     let mut z = [0.0f64; 16];
     let written = pgd(&aff, 3, &params, &mut z).unwrap();
-    let (zo, owned) = pgd_owned(&aff, 3, &params).unwrap();
+    let (zo, owned) = pgd_alloc(&aff, 3, &params).unwrap();
     assert_eq!(written, owned);
     assert!(owned.objective.is_finite());
     assert_eq!(z.to_vec(), zo);

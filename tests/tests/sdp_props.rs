@@ -3,7 +3,7 @@
 //! distances.
 
 use clasp_core::MatRef;
-use clasp_core::sdp::{AdmmParams, Affinity, admm_owned, feasibility};
+use clasp_core::sdp::{AdmmParams, Affinity, admm_alloc, feasibility};
 use clasp_tests::sdp_data::recovery_instance;
 use proptest::prelude::*;
 
@@ -26,7 +26,7 @@ proptest! {
         let p = 3;
         let (x, _) = recovery_instance(n, k, p, l, seed);
         let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-        let (z, info) = admm_owned(&aff, k, &params()).unwrap();
+        let (z, info) = admm_alloc(&aff, k, &params()).unwrap();
         prop_assert!(info.converged);
         let f = feasibility(&z, n, k).unwrap();
         prop_assert!(f.max() <= 1e-6, "{:?}", f);
@@ -40,7 +40,7 @@ proptest! {
         // Reversed, then rotated: a permutation for every n.
         let perm: Vec<usize> = (0..n).map(|i| (n - 1 - i + shift) % n).collect();
         let xp: Vec<f64> = perm.iter().flat_map(|&i| x[i * p..(i + 1) * p].to_vec()).collect();
-        let solve = |x: &[f64]| admm_owned(&Affinity::from_data(MatRef::new(x, n, p, "x").unwrap()).unwrap(), k, &params()).unwrap();
+        let solve = |x: &[f64]| admm_alloc(&Affinity::from_data(MatRef::new(x, n, p, "x").unwrap()).unwrap(), k, &params()).unwrap();
         let (z, a) = solve(&x);
         let (zp, b) = solve(&xp);
         prop_assert!((a.objective - b.objective).abs() <= 1e-6 * a.objective.abs());
@@ -57,7 +57,7 @@ proptest! {
         let (x, _) = recovery_instance(n, k, p, 0.8, seed);
         let d = distances(&x, n, p);
         let ds: Vec<f64> = d.iter().map(|v| v * scale).collect();
-        let solve = |d: &[f64]| admm_owned(&Affinity::from_distances(MatRef::new(d, n, n, "d").unwrap()).unwrap(), k, &params()).unwrap().1;
+        let solve = |d: &[f64]| admm_alloc(&Affinity::from_distances(MatRef::new(d, n, n, "d").unwrap()).unwrap(), k, &params()).unwrap().1;
         let (a, b) = (solve(&d), solve(&ds));
         prop_assert!((b.objective - scale * a.objective).abs() <= 1e-6 * (scale * a.objective).abs().max(1e-12), "{} vs {}", b.objective, scale * a.objective);
     }

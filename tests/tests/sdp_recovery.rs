@@ -3,8 +3,8 @@
 
 use clasp_core::MatRef;
 use clasp_core::sdp::{
-    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm_owned, burer_monteiro, certificate,
-    factor_embedding, ila_sdp, kmeans_labels, pgd_owned, row_argmax_labels, spectral_embedding,
+    AdmmParams, Affinity, BurerMonteiroParams, IlaParams, PgdParams, admm_alloc, burer_monteiro, certificate,
+    factor_embedding, ila_sdp, kmeans_labels, pgd_alloc, row_argmax_labels, spectral_embedding,
 };
 use clasp_tests::sdp_data::{Gaussian, membership, misclustering, recovery_instance, same_partition};
 
@@ -13,7 +13,7 @@ fn above_threshold_the_optimum_is_the_planted_partition() {
     let (n, k, p) = (90, 3, 10);
     let (x, truth) = recovery_instance(n, k, p, 1.2, 11);
     let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-    let (z, info) = admm_owned(&aff, k, &AdmmParams::default()).unwrap();
+    let (z, info) = admm_alloc(&aff, k, &AdmmParams::default()).unwrap();
     assert!(info.converged, "{info:?}");
     let zg = membership(&truth, k);
     let err = z.iter().zip(&zg).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
@@ -40,7 +40,7 @@ fn below_threshold_the_solution_is_fractional_but_converged() {
     let (n, k, p) = (90, 3, 10);
     let (x, truth) = recovery_instance(n, k, p, 0.6, 11);
     let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-    let (z, info) = admm_owned(&aff, k, &AdmmParams::default()).unwrap();
+    let (z, info) = admm_alloc(&aff, k, &AdmmParams::default()).unwrap();
     assert!(info.converged, "{info:?}");
     let zg = membership(&truth, k);
     let err = z.iter().zip(&zg).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
@@ -52,8 +52,8 @@ fn projected_gradient_matches_admm() {
     let (n, k, p) = (30, 3, 4);
     let (x, _) = recovery_instance(n, k, p, 0.8, 3);
     let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-    let (_, reference) = admm_owned(&aff, k, &AdmmParams { tol: 1e-8, ..AdmmParams::default() }).unwrap();
-    let (z, info) = pgd_owned(&aff, k, &PgdParams::default()).unwrap();
+    let (_, reference) = admm_alloc(&aff, k, &AdmmParams { tol: 1e-8, ..AdmmParams::default() }).unwrap();
+    let (z, info) = pgd_alloc(&aff, k, &PgdParams::default()).unwrap();
     assert!(info.converged, "{info:?}");
     assert!((info.objective - reference.objective).abs() <= 1e-5 * reference.objective.abs(), "{info:?} {reference:?}");
     let f = clasp_core::sdp::feasibility(&z, n, k).unwrap();
@@ -75,7 +75,7 @@ fn ila_sdp_beats_peng_wei_on_heterogeneous_clusters() {
         }
     }
     let aff = Affinity::from_data(MatRef::new(&x, n, 2, "x").unwrap()).unwrap();
-    let (z, _) = admm_owned(&aff, 2, &AdmmParams::default()).unwrap();
+    let (z, _) = admm_alloc(&aff, 2, &AdmmParams::default()).unwrap();
     let pw = kmeans_labels(&spectral_embedding(&z, n, 2).unwrap(), n, 2, 2, 10, 0).unwrap();
     let sol = ila_sdp(MatRef::new(&x, n, 2, "x").unwrap(), 2, &pw, &IlaParams::default()).unwrap();
     let (e_pw, e_ila) = (misclustering(&truth, &pw, 2), misclustering(&truth, &sol.labels, 2));
@@ -127,7 +127,7 @@ fn ila_sdp_heterogeneous_covariance_experiment() {
             })
             .collect();
         let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-        let (z, _) = admm_owned(&aff, k, &AdmmParams { tol: 1e-4, ..AdmmParams::default() }).unwrap();
+        let (z, _) = admm_alloc(&aff, k, &AdmmParams { tol: 1e-4, ..AdmmParams::default() }).unwrap();
         let pw = kmeans_labels(&spectral_embedding(&z, n, k).unwrap(), n, k, k, 10, 0).unwrap();
         let params = IlaParams { tol: 1e-4, ..IlaParams::default() };
         let sol = ila_sdp(MatRef::new(&x, n, p, "x").unwrap(), k, &pw, &params).unwrap();

@@ -104,11 +104,11 @@ where
 }
 
 /// [`admm`] returning an owned Z in the compute type.
-pub fn admm_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
+pub fn admm_alloc<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
     solve_owned(aff, k, params, &mut Unmonitored)
 }
 
-/// [`admm_owned`] reporting every iteration to `monitor` (residual = the larger relative
+/// [`admm_alloc`] reporting every iteration to `monitor` (residual = the larger relative
 /// residual); a `Break` stops with the current iterate, not converged.
 pub fn admm_monitored<F: Float + RealField>(
     aff: &Affinity<F>,

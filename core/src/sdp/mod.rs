@@ -40,13 +40,13 @@ pub mod problem;
 pub(crate) mod projection;
 pub mod rounding;
 
-pub use admm::{AdmmParams, admm, admm_monitored, admm_owned};
+pub use admm::{AdmmParams, admm, admm_alloc, admm_monitored};
 pub use burer_monteiro::{
     BurerMonteiroParams, BurerMonteiroSolution, bm_gradient, burer_monteiro, burer_monteiro_monitored,
 };
 pub use feasibility::{Feasibility, feasibility};
 pub use ila::{IlaInfo, IlaParams, IlaSolution, ila_sdp};
-pub use pgd::{PgdParams, pgd, pgd_monitored, pgd_owned};
+pub use pgd::{PgdParams, pgd, pgd_alloc, pgd_monitored};
 pub use problem::{Affinity, Source};
 pub use rounding::{Certificate, certificate, factor_embedding, kmeans_labels, row_argmax_labels, spectral_embedding};
 

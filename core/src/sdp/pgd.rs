@@ -100,11 +100,11 @@ where
 }
 
 /// [`pgd`] returning an owned Z in the compute type.
-pub fn pgd_owned<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
+pub fn pgd_alloc<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
     solve_owned(aff, k, params, &mut Unmonitored)
 }
 
-/// [`pgd_owned`] reporting every iteration to `monitor` (residual = the larger relative
+/// [`pgd_alloc`] reporting every iteration to `monitor` (residual = the larger relative
 /// residual); a `Break` stops with the current iterate, not converged.
 pub fn pgd_monitored<F: Float + RealField>(
     aff: &Affinity<F>,

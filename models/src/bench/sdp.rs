@@ -3,7 +3,7 @@
 //! `sdp-bm-5000` (Burer–Monteiro on blobs(5000, 10, 10), K = 10, residual 1e-4).
 
 use clasp_core::MatRef;
-use clasp_core::sdp::{AdmmParams, Affinity, BurerMonteiroParams, admm_owned, burer_monteiro};
+use clasp_core::sdp::{AdmmParams, Affinity, BurerMonteiroParams, admm_alloc, burer_monteiro};
 use serde_json::{Value, json};
 
 use super::best_of;
@@ -72,7 +72,7 @@ pub fn dense(n: usize, repeat: usize) -> Result<Value, String> {
     let mut result = None;
     let timing = best_of(repeat, || {
         let run =
-            MatRef::new(&d, n, n, "d").and_then(Affinity::from_distances).and_then(|aff| admm_owned(&aff, 3, &params));
+            MatRef::new(&d, n, n, "d").and_then(Affinity::from_distances).and_then(|aff| admm_alloc(&aff, 3, &params));
         result = Some(run.map(|(_, info)| info));
     });
     let info = result.ok_or("no run")?.map_err(|e| e.to_string())?;

@@ -24,7 +24,7 @@ use clasp_core::kmeans::{KMeansParams, kmeans};
 use clasp_core::mixture::split_merge::SplitMergePreset;
 use clasp_core::mixture::split_merge::split_merge;
 use clasp_core::mixture::{CovarianceType, GmmParams, fit};
-use clasp_core::sdp::{AdmmParams, Affinity, admm_owned, certificate, kmeans_labels, spectral_embedding};
+use clasp_core::sdp::{AdmmParams, Affinity, admm_alloc, certificate, kmeans_labels, spectral_embedding};
 use clasp_core::sinkhorn::{SwavParams, owned::swav_codes_alloc, row_argmax};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -177,7 +177,7 @@ fn sdp(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let t0 = Instant::now();
     let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
     let aff = Affinity::from_data(x).map_err(err)?;
-    let (z, info) = admm_owned(&aff, ds.k, &AdmmParams::default()).map_err(err)?;
+    let (z, info) = admm_alloc(&aff, ds.k, &AdmmParams::default()).map_err(err)?;
     let emb = spectral_embedding(&z, ds.n, ds.k).map_err(err)?;
     let labels = kmeans_labels(&emb, ds.n, ds.k, ds.k, 10, seed).map_err(err)?;
     let bound = info.objective + info.duality_gap.unwrap_or(0.0).max(0.0);

@@ -3,7 +3,7 @@
 //! violation ≤ 1e-6, and objective ≥ the planted partition's.
 
 use clasp_core::MatRef;
-use clasp_core::sdp::{AdmmParams, Affinity, admm_owned, feasibility};
+use clasp_core::sdp::{AdmmParams, Affinity, admm_alloc, feasibility};
 
 use crate::compare::{Report, Tol};
 use crate::fixtures::Case;
@@ -17,7 +17,7 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     let aff =
         Affinity::from_data(MatRef::new(&x.data, n, p, "x").map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let params = AdmmParams { tol: 1e-7, ..AdmmParams::default() };
-    let (z, info) = admm_owned(&aff, k, &params).map_err(|e| e.to_string())?;
+    let (z, info) = admm_alloc(&aff, k, &params).map_err(|e| e.to_string())?;
     report.check(&format!("ADMM did not converge in {} iterations", info.iterations), info.converged);
     // The fixture objective is ⟨XXᵀ, Z⟩ on the raw data: centring shifts it by n‖x̄‖².
     let mean: Vec<f64> = (0..p).map(|j| (0..n).map(|i| x.data[i * p + j]).sum::<f64>() / n as f64).collect();
