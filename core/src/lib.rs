@@ -23,6 +23,7 @@ pub mod error;
 pub mod fixed;
 pub mod graph;
 pub mod kmeans;
+mod lanes;
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod mixture;

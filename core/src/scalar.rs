@@ -103,14 +103,16 @@ pub trait Real: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
     /// rows written once and not read back (the SwAV codes).
     #[inline]
     fn store_scaled_row(dst: &mut [Self], g: &[Self::Acc], v: &[Self::Acc], s: Self::Acc) {
-        crate::simd::stream::store_scaled_row_plain(dst, g, v, s);
+        for ((d, &gj), &vj) in dst.iter_mut().zip(g).zip(v) {
+            *d = Self::from_acc(gj * vj * s);
+        }
     }
 }
 
 macro_rules! impl_float {
     ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $sqrt:path, $fabs:path, $pow:path,
      $floor:path, $fmax:path, $fmin:path, simd: $exp_fast:path, $exp_in_place:path, $sum:path,
-     $dot:path, $store:path) => {
+     $dot:path $(, $store:path)?) => {
         impl Real for $t {
             type Acc = $t;
             const NAME: &'static str = $name;
@@ -122,10 +124,12 @@ macro_rules! impl_float {
             fn from_acc(x: $t) -> $t {
                 x
             }
-            #[inline]
-            fn store_scaled_row(dst: &mut [$t], g: &[$t], v: &[$t], s: $t) {
-                $store(dst, g, v, s);
-            }
+            $(
+                #[inline]
+                fn store_scaled_row(dst: &mut [$t], g: &[$t], v: &[$t], s: $t) {
+                    $store(dst, g, v, s);
+                }
+            )?
         }
 
         impl Float for $t {
@@ -229,8 +233,8 @@ impl_float!(
     libm::fminf,
     simd: crate::simd::exp::exp_f32,
     crate::simd::exp::exp_in_place_f32,
-    crate::simd::lanes::sum_f32,
-    crate::simd::lanes::dot_f32,
+    crate::simd::reduce::sum_f32,
+    crate::simd::reduce::dot_f32,
     crate::simd::stream::store_scaled_row_f32
 );
 impl_float!(
@@ -247,9 +251,8 @@ impl_float!(
     libm::fmin,
     simd: crate::simd::exp::exp_f64,
     crate::simd::exp::exp_in_place_portable,
-    crate::simd::lanes::sum_portable,
-    crate::simd::lanes::dot_portable,
-    crate::simd::stream::store_scaled_row_plain
+    crate::simd::reduce::sum_portable,
+    crate::simd::reduce::dot_portable
 );
 
 macro_rules! impl_half {

@@ -10,9 +10,9 @@
 
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::matrix::transpose_block;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
-use crate::simd::transpose::transpose_block;
 use crate::validate;
 
 /// Elements of the stack block buffer (rows per block × features).

@@ -36,9 +36,9 @@ use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
 use super::problem::Affinity;
 use super::projection::{AffinePsdProjector, support_c1};
 use crate::error::{Error, Result};
+use crate::lanes;
 use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
-use crate::simd::lanes;
 use crate::validate;
 
 /// Parameters of [`admm`].

@@ -26,8 +26,8 @@ use core::cmp::Ordering;
 
 use nalgebra::{DMatrix, RealField, SymmetricEigen};
 
+use crate::lanes;
 use crate::scalar::Float;
-use crate::simd::lanes;
 
 /// A warm block of approximate top eigenpairs of a size × size symmetric matrix.
 pub(crate) struct PartialEigen<F> {

@@ -22,8 +22,8 @@ use nalgebra::{DMatrix, RealField, SymmetricEigen};
 
 use super::partial_eigen::PartialEigen;
 use crate::error::{Error, Result};
+use crate::lanes;
 use crate::scalar::Float;
-use crate::simd::lanes;
 
 /// Projects `lambda` onto {μ ≥ 0, Σμ = total} (total > 0) in place and returns the threshold θ.
 /// `order` is scratch of the same length.

@@ -20,12 +20,12 @@
 //! NaN gives NaN. Sinkhorn only exponentiates max-shifted values (≤ 0), where a flushed
 //! subnormal is below the f64/f32 resolution of the sums it enters.
 
-use crate::scalar::Float;
+use super::lane::Lane;
 
 /// The portable [`Float::exp_fast_in_place`]: lane accumulators for the range, so that it
 /// vectorises.
 #[inline(always)]
-pub(crate) fn exp_in_place_portable<F: Float>(xs: &mut [F]) -> (F, F) {
+pub(crate) fn exp_in_place_portable<F: Lane>(xs: &mut [F]) -> (F, F) {
     const LANES: usize = 8;
     let mut hi = [F::NEG_INFINITY; LANES];
     let mut lo = [F::INFINITY; LANES];
@@ -144,7 +144,7 @@ pub(crate) fn exp_in_place_f32(xs: &mut [f32]) -> (f32, f32) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::scalar::Float;
 
     fn max_rel_err<F: Float>(lo: f64, hi: f64, steps: usize) -> f64 {
         let mut worst = 0.0f64;

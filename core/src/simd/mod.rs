@@ -1,15 +1,17 @@
 //! The crate's SIMD layer, used by every hot loop (Sinkhorn, SwAV codes, k-means assignment,
-//! the mixture E- and M-steps, the SDP projections, the bound updates, kNN graphs).
+//! the mixture E- and M-steps, the SDP projections, the bound updates, kNN graphs). It sits
+//! below the scalar traits: its kernels are written for f32 and f64 (over the private `Lane`
+//! arithmetic), and [`Float`] / [`Real`] expose them per type.
 //!
 //! - `features`: CPU-feature detection, run once and cached (x86/x86-64 with `std`).
 //! - [`simd_dispatch!`]: the one run-time dispatch: a portable generic body instantiated with
 //!   AVX2 enabled when the CPU has it (same operations, same results).
-//! - `lanes`: slice reductions with independent lane accumulators ([`Float::sum_lanes`],
-//!   [`Float::dot_lanes`] for the per-type entry; f32 has explicit AVX code in `x86_reduce`).
+//! - `reduce`: lane reductions behind [`Float::sum_lanes`] and [`Float::dot_lanes`] (f32 has
+//!   explicit, bit-identical AVX code in `x86_reduce`); the generic helpers built on them are
+//!   `crate::lanes`.
 //! - `exp`: the branch-free fast exponential behind [`Float::exp_fast`] and
 //!   [`Float::exp_fast_in_place`] (f32 slices through AVX-512F or AVX2 + FMA in `x86_exp`).
-//! - `stream`: non-temporal row stores behind [`Real::store_scaled_row`].
-//! - `transpose`: the feature-major padded row block of the blocked kernels.
+//! - `stream`: non-temporal f32 row stores behind [`Real::store_scaled_row`].
 //!
 //! Per-type specialisation goes through the methods of [`Float`] and [`Real`] (never a
 //! `TypeId` test); explicit intrinsics live only in the `x86_*` files.
@@ -26,9 +28,9 @@
 mod detect;
 mod dispatch;
 pub(crate) mod exp;
-pub(crate) mod lanes;
+mod lane;
+pub(crate) mod reduce;
 pub(crate) mod stream;
-pub(crate) mod transpose;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86_exp;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]

@@ -4,19 +4,8 @@
 //! the solver. An ordinary store first reads each cache line it misses (read-for-ownership),
 //! so writing N bytes costs 2N of memory traffic and evicts the kernel that the next pass
 //! would reuse from the cache; a streaming store writes the line directly. Used by
-//! [`Real::store_scaled_row`] for f32 when the `std` feature detects AVX on x86-64; plain
+//! [`Real::store_scaled_row`](crate::Real::store_scaled_row) for f32 when the `std` feature detects AVX on x86-64; plain
 //! stores otherwise.
-
-use crate::scalar::Real;
-
-/// dst_j = T::from_acc(g_j · v_j · s) with ordinary stores (the default
-/// [`Real::store_scaled_row`]).
-#[inline]
-pub(crate) fn store_scaled_row_plain<T: Real>(dst: &mut [T], g: &[T::Acc], v: &[T::Acc], s: T::Acc) {
-    for ((d, &gj), &vj) in dst.iter_mut().zip(g).zip(v) {
-        *d = T::from_acc(gj * vj * s);
-    }
-}
 
 /// dst_j = g_j · v_j · s for f32, streamed when the CPU has AVX; the product is evaluated in
 /// that order in every path.
@@ -29,7 +18,9 @@ pub(crate) fn store_scaled_row_f32(dst: &mut [f32], g: &[f32], v: &[f32], s: f32
         unsafe { stream_avx(dst, g, v, s) };
         return;
     }
-    store_scaled_row_plain(dst, g, v, s);
+    for ((d, &gj), &vj) in dst.iter_mut().zip(g).zip(v) {
+        *d = gj * vj * s;
+    }
 }
 
 /// Plain stores up to a 32-byte boundary, streaming stores of 8 lanes, plain stores for the
@@ -64,7 +55,7 @@ fn stream_avx(dst: &mut [f32], g: &[f32], v: &[f32], s: f32) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::scalar::Real;
     use std::vec;
 
     #[test]

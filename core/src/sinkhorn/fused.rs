@@ -8,8 +8,8 @@
 //!    cache. One read of the N×K kernel per iteration (Sinkhorn & Knopp 1967; Cuturi 2013),
 //!    instead of two mat-vecs and a chain of temporaries.
 
+use crate::lanes;
 use crate::scalar::{Float, Real};
-use crate::simd::lanes;
 use crate::simd::simd_dispatch;
 
 /// Rows processed together in [`scaling_pass`]: the column accumulator is read and written

@@ -27,9 +27,9 @@ use super::check::{balanced_inputs, log_domain_fits, span};
 use super::info::SinkhornInfo;
 use super::params::SinkhornParams;
 use crate::error::Result;
+use crate::lanes;
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::simd::lanes;
 use crate::simd::simd_dispatch;
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_log`] for an `n × k` problem: two k-vectors.

@@ -35,11 +35,11 @@ use super::fused::{KernelSums, RowRule, build_kernel, scaling_pass};
 use super::info::SwavInfo;
 use super::params::SwavParams;
 use crate::error::{Error, Result};
+use crate::lanes;
 use crate::matrix::MatRef;
 use crate::ops::argmax;
 use crate::reduce::AllReduce;
 use crate::scalar::{Float, Real};
-use crate::simd::lanes;
 use crate::simd::simd_dispatch;
 use crate::validate::{finite, finite_output, len, scratch as scratch_len};
 

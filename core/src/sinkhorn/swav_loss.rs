@@ -22,9 +22,9 @@ use super::check::span;
 use super::info::SwavLossInfo;
 use super::params::SwavLossParams;
 use crate::error::{Error, Result};
+use crate::lanes;
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
-use crate::simd::lanes;
 use crate::simd::simd_dispatch;
 use crate::validate::{len, nonnegative, scratch as scratch_len};
 
