@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use super::best_of;
 
+/// Feature dimension of the unit vectors behind the scores (as the CPU workload).
+const SCORE_DIM: usize = 128;
+
 /// Shape and iteration count of a device workload.
 struct Shape {
     n: usize,
@@ -30,40 +33,6 @@ pub fn has_device_variant(workload: &str) -> bool {
     shape(workload).is_some()
 }
 
-/// Cosine scores of unit vectors (feature dim 128) from a fixed seed, as peers.py draws them.
-fn scores(n: usize, k: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut normal = || {
-        // xorshift64* + Box–Muller: reproducible without extra dependencies.
-        let mut next = || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let (u1, u2) = (next(), next());
-        ((-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
-    };
-    let d = 128;
-    let mut unit = |rows: usize| {
-        let mut m: Vec<f32> = (0..rows * d).map(|_| normal()).collect();
-        for row in m.chunks_exact_mut(d) {
-            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-            row.iter_mut().for_each(|v| *v /= norm);
-        }
-        m
-    };
-    let (x, c) = (unit(n), unit(k));
-    let mut s = vec![0.0f32; n * k];
-    for (i, row) in s.chunks_exact_mut(k).enumerate() {
-        let xi = &x[i * d..(i + 1) * d];
-        for (j, out) in row.iter_mut().enumerate() {
-            *out = xi.iter().zip(&c[j * d..(j + 1) * d]).map(|(a, b)| a * b).sum();
-        }
-    }
-    s
-}
-
 /// Runs `workload` on `device`; the record has `ms_total` (per call), the device actually used,
 /// and the effective bandwidth of the fused pipeline's traffic model.
 pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
@@ -71,7 +40,8 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
     let kind =
         BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
     let backend = Backend::open(kind);
-    let s = scores(sh.n, sh.k, 0);
+    // The same scores as the CPU workload of the same name (`super::synthetic`).
+    let s = super::synthetic::cosine_scores(sh.n, sh.k, SCORE_DIM, 0);
     let params = SwavParams { eps: sh.epsilon, iterations: sh.iterations, ..SwavParams::default() };
     let (t, marginal, blocks) = match &backend {
         Backend::Cpu => {

@@ -3,7 +3,7 @@
 //! the generating centres, 20 iterations, tol 0 → `ms_per_iter` = total / 20) and the
 //! clasp-only `gmm-digits-pca10` (digits projected on 10 principal components, K = 10, full).
 
-use super::blobs::blobs;
+use super::synthetic::blobs;
 use super::timing::best_of;
 use crate::pca::pca;
 use clasp_core::MatRef;

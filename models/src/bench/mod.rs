@@ -5,7 +5,6 @@
 //! `--peers`, the reference script is run in the same process tree right after clasp's
 //! measurement and a `ratio` line (peer time / clasp time) is printed per peer.
 
-mod blobs;
 #[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
 mod device;
 mod fewshot;
@@ -14,6 +13,7 @@ mod peers;
 mod sdp;
 mod sinkhorn;
 mod stream;
+mod synthetic;
 mod timing;
 
 use clap::Args;

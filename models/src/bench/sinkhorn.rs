@@ -1,32 +1,20 @@
-//! Sinkhorn workloads of `clasp bench`, with the sizes and distributions of peers.py (values
-//! differ: numpy's generator is not reproduced). Each record carries the achieved bandwidth
+//! Sinkhorn workloads of `clasp bench`, with the sizes and distributions of peers.py (data from
+//! `super::synthetic`). Each record carries the achieved bandwidth
 //! (`gbps`: bytes of the N×K operand read — and written — per unit time, counting only the
 //! unavoidable traffic), the single-core stream-read probe measured in the same run
 //! (`stream_gbps`) and their ratio (`fraction_of_stream`).
 
 use super::stream::stream_read_gbps;
+use super::synthetic::{cosine_scores, gaussian_rows};
 use super::timing::best_of;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::{
     BatchedParams, ScoreKind, SinkhornParams, SwavParams, sinkhorn_batched, sinkhorn_batched_scratch, sinkhorn_log,
     sinkhorn_log_scratch, sinkhorn_scaling, sinkhorn_scaling_scratch, swav_codes, swav_scratch,
 };
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
 use serde_json::{Value, json};
-
-/// `n × d` standard-normal rows, each scaled to unit length when `unit`.
-fn gaussian_rows(rng: &mut StdRng, n: usize, d: usize, shift: f64, unit: bool) -> Vec<f64> {
-    let mut x: Vec<f64> = (0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal) + shift).collect();
-    if unit {
-        for row in x.chunks_mut(d) {
-            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-            row.iter_mut().for_each(|v| *v /= norm);
-        }
-    }
-    x
-}
 
 /// Squared Euclidean distances divided by their maximum (POT `ot.dist` then `m /= m.max()`).
 fn normalised_sq_dists(xs: &[f64], xt: &[f64], d: usize) -> Vec<f64> {
@@ -50,13 +38,7 @@ fn with_stream(mut record: Value, gbps: f64, repeat: usize) -> Value {
 /// SwAV codes for 4096 × 3000 f32 cosine scores, ε = 0.05, 3 iterations, exp pass included.
 pub fn swav_4096x3000(repeat: usize) -> Result<Value, String> {
     let (b, k, d) = (4096usize, 3000usize, 128usize);
-    let mut rng = StdRng::seed_from_u64(0);
-    let x = gaussian_rows(&mut rng, b, d, 0.0, true);
-    let c = gaussian_rows(&mut rng, k, d, 0.0, true);
-    let scores: Vec<f32> = x
-        .chunks(d)
-        .flat_map(|xi| c.chunks(d).map(move |cj| xi.iter().zip(cj).map(|(p, q)| p * q).sum::<f64>() as f32))
-        .collect();
+    let scores = cosine_scores(b, k, d, 0);
     let sm = MatRef::new(&scores, b, k, "scores").map_err(|e| e.to_string())?;
     let mut codes = vec![0.0f32; b * k];
     let mut scratch = vec![0.0f32; swav_scratch(b, k)];
