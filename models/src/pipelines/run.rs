@@ -116,8 +116,19 @@ impl<P: Pipeline> Job for TrainJob<'_, P> {
     }
 }
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
+/// An I/O failure on `path`, as reported to the user.
+pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
     format!("{}: {e}", path.display())
+}
+
+/// Unless `resume`, removes the checkpoint an earlier run left in `out`, so that training
+/// starts afresh.
+pub(crate) fn clear_stale_checkpoint(out: &Path, resume: bool) -> Result<(), String> {
+    let ckpt = out.join("checkpoint");
+    if !resume && ckpt.exists() {
+        std::fs::remove_dir_all(&ckpt).map_err(|e| io_err(&ckpt, e))?;
+    }
+    Ok(())
 }
 
 /// Writes a row-major f32 matrix as `.npy`.
@@ -167,6 +178,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
     let (train_limit, test_limit) = (spec.train_limit.or(dtrain), spec.test_limit.or(dtest));
     let split = load_split(&spec.data, train_limit, test_limit, spec.seed).map_err(|e| e.to_string())?;
     let cfg_path = out.join("config.json");
+    clear_stale_checkpoint(out, spec.resume)?;
     let cfg = if spec.resume {
         let mut cfg = P::Config::load(&cfg_path).map_err(|e| io_err(&cfg_path, format!("cannot resume: {e}")))?;
         if let Some(e) = spec.epochs {
@@ -174,10 +186,6 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
         }
         cfg
     } else {
-        let ckpt = out.join("checkpoint");
-        if ckpt.exists() {
-            std::fs::remove_dir_all(&ckpt).map_err(|e| io_err(&ckpt, e))?;
-        }
         settle_config::<P>(spec, &split)?
     };
     cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;

@@ -5,7 +5,7 @@
 //! plots, and write `report.json` and `report.html`.
 
 use super::Profile;
-use super::run::{RunSpec, write_npy};
+use super::run::{RunSpec, clear_stale_checkpoint, io_err, write_npy};
 use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
@@ -56,10 +56,6 @@ fn target_of(pipeline: &str) -> Result<VideoTarget, String> {
         "pixel" => Ok(VideoTarget::Pixel),
         other => Err(format!("unknown video pipeline `{other}` (expected {})", VIDEO_PIPELINES.join(" or "))),
     }
-}
-
-fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
 }
 
 /// The configuration of a run: the resumed run's, or the profile's replaced by `--config`;
@@ -159,12 +155,7 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
     let (ntrain, ntest) = (spec.train_limit.unwrap_or(dtrain), spec.test_limit.unwrap_or(dtest));
     let split = load_video_split(&spec.data, ntrain, ntest, spec.seed).map_err(|e| e.to_string())?;
     let cfg = settle_config(spec, &split, target)?;
-    if !spec.resume {
-        let ckpt = out.join("checkpoint");
-        if ckpt.exists() {
-            std::fs::remove_dir_all(&ckpt).map_err(|e| io_err(&ckpt, e))?;
-        }
-    }
+    clear_stale_checkpoint(out, spec.resume)?;
     let cfg_path = out.join("config.json");
     cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
     let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
