@@ -14,24 +14,35 @@ use cubecl::prelude::*;
 use crate::device::{BLOCK, DeviceBuffer, DeviceMatrix, Gpu, ROWS_PER_CUBE, check_len, elementwise, grid};
 use crate::kernels::{hard_targets, reduce, sinkhorn_log, sinkhorn_scaling, swav_batched};
 
-/// The SwAV options the scaling kernels implement: every row kept (`keep_last` of `None` or all
-/// rows) and the max shift on (the kernels always shift; without it the core fails where
-/// exp(S/ε) overflows, which a device run would not reproduce).
-fn check_swav(params: &SwavParams, n: usize) -> Result<()> {
-    params.validate(n)?;
-    if let Some(m) = params.keep_last.filter(|&m| m != n) {
-        return Err(
-            CoreError::InvalidParameter { name: "keep_last (not supported on the device)", value: m as f64 }.into()
-        );
-    }
-    if !params.max_shift {
-        return Err(CoreError::InvalidParameter {
-            name: "max_shift = false (not supported on the device)",
-            value: 0.0,
+/// [`SwavParams`] checked once (a linfa `ParamGuard`-like validated form): the core's
+/// `validate` against the sample rows, plus the options the scaling kernels implement — every
+/// row kept (`keep_last` of `None` or all rows) and the max shift on (the kernels always shift;
+/// without it the core fails where exp(S/ε) overflows, which a device run would not reproduce).
+/// The device entries take it, so a host wrapper that checks before uploading does not check
+/// again.
+#[derive(Clone, Copy)]
+struct CheckedSwav<'a>(&'a SwavParams);
+
+impl<'a> CheckedSwav<'a> {
+    fn new(params: &'a SwavParams, n: usize) -> Result<Self> {
+        params.validate(n)?;
+        if let Some(m) = params.keep_last.filter(|&m| m != n) {
+            return Err(CoreError::InvalidParameter {
+                name: "keep_last (not supported on the device)",
+                value: m as f64,
+            }
+            .into());
         }
-        .into());
+        if !params.max_shift {
+            return Err(CoreError::InvalidParameter {
+                name: "max_shift = false (not supported on the device)",
+                value: 0.0,
+            }
+            .into());
+        }
+        iterations_fit(params.iterations)?;
+        Ok(Self(params))
     }
-    iterations_fit(params.iterations)
 }
 
 fn iterations_fit(iterations: usize) -> Result<()> {
@@ -83,9 +94,9 @@ impl<R: Runtime> Gpu<R> {
     /// row pass performs sample step T and measures the plan that the codes are; without it (hard
     /// targets) the loop stops after prototype step T, whose row arg-max is the label, and the
     /// error is the one of the plan after iteration T − 1, as clasp-core's `swav_assign` reports.
-    fn swav_scaling(&self, scores: &DeviceMatrix, params: &SwavParams, measure_last: bool) -> Result<Scaled> {
+    fn swav_scaling(&self, scores: &DeviceMatrix, swav: CheckedSwav<'_>, measure_last: bool) -> Result<Scaled> {
         let (n, k) = (scores.rows, scores.cols);
-        check_swav(params, n)?;
+        let params = swav.0;
         check_shape(n, k)?;
         for (_, rows, block) in scores.row_blocks() {
             check_len(block, rows * k, "scores")?;
@@ -187,8 +198,17 @@ impl<R: Runtime> Gpu<R> {
     /// `scores`) ← the rows of n·Q after T iterations of SwAV's `distributed_sinkhorn`, each
     /// summing to 1. Everything stays on the device.
     pub fn swav_codes(&self, scores: &DeviceMatrix, params: &SwavParams, codes: &DeviceMatrix) -> Result<SwavInfo> {
+        self.swav_codes_checked(scores, CheckedSwav::new(params, scores.rows)?, codes)
+    }
+
+    fn swav_codes_checked(
+        &self,
+        scores: &DeviceMatrix,
+        swav: CheckedSwav<'_>,
+        codes: &DeviceMatrix,
+    ) -> Result<SwavInfo> {
         check_matrix(codes, scores, "codes")?;
-        let s = self.swav_scaling(scores, params, true)?;
+        let s = self.swav_scaling(scores, swav, true)?;
         for ((row0, rows, _), (g, out)) in scores.row_blocks().zip(s.kernel.iter().zip(&codes.blocks)) {
             let (count, dim) = elementwise(rows * scores.cols);
             sinkhorn_scaling::scaling_codes::launch::<f32, R>(
@@ -216,8 +236,17 @@ impl<R: Runtime> Gpu<R> {
         params: &SwavParams,
         labels: &DeviceBuffer<u32>,
     ) -> Result<SwavInfo> {
+        self.swav_assign_checked(scores, CheckedSwav::new(params, scores.rows)?, labels)
+    }
+
+    fn swav_assign_checked(
+        &self,
+        scores: &DeviceMatrix,
+        swav: CheckedSwav<'_>,
+        labels: &DeviceBuffer<u32>,
+    ) -> Result<SwavInfo> {
         check_len(labels, scores.rows, "labels")?;
-        let s = self.swav_scaling(scores, params, false)?;
+        let s = self.swav_scaling(scores, swav, false)?;
         for ((row0, rows, _), g) in scores.row_blocks().zip(&s.kernel) {
             hard_targets::row_argmax::launch::<f32, R>(
                 &self.client,
@@ -241,10 +270,10 @@ impl<R: Runtime> Gpu<R> {
     pub fn swav_codes_host(&self, scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<f32>, SwavInfo)> {
         let (n, k) = (scores.rows(), scores.cols());
         check_host(scores)?;
-        check_swav(params, n)?;
+        let swav = CheckedSwav::new(params, n)?;
         let s = self.upload_matrix(scores.as_slice(), n, k)?;
         let codes = self.empty_matrix(n, k)?;
-        let info = self.swav_codes(&s, params, &codes)?;
+        let info = self.swav_codes_checked(&s, swav, &codes)?;
         Ok((self.download_matrix(&codes)?, info))
     }
 
@@ -252,10 +281,10 @@ impl<R: Runtime> Gpu<R> {
     pub fn swav_assign_host(&self, scores: MatRef<'_, f32>, params: &SwavParams) -> Result<(Vec<u32>, SwavInfo)> {
         let (n, k) = (scores.rows(), scores.cols());
         check_host(scores)?;
-        check_swav(params, n)?;
+        let swav = CheckedSwav::new(params, n)?;
         let s = self.upload_matrix(scores.as_slice(), n, k)?;
         let labels = self.empty_u32(n);
-        let info = self.swav_assign(&s, params, &labels)?;
+        let info = self.swav_assign_checked(&s, swav, &labels)?;
         Ok((self.download_u32(&labels)?, info))
     }
 

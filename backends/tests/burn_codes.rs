@@ -21,7 +21,7 @@ const N: usize = 77;
 const K: usize = 130;
 
 fn params() -> SwavParams {
-    SwavParams { eps: 0.05, iterations: 3, ..SwavParams::default() }
+    SwavParams::default().eps(0.05).iterations(3)
 }
 
 /// Checks a backend's codes and report against the core's, from the same f32 scores.
@@ -73,6 +73,6 @@ fn cubecl_wgpu_codes_match_the_core_on_the_device() {
     check_stop_gradient::<Autodiff<Wgpu>>(&device, "autodiff wgpu");
     // Unsupported options are refused on the device path too.
     let s = Tensor::<Wgpu, 2>::from_data(TensorData::new(vec![0.0f32; 4], [2, 2]), &device);
-    let keep = SwavParams { keep_last: Some(1), ..params() };
+    let keep = params().keep_last(Some(1));
     assert!(matches!(swav_codes(s, &keep), Err(Error::Input(CoreError::InvalidParameter { .. }))));
 }

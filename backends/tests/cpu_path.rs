@@ -15,11 +15,9 @@ fn cpu_swav_codes_are_the_core_codes_and_match_the_fixtures() {
         let (shape, scores) = fixture(case, "scores");
         let (_, expected) = fixture(case, "codes");
         let (n, k) = (shape[0], shape[1]);
-        let p = SwavParams {
-            eps: fixture_num(case, "epsilon"),
-            iterations: fixture_num(case, "iterations") as usize,
-            ..SwavParams::default()
-        };
+        let p = SwavParams::default()
+            .eps(fixture_num(case, "epsilon"))
+            .iterations(fixture_num(case, "iterations") as usize);
         let s32 = to_f32(&scores);
         let m = MatRef::new(&s32, n, k, "scores").unwrap();
         let (c32, info) = Backend::Cpu.swav_codes(m, &p).unwrap();
@@ -34,7 +32,7 @@ fn cpu_hard_targets_are_the_core_assignments() {
     let (n, k) = (200, 50);
     let s = to_f32(&cosine_scores(4, n, k, 8));
     let m = MatRef::new(&s, n, k, "scores").unwrap();
-    let p = SwavParams { eps: 0.05, iterations: 10, ..SwavParams::default() };
+    let p = SwavParams::default().eps(0.05).iterations(10);
     let (labels, info) = Backend::Cpu.swav_assign(m, &p).unwrap();
     let (want, want_info) = owned::swav_assign_alloc(m, &p).unwrap();
     assert_eq!(info, want_info);
@@ -50,7 +48,7 @@ fn cpu_path_rejects_bad_input() {
         Backend::Cpu.swav_codes(m(&[0.0, f32::INFINITY], 1, 2), &p),
         Err(Error::Input(CoreError::NonFinite { .. }))
     ));
-    let bad = SwavParams { eps: -1.0, ..p };
+    let bad = p.eps(-1.0);
     assert!(matches!(
         Backend::Cpu.swav_assign(m(&[0.0; 4], 2, 2), &bad),
         Err(Error::Input(CoreError::InvalidParameter { .. }))

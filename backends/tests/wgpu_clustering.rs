@@ -39,7 +39,7 @@ fn kmeans_steps_match_the_core_on_the_sklearn_fixtures() {
                 (inertia - want_inertia).abs() < 1e-4 * want_inertia,
                 "{case}: inertia {inertia} vs {want_inertia}"
             );
-            let fit = kmeans_from(xm, cm, &KMeansParams { max_iter: 1, tol: 0.0, ..KMeansParams::default() }).unwrap();
+            let fit = kmeans_from(xm, cm, &KMeansParams::default().max_iter(1).tol(0.0)).unwrap();
             let err = next.iter().zip(&fit.centers).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             assert!(err < 1e-5, "{case} step {step}: centres differ by {err}");
             c = next;

@@ -15,7 +15,7 @@ const SWAV_CASES: [&str; 4] =
     ["swav/codes_32x10_it3", "swav/codes_32x10_it10", "swav/codes_256x300_it3", "swav/codes_256x300_it10"];
 
 fn swav_params(eps: f64, iterations: usize) -> SwavParams {
-    SwavParams { eps, iterations, ..SwavParams::default() }
+    SwavParams::default().eps(eps).iterations(iterations)
 }
 
 /// clasp-core's SwAV codes in f64.
@@ -140,13 +140,12 @@ fn log_domain_matches_the_core_on_the_pot_fixtures_in_cost_form() {
         let (_, a) = fixture(case, "a");
         let (_, b) = fixture(case, "b");
         let (n, k) = (shape[0], shape[1]);
-        let p = SinkhornParams {
-            eps: fixture_num(case, "reg"),
-            kind: ScoreKind::Cost,
-            max_iter: 20_000,
-            tol: 1e-6,
-            check_every: 10,
-        };
+        let p = SinkhornParams::default()
+            .eps(fixture_num(case, "reg"))
+            .kind(ScoreKind::Cost)
+            .max_iter(20_000)
+            .tol(1e-6)
+            .check_every(10);
         let (want, _, _, _) = core_log(&cost, &a, &b, &p);
         let c32 = to_f32(&cost);
         let (plan, f, g, info) =
@@ -169,7 +168,7 @@ fn log_domain_fixed_iterations_match_the_core_potentials() {
     b.iter_mut().for_each(|x| *x /= sb);
     let s32 = to_f32(&s);
     for kind in [ScoreKind::Similarity, ScoreKind::Cost] {
-        let p = SinkhornParams { eps: 0.02, kind, max_iter: 7, tol: 0.0, check_every: 3 };
+        let p = SinkhornParams::default().eps(0.02).kind(kind).max_iter(7).tol(0.0).check_every(3);
         let (want, wf, wg, iters) = core_log(&s, &a, &b, &p);
         let (plan, f, g, info) =
             gpu.sinkhorn_log_host(MatRef::new(&s32, n, k, "x").unwrap(), &to_f32(&a), &to_f32(&b), &p).unwrap();
@@ -185,7 +184,7 @@ fn log_domain_stops_where_the_core_stops() {
     let (n, k) = (120, 30);
     let s = cosine_scores(9, n, k, 8);
     let (a, b) = (vec![1.0 / n as f64; n], vec![1.0 / k as f64; k]);
-    let p = SinkhornParams { eps: 0.1, kind: ScoreKind::Similarity, max_iter: 500, tol: 1e-4, check_every: 5 };
+    let p = SinkhornParams::default().eps(0.1).kind(ScoreKind::Similarity).max_iter(500).tol(1e-4).check_every(5);
     let (_, _, _, iters) = core_log(&s, &a, &b, &p);
     let s32 = to_f32(&s);
     let (_, _, _, info) =
@@ -204,7 +203,7 @@ fn batched_problems_match_the_core_in_one_launch() {
     }
     let (a, b) = (owned::uniform::<f64>(n), owned::uniform::<f64>(k));
     for kind in [ScoreKind::Similarity, ScoreKind::Cost] {
-        let params = BatchedParams { eps: 0.05, kind, iterations: 3 };
+        let params = BatchedParams::default().eps(0.05).kind(kind).iterations(3);
         let sol = owned::sinkhorn_batched_alloc(&all, (problems, n, k), &a, &b, &params).unwrap();
         let (codes, labels, info) = gpu.swav_codes_batched_host(&to_f32(&all), problems, n, k, &params).unwrap();
         assert_eq!((info.iterations, info.problems), (3, problems));
@@ -254,14 +253,14 @@ fn bad_input_and_unsupported_options_are_rejected_before_any_launch() {
         Err(Error::Input(CoreError::InvalidParameter { .. }))
     ));
     // Options of the core the kernels do not implement are refused, not ignored.
-    let keep = SwavParams { keep_last: Some(1), ..p };
+    let keep = p.keep_last(Some(1));
     assert!(matches!(
         gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &keep),
         Err(Error::Input(CoreError::InvalidParameter { .. }))
     ));
-    let all_rows = SwavParams { keep_last: Some(2), ..p };
+    let all_rows = p.keep_last(Some(2));
     assert!(gpu.swav_codes_host(m(&[0.0; 4], 2, 2), &all_rows).is_ok());
-    let unshifted = SwavParams { max_shift: false, ..p };
+    let unshifted = p.max_shift(false);
     assert!(matches!(
         gpu.swav_assign_host(m(&[0.0; 4], 2, 2), &unshifted),
         Err(Error::Input(CoreError::InvalidParameter { .. }))

@@ -16,6 +16,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[macro_use]
+mod params;
+
 pub mod bound;
 #[cfg(feature = "alloc")]
 mod draw;
@@ -41,4 +44,4 @@ pub use error::{Error, Result};
 pub use matrix::{MatMut, MatRef};
 pub use monitor::{Iteration, Monitor, Unmonitored};
 pub use reduce::{AllReduce, Local};
-pub use scalar::{Float, Real};
+pub use scalar::{Float, Linalg, Real};

@@ -1,4 +1,5 @@
-//! The scalar layer: one storage trait ([`Real`]) and one compute trait ([`Float`]).
+//! The scalar layer: one storage trait ([`Real`]), one compute trait ([`Float`]) and the
+//! compute scalars dense linear algebra runs on ([`Linalg`]).
 //!
 //! Every algorithm in the crate is generic over a storage scalar `T: Real` and does its
 //! arithmetic in `T::Acc`, the compute type: `f32` for `f32`, `half::f16` and `half::bf16`
@@ -87,6 +88,18 @@ pub trait Float:
     /// NaN.
     fn is_nan(self) -> bool;
 }
+
+/// A compute scalar the crate's small dense linear algebra runs on (Cholesky, symmetric eigen:
+/// the mixtures and the SDP solvers): `f32` and `f64`.
+///
+/// The crate factors matrices with `nalgebra` (default features off); this trait is the one
+/// place its `RealField` appears, so public signatures name `F: Linalg` (or `T::Acc: Linalg`
+/// for a storage scalar) instead of a foreign trait. Implemented for exactly the two compute
+/// types; every [`Float`] is one.
+pub trait Linalg: Float + nalgebra::RealField {}
+
+impl Linalg for f32 {}
+impl Linalg for f64 {}
 
 /// A storage scalar: what callers keep their matrices in.
 pub trait Real: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {

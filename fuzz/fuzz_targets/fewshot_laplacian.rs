@@ -9,14 +9,13 @@ use clasp_fuzz::fewshot::{EpisodeData, bound, symmetrise, with_episode};
 use clasp_fuzz::{Result, Unstructured, assert_labels, describe, param};
 
 fn check<T: Real>(u: &mut Unstructured<'_>, e: &EpisodeData<T>, ep: &Episode<'_, T>) -> Result<()> {
-    let params = LaplacianShotParams {
-        bound: bound(u)?,
-        knn: u.int_in_range(0..=e.nq)?,
-        symmetrise: symmetrise(u)?,
-        rectify: u.arbitrary()?,
-        shift: u.arbitrary()?,
-        rectify_temperature: param(u, 0.1, 100.0)?,
-    };
+    let params = LaplacianShotParams::default()
+        .bound(bound(u)?)
+        .knn(u.int_in_range(0..=e.nq)?)
+        .symmetrise(symmetrise(u)?)
+        .rectify(u.arbitrary()?)
+        .shift(u.arbitrary()?)
+        .rectify_temperature(param(u, 0.1, 100.0)?);
     match laplacian_shot(ep, &params) {
         Ok((labels, info)) => {
             assert_eq!(labels.len(), e.nq);

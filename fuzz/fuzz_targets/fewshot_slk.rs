@@ -9,20 +9,19 @@ use clasp_fuzz::fewshot::{EpisodeData, bound, symmetrise, with_episode};
 use clasp_fuzz::{Result, Unstructured, assert_labels, count, describe, param};
 
 fn check<T: Real>(u: &mut Unstructured<'_>, e: &EpisodeData<T>, ep: &Episode<'_, T>) -> Result<()> {
-    let params = SlkParams {
-        prototype: if u.arbitrary()? { Prototype::KMeans } else { Prototype::KModes },
-        bound: bound(u)?,
-        knn: u.int_in_range(0..=e.ns + e.nq)?,
-        symmetrise: symmetrise(u)?,
-        clamp_support: u.arbitrary()?,
-        shift: u.arbitrary()?,
-        max_outer: count(u, 1, 10)?,
-        outer_tol: param(u, 1e-6, 1e-2)?,
-        sigma_knn: count(u, 1, e.ns + e.nq + 1)?,
-        mean_shift_tol: param(u, 1e-6, 1e-2)?,
-        mean_shift_max_iter: count(u, 1, 50)?,
-        soft_means: u.arbitrary()?,
-    };
+    let params = SlkParams::default()
+        .prototype(if u.arbitrary()? { Prototype::KMeans } else { Prototype::KModes })
+        .bound(bound(u)?)
+        .knn(u.int_in_range(0..=e.ns + e.nq)?)
+        .symmetrise(symmetrise(u)?)
+        .clamp_support(u.arbitrary()?)
+        .shift(u.arbitrary()?)
+        .max_outer(count(u, 1, 10)?)
+        .outer_tol(param(u, 1e-6, 1e-2)?)
+        .sigma_knn(count(u, 1, e.ns + e.nq + 1)?)
+        .mean_shift_tol(param(u, 1e-6, 1e-2)?)
+        .mean_shift_max_iter(count(u, 1, 50)?)
+        .soft_means(u.arbitrary()?);
     match slk_few_shot(ep, &params) {
         Ok((labels, info)) => {
             assert_eq!(labels.len(), e.nq);

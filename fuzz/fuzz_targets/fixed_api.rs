@@ -4,6 +4,7 @@
 //! within rounding for the GMM), identical errors, outputs untouched on `Err`.
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::bound::{BoundParams, CsrRef, bound_update, bound_update_scratch};
 use clasp_core::fixed::{FixedBound, FixedCovariance, FixedGmm, FixedKMeans, FixedSinkhorn, FixedSwav, gmm_blob};
 use clasp_core::kmeans::kmeans_assign;
@@ -13,7 +14,6 @@ use clasp_core::sinkhorn::{
 };
 use clasp_core::{Float, Local, MatMut, MatRef, Real};
 use clasp_fuzz::{Result, Unstructured, acc_eps, assert_simplex_rows, cast, param, values, weights, widen, widen_acc};
-use nalgebra::RealField;
 
 const N: usize = 4;
 const K: usize = 3;
@@ -30,7 +30,7 @@ fn same<A: core::fmt::Debug, B: core::fmt::Debug>(a: &A, b: &B, what: &str) {
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField + Real<Acc = T::Acc>,
+    T::Acc: Linalg + Real<Acc = T::Acc>,
 {
     let wild = clasp_fuzz::wild(u)?;
     let x: Vec<T> = cast(&values(u, N * K, wild)?);
@@ -40,7 +40,7 @@ where
     let eps = param(u, 0.02, 20.0)?;
 
     // Sinkhorn.
-    let params = SinkhornParams { eps, max_iter: u.int_in_range(1..=50)?, ..Default::default() };
+    let params = SinkhornParams::default().eps(eps).max_iter(u.int_in_range(1..=50)?);
     let (mut f, mut g) = ([<T::Acc as Float>::ZERO; N], [<T::Acc as Float>::ZERO; K]);
     let fixed = FixedSinkhorn::<T, N, K>::new().solve(
         &grid(&x),
@@ -56,7 +56,8 @@ where
     same(&(fixed, f, g), &(slice, f2, g2), "sinkhorn");
 
     // SwAV.
-    let sp = SwavParams { eps, iterations: u.int_in_range(1..=5)?, max_shift: u.arbitrary()?, keep_last: None };
+    let sp =
+        SwavParams::default().eps(eps).iterations(u.int_in_range(1..=5)?).max_shift(u.arbitrary()?).keep_last(None);
     let mut fs = FixedSwav::<T, N, K>::new();
     let mut codes = [[T::default(); K]; N];
     let fixed = fs.codes(&grid(&x), &sp, &mut codes);
@@ -157,7 +158,7 @@ where
     let nb: Vec<usize> = (0..N * M).map(|_| u.int_in_range(0..=N)).collect::<Result<_>>()?;
     let wt: Vec<T::Acc> = cast(&values(u, N * M, wild)?.iter().map(|v| v.abs()).collect::<Vec<_>>());
     let un: Vec<T::Acc> = cast(&values(u, N * K, wild)?);
-    let bp = BoundParams { max_iter: u.int_in_range(1..=10)?, ..Default::default() };
+    let bp = BoundParams::default().max_iter(u.int_in_range(1..=10)?);
     let fixed_rows = u.int_in_range(0..=N)?;
     let y0: Vec<T::Acc> = (0..N * K).map(|_| <T::Acc as Float>::from_f64(1.0 / K as f64)).collect();
     let fixed = FixedBound::<T::Acc, N, K, M>::new(grid(&nb), grid(&wt));

@@ -3,15 +3,15 @@
 //! covariances), the lower bound is finite and the fitted model scores its own data.
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::mixture::fit;
 use clasp_core::{Float, Real};
 use clasp_fuzz::mixture::{assert_model, assert_scores, with_data};
 use clasp_fuzz::{Result, Unstructured, acc_eps, describe};
-use nalgebra::RealField;
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     with_data::<T>(u, |_, xm, params| {
         match fit(xm, params) {

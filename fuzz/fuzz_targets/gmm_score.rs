@@ -6,6 +6,7 @@
 //! `e_step`; on `Err`: the caller's buffers are untouched.
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::mixture::{
     CovarianceType, GaussianMixture, TargetKind, e_step, e_step_log, m_step, target_distribution, weighted_log_prob,
 };
@@ -13,11 +14,10 @@ use clasp_core::{Float, MatRef, Real};
 use clasp_fuzz::mixture::{assert_model, assert_scores, covariance_type};
 use clasp_fuzz::{Result, Unstructured, acc_eps, assert_finite, assert_simplex_rows, assert_untouched, cast};
 use clasp_fuzz::{describe, param, sentinel, snapshot_acc, values, weights, widen_acc};
-use nalgebra::RealField;
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let wild = clasp_fuzz::wild(u)?;
     let (k, d, n) = (u.int_in_range(1..=3)?, u.int_in_range(1..=3)?, u.int_in_range(1..=8)?);

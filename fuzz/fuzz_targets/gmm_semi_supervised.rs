@@ -3,15 +3,15 @@
 //! component.
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::Real;
 use clasp_core::mixture::semi_supervised_em;
 use clasp_fuzz::mixture::{assert_model, with_data};
 use clasp_fuzz::{Result, Unstructured, acc_eps, assert_labels, describe};
-use nalgebra::RealField;
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     with_data::<T>(u, |u, xm, params| {
         let n = xm.rows();

@@ -17,14 +17,13 @@ where
     let (n, d) = (u.int_in_range(1..=12)?, u.int_in_range(1..=4)?);
     let x: Vec<T> = cast(&values(u, n * d, wild)?);
     let Ok(xm) = MatRef::new(&x, n, d, "x") else { return Ok(()) };
-    let params = KMeansParams {
-        k: count(u, 1, n + 1)?,
-        max_iter: count(u, 1, 50)?,
-        tol: if u.arbitrary()? { 0.0 } else { param(u, 1e-8, 1e-1)? },
-        n_init: count(u, 1, 3)?,
-        init: if u.arbitrary()? { KMeansInit::PlusPlus } else { KMeansInit::Random },
-        seed: u.arbitrary()?,
-    };
+    let params = KMeansParams::default()
+        .k(count(u, 1, n + 1)?)
+        .max_iter(count(u, 1, 50)?)
+        .tol(if u.arbitrary()? { 0.0 } else { param(u, 1e-8, 1e-1)? })
+        .n_init(count(u, 1, 3)?)
+        .init(if u.arbitrary()? { KMeansInit::PlusPlus } else { KMeansInit::Random })
+        .seed(u.arbitrary()?);
     clasp_fuzz::trace(&(&x, n, d, &params));
     let fit = if u.ratio(1u8, 4)? {
         let c0: Vec<T> = cast(&values(u, params.k * d, wild)?);

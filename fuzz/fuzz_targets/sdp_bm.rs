@@ -3,26 +3,25 @@
 //! (finite, feasible within tolerance when converged, roundable).
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::sdp::{Affinity, BurerMonteiroParams, burer_monteiro, factor_embedding};
 use clasp_core::{Float, MatRef, Real};
 use clasp_fuzz::sdp::{Contract, assert_solution, instance};
 use clasp_fuzz::{Result, Unstructured, assert_finite, describe, param, widen_acc};
-use nalgebra::RealField;
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let i = instance::<T>(u)?;
-    let params = BurerMonteiroParams {
-        rank: if u.arbitrary()? { 0 } else { u.int_in_range(0..=i.n + 1)? },
-        step_scale: param(u, 0.1, 1.9)?,
-        penalty: param(u, 0.1, 10.0)?,
-        tol: i.tol,
-        dual_trigger: param(u, 1e-3, 1e-1)?,
-        max_iter: i.max_iter,
-        seed: u.arbitrary()?,
-    };
+    let params = BurerMonteiroParams::default()
+        .rank(if u.arbitrary()? { 0 } else { u.int_in_range(0..=i.n + 1)? })
+        .step_scale(param(u, 0.1, 1.9)?)
+        .penalty(param(u, 0.1, 10.0)?)
+        .tol(i.tol)
+        .dual_trigger(param(u, 1e-3, 1e-1)?)
+        .max_iter(i.max_iter)
+        .seed(u.arbitrary()?);
     clasp_fuzz::trace(&(&i, &params));
     let x = MatRef::new(&i.x, i.n, i.p, "x").expect("shape");
     match burer_monteiro(x, i.k, &params) {

@@ -3,24 +3,23 @@
 //! and the report is finite.
 #![no_main]
 
+use clasp_core::Linalg;
 use clasp_core::sdp::{IlaParams, ila_sdp};
 use clasp_core::{MatRef, Real};
 use clasp_fuzz::sdp::instance;
 use clasp_fuzz::{Result, Unstructured, assert_finite, assert_labels, count, describe, param, widen_acc};
-use nalgebra::RealField;
 
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let i = instance::<T>(u)?;
-    let params = IlaParams {
-        tol: i.tol,
-        max_iter: i.max_iter,
-        max_outer: count(u, 1, 4)?,
-        reg: if u.ratio(1u8, 4)? { 0.0 } else { param(u, 1e-4, 1.0)? },
-        proportions: u.arbitrary()?,
-    };
+    let params = IlaParams::default()
+        .tol(i.tol)
+        .max_iter(i.max_iter)
+        .max_outer(count(u, 1, 4)?)
+        .reg(if u.ratio(1u8, 4)? { 0.0 } else { param(u, 1e-4, 1.0)? })
+        .proportions(u.arbitrary()?);
     let nl = clasp_fuzz::ot::jitter(u, i.n)?;
     let init: Vec<usize> = (0..nl).map(|_| u.int_in_range(0..=i.k)).collect::<Result<_>>()?;
     clasp_fuzz::trace(&(&i, &params, &init));

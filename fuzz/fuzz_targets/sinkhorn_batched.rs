@@ -28,7 +28,7 @@ fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
             b.extend_from_within(..k.min(b.len()));
         }
     }
-    let params = BatchedParams { eps, kind, iterations: count(u, 1, 60)? };
+    let params = BatchedParams::default().eps(eps).kind(kind).iterations(count(u, 1, 60)?);
     clasp_fuzz::trace(&params);
     let ns = scratch_len(u, sinkhorn_batched_scratch(n, k))?;
     let (mut f, mut g) = (sentinel::<T::Acc>(batch * n), sentinel::<T::Acc>(batch * k));
@@ -39,7 +39,8 @@ fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
             assert_eq!((info.iterations, info.problems), (params.iterations, batch));
             let (fw, gw) = (widen_acc(&f), widen_acc(&g));
             assert!(fw.iter().chain(&gw).all(|v| v.is_finite()), "f {fw:?} g {gw:?}");
-            let single = SinkhornParams { eps, kind, max_iter: params.iterations, tol: 0.0, check_every: 1 };
+            let single =
+                SinkhornParams::default().eps(eps).kind(kind).max_iter(params.iterations).tol(0.0).check_every(1);
             let mut worst = 0.0f64;
             for p in 0..batch {
                 let xp = MatRef::new(&x[p * n * k..(p + 1) * n * k], n, k, "x").expect("shape");

@@ -18,7 +18,14 @@ fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
     let (max_iter, tol) = budget(u)?;
     let entropy = if u.arbitrary()? { UnbalancedEntropy::Kl } else { UnbalancedEntropy::Entropy };
     let (reg_m_a, reg_m_b) = (relaxation(u)?, relaxation(u)?);
-    let params = UnbalancedParams { eps: p.eps, kind: p.kind, reg_m_a, reg_m_b, entropy, max_iter, tol };
+    let params = UnbalancedParams::default()
+        .eps(p.eps)
+        .kind(p.kind)
+        .reg_m_a(reg_m_a)
+        .reg_m_b(reg_m_b)
+        .entropy(entropy)
+        .max_iter(max_iter)
+        .tol(tol);
     clasp_fuzz::trace(&params);
     let Ok(x) = MatRef::new(&p.x, p.n, p.k, "x") else { return Ok(()) };
     let (nf, ns) = (jitter(u, p.n)?, scratch_len(u, sinkhorn_unbalanced_scratch(p.n, p.k))?);

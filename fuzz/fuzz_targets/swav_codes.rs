@@ -12,7 +12,8 @@ use clasp_fuzz::{cast, describe, snapshot, widen};
 fn run<T: Real>(u: &mut Unstructured<'_>) -> Result<()> {
     let p = problem::<T>(u, 8, 6)?;
     let keep_last = if u.ratio(1u8, 4)? { Some(u.int_in_range(0..=p.n + 1)?) } else { None };
-    let params = SwavParams { eps: p.eps, iterations: count(u, 1, 10)?, max_shift: u.ratio(3u8, 4)?, keep_last };
+    let params =
+        SwavParams::default().eps(p.eps).iterations(count(u, 1, 10)?).max_shift(u.ratio(3u8, 4)?).keep_last(keep_last);
     let Ok(s) = MatRef::new(&p.x, p.n, p.k, "scores") else { return Ok(()) };
     let m = keep_last.unwrap_or(p.n).min(p.n);
     let ns = scratch_len(u, swav_scratch(p.n, p.k))?;

@@ -47,14 +47,13 @@ pub fn episode<T: Real>(u: &mut Unstructured<'_>) -> Result<EpisodeData<T>> {
 
 /// Bound parameters with hostile values now and then.
 pub fn bound(u: &mut Unstructured<'_>) -> Result<BoundParams> {
-    Ok(BoundParams {
-        lambda: if u.ratio(1u8, 4)? { 0.0 } else { param(u, 0.01, 10.0)? },
-        tol: param(u, 1e-8, 1e-2)?,
-        max_iter: count(u, 1, 30)?,
-        monotone: u.ratio(3u8, 4)?,
+    Ok(BoundParams::default()
+        .lambda(if u.ratio(1u8, 4)? { 0.0 } else { param(u, 0.01, 10.0)? })
+        .tol(param(u, 1e-8, 1e-2)?)
+        .max_iter(count(u, 1, 30)?)
+        .monotone(u.ratio(3u8, 4)?)
         // The targets check the reported energy against `bound_energy`, the majorised E.
-        energy: BoundEnergy::Majorised,
-    })
+        .energy(BoundEnergy::Majorised))
 }
 
 /// One of the three kNN symmetrisations.

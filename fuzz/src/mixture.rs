@@ -3,8 +3,7 @@
 
 use crate::{Result, Unstructured, assert_finite, assert_labels, assert_simplex_rows, widen_acc};
 use clasp_core::mixture::{CovarianceType, GaussianMixture};
-use clasp_core::{Float, MatRef, Real};
-use nalgebra::RealField;
+use clasp_core::{Float, Linalg, MatRef, Real};
 
 /// The four covariance layouts, chosen by the next byte.
 pub fn covariance_type(u: &mut Unstructured<'_>) -> Result<CovarianceType> {
@@ -40,7 +39,7 @@ pub fn positive_definite(m: &[f64], d: usize, rel: f64) -> bool {
 
 /// Weights on the simplex, finite means, positive-definite covariances of the right length.
 #[track_caller]
-pub fn assert_model<F: Float + RealField>(m: &GaussianMixture<F>, tol: f64) {
+pub fn assert_model<F: Linalg>(m: &GaussianMixture<F>, tol: f64) {
     let (k, d, ct) = (m.n_components(), m.dim(), m.covariance_type());
     let w = widen_acc(m.weights());
     assert_eq!(w.len(), k);
@@ -65,7 +64,7 @@ pub fn assert_model<F: Float + RealField>(m: &GaussianMixture<F>, tol: f64) {
 #[track_caller]
 pub fn assert_scores<T: Real>(m: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, tol: f64)
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let k = m.n_components();
     let proba = match m.predict_proba(x) {
@@ -107,21 +106,20 @@ pub fn data_and_params<T: Real>(
     let wild = crate::wild(u)?;
     let (n, d) = (u.int_in_range(1..=n_max)?, u.int_in_range(1..=3)?);
     let x = cast(&values(u, n * d, wild)?);
-    let params = GmmParams {
-        k: count(u, 1, n.min(4) + 1)?,
-        covariance_type: covariance_type(u)?,
-        reg_covar: if u.ratio(1u8, 8)? { 0.0 } else { param(u, 1e-6, 1e-1)? },
-        tol: param(u, 1e-6, 1e-1)?,
-        max_iter: count(u, 1, 30)?,
-        n_init: count(u, 1, 2)?,
-        init: match u.int_in_range(0u8..=3)? {
+    let params = GmmParams::default()
+        .k(count(u, 1, n.min(4) + 1)?)
+        .covariance_type(covariance_type(u)?)
+        .reg_covar(if u.ratio(1u8, 8)? { 0.0 } else { param(u, 1e-6, 1e-1)? })
+        .tol(param(u, 1e-6, 1e-1)?)
+        .max_iter(count(u, 1, 30)?)
+        .n_init(count(u, 1, 2)?)
+        .init(match u.int_in_range(0u8..=3)? {
             0 => GmmInit::KMeans,
             1 => GmmInit::KMeansPlusPlus,
             2 => GmmInit::Random,
             _ => GmmInit::RandomFromData,
-        },
-        seed: u.arbitrary()?,
-    };
+        })
+        .seed(u.arbitrary()?);
     Ok((x, n, d, params))
 }
 

@@ -176,7 +176,7 @@ pub fn run_balanced<T: Real>(
     let p = problem::<T>(u, 6, 6)?;
     let (max_iter, tol) = budget(u)?;
     let check_every = count(u, 1, 20)?;
-    let params = SinkhornParams { eps: p.eps, kind: p.kind, max_iter, tol, check_every };
+    let params = SinkhornParams::default().eps(p.eps).kind(p.kind).max_iter(max_iter).tol(tol).check_every(check_every);
     crate::trace(&params);
     let Ok(x) = MatRef::new(&p.x, p.n, p.k, "x") else { return Ok(()) };
     let (nf, ns) = (jitter(u, p.n)?, scratch_len(u, scratch(p.n, p.k))?);

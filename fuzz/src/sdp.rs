@@ -4,8 +4,7 @@ use crate::{Result, Unstructured, assert_finite, assert_labels, cast, count, des
 use clasp_core::sdp::{
     Affinity, SdpInfo, certificate, feasibility, kmeans_labels, row_argmax_labels, spectral_embedding,
 };
-use clasp_core::{Float, MatRef, Real};
-use nalgebra::RealField;
+use clasp_core::{Float, Linalg, MatRef, Real};
 
 /// Small data (n ≤ 7 points, p ≤ 3 features), its affinity (from the data, from squared
 /// distances or from a similarity, hostile now and then) and a cluster count k.
@@ -88,7 +87,7 @@ impl Contract {
 /// and a certificate whose gap is finite.
 #[track_caller]
 #[allow(clippy::too_many_arguments)]
-pub fn assert_solution<F: Float + RealField>(
+pub fn assert_solution<F: Linalg>(
     aff: &Affinity<F>,
     z: &[F],
     k: usize,
@@ -157,7 +156,7 @@ pub fn run_dense<T: Real, P: core::fmt::Debug>(
     params: impl FnOnce(&mut Unstructured<'_>, &Instance<T>) -> Result<P>,
 ) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let i = instance::<T>(u)?;
     let Some(aff) = &i.affinity else { return Ok(()) };

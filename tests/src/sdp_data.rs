@@ -2,6 +2,9 @@
 //! Gaussian generator of the sketch-and-lift code (Zhuang, Chen & Yang, AISTATS 2022) and
 //! membership matrices.
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 use std::path::PathBuf;
 
 /// `data/<name>/features.npy` as (row-major values, rows, cols).
@@ -27,27 +30,21 @@ pub fn standardise(x: &mut [f64], n: usize, p: usize) {
     }
 }
 
-/// Standard normal draws (Box–Muller over SplitMix64), reproducible from a seed.
+/// Standard normal draws (`rand_distr::StandardNormal` over `rand`'s `StdRng`, as the
+/// benchmark generator `clasp_models::bench::synthetic`), reproducible from
+/// a seed.
 pub struct Gaussian {
-    state: u64,
+    rng: StdRng,
 }
 
 impl Gaussian {
     /// A stream for `seed`.
     pub fn new(seed: u64) -> Self {
-        Self { state: seed ^ 0x5DEE_CE66_D1CE_4E5B }
-    }
-    fn uniform(&mut self) -> f64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        Self { rng: StdRng::seed_from_u64(seed) }
     }
     /// One N(0, 1) draw.
     pub fn sample(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+        self.rng.sample(StandardNormal)
     }
 }
 

@@ -231,7 +231,7 @@ proptest! {
         let mut y = vec![0.0; n * k];
         softmax_rows(&neg, k, &mut y);
         let mut scratch = vec![0.0; bound_update_scratch(n, k)];
-        let p = BoundParams { lambda, ..BoundParams::default() };
+        let p = BoundParams::default().lambda(lambda);
         let info = bound_update(MatRef::new(&a, n, k, "a").unwrap(), &w.as_ref(), &p, 0, &mut MatMut::new(&mut y, n, k, "y").unwrap(), &mut scratch).unwrap();
         prop_assert!(info.energy <= info.initial_energy);
         prop_assert!(info.iterations >= 1 && info.iterations <= p.max_iter);
@@ -291,16 +291,12 @@ fn permuting_the_queries_permutes_the_predictions() {
         };
         check(simple_shot_labels(&e1).unwrap(), simple_shot_labels(&e2).unwrap(), "simpleshot");
         for rectify in [false, true] {
-            let p = LaplacianShotParams { rectify, ..LaplacianShotParams::default() };
+            let p = LaplacianShotParams::default().rectify(rectify);
             check(laplacian_shot(&e1, &p).unwrap().0, laplacian_shot(&e2, &p).unwrap().0, "laplacianshot");
         }
         for prototype in [Prototype::KMeans, Prototype::KModes] {
             for lambda in [0.0, 0.7] {
-                let p = SlkParams {
-                    prototype,
-                    bound: BoundParams { lambda, ..SlkParams::default().bound },
-                    ..SlkParams::default()
-                };
+                let p = SlkParams::default().prototype(prototype).bound(SlkParams::default().bound.lambda(lambda));
                 check(slk_few_shot(&e1, &p).unwrap().0, slk_few_shot(&e2, &p).unwrap().0, "slk");
             }
         }
@@ -311,7 +307,7 @@ fn permuting_the_queries_permutes_the_predictions() {
 fn same_input_same_output() {
     let (s, sl, q, _) = synthetic_episode(3, 2, 8, 4, 2.0, 3);
     let ep = Episode::new(MatRef::new(&s, 6, 4, "s").unwrap(), &sl, MatRef::new(&q, 24, 4, "q").unwrap(), 3).unwrap();
-    let p = SlkParams { prototype: Prototype::KModes, ..SlkParams::default() };
+    let p = SlkParams::default().prototype(Prototype::KModes);
     assert_eq!(slk_few_shot(&ep, &p).unwrap(), slk_few_shot(&ep, &p).unwrap());
 }
 
@@ -349,20 +345,17 @@ fn bad_episodes_are_typed_errors() {
     ));
     // knn ≥ number of points.
     let ep = Episode::new(sm, &sl, qm, 3).unwrap();
-    let p = LaplacianShotParams { knn: 12, ..LaplacianShotParams::default() };
+    let p = LaplacianShotParams::default().knn(12);
     assert!(matches!(laplacian_shot(&ep, &p), Err(Error::InvalidParameter { name: "knn", .. })));
-    let p = SlkParams { knn: 18, ..SlkParams::default() };
+    let p = SlkParams::default().knn(18);
     assert!(matches!(slk_few_shot(&ep, &p), Err(Error::InvalidParameter { name: "knn", .. })));
-    let p = SlkParams { knn: 17, ..SlkParams::default() };
+    let p = SlkParams::default().knn(17);
     assert!(slk_few_shot(&ep, &p).is_ok());
     assert!(matches!(knn_affinity(qm, 12, Symmetrise::None), Err(Error::InvalidParameter { name: "knn", .. })));
     // Bad parameters.
-    let p = LaplacianShotParams {
-        bound: BoundParams { lambda: f64::NAN, ..BoundParams::default() },
-        ..LaplacianShotParams::default()
-    };
+    let p = LaplacianShotParams::default().bound(BoundParams::default().lambda(f64::NAN));
     assert!(matches!(laplacian_shot(&ep, &p), Err(Error::InvalidParameter { name: "lambda", .. })));
-    let p = SlkParams { max_outer: 0, ..SlkParams::default() };
+    let p = SlkParams::default().max_outer(0);
     assert!(matches!(slk_few_shot(&ep, &p), Err(Error::InvalidParameter { name: "max_outer", .. })));
     // SimpleShot: short output or scratch, output untouched.
     let mut labels = vec![99usize; 12];

@@ -51,24 +51,18 @@ fn seeded_entries_repeat_bit_for_bit_and_depend_on_the_seed() {
     let xm = MatRef::new(&x, 60, 2, "x").unwrap();
     for init in [KMeansInit::PlusPlus, KMeansInit::Random] {
         seeded(&format!("kmeans {init:?}"), |seed| {
-            kmeans(xm, &KMeansParams { k: 6, n_init: 1, init, seed, ..Default::default() })
+            kmeans(xm, &KMeansParams::default().k(6).n_init(1).init(init).seed(seed))
         });
     }
     for init in [GmmInit::KMeans, GmmInit::KMeansPlusPlus, GmmInit::Random, GmmInit::RandomFromData] {
         seeded(&format!("gmm {init:?}"), |seed| {
-            fit(xm, &GmmParams { k: 4, covariance_type: CovarianceType::Full, init, seed, ..Default::default() })
+            fit(xm, &GmmParams::default().k(4).covariance_type(CovarianceType::Full).init(init).seed(seed))
         });
     }
     let labels: Vec<Option<usize>> = (0..60).map(|i| (i % 20 == 0).then_some(i % 3)).collect();
-    seeded("semi_supervised_em", |seed| {
-        semi_supervised_em(xm, &labels, &GmmParams { k: 5, seed, ..Default::default() })
-    });
+    seeded("semi_supervised_em", |seed| semi_supervised_em(xm, &labels, &GmmParams::default().k(5).seed(seed)));
     let g = groups();
     let gm = MatRef::new(&g, 30, 2, "groups").unwrap();
-    seeded("split_merge", |seed| {
-        split_merge(gm, None, &SplitMergeParams { seed, max_sweeps: 5, ..Default::default() })
-    });
-    seeded("burer_monteiro", |seed| {
-        burer_monteiro(xm, 3, &BurerMonteiroParams { seed, max_iter: 500, ..Default::default() })
-    });
+    seeded("split_merge", |seed| split_merge(gm, None, &SplitMergeParams::default().seed(seed).max_sweeps(5)));
+    seeded("burer_monteiro", |seed| burer_monteiro(xm, 3, &BurerMonteiroParams::default().seed(seed).max_iter(500)));
 }

@@ -32,7 +32,7 @@ fn max_abs(a: &[f64], b: &[f64]) -> f64 {
 fn fixed_swav_equals_the_slice_version_and_the_reference() {
     let c = case("swav/codes_32x10_it3");
     let scores: [[f64; 10]; 32] = rows(&c.f64("scores").unwrap().data);
-    let params = SwavParams { eps: c.num("epsilon").unwrap(), iterations: 3, ..SwavParams::default() };
+    let params = SwavParams::default().eps(c.num("epsilon").unwrap()).iterations(3);
     let mut fixed = FixedSwav::<f64, 32, 10>::new();
     let mut codes = [[0.0; 10]; 32];
     let info = fixed.codes(&scores, &params, &mut codes).unwrap();
@@ -57,9 +57,9 @@ fn fixed_swav_refuses_bad_input_without_writing() {
     let mut fixed = FixedSwav::<f32, 4, 3>::new();
     let mut scores = [[0.5f32; 3]; 4];
     let mut codes = [[7.0f32; 3]; 4];
-    let bad_eps = SwavParams { eps: 0.0, ..SwavParams::default() };
+    let bad_eps = SwavParams::default().eps(0.0);
     assert!(matches!(fixed.codes(&scores, &bad_eps, &mut codes), Err(Error::InvalidParameter { .. })));
-    let partial = SwavParams { keep_last: Some(2), ..SwavParams::default() };
+    let partial = SwavParams::default().keep_last(Some(2));
     assert!(matches!(fixed.codes(&scores, &partial, &mut codes), Err(Error::ShapeMismatch { .. })));
     scores[2][1] = f32::NAN;
     assert!(matches!(fixed.codes(&scores, &SwavParams::default(), &mut codes), Err(Error::NonFinite { .. })));
@@ -72,7 +72,7 @@ fn fixed_sinkhorn_equals_the_slice_version() {
     let x: [[f64; 5]; 7] = rows(&c.f64("cost").unwrap().data);
     let a: [f64; 7] = c.f64("a").unwrap().data.try_into().unwrap();
     let b: [f64; 5] = c.f64("b").unwrap().data.try_into().unwrap();
-    let params = SinkhornParams { eps: 0.1, kind: ScoreKind::Cost, tol: 1e-13, ..SinkhornParams::default() };
+    let params = SinkhornParams::default().eps(0.1).kind(ScoreKind::Cost).tol(1e-13);
     let (mut f, mut g) = ([0.0; 7], [0.0; 5]);
     let info = FixedSinkhorn::<f64, 7, 5>::new().solve(&x, &a, &b, &params, &mut f, &mut g).unwrap();
     let (mut fs, mut gs) = (vec![0.0; 7], vec![0.0; 5]);
@@ -155,7 +155,7 @@ fn a_model_fitted_on_the_host_ships_as_bytes() {
     for (cov, fixed_cov) in
         [(CovarianceType::Diag, FixedCovariance::Diag), (CovarianceType::Spherical, FixedCovariance::Spherical)]
     {
-        let params = GmmParams { k: 3, covariance_type: cov, seed: 7, ..GmmParams::default() };
+        let params = GmmParams::default().k(3).covariance_type(cov).seed(7);
         let model = fit(xm, &params).unwrap().model;
         let blob = gmm_blob::to_bytes(&model).unwrap();
         assert_eq!(blob.len(), gmm_blob::blob_len(fixed_cov, 3, WD));
@@ -186,8 +186,7 @@ fn a_model_fitted_on_the_host_ships_as_bytes() {
 fn bad_blobs_are_refused_with_typed_errors() {
     let (_, x) = wine();
     let xm = MatRef::new(x.as_flattened(), WN, WD, "x").unwrap();
-    let model =
-        fit(xm, &GmmParams { k: 3, covariance_type: CovarianceType::Diag, ..GmmParams::default() }).unwrap().model;
+    let model = fit(xm, &GmmParams::default().k(3).covariance_type(CovarianceType::Diag)).unwrap().model;
     let blob = gmm_blob::to_bytes(&model).unwrap();
     type G = FixedGmm<f32, 3, WD>;
     assert!(G::from_bytes(&blob).is_ok());
@@ -220,7 +219,7 @@ fn bad_blobs_are_refused_with_typed_errors() {
     bad[gmm_blob::HEADER_LEN..gmm_blob::HEADER_LEN + 4].copy_from_slice(&0.9f32.to_le_bytes());
     assert!(matches!(G::from_bytes(&bad), Err(Error::MassMismatch { what: "weights", .. })));
 
-    let full = fit(xm, &GmmParams { k: 2, ..GmmParams::default() }).unwrap().model;
+    let full = fit(xm, &GmmParams::default().k(2)).unwrap().model;
     assert!(matches!(gmm_blob::to_bytes(&full), Err(Error::InvalidParameter { name: "covariance_type", .. })));
 
     // Non-finite data: the outputs stay untouched.
@@ -242,7 +241,7 @@ fn fixed_bound_update_equals_the_slice_version() {
     let weights: [[f64; M]; N] =
         core::array::from_fn(|p| [0.5 + 0.1 * (p % 2) as f64, 0.5 + 0.1 * ((p + 1) % 2) as f64]);
     let unary: [[f64; K]; N] = core::array::from_fn(|p| core::array::from_fn(|k| ((p * 5 + k * 3) % 7) as f64 * 0.4));
-    let params = BoundParams { lambda: 0.8, ..BoundParams::default() };
+    let params = BoundParams::default().lambda(0.8);
     let y0: [[f64; K]; N] = [[1.0 / 3.0; K]; N];
 
     let mut fb = FixedBound::<f64, N, K, M>::new(neighbours, weights).unwrap();

@@ -33,7 +33,7 @@ fn swav_error<T: Real>() -> f64 {
     let c = case("swav/codes_32x10_it3");
     let scores: [[T; 10]; 32] = rows(&c.f64("scores").unwrap().data);
     let mut codes = [[store::<T>(0.0); 10]; 32];
-    let params = SwavParams { eps: c.num("epsilon").unwrap(), iterations: 3, ..SwavParams::default() };
+    let params = SwavParams::default().eps(c.num("epsilon").unwrap()).iterations(3);
     FixedSwav::<T, 32, 10>::new().codes(&scores, &params, &mut codes).unwrap();
     max_abs(codes.as_flattened().iter().map(|v| v.to_acc().to_f64()), &c.f64("codes").unwrap().data)
 }
@@ -44,7 +44,7 @@ fn sinkhorn_plan_error<T: Real>() -> f64 {
     let x: [[T; 5]; 7] = rows(&cost);
     let a: [T; 7] = core::array::from_fn(|i| store(c.f64("a").unwrap().data[i]));
     let b: [T; 5] = core::array::from_fn(|j| store(c.f64("b").unwrap().data[j]));
-    let params = SinkhornParams { eps: 0.1, kind: ScoreKind::Cost, tol: 1e-6, ..SinkhornParams::default() };
+    let params = SinkhornParams::default().eps(0.1).kind(ScoreKind::Cost).tol(1e-6);
     let zero = <T::Acc as Float>::ZERO;
     let (mut f, mut g) = ([zero; 7], [zero; 5]);
     FixedSinkhorn::<T, 7, 5>::new().solve(&x, &a, &b, &params, &mut f, &mut g).unwrap();

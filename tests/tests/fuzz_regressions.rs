@@ -27,7 +27,7 @@ fn fuzz_sinkhorn_eps_outside_the_compute_range_is_refused() {
         let x32 = [-0.000_244_140_63f32];
         let (a32, b32) = ([5.36f32], [5.36f32]);
         let x = MatRef::new(&x32, 1, 1, "x").unwrap();
-        let params = SinkhornParams { eps, kind: ScoreKind::Similarity, ..Default::default() };
+        let params = SinkhornParams::default().eps(eps).kind(ScoreKind::Similarity);
         let (mut f, mut g) = ([0.5f32], [0.5f32]);
         let mut s = vec![0.0f32; sinkhorn_scaling_scratch(1, 1)];
         eps_error(sinkhorn_scaling(x, &a32, &b32, &params, &mut f, &mut g, &mut s), eps);
@@ -37,29 +37,28 @@ fn fuzz_sinkhorn_eps_outside_the_compute_range_is_refused() {
         let mut out = [0.0f32];
         eps_error(plan(x, ScoreKind::Similarity, eps, &f, &g, &mut out), eps);
         let mut s = vec![0.0f32; sinkhorn_batched_scratch(1, 1)];
-        let bp = BatchedParams { eps, kind: ScoreKind::Similarity, iterations: 34 };
+        let bp = BatchedParams::default().eps(eps).kind(ScoreKind::Similarity).iterations(34);
         eps_error(sinkhorn_batched(&x32, 1, 1, 1, &a32, &b32, &bp, &mut f, &mut g, &mut s), eps);
         let mut codes = [0.0f32];
         let mut s = vec![0.0f32; swav_scratch(1, 1)];
-        let sp = SwavParams { eps, ..Default::default() };
+        let sp = SwavParams::default().eps(eps);
         eps_error(swav_codes(x, &sp, &mut codes, &mut s, &mut clasp_core::Local), eps);
     }
     // f64: only ε beyond √MAX or below 1/√MAX of f64 is refused.
     for eps in [f64::MAX, 1e300, 5e-324, 1e-300] {
         let x = MatRef::new(&[3.874_755_859_375f64][..], 1, 1, "x").unwrap();
-        let params = UnbalancedParams {
-            eps,
-            kind: ScoreKind::Similarity,
-            reg_m_a: f64::INFINITY,
-            reg_m_b: 0.016,
-            entropy: UnbalancedEntropy::Entropy,
-            max_iter: 2,
-            tol: 0.0,
-        };
+        let params = UnbalancedParams::default()
+            .eps(eps)
+            .kind(ScoreKind::Similarity)
+            .reg_m_a(f64::INFINITY)
+            .reg_m_b(0.016)
+            .entropy(UnbalancedEntropy::Entropy)
+            .max_iter(2)
+            .tol(0.0);
         let (mut f, mut g) = ([0.0], [0.0]);
         let mut s = vec![0.0; sinkhorn_unbalanced_scratch(1, 1)];
         eps_error(sinkhorn_unbalanced(x, &[2.94], &[2.94], &params, &mut f, &mut g, &mut s), eps);
-        let params = SinkhornParams { eps, kind: ScoreKind::Similarity, ..Default::default() };
+        let params = SinkhornParams::default().eps(eps).kind(ScoreKind::Similarity);
         let mut s = vec![0.0; sinkhorn_log_scratch(1, 1)];
         eps_error(sinkhorn_log(x, &[8.84], &[8.84], &params, &mut f, &mut g, &mut s), eps);
     }
@@ -70,7 +69,7 @@ fn fuzz_sinkhorn_eps_inside_the_compute_range_still_solves() {
     // The bounds are wide: ε from 1e-19 to 1e19 still solve in f32, with finite potentials.
     for eps in [1e-19, 1e-3, 1.0, 1e19] {
         let x = MatRef::new(&[0.0f32, 1.0, 1.0, 0.0][..], 2, 2, "x").unwrap();
-        let params = SinkhornParams { eps, ..Default::default() };
+        let params = SinkhornParams::default().eps(eps);
         let (mut f, mut g) = ([0.0f32; 2], [0.0f32; 2]);
         let mut s = vec![0.0f32; sinkhorn_log_scratch(2, 2)];
         sinkhorn_log(x, &[0.5, 0.5], &[0.5, 0.5], &params, &mut f, &mut g, &mut s).unwrap();
@@ -88,7 +87,7 @@ fn fuzz_swav_assign_labels_are_largest_codes_at_tiny_eps() {
     let s = MatRef::new(&x[..], 3, 3, "scores").unwrap();
     for iterations in 1..=5 {
         for max_shift in [true, false] {
-            let params = SwavParams { eps: 6e-8, iterations, max_shift, keep_last: None };
+            let params = SwavParams::default().eps(6e-8).iterations(iterations).max_shift(max_shift).keep_last(None);
             let mut scratch = vec![0.0f32; swav_scratch(3, 3)];
             let mut codes = [0.0f32; 9];
             let coded = swav_codes(s, &params, &mut codes, &mut scratch, &mut clasp_core::Local);
@@ -145,7 +144,7 @@ fn fuzz_sinkhorn_marginal_error_does_not_overflow() {
     let x = [0.0f32, 3.0, 1.0, 0.0];
     let xm = MatRef::new(&x[..], 2, 2, "x").unwrap();
     let (a, b) = ([1e37f32, 3e37], [3e37f32, 1e37]);
-    let params = SinkhornParams { eps: 0.5, max_iter: 1, ..Default::default() };
+    let params = SinkhornParams::default().eps(0.5).max_iter(1);
     let (mut f, mut g) = ([0.0f32; 2], [0.0f32; 2]);
     let mut s = vec![0.0f32; sinkhorn_log_scratch(2, 2)];
     let info = sinkhorn_log(xm, &a, &b, &params, &mut f, &mut g, &mut s).unwrap();
@@ -165,7 +164,7 @@ fn fuzz_kmeans_labels_are_nearest_after_relocating_empty_clusters() {
     let x = [0.0625f64, 0.0, 0.023681640625, -0.000244140625, -0.000244140625, -0.000244140625];
     let xm = MatRef::new(&x[..], 6, 1, "x").unwrap();
     let init = [0.0f64; 5];
-    let params = KMeansParams { k: 5, max_iter: 8, tol: 0.0, n_init: 1, init: KMeansInit::Random, seed: 0 };
+    let params = KMeansParams::default().k(5).max_iter(8).tol(0.0).n_init(1).init(KMeansInit::Random).seed(0);
     let fit = kmeans_from(xm, MatRef::new(&init[..], 5, 1, "init").unwrap(), &params).unwrap();
     let (mut labels, mut dist) = (vec![0usize; 6], vec![0.0; 6]);
     let inertia = kmeans_assign(xm, MatRef::new(&fit.centers, 5, 1, "c").unwrap(), &mut labels, &mut dist).unwrap();
@@ -218,13 +217,12 @@ fn fuzz_sdp_certificate_refuses_non_finite_objective() {
 fn fuzz_sinkhorn_log_reports_the_error_of_subnormal_marginals() {
     let x = [1e-310f64];
     let (a, b) = ([1e-310f64], [1e-310f64]);
-    let params = SinkhornParams {
-        eps: 0.038_316_244_585_192_86,
-        kind: ScoreKind::Similarity,
-        max_iter: 65,
-        tol: 0.0,
-        check_every: 11,
-    };
+    let params = SinkhornParams::default()
+        .eps(0.038_316_244_585_192_86)
+        .kind(ScoreKind::Similarity)
+        .max_iter(65)
+        .tol(0.0)
+        .check_every(11);
     let (mut f, mut g) = ([0.0], [0.0]);
     let mut s = vec![0.0; sinkhorn_log_scratch(1, 1)];
     let info = sinkhorn_log(MatRef::new(&x, 1, 1, "x").unwrap(), &a, &b, &params, &mut f, &mut g, &mut s).unwrap();

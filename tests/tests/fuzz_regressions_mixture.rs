@@ -105,7 +105,7 @@ fn fuzz_gmm_fit_on_huge_data_has_finite_bounds() {
     for ct in [CovarianceType::Full, CovarianceType::Tied, CovarianceType::Diag, CovarianceType::Spherical] {
         for init in [GmmInit::KMeans, GmmInit::KMeansPlusPlus, GmmInit::Random, GmmInit::RandomFromData] {
             for k in 1..=2 {
-                let p = GmmParams { k, covariance_type: ct, init, max_iter: 10, ..Default::default() };
+                let p = GmmParams::default().k(k).covariance_type(ct).init(init).max_iter(10);
                 match fit(xm, &p) {
                     Ok(f) => {
                         ok += 1;
@@ -135,22 +135,22 @@ fn fuzz_gmm_fit_on_huge_data_has_finite_bounds() {
 fn fuzz_kmeans_overflow_is_a_numerical_breakdown() {
     let x = [1e300, -1e300, 1e300, -1e300];
     let xm = MatRef::new(&x, 4, 1, "x").unwrap();
-    breakdown(kmeans(xm, &KMeansParams { k: 1, ..Default::default() }), "kmeans (inertia)");
+    breakdown(kmeans(xm, &KMeansParams::default().k(1)), "kmeans (inertia)");
     let x = [f64::MAX, f64::MAX, f64::MAX];
     let xm = MatRef::new(&x, 3, 1, "x").unwrap();
-    breakdown(kmeans(xm, &KMeansParams { k: 1, ..Default::default() }), "kmeans (centres)");
+    breakdown(kmeans(xm, &KMeansParams::default().k(1)), "kmeans (centres)");
     let init = [0.0];
     breakdown(kmeans_from(xm, MatRef::new(&init, 1, 1, "init").unwrap(), &KMeansParams::default()), "kmeans_from");
     // f32 data whose squares overflow in f32.
     let x = [3e38f32, -3e38, 1.0, 2.0];
     let xm = MatRef::new(&x, 4, 1, "x").unwrap();
-    match kmeans(xm, &KMeansParams { k: 2, n_init: 3, ..Default::default() }) {
+    match kmeans(xm, &KMeansParams::default().k(2).n_init(3)) {
         Ok(f) => assert!(f.info.inertia.is_finite() && f.centers.iter().all(|c| c.is_finite()), "{f:?}"),
         Err(e) => assert!(matches!(e, Error::NumericalBreakdown { .. }), "{e:?}"),
     }
     // Separable huge data that does not overflow still fits.
     let x = [1e150, 1e150, -1e150, -1e150];
-    let f = kmeans(MatRef::new(&x, 4, 1, "x").unwrap(), &KMeansParams { k: 2, ..Default::default() }).unwrap();
+    let f = kmeans(MatRef::new(&x, 4, 1, "x").unwrap(), &KMeansParams::default().k(2)).unwrap();
     assert_eq!(f.info.inertia, 0.0);
 }
 
@@ -159,7 +159,7 @@ fn fuzz_kmeans_overflow_is_a_numerical_breakdown() {
 #[test]
 fn fuzz_split_merge_huge_concentration_keeps_weights_on_the_simplex() {
     fn params(c: f64) -> SplitMergeParams {
-        SplitMergeParams { k_init: 2, k_max: 3, dirichlet_concentration: c, max_sweeps: 2, ..Default::default() }
+        SplitMergeParams::default().k_init(2).k_max(3).dirichlet_concentration(c).max_sweeps(2)
     }
     fn assert_uniform(w: &[f64], c: f64) {
         let k = w.len() as f64;
@@ -188,7 +188,7 @@ fn fuzz_slk_overflowing_distances_are_a_numerical_breakdown() {
     let ep = Episode::new(s, &labels, q, 2).unwrap();
     for prototype in [Prototype::KMeans, Prototype::KModes] {
         for lambda in [0.0, 0.7] {
-            let mut p = SlkParams { prototype, knn: 2, ..Default::default() };
+            let mut p = SlkParams::default().prototype(prototype).knn(2);
             p.bound.lambda = lambda;
             let r = slk_few_shot(&ep, &p);
             match (prototype, r) {
@@ -207,7 +207,7 @@ fn fuzz_slk_overflowing_distances_are_a_numerical_breakdown() {
     let q = MatRef::new(&query, 2, 2, "query").unwrap();
     let ep = Episode::new(s, &labels, q, 2).unwrap();
     for prototype in [Prototype::KMeans, Prototype::KModes] {
-        let (_, info) = slk_few_shot(&ep, &SlkParams { prototype, knn: 2, ..Default::default() }).unwrap();
+        let (_, info) = slk_few_shot(&ep, &SlkParams::default().prototype(prototype).knn(2)).unwrap();
         assert!(info.energy.is_finite() && info.sigma.is_finite(), "{info:?}");
     }
 }
@@ -225,7 +225,7 @@ fn fuzz_bound_update_halving_leaves_fixed_rows_bit_for_bit() {
     let w = CsrRef::new(n, &indptr, &indices, &weights).unwrap();
     let unary = [0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.5];
     let a = MatRef::new(&unary, n, k, "unary").unwrap();
-    let params = BoundParams { lambda: 1.0, tol: 0.0, max_iter: 10, monotone: true, ..Default::default() };
+    let params = BoundParams::default().lambda(1.0).tol(0.0).max_iter(10).monotone(true);
     let y0 = [-0.0, 1.0, 1.0, -0.0, 0.5, 0.5, 0.5, 0.5];
     let mut y = y0;
     let mut scratch = vec![0.0; bound_update_scratch(n, k)];

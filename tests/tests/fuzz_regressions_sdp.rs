@@ -64,14 +64,14 @@ fn tiny_similarity() -> Affinity<f64> {
 #[test]
 fn fuzz_sdp_admm_converged_only_when_feasible() {
     let aff = tiny_similarity();
-    let params = AdmmParams { tol: 2.2e-6, max_iter: 163, rho: Some(1e-310), balance_every: 0, dual_bound: false };
+    let params = AdmmParams::default().tol(2.2e-6).max_iter(163).rho(Some(1e-310)).balance_every(0).dual_bound(false);
     let (z, info) = admm_alloc(&aff, 3, &params).expect("finite problem");
     assert!(info.objective.is_finite(), "{info:?}");
     let f = feasibility(&z, 3, 3).unwrap();
     assert!(!info.converged || f.max() <= 1e-5, "converged but {f:?}");
     // The same problem with a sane ρ converges to a feasible Z (Z = I for K = n; entries
     // ≥ −r with the relative residual r < tol).
-    let (z, info) = admm_alloc(&aff, 3, &AdmmParams { rho: None, ..params }).unwrap();
+    let (z, info) = admm_alloc(&aff, 3, &params.rho(None)).unwrap();
     let f = feasibility(&z, 3, 3).unwrap();
     assert!(info.converged && f.trace <= 1e-12 && f.row_sum <= 1e-12 && f.max() <= 1e-5, "{info:?} {f:?}");
 }
@@ -84,29 +84,26 @@ fn fuzz_sdp_admm_converged_only_when_feasible() {
 fn fuzz_sdp_tolerance_below_epsilon_and_huge_step() {
     let x = [3.12451171875f64, 0.0];
     let aff = Affinity::from_data(MatRef::new(&x[..], 2, 1, "x").unwrap()).unwrap();
-    let params = PgdParams { tol: 5e-324, max_iter: 1, step: Some(f64::MAX), inner_iter: 1, accelerate: false };
+    let params = PgdParams::default().tol(5e-324).max_iter(1).step(Some(f64::MAX)).inner_iter(1).accelerate(false);
     let mut z = [0.625f64; 4];
     let tol_error = |e: Error, tol: f64| matches!(e, Error::InvalidParameter { name: "tol", value } if value == tol);
     assert!(tol_error(pgd(&aff, 2, &params, &mut z).unwrap_err(), 5e-324));
     assert_eq!(z, [0.625; 4], "z written on error");
-    assert!(tol_error(
-        admm(&aff, 2, &AdmmParams { tol: 5e-324, ..AdmmParams::default() }, &mut z).unwrap_err(),
-        5e-324
-    ));
+    assert!(tol_error(admm(&aff, 2, &AdmmParams::default().tol(5e-324), &mut z).unwrap_err(), 5e-324));
     let x32 = x.map(|v| v as f32);
     let aff32 = Affinity::from_data(MatRef::new(&x32[..], 2, 1, "x").unwrap()).unwrap();
     let mut z32 = [0.625f32; 4];
-    let p7 = PgdParams { tol: 1e-7, ..PgdParams::default() };
+    let p7 = PgdParams::default().tol(1e-7);
     assert!(tol_error(pgd(&aff32, 2, &p7, &mut z32).unwrap_err(), 1e-7));
     assert!(pgd(&aff, 2, &p7, &mut z).is_ok());
     let xm = MatRef::new(&x32[..], 2, 1, "x").unwrap();
-    let bm = BurerMonteiroParams { tol: 1e-7, ..BurerMonteiroParams::default() };
+    let bm = BurerMonteiroParams::default().tol(1e-7);
     assert!(tol_error(burer_monteiro(xm, 2, &bm).unwrap_err(), 1e-7));
-    let ila = IlaParams { tol: 1e-7, ..IlaParams::default() };
+    let ila = IlaParams::default().tol(1e-7);
     assert!(tol_error(ila_sdp(xm, 2, &[0, 1], &ila).unwrap_err(), 1e-7));
     // A valid tolerance with the huge step: never a converged infeasible Z.
     for max_iter in [1, 50] {
-        match pgd_alloc(&aff, 2, &PgdParams { tol: 1e-6, max_iter, ..params }) {
+        match pgd_alloc(&aff, 2, &params.tol(1e-6).max_iter(max_iter)) {
             Ok((z, info)) => {
                 assert!(info.objective.is_finite(), "{info:?}");
                 let f = feasibility(&z, 2, 2).unwrap();
@@ -131,10 +128,10 @@ fn fuzz_sdp_overflowing_affinity_is_refused() {
         let aff = Affinity::from_data(MatRef::new(x, n, p, "x").unwrap()).unwrap();
         let breakdown = Error::NumericalBreakdown { what: "affinity", iteration: 0 };
         let mut z = vec![0.625f64; n * n];
-        let ap = AdmmParams { tol: 2.5e-3, max_iter: 270, rho: Some(1e-3), balance_every: 0, dual_bound: false };
+        let ap = AdmmParams::default().tol(2.5e-3).max_iter(270).rho(Some(1e-3)).balance_every(0).dual_bound(false);
         assert_eq!(admm(&aff, 2, &ap, &mut z).unwrap_err(), breakdown);
         assert_eq!(admm_alloc(&aff, 2, &ap).unwrap_err(), breakdown);
-        let pp = PgdParams { tol: 1e-3, max_iter: 37, step: None, inner_iter: 9, accelerate: false };
+        let pp = PgdParams::default().tol(1e-3).max_iter(37).step(None).inner_iter(9).accelerate(false);
         assert_eq!(pgd(&aff, 2, &pp, &mut z).unwrap_err(), breakdown);
         assert_eq!(pgd_alloc(&aff, 2, &pp).unwrap_err(), breakdown);
         assert!(z.iter().all(|&v| v == 0.625), "z written on error");
@@ -146,7 +143,7 @@ fn fuzz_sdp_overflowing_affinity_is_refused() {
 fn fuzz_sdp_pgd_buffer_and_owned_reports_agree() {
     let x = [3.9465332f64, -2.6538086, 0.0, 1e3];
     let aff = Affinity::from_data(MatRef::new(&x[..], 4, 1, "x").unwrap()).unwrap();
-    let params = PgdParams { tol: 1e-6, max_iter: 25, step: None, inner_iter: 1, accelerate: false };
+    let params = PgdParams::default().tol(1e-6).max_iter(25).step(None).inner_iter(1).accelerate(false);
     let mut z = [0.0f64; 16];
     let written = pgd(&aff, 3, &params, &mut z).unwrap();
     let (zo, owned) = pgd_alloc(&aff, 3, &params).unwrap();
@@ -160,7 +157,7 @@ fn fuzz_sdp_pgd_buffer_and_owned_reports_agree() {
 #[test]
 fn fuzz_sdp_ila_huge_coordinate_gives_a_finite_objective() {
     let x = [3.4e38f32];
-    let params = IlaParams { tol: 9.75e-3, max_iter: 136, max_outer: 4, reg: 0.503, proportions: false };
+    let params = IlaParams::default().tol(9.75e-3).max_iter(136).max_outer(4).reg(0.503).proportions(false);
     let s = ila_sdp(MatRef::new(&x[..], 1, 1, "x").unwrap(), 1, &[0], &params).unwrap();
     assert!(s.info.objective.is_finite(), "{:?}", s.info);
     assert_eq!(s.labels, [0]);

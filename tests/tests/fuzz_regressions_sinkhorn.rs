@@ -34,15 +34,14 @@ fn fuzz_unbalanced_with_both_marginals_exact_needs_equal_masses() {
     // +∞ / NaN potentials and mass in other reproducers.
     let x = MatRef::new(&[0.0f32, -0.75][..], 2, 1, "x").unwrap();
     let (a, b) = ([7.089_843_8f32, 2.560_546_9], [3.220_703_1f32]);
-    let mut params = UnbalancedParams {
-        eps: 14.469336839330047,
-        kind: ScoreKind::Cost,
-        reg_m_a: f64::INFINITY,
-        reg_m_b: f64::INFINITY,
-        entropy: UnbalancedEntropy::Entropy,
-        max_iter: 80,
-        tol: 0.045,
-    };
+    let mut params = UnbalancedParams::default()
+        .eps(14.469336839330047)
+        .kind(ScoreKind::Cost)
+        .reg_m_a(f64::INFINITY)
+        .reg_m_b(f64::INFINITY)
+        .entropy(UnbalancedEntropy::Entropy)
+        .max_iter(80)
+        .tol(0.045);
     for entropy in [UnbalancedEntropy::Entropy, UnbalancedEntropy::Kl] {
         params.entropy = entropy;
         let (mut f, mut g) = ([7.0f32; 2], [7.0f32; 1]);
@@ -65,15 +64,14 @@ fn fuzz_unbalanced_kl_potentials_do_not_overflow_the_product_u_a() {
     // (a −∞ potential) although u and a are positive: now ε (ln u + ln a).
     let x = MatRef::new(&[0.0f64, 0.5, 0.25, 0.0][..], 2, 2, "x").unwrap();
     let (a, b) = ([1e-310f64, 2e-310], [1.5e-310f64, 1.5e-310]);
-    let params = UnbalancedParams {
-        eps: 0.5,
-        kind: ScoreKind::Cost,
-        reg_m_a: 1.0,
-        reg_m_b: 1.0,
-        entropy: UnbalancedEntropy::Kl,
-        max_iter: 50,
-        tol: 0.0,
-    };
+    let params = UnbalancedParams::default()
+        .eps(0.5)
+        .kind(ScoreKind::Cost)
+        .reg_m_a(1.0)
+        .reg_m_b(1.0)
+        .entropy(UnbalancedEntropy::Kl)
+        .max_iter(50)
+        .tol(0.0);
     let (mut f, mut g) = ([0.0; 2], [0.0; 2]);
     let mut s = vec![0.0; sinkhorn_unbalanced_scratch(2, 2)];
     match sinkhorn_unbalanced(x, &a, &b, &params, &mut f, &mut g, &mut s) {
@@ -96,13 +94,12 @@ fn fuzz_scaling_underflowing_scaling_is_a_breakdown_with_finite_potentials() {
     let b: Vec<bf16> = [1.017_630_6e-28f32, 12.375, 1.017_630_6e-28].iter().map(|&v| bf16::from_f32(v)).collect();
     let xm = MatRef::new(&x, 3, 3, "x").unwrap();
     for max_iter in [1, 2, 15, 200] {
-        let params = SinkhornParams {
-            eps: 0.029223745562214958,
-            kind: ScoreKind::Similarity,
-            max_iter,
-            tol: 2.7e-9,
-            check_every: 15,
-        };
+        let params = SinkhornParams::default()
+            .eps(0.029223745562214958)
+            .kind(ScoreKind::Similarity)
+            .max_iter(max_iter)
+            .tol(2.7e-9)
+            .check_every(15);
         let (mut f, mut g) = ([0.0f32; 3], [0.0f32; 3]);
         let mut s = vec![0.0f32; sinkhorn_scaling_scratch(3, 3)];
         let r = sinkhorn_scaling(xm, &a, &b, &params, &mut f, &mut g, &mut s);
@@ -121,7 +118,8 @@ fn fuzz_batched_underflowing_scaling_is_a_breakdown() {
     let x = [5.395_996f32, -5.407_470_7, 5.417_724_6, 4.454_834];
     let (a, b) = ([4.29f32, 1.03], [5.165_05e-40f32, 5.32]);
     for iterations in [1, 27, 60] {
-        let params = BatchedParams { eps: 0.13687499405181752, kind: ScoreKind::Similarity, iterations };
+        let params =
+            BatchedParams::default().eps(0.13687499405181752).kind(ScoreKind::Similarity).iterations(iterations);
         let (mut f, mut g) = ([0.0f32; 2], [0.0f32; 2]);
         let mut s = vec![0.0f32; sinkhorn_batched_scratch(2, 2)];
         match sinkhorn_batched(&x, 1, 2, 2, &a, &b, &params, &mut f, &mut g, &mut s) {
@@ -136,7 +134,7 @@ fn fuzz_marginal_totals_beyond_half_max_are_refused() {
     // f64, b = [3.45, 1e300, MAX]: Σb = +∞ passed the mass check against Σa = 4.67 (∞ ≤ tol·∞);
     // b = [MAX, MAX, 7.84, 4.24] in sinkhorn_log gave marginal_err = +∞ on `Ok`.
     let params =
-        SinkhornParams { eps: 0.55546351653539, kind: ScoreKind::Cost, max_iter: 175, tol: 0.0, check_every: 14 };
+        SinkhornParams::default().eps(0.55546351653539).kind(ScoreKind::Cost).max_iter(175).tol(0.0).check_every(14);
     let x = [-1.004150390625f64, -1.004150390625, 7.69921875, -5.14501953125];
     let xm = MatRef::new(&x, 1, 4, "x").unwrap();
     let b = [f64::MAX, f64::MAX, 7.84, 4.24];
@@ -167,7 +165,7 @@ fn fuzz_marginal_totals_beyond_half_max_are_refused() {
 #[test]
 fn fuzz_log_domain_refuses_scores_whose_ratio_to_eps_overflows() {
     // f32, x = 3.4e38 with ε = 0.02: σx/ε overflowed and sinkhorn_log returned NaN potentials.
-    let params = SinkhornParams { eps: 0.02, kind: ScoreKind::Similarity, max_iter: 15, tol: 0.0, check_every: 1 };
+    let params = SinkhornParams::default().eps(0.02).kind(ScoreKind::Similarity).max_iter(15).tol(0.0).check_every(1);
     let mut s = vec![0.0f32; sinkhorn_log_scratch(1, 1)];
     for (x, name) in [(3.4e38f32, "x"), (1e36, "eps"), (-1e36, "eps")] {
         let (mut f, mut g) = ([5.0f32], [5.0f32]);
@@ -191,7 +189,7 @@ fn check_swav<T: clasp_core::Real>(x: &[T], n: usize, k: usize, eps: f64) {
     let s = MatRef::new(x, n, k, "scores").unwrap();
     for iterations in 1..=10 {
         for max_shift in [false, true] {
-            let params = SwavParams { eps, iterations, max_shift, keep_last: None };
+            let params = SwavParams::default().eps(eps).iterations(iterations).max_shift(max_shift).keep_last(None);
             let mut scratch = vec![<T::Acc as Float>::ZERO; swav_scratch(n, k)];
             let sentinel = T::from_acc(<T::Acc as Float>::from_f64(0.375));
             let mut codes = vec![sentinel; n * k];

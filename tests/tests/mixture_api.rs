@@ -23,7 +23,7 @@ fn fixed_labels_keep_labelled_rows_one_hot_and_the_objective_monotone() {
     let uniform = vec![0.5; 120];
     let start = m_step(xm, &uniform, 2, CovarianceType::Full, 1e-6).unwrap();
     let mut hook = FixedLabels::new(&labels, 2).unwrap();
-    let params = GmmParams { reg_covar: 0.0, tol: 0.0, max_iter: 25, ..Default::default() };
+    let params = GmmParams::default().reg_covar(0.0).tol(0.0).max_iter(25);
     let f = em(xm, start, &params, &mut hook).unwrap();
     for w in f.info.lower_bounds.windows(2) {
         assert!(w[1] >= w[0] - 1e-10 * w[0].abs(), "{:?}", f.info.lower_bounds);
@@ -41,13 +41,12 @@ fn fixed_labels_keep_labelled_rows_one_hot_and_the_objective_monotone() {
     }
     let by_hand = m_step(xm, &resp, 2, CovarianceType::Full, 0.0).unwrap();
     let mut hook = FixedLabels::new(&labels, 2).unwrap();
-    let one_more =
-        em(xm, f.model.clone(), &GmmParams { reg_covar: 0.0, max_iter: 1, ..Default::default() }, &mut hook).unwrap();
+    let one_more = em(xm, f.model.clone(), &GmmParams::default().reg_covar(0.0).max_iter(1), &mut hook).unwrap();
     for (a, b) in by_hand.means().iter().zip(one_more.model.means()) {
         assert!((a - b).abs() < 1e-12);
     }
     // Without clamping, the same start gives a different model (the hook really acts).
-    let free = fit(xm, &GmmParams { k: 2, ..Default::default() }).unwrap();
+    let free = fit(xm, &GmmParams::default().k(2)).unwrap();
     assert!(free.model.means().iter().zip(f.model.means()).any(|(a, b)| (a - b).abs() > 1e-3));
 }
 
@@ -72,8 +71,7 @@ fn all_rows_labelled_reproduces_the_supervised_estimate() {
 fn f32_storage_fits_like_f64() {
     let x = two_clusters();
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    let p =
-        GmmParams { k: 2, covariance_type: CovarianceType::Diag, init: GmmInit::KMeans, seed: 3, ..Default::default() };
+    let p = GmmParams::default().k(2).covariance_type(CovarianceType::Diag).init(GmmInit::KMeans).seed(3);
     let a = fit(MatRef::new(&x, 60, 2, "x").unwrap(), &p).unwrap();
     let b = fit(MatRef::new(&x32, 60, 2, "x").unwrap(), &p).unwrap();
     let la = a.model.predict(MatRef::new(&x, 60, 2, "x").unwrap()).unwrap();

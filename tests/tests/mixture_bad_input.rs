@@ -27,10 +27,10 @@ fn non_finite_data_is_rejected() {
         x[7] = bad;
         let xm = MatRef::new(&x, 20, 2, "x").unwrap();
         for t in TYPES {
-            let p = GmmParams { k: 2, covariance_type: t, ..Default::default() };
+            let p = GmmParams::default().k(2).covariance_type(t);
             assert_eq!(fit(xm, &p).unwrap_err(), Error::NonFinite { what: "x", index: 7 });
         }
-        assert!(matches!(kmeans(xm, &KMeansParams { k: 2, ..Default::default() }), Err(Error::NonFinite { .. })));
+        assert!(matches!(kmeans(xm, &KMeansParams::default().k(2)), Err(Error::NonFinite { .. })));
         assert!(matches!(kmeans_plus_plus(xm, 2, 0), Err(Error::NonFinite { .. })));
     }
 }
@@ -39,31 +39,25 @@ fn non_finite_data_is_rejected() {
 fn bad_cluster_counts_and_parameters() {
     let x = data();
     let xm = MatRef::new(&x, 20, 2, "x").unwrap();
-    assert_eq!(
-        fit(xm, &GmmParams { k: 0, ..Default::default() }).unwrap_err(),
-        Error::InvalidClusterCount { k: 0, n: 20 }
-    );
-    assert_eq!(
-        fit(xm, &GmmParams { k: 21, ..Default::default() }).unwrap_err(),
-        Error::InvalidClusterCount { k: 21, n: 20 }
-    );
+    assert_eq!(fit(xm, &GmmParams::default().k(0)).unwrap_err(), Error::InvalidClusterCount { k: 0, n: 20 });
+    assert_eq!(fit(xm, &GmmParams::default().k(21)).unwrap_err(), Error::InvalidClusterCount { k: 21, n: 20 });
     for p in [
-        GmmParams { k: 2, reg_covar: -1.0, ..Default::default() },
-        GmmParams { k: 2, tol: f64::NAN, ..Default::default() },
-        GmmParams { k: 2, max_iter: 0, ..Default::default() },
-        GmmParams { k: 2, n_init: 0, ..Default::default() },
+        GmmParams::default().k(2).reg_covar(-1.0),
+        GmmParams::default().k(2).tol(f64::NAN),
+        GmmParams::default().k(2).max_iter(0),
+        GmmParams::default().k(2).n_init(0),
     ] {
         assert!(matches!(fit(xm, &p), Err(Error::InvalidParameter { .. })), "{p:?}");
     }
-    assert!(kmeans(xm, &KMeansParams { k: 21, ..Default::default() }).is_err());
-    assert!(kmeans(xm, &KMeansParams { k: 0, ..Default::default() }).is_err());
+    assert!(kmeans(xm, &KMeansParams::default().k(21)).is_err());
+    assert!(kmeans(xm, &KMeansParams::default().k(0)).is_err());
 }
 
 #[test]
 fn bad_user_initial_values() {
     let x = data();
     let xm = MatRef::new(&x, 20, 2, "x").unwrap();
-    let p = GmmParams { k: 2, ..Default::default() };
+    let p = GmmParams::default().k(2);
     let short = [0.5];
     let init = GmmInitValues { weights: Some(&short[..]), ..Default::default() };
     assert!(matches!(fit_with(xm, &p, &init), Err(Error::ShapeMismatch { .. })));
@@ -84,12 +78,12 @@ fn zero_variance_columns_are_regularised_or_rejected() {
     let x: Vec<f64> = (0..30).flat_map(|i| [(i % 10) as f64 + if i < 15 { 0.0 } else { 20.0 }, 3.0]).collect();
     let xm = MatRef::new(&x, 30, 2, "x").unwrap();
     for t in TYPES {
-        let ok = fit(xm, &GmmParams { k: 2, covariance_type: t, ..Default::default() }).unwrap();
+        let ok = fit(xm, &GmmParams::default().k(2).covariance_type(t)).unwrap();
         // reg_covar keeps the constant direction at variance ≈ 1e-6.
         assert!(ok.model.covariances().iter().all(|v| v.is_finite()));
         // Without regularisation: either the typed error, or (as in scikit-learn, because
         // nₖ carries 10·ε) a tiny positive variance along the constant column.
-        let p = GmmParams { k: 2, covariance_type: t, reg_covar: 0.0, ..Default::default() };
+        let p = GmmParams::default().k(2).covariance_type(t).reg_covar(0.0);
         match fit(xm, &p) {
             Err(Error::NotPositiveDefinite { .. }) => {}
             Ok(f) if t == CovarianceType::Diag => {
@@ -106,13 +100,13 @@ fn duplicated_points_with_regularisation_fit() {
     let x = vec![1.5f64; 40];
     let xm = MatRef::new(&x, 20, 2, "x").unwrap();
     for t in TYPES {
-        let f = fit(xm, &GmmParams { k: 3, covariance_type: t, ..Default::default() }).unwrap();
+        let f = fit(xm, &GmmParams::default().k(3).covariance_type(t)).unwrap();
         let labels = f.model.predict(xm).unwrap();
         assert_eq!(labels.len(), 20);
         assert!(f.model.weights().iter().all(|w| w.is_finite()));
         assert!(f.info.lower_bound.is_finite());
     }
-    let km = kmeans(xm, &KMeansParams { k: 3, ..Default::default() }).unwrap();
+    let km = kmeans(xm, &KMeansParams::default().k(3)).unwrap();
     assert_eq!(km.info.inertia, 0.0);
 }
 

@@ -8,30 +8,22 @@ use clasp_core::kmeans::{KMeansParams, kmeans_from};
 use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmInit, GmmInitValues, GmmParams, fit, fit_with, m_step};
 use clasp_core::{Error, MatRef};
 use clasp_models::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
+use clasp_tests::sdp_data::Gaussian;
 use proptest::prelude::*;
 
 const TYPES: [CovarianceType; 4] =
     [CovarianceType::Full, CovarianceType::Diag, CovarianceType::Spherical, CovarianceType::Tied];
 
-/// Deterministic blob data: `k` centres 6 apart on a random rotation, anisotropic noise.
+/// Deterministic blob data: `k` centres drawn from N(0, 36 I), anisotropic noise (the test
+/// crate's seeded [`Gaussian`] stream).
 fn blobs(n_per: usize, d: usize, k: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut unif = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut normal = move || {
-        let (a, b) = (1.0 - unif(), unif());
-        (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    };
-    let centres: Vec<f64> = (0..k * d).map(|_| normal() * 6.0).collect();
+    let mut g = Gaussian::new(seed);
+    let centres: Vec<f64> = (0..k * d).map(|_| g.sample() * 6.0).collect();
     let mut x = Vec::with_capacity(n_per * k * d);
     for i in 0..n_per * k {
         let c = i % k;
         for j in 0..d {
-            x.push(centres[c * d + j] + normal() * (0.5 + 0.3 * j as f64));
+            x.push(centres[c * d + j] + g.sample() * (0.5 + 0.3 * j as f64));
         }
     }
     x
@@ -51,10 +43,14 @@ proptest! {
     ) {
         let x = blobs(40, d, k, seed);
         let xm = MatRef::new(&x, 40 * k, d, "x").unwrap();
-        let params = GmmParams {
-            k, covariance_type: TYPES[t], reg_covar: 0.0, tol: 0.0, max_iter: 30,
-            init: GmmInit::Random, seed, ..Default::default()
-        };
+        let params = GmmParams::default()
+            .k(k)
+            .covariance_type(TYPES[t])
+            .reg_covar(0.0)
+            .tol(0.0)
+            .max_iter(30)
+            .init(GmmInit::Random)
+            .seed(seed);
         // With reg_covar = 0 a component that collapses onto a single point makes the
         // likelihood unbounded and its variance underflow (~1e-28), where the expanded
         // variance formula E[x²] − μ² is pure cancellation: such runs are outside the
@@ -94,7 +90,7 @@ proptest! {
             CovarianceType::Spherical => vec![1.0; k],
         };
         let init = GmmInitValues { means: Some(&means[..]), weights: Some(&weights[..]), covariances: Some(&cov[..]), precisions: None };
-        let params = GmmParams { k, covariance_type: TYPES[t], tol: 1e-8, max_iter: 200, ..Default::default() };
+        let params = GmmParams::default().k(k).covariance_type(TYPES[t]).tol(1e-8).max_iter(200);
         let a = fit_with(MatRef::new(&x, n, d, "x").unwrap(), &params, &init).unwrap();
         let b = fit_with(MatRef::new(&y, n, d, "y").unwrap(), &params, &init).unwrap();
         for (u, v) in a.model.means().iter().zip(b.model.means()) {
@@ -124,7 +120,7 @@ proptest! {
         let init = MatRef::new(&x[..k * d], k, d, "init").unwrap();
         let mut last = f64::INFINITY;
         for iters in 1..12 {
-            let p = KMeansParams { k, max_iter: iters, tol: 0.0, ..Default::default() };
+            let p = KMeansParams::default().k(k).max_iter(iters).tol(0.0);
             let inertia = kmeans_from(xm, init, &p).unwrap().info.inertia;
             prop_assert!(inertia <= last * (1.0 + 1e-12), "{inertia} > {last}");
             last = inertia;

@@ -102,8 +102,8 @@ fn the_counter_sees_an_allocation() {
 fn sinkhorn_slice_forms_do_not_allocate() {
     let (x, a, b) = problem();
     let xm = MatRef::new(&x, N, K, "x").unwrap();
-    let params = SinkhornParams { eps: 0.1, ..Default::default() };
-    let bad = SinkhornParams { eps: -1.0, ..params };
+    let params = SinkhornParams::default().eps(0.1);
+    let bad = params.eps(-1.0);
     let (mut f, mut g) = (vec![0.0; N], vec![0.0; K]);
     let mut s = vec![0.0; sinkhorn_scaling_scratch(N, K)];
     assert_no_heap("sinkhorn_scaling", || sinkhorn_scaling(xm, &a, &b, &params, &mut f, &mut g, &mut s)).unwrap();
@@ -123,8 +123,8 @@ fn sinkhorn_slice_forms_do_not_allocate() {
     assert_no_heap("row_argmax", || row_argmax(xm, &mut labels)).unwrap();
     assert_no_heap_err("row_argmax", || row_argmax(xm, &mut labels[1..]));
 
-    let up = UnbalancedParams { eps: 0.1, ..Default::default() };
-    let bad_up = UnbalancedParams { eps: 0.0, ..up };
+    let up = UnbalancedParams::default().eps(0.1);
+    let bad_up = up.eps(0.0);
     let mut s = vec![0.0; sinkhorn_unbalanced_scratch(N, K)];
     assert_no_heap("sinkhorn_unbalanced", || sinkhorn_unbalanced(xm, &a, &b, &up, &mut f, &mut g, &mut s)).unwrap();
     assert_no_heap_err("sinkhorn_unbalanced", || sinkhorn_unbalanced(xm, &a, &b, &bad_up, &mut f, &mut g, &mut s));
@@ -138,10 +138,10 @@ fn sinkhorn_slice_forms_do_not_allocate() {
     let xb: Vec<f64> = x.iter().chain(&x).copied().collect();
     let (mut fb, mut gb) = (vec![0.0; 2 * N], vec![0.0; 2 * K]);
     let mut s = vec![0.0; sinkhorn_batched_scratch(N, K)];
-    let bp = BatchedParams { eps: 0.1, ..Default::default() };
+    let bp = BatchedParams::default().eps(0.1);
     assert_no_heap("sinkhorn_batched", || sinkhorn_batched(&xb, 2, N, K, &a, &b, &bp, &mut fb, &mut gb, &mut s))
         .unwrap();
-    let bad_bp = BatchedParams { eps: -0.1, ..bp };
+    let bad_bp = bp.eps(-0.1);
     assert_no_heap_err("sinkhorn_batched", || {
         sinkhorn_batched(&xb, 2, N, K, &a, &b, &bad_bp, &mut fb, &mut gb, &mut s)
     });
@@ -154,7 +154,7 @@ fn swav_does_not_allocate_in_any_precision() {
         let xt: Vec<T> = x.iter().map(|&v| T::from_acc(<T::Acc as clasp_core::Float>::from_f64(v))).collect();
         let s = MatRef::new(&xt, N, K, "scores").unwrap();
         let params = SwavParams::default();
-        let bad = SwavParams { iterations: 0, ..params };
+        let bad = params.iterations(0);
         let mut scratch = vec![<T::Acc as clasp_core::Float>::ZERO; swav_scratch(N, K)];
         let mut codes = vec![T::default(); N * K];
         assert_no_heap("swav_codes", || swav_codes(s, &params, &mut codes, &mut scratch, &mut Local)).unwrap();
@@ -168,7 +168,7 @@ fn swav_does_not_allocate_in_any_precision() {
         let mut grad = vec![T::default(); N * K];
         let mut ls = vec![<T::Acc as clasp_core::Float>::ZERO; swav_loss_scratch(K)];
         assert_no_heap("swav_loss", || swav_loss(s, &codes, &lp, Some(&mut grad), &mut ls)).unwrap();
-        let bad_lp = SwavLossParams { temperature: 0.0, ..lp };
+        let bad_lp = lp.temperature(0.0);
         assert_no_heap_err("swav_loss", || swav_loss(s, &codes, &bad_lp, Some(&mut grad), &mut ls));
     }
     run::<f64>();
@@ -193,7 +193,7 @@ fn kmeans_assignment_and_the_bound_optimiser_do_not_allocate() {
     let w = CsrRef::new(N, &indptr, &indices, &weights).unwrap();
     let unary = MatRef::new(&x, N, K, "unary").unwrap();
     let params = BoundParams::default();
-    let bad = BoundParams { lambda: -1.0, ..params };
+    let bad = params.lambda(-1.0);
     let mut y = vec![0.0; N * K];
     let mut s = vec![0.0; bound_update_scratch(N, K)];
     assert_no_heap("softmax_rows", || softmax_rows(&x, K, &mut y));
@@ -234,7 +234,7 @@ fn gmm_predictions_into_caller_buffers_do_not_allocate() {
     let xm = MatRef::new(&x, 40, K, "x").unwrap();
     let short = MatRef::new(&x[..40 * (K - 1)], 40, K - 1, "x").unwrap();
     for cov in [CovarianceType::Full, CovarianceType::Tied, CovarianceType::Diag, CovarianceType::Spherical] {
-        let model = fit(xm, &GmmParams { k: 2, covariance_type: cov, ..Default::default() }).unwrap().model;
+        let model = fit(xm, &GmmParams::default().k(2).covariance_type(cov)).unwrap().model;
         let mut scratch = vec![0.0; gmm_predict_scratch(40, 2, K)];
         let mut labels = vec![0usize; 40];
         let mut resp = vec![0.0; 40 * 2];
@@ -253,17 +253,17 @@ fn the_fixed_front_ends_do_not_allocate() {
     let (x, a, b) = problem();
     let grid: [[f64; K]; N] = core::array::from_fn(|i| core::array::from_fn(|j| x[i * K + j]));
     let (a, b): ([f64; N], [f64; K]) = (a.try_into().unwrap(), b.try_into().unwrap());
-    let params = SinkhornParams { eps: 0.1, ..Default::default() };
+    let params = SinkhornParams::default().eps(0.1);
     let (mut f, mut g) = ([0.0; N], [0.0; K]);
     let mut sk = FixedSinkhorn::<f64, N, K>::new();
     assert_no_heap("FixedSinkhorn::solve", || sk.solve(&grid, &a, &b, &params, &mut f, &mut g)).unwrap();
-    let bad = SinkhornParams { eps: f64::NAN, ..params };
+    let bad = params.eps(f64::NAN);
     assert_no_heap_err("FixedSinkhorn::solve", || sk.solve(&grid, &a, &b, &bad, &mut f, &mut g));
     let mut sw = FixedSwav::<f32, N, K>::new();
     let g32: [[f32; K]; N] = core::array::from_fn(|i| core::array::from_fn(|j| grid[i][j] as f32));
     let mut codes = [[0.0f32; K]; N];
     let mut labels = [0usize; N];
-    let bad_swav = SwavParams { eps: 0.0, ..SwavParams::default() };
+    let bad_swav = SwavParams::default().eps(0.0);
     assert_no_heap("FixedSwav::codes", || sw.codes(&g32, &SwavParams::default(), &mut codes)).unwrap();
     assert_no_heap_err("FixedSwav::codes", || sw.codes(&g32, &bad_swav, &mut codes));
     assert_no_heap("FixedSwav::assign", || sw.assign(&g32, &SwavParams::default(), &mut labels)).unwrap();
@@ -296,11 +296,9 @@ fn the_fixed_front_ends_do_not_allocate() {
 
     // A blob exported on the host (allocating), loaded armed.
     let xs: Vec<f64> = grid.as_flattened().iter().chain(grid.as_flattened()).map(|v| v * 2.0).collect();
-    let fitted = fit(
-        MatRef::new(&xs, 2 * N, K, "x").unwrap(),
-        &GmmParams { k: 2, covariance_type: CovarianceType::Diag, ..Default::default() },
-    )
-    .unwrap();
+    let fitted =
+        fit(MatRef::new(&xs, 2 * N, K, "x").unwrap(), &GmmParams::default().k(2).covariance_type(CovarianceType::Diag))
+            .unwrap();
     let blob = gmm_blob::to_bytes(&fitted.model).unwrap();
     assert_no_heap("FixedGmm::from_bytes", || FixedGmm::<f32, 2, K>::from_bytes(&blob)).unwrap();
     assert_no_heap_err("FixedGmm::from_bytes", || FixedGmm::<f32, 2, K>::from_bytes(&blob[..blob.len() - 1]));
@@ -311,7 +309,7 @@ fn the_fixed_front_ends_do_not_allocate() {
     let mut fb = fb.unwrap();
     assert_no_heap_err("FixedBound::new", || FixedBound::<f64, N, K, 2>::new([[N; 2]; N], [[1.0; 2]; N]).map(|_| ()));
     let mut y = [[1.0 / K as f64; K]; N];
-    let bad_bound = BoundParams { max_iter: 0, ..BoundParams::default() };
+    let bad_bound = BoundParams::default().max_iter(0);
     assert_no_heap("FixedBound::update", || fb.update(&grid, &BoundParams::default(), 0, &mut y)).unwrap();
     assert_no_heap_err("FixedBound::update", || fb.update(&grid, &bad_bound, 0, &mut y));
     let e = assert_no_heap("FixedBound::energy", || fb.energy(&grid, &y, 1.0)).unwrap();

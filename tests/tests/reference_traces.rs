@@ -87,7 +87,7 @@ fn laplacianshot_bound_update_matches_the_released_loop() {
         let mut scratch = vec![0.0; bound_update_scratch(nq, ways)];
         // Every prefix of the run: the energy after update t is the reference's t-th energy.
         for (t_done, &want) in energies.iter().enumerate() {
-            let params = BoundParams { max_iter: t_done + 1, ..BoundParams::reference() };
+            let params = BoundParams::reference().max_iter(t_done + 1);
             let mut y = vec![0.0; nq * ways];
             let info = bound_update_from_unary(
                 a,
@@ -116,7 +116,7 @@ fn slk_means_matches_the_released_outer_loop() {
         let inner = ints(&raw["bound_iterations"]);
         let (ep, energies) = (t.episode(), &t.energies);
         for (outer, &want) in energies.iter().enumerate() {
-            let params = SlkParams { max_outer: outer + 1, ..SlkParams::reference(Prototype::KMeans) };
+            let params = SlkParams::reference(Prototype::KMeans).max_outer(outer + 1);
             let (_, info) = slk_few_shot(&ep, &params).unwrap();
             assert_eq!(info.outer_iterations, outer + 1, "seed {}", t.seed);
             assert_eq!(

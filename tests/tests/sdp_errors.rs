@@ -39,21 +39,21 @@ fn cluster_counts_parameters_and_buffers() {
         assert_eq!(admm(&aff, k, &AdmmParams::default(), &mut z).unwrap_err(), Error::InvalidClusterCount { k, n });
         assert_eq!(pgd(&aff, k, &PgdParams::default(), &mut z).unwrap_err(), Error::InvalidClusterCount { k, n });
     }
-    let bad = AdmmParams { tol: 0.0, ..AdmmParams::default() };
+    let bad = AdmmParams::default().tol(0.0);
     assert!(matches!(admm(&aff, 2, &bad, &mut z), Err(Error::InvalidParameter { name: "tol", .. })));
-    let bad = AdmmParams { rho: Some(-1.0), ..AdmmParams::default() };
+    let bad = AdmmParams::default().rho(Some(-1.0));
     assert!(matches!(admm(&aff, 2, &bad, &mut z), Err(Error::InvalidParameter { name: "rho", .. })));
-    let bad = PgdParams { inner_iter: 0, ..PgdParams::default() };
+    let bad = PgdParams::default().inner_iter(0);
     assert!(matches!(pgd(&aff, 2, &bad, &mut z), Err(Error::InvalidParameter { name: "inner_iter", .. })));
     let mut short = vec![7.0f64; n * n - 1];
     assert!(matches!(admm(&aff, 2, &AdmmParams::default(), &mut short), Err(Error::ShapeMismatch { .. })));
     assert!(z.iter().chain(&short).all(|&v| v == 7.0), "outputs written on error");
     let xm = MatRef::new(&x, n, p, "x").unwrap();
-    let bm = BurerMonteiroParams { rank: 1, ..BurerMonteiroParams::default() };
+    let bm = BurerMonteiroParams::default().rank(1);
     assert!(matches!(burer_monteiro(xm, 2, &bm), Err(Error::InvalidParameter { name: "rank", .. })));
     assert!(matches!(burer_monteiro(xm, 9, &BurerMonteiroParams::default()), Err(Error::InvalidClusterCount { .. })));
     assert!(matches!(ila_sdp(xm, 2, &[0, 0, 1], &IlaParams::default()), Err(Error::ShapeMismatch { .. })));
     assert!(matches!(ila_sdp(xm, 2, &[0, 0, 1, 2], &IlaParams::default()), Err(Error::IndexOutOfRange { .. })));
-    let bad = IlaParams { reg: -1.0, ..IlaParams::default() };
+    let bad = IlaParams::default().reg(-1.0);
     assert!(matches!(ila_sdp(xm, 2, &[0, 0, 1, 1], &bad), Err(Error::InvalidParameter { name: "reg", .. })));
 }

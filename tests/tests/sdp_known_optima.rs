@@ -8,7 +8,7 @@ use clasp_tests::sdp_data::{bundled_features, standardise};
 
 fn solve(x: &[f64], n: usize, p: usize, k: usize, tol: f64) -> (f64, clasp_core::sdp::SdpInfo) {
     let aff = Affinity::from_data(MatRef::new(x, n, p, "x").unwrap()).unwrap();
-    let (z, info) = admm_alloc(&aff, k, &AdmmParams { tol, ..AdmmParams::default() }).unwrap();
+    let (z, info) = admm_alloc(&aff, k, &AdmmParams::default().tol(tol)).unwrap();
     let f = feasibility(&z, n, k).unwrap();
     assert!(f.max() <= 1e-6, "{f:?}");
     (info.objective, info)

@@ -15,7 +15,7 @@ fn distances(x: &[f64], n: usize, p: usize) -> Vec<f64> {
 /// separated instances of ~60 points (e.g. n = 59, k = 2, l = 0.56, seed 586), where the
 /// relaxation is not tight.
 fn params() -> AdmmParams {
-    AdmmParams { tol: 1e-7, ..AdmmParams::default() }
+    AdmmParams::default().tol(1e-7)
 }
 
 proptest! {

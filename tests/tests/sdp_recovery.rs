@@ -52,7 +52,7 @@ fn projected_gradient_matches_admm() {
     let (n, k, p) = (30, 3, 4);
     let (x, _) = recovery_instance(n, k, p, 0.8, 3);
     let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-    let (_, reference) = admm_alloc(&aff, k, &AdmmParams { tol: 1e-8, ..AdmmParams::default() }).unwrap();
+    let (_, reference) = admm_alloc(&aff, k, &AdmmParams::default().tol(1e-8)).unwrap();
     let (z, info) = pgd_alloc(&aff, k, &PgdParams::default()).unwrap();
     assert!(info.converged, "{info:?}");
     assert!((info.objective - reference.objective).abs() <= 1e-5 * reference.objective.abs(), "{info:?} {reference:?}");
@@ -127,9 +127,9 @@ fn ila_sdp_heterogeneous_covariance_experiment() {
             })
             .collect();
         let aff = Affinity::from_data(MatRef::new(&x, n, p, "x").unwrap()).unwrap();
-        let (z, _) = admm_alloc(&aff, k, &AdmmParams { tol: 1e-4, ..AdmmParams::default() }).unwrap();
+        let (z, _) = admm_alloc(&aff, k, &AdmmParams::default().tol(1e-4)).unwrap();
         let pw = kmeans_labels(&spectral_embedding(&z, n, k).unwrap(), n, k, k, 10, 0).unwrap();
-        let params = IlaParams { tol: 1e-4, ..IlaParams::default() };
+        let params = IlaParams::default().tol(1e-4);
         let sol = ila_sdp(MatRef::new(&x, n, p, "x").unwrap(), k, &pw, &params).unwrap();
         let (e_pw, e_ila, e_bayes) =
             (misclustering(&truth, &pw, k), misclustering(&truth, &sol.labels, k), misclustering(&truth, &bayes, k));

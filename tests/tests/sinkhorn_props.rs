@@ -60,7 +60,7 @@ fn batch() -> impl Strategy<Value = Vec<Problem>> {
 }
 
 fn params(eps: f64) -> SinkhornParams {
-    SinkhornParams { eps, kind: ScoreKind::Cost, max_iter: 100_000, tol: 1e-12, check_every: 10 }
+    SinkhornParams::default().eps(eps).kind(ScoreKind::Cost).max_iter(100_000).tol(1e-12).check_every(10)
 }
 
 fn solve_plan(p: &Problem, cost: &[f64], mode: SinkhornMode) -> (Vec<f64>, bool) {
@@ -104,7 +104,7 @@ fn loss_input(one_hot: bool) -> impl Strategy<Value = LossInput> {
                     .collect();
                 LossInput {
                     k,
-                    params: SwavLossParams { temperature, views: v, assigned: c },
+                    params: SwavLossParams::default().temperature(temperature).views(v).assigned(c),
                     scores: scores.clone(),
                     codes,
                 }
@@ -123,7 +123,7 @@ fn loss_of(inp: &LossInput, scores: &[f64], grad: Option<&mut [f64]>) -> f64 {
 fn plan_in<T: Real>(p: &Problem, cost: &[f64]) -> Vec<f64> {
     let (x, a, b) = (cast::<T>(cost), cast::<T>(&p.a), cast::<T>(&p.b));
     let xm = MatRef::new(&x, p.n, p.k, "cost").unwrap();
-    let prm = SinkhornParams { tol: 0.0, max_iter: 2000, ..params(p.eps) };
+    let prm = params(p.eps).tol(0.0).max_iter(2000);
     let sol = sinkhorn(xm, &a, &b, &prm, SinkhornMode::Log).unwrap();
     widen(&sol.plan(xm, ScoreKind::Cost, p.eps).unwrap())
 }
@@ -149,7 +149,7 @@ proptest! {
     #[test]
     fn log_domain_converges_at_small_eps(p in small_eps_problem()) {
         let x = MatRef::new(&p.cost, p.n, p.k, "cost").unwrap();
-        let prm = SinkhornParams { tol: 1e-9, max_iter: 1_000_000, ..params(p.eps) };
+        let prm = params(p.eps).tol(1e-9).max_iter(1_000_000);
         let sol = sinkhorn(x, &p.a, &p.b, &prm, SinkhornMode::Log).unwrap();
         prop_assert!(sol.info.converged, "{:?}", sol.info);
         let q = sol.plan(x, ScoreKind::Cost, p.eps).unwrap();
@@ -233,12 +233,12 @@ proptest! {
         let x: Vec<f64> = batch.iter().flat_map(|p| p.cost.iter().copied()).collect();
         let a: Vec<f64> = batch.iter().flat_map(|p| p.a.iter().copied()).collect();
         let b: Vec<f64> = batch.iter().flat_map(|p| p.b.iter().copied()).collect();
-        let bp = BatchedParams { eps, kind: ScoreKind::Cost, iterations: iters };
+        let bp = BatchedParams::default().eps(eps).kind(ScoreKind::Cost).iterations(iters);
         let sol = sinkhorn_batched_alloc(&x, (batch.len(), n, k), &a, &b, &bp).unwrap();
         prop_assert!(sol.info.problems == batch.len());
         for (q, p) in batch.iter().enumerate() {
             let xm = MatRef::new(&p.cost, n, k, "x").unwrap();
-            let sp = SinkhornParams { eps, tol: 0.0, max_iter: iters, ..params(eps) };
+            let sp = params(eps).eps(eps).tol(0.0).max_iter(iters);
             let single = sinkhorn(xm, &p.a, &p.b, &sp, SinkhornMode::Scaling).unwrap();
             prop_assert!(max_abs_diff(&single.f, &sol.f[q * n..(q + 1) * n]) < 1e-12);
             prop_assert!(max_abs_diff(&single.g, &sol.g[q * k..(q + 1) * k]) < 1e-12);
@@ -249,16 +249,20 @@ proptest! {
     fn unbalanced_with_huge_relaxation_matches_balanced(p in problem()) {
         let p = Problem { eps: p.eps.max(0.1), ..p };
         let x = MatRef::new(&p.cost, p.n, p.k, "x").unwrap();
-        let up = UnbalancedParams {
-            eps: p.eps, kind: ScoreKind::Cost, reg_m_a: 1e9, reg_m_b: 1e9,
-            entropy: UnbalancedEntropy::Entropy, max_iter: 100_000, tol: 1e-13,
-        };
+        let up = UnbalancedParams::default()
+            .eps(p.eps)
+            .kind(ScoreKind::Cost)
+            .reg_m_a(1e9)
+            .reg_m_b(1e9)
+            .entropy(UnbalancedEntropy::Entropy)
+            .max_iter(100_000)
+            .tol(1e-13);
         let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &up, SinkhornMode::Scaling).unwrap();
         let q1 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
         let (q2, _) = solve_plan(&p, &p.cost, SinkhornMode::Log);
         prop_assert!(max_abs_diff(&q1, &q2) < 1e-7, "{}", max_abs_diff(&q1, &q2));
         // Infinite relaxation is exactly balanced on that side.
-        let exact = UnbalancedParams { reg_m_a: f64::INFINITY, reg_m_b: f64::INFINITY, ..up };
+        let exact = up.reg_m_a(f64::INFINITY).reg_m_b(f64::INFINITY);
         let un = sinkhorn_unbalanced_alloc(x, &p.a, &p.b, &exact, SinkhornMode::Scaling).unwrap();
         let q3 = un.plan(x, ScoreKind::Cost, p.eps).unwrap();
         prop_assert!(max_abs_diff(&q3, &q2) < 1e-9);
@@ -271,7 +275,7 @@ proptest! {
         eps in 0.02f64..0.5,
     ) {
         let x = MatRef::new(&s, b, k, "s").unwrap();
-        let (codes, info) = swav_codes_alloc(x, &SwavParams { eps, iterations, ..SwavParams::default() }).unwrap();
+        let (codes, info) = swav_codes_alloc(x, &SwavParams::default().eps(eps).iterations(iterations)).unwrap();
         prop_assert!(info.iterations == iterations);
         for row in codes.chunks(k) {
             prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -287,9 +291,14 @@ proptest! {
         let b: Vec<f64> = p.b.iter().map(|v| v * mass).collect();
         let x = MatRef::new(&p.cost, p.n, p.k, "x").unwrap();
         let entropy = if kl { UnbalancedEntropy::Kl } else { UnbalancedEntropy::Entropy };
-        let up = UnbalancedParams {
-            eps: p.eps, kind: ScoreKind::Cost, reg_m_a: reg_m, reg_m_b: reg_m, entropy, max_iter: 100_000, tol: 1e-13,
-        };
+        let up = UnbalancedParams::default()
+            .eps(p.eps)
+            .kind(ScoreKind::Cost)
+            .reg_m_a(reg_m)
+            .reg_m_b(reg_m)
+            .entropy(entropy)
+            .max_iter(100_000)
+            .tol(1e-13);
         let sc = sinkhorn_unbalanced_alloc(x, &p.a, &b, &up, SinkhornMode::Scaling).unwrap();
         let lg = sinkhorn_unbalanced_alloc(x, &p.a, &b, &up, SinkhornMode::Log).unwrap();
         prop_assert!(sc.info.converged && lg.info.converged);

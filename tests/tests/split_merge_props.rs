@@ -20,15 +20,13 @@ fn data() -> impl Strategy<Value = (Vec<f64>, usize)> {
 }
 
 fn params(seed: u64, k_init: usize, k_max: usize, fixed: bool, smem: bool) -> SplitMergeParams {
-    SplitMergeParams {
-        k_init,
-        k_max,
-        seed,
-        max_sweeps: 6,
-        acceptance: if fixed { Acceptance::Fixed(0.3) } else { Acceptance::Exact },
-        ranking: if smem { ProposalRanking::Smem } else { ProposalRanking::SubCluster },
-        ..Default::default()
-    }
+    SplitMergeParams::default()
+        .k_init(k_init)
+        .k_max(k_max)
+        .seed(seed)
+        .max_sweeps(6)
+        .acceptance(if fixed { Acceptance::Fixed(0.3) } else { Acceptance::Exact })
+        .ranking(if smem { ProposalRanking::Smem } else { ProposalRanking::SubCluster })
 }
 
 proptest! {
@@ -65,7 +63,7 @@ proptest! {
         }
         prop_assert!(fit.info.k_path.iter().all(|&kk| kk >= classes && kk <= 8));
 
-        let gp = GmmParams { k: classes + 1, seed, reg_covar: 1e-3, ..Default::default() };
+        let gp = GmmParams::default().k(classes + 1).seed(seed).reg_covar(1e-3);
         let ss = semi_supervised_em(xm, &known, &gp).unwrap();
         for (i, l) in known.iter().enumerate() {
             if let Some(c) = *l {

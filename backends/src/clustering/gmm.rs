@@ -1,6 +1,6 @@
 //! The GMM E-step with the M-step's weighted sums on the device.
 use clasp_core::mixture::{CovarianceType, GaussianMixture};
-use clasp_core::{Error as CoreError, Float, MatRef, validate};
+use clasp_core::{Error as CoreError, Linalg, MatRef, validate};
 use cubecl::prelude::*;
 
 use super::dims;
@@ -86,7 +86,7 @@ impl<R: Runtime> Gpu<R> {
     /// weights, means and precision Cholesky factors, in f32 on the device): returns
     /// (resp, log_prob_norm, stats) as [`Gpu::gmm_estep`] writes them.
     #[allow(clippy::type_complexity)]
-    pub fn gmm_estep_host<F: Float + nalgebra::RealField>(
+    pub fn gmm_estep_host<F: Linalg>(
         &self,
         model: &GaussianMixture<F>,
         x: MatRef<'_, f32>,

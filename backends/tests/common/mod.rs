@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use rand_chacha::ChaCha8Rng;
-use rand_core::{Rng, SeedableRng};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 
 /// The wgpu device, or `None` after a loud message on stderr when no adapter exists.
 /// With `CLASP_REQUIRE_GPU=1` a missing adapter fails the test instead.
@@ -43,14 +44,15 @@ pub fn fixture_num(case: &str, key: &str) -> f64 {
 
 /// Seeded uniform values in [lo, hi).
 pub fn uniform(seed: u64, len: usize, lo: f64, hi: f64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..len).map(|_| lo + (hi - lo) * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64).collect()
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..len).map(|_| rng.random_range(lo..hi)).collect()
 }
 
-/// Seeded standard normal values (Box–Muller).
+/// Seeded standard normal values (`rand_distr::StandardNormal` over `rand`'s `StdRng`, as the
+/// benchmark generator).
 pub fn normal(seed: u64, len: usize) -> Vec<f64> {
-    let u = uniform(seed, 2 * len, 0.0, 1.0);
-    (0..len).map(|i| (-2.0 * (1.0 - u[2 * i]).ln()).sqrt() * (std::f64::consts::TAU * u[2 * i + 1]).cos()).collect()
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..len).map(|_| rng.sample::<f64, _>(StandardNormal)).collect()
 }
 
 /// Cosine scores z cᵀ of seeded unit vectors (n × k, dimension d), as in SwAV.

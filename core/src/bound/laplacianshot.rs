@@ -23,23 +23,25 @@ use crate::matrix::{MatMut, MatRef};
 use crate::ops::argmax;
 use crate::scalar::{Float, Real};
 
-/// Parameters of [`laplacian_shot`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct LaplacianShotParams {
-    /// λ, tolerance (1e-6), iterations (20) and the monotone safeguard of the bound updates.
-    pub bound: BoundParams,
-    /// `n_neighbors` of the affinity: each query gets `knn − 1` neighbours (default 3).
-    pub knn: usize,
-    /// Symmetrisation of the kNN graph (default none, as released).
-    pub symmetrise: Symmetrise,
-    /// Shift the queries and rectify the prototypes (`--proto-rect`, default true).
-    pub rectify: bool,
-    /// Shift the queries by mean(support) − mean(query) before the unary costs and the
-    /// rectification (default true; the reference shifts only when rectifying).
-    pub shift: bool,
-    /// Temperature τ of the rectification weights softmax(τ·cos) (10).
-    pub rectify_temperature: f64,
+params! {
+    /// Parameters of [`laplacian_shot`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct LaplacianShotParams {
+        /// λ, tolerance (1e-6), iterations (20) and the monotone safeguard of the bound updates.
+        pub bound: BoundParams,
+        /// `n_neighbors` of the affinity: each query gets `knn − 1` neighbours (default 3).
+        pub knn: usize,
+        /// Symmetrisation of the kNN graph (default none, as released).
+        pub symmetrise: Symmetrise,
+        /// Shift the queries and rectify the prototypes (`--proto-rect`, default true).
+        pub rectify: bool,
+        /// Shift the queries by mean(support) − mean(query) before the unary costs and the
+        /// rectification (default true; the reference shifts only when rectifying).
+        pub shift: bool,
+        /// Temperature τ of the rectification weights softmax(τ·cos) (10).
+        pub rectify_temperature: f64,
+    }
 }
 
 impl Default for LaplacianShotParams {

@@ -52,38 +52,40 @@ pub enum Prototype {
     KModes,
 }
 
-/// Parameters of [`slk_few_shot`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SlkParams {
-    /// K-means or K-modes prototypes.
-    pub prototype: Prototype,
-    /// λ (0 ⇒ no Laplacian term: plain support-initialised K-means / K-modes; default 0.7),
-    /// tolerance (1e-7), iterations (600) and safeguard of the inner bound updates.
-    pub bound: BoundParams,
-    /// `n_neighbors` of the affinity over support ∪ query (default 3 ⇒ 2 neighbours).
-    pub knn: usize,
-    /// Symmetrisation of the kNN graph (default none, as released).
-    pub symmetrise: Symmetrise,
-    /// Keep the support assignments fixed at their labels (default true; false = released code).
-    pub clamp_support: bool,
-    /// K-means prototypes from the soft assignments after the first iteration instead of the
-    /// hard means of the labels (default false, as released: on the digits episodes hard means
-    /// gave SLK-Means 83.9 % (1-shot) and 93.4 % (5-shot) against 78.8 % and 92.8 % with soft
-    /// means, 1000 episodes each).
-    pub soft_means: bool,
-    /// Shift the queries by mean(support) − mean(query) first (default true).
-    pub shift: bool,
-    /// Maximum outer iterations (100).
-    pub max_outer: usize,
-    /// Relative energy change that stops the outer loop (1e-4).
-    pub outer_tol: f64,
-    /// The `knn` divisor of the bandwidth estimate σ² = Σ w_pq d²_pq / (knn·N) (5).
-    pub sigma_knn: usize,
-    /// Mean-shift tolerance (1e-5) relative to the largest mode coordinate.
-    pub mean_shift_tol: f64,
-    /// Mean-shift iterations (1000).
-    pub mean_shift_max_iter: usize,
+params! {
+    /// Parameters of [`slk_few_shot`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SlkParams {
+        /// K-means or K-modes prototypes.
+        pub prototype: Prototype,
+        /// λ (0 ⇒ no Laplacian term: plain support-initialised K-means / K-modes; default 0.7),
+        /// tolerance (1e-7), iterations (600) and safeguard of the inner bound updates.
+        pub bound: BoundParams,
+        /// `n_neighbors` of the affinity over support ∪ query (default 3 ⇒ 2 neighbours).
+        pub knn: usize,
+        /// Symmetrisation of the kNN graph (default none, as released).
+        pub symmetrise: Symmetrise,
+        /// Keep the support assignments fixed at their labels (default true; false = released code).
+        pub clamp_support: bool,
+        /// K-means prototypes from the soft assignments after the first iteration instead of the
+        /// hard means of the labels (default false, as released: on the digits episodes hard means
+        /// gave SLK-Means 83.9 % (1-shot) and 93.4 % (5-shot) against 78.8 % and 92.8 % with soft
+        /// means, 1000 episodes each).
+        pub soft_means: bool,
+        /// Shift the queries by mean(support) − mean(query) first (default true).
+        pub shift: bool,
+        /// Maximum outer iterations (100).
+        pub max_outer: usize,
+        /// Relative energy change that stops the outer loop (1e-4).
+        pub outer_tol: f64,
+        /// The `knn` divisor of the bandwidth estimate σ² = Σ w_pq d²_pq / (knn·N) (5).
+        pub sigma_knn: usize,
+        /// Mean-shift tolerance (1e-5) relative to the largest mode coordinate.
+        pub mean_shift_tol: f64,
+        /// Mean-shift iterations (1000).
+        pub mean_shift_max_iter: usize,
+    }
 }
 
 impl Default for SlkParams {

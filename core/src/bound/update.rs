@@ -41,20 +41,22 @@ use crate::validate;
 
 use crate::graph::CsrRef;
 
-/// Parameters of [`bound_update`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BoundParams {
-    /// Weight λ ≥ 0 of the Laplacian term (`--lmd`, default 1.0).
-    pub lambda: f64,
-    /// Relative energy change at which to stop (1e-6 in LaplacianShot, 1e-7 in SLK).
-    pub tol: f64,
-    /// Maximum number of updates (20 in LaplacianShot, 600 in SLK).
-    pub max_iter: usize,
-    /// Halve steps that would increase the energy (see the module documentation).
-    pub monotone: bool,
-    /// The energy the stopping rule (and the safeguard) track.
-    pub energy: BoundEnergy,
+params! {
+    /// Parameters of [`bound_update`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct BoundParams {
+        /// Weight λ ≥ 0 of the Laplacian term (`--lmd`, default 1.0).
+        pub lambda: f64,
+        /// Relative energy change at which to stop (1e-6 in LaplacianShot, 1e-7 in SLK).
+        pub tol: f64,
+        /// Maximum number of updates (20 in LaplacianShot, 600 in SLK).
+        pub max_iter: usize,
+        /// Halve steps that would increase the energy (see the module documentation).
+        pub monotone: bool,
+        /// The energy the stopping rule (and the safeguard) track.
+        pub energy: BoundEnergy,
+    }
 }
 
 /// Which energy [`bound_update`] tracks: the update is the same, the stopping rule (and the

@@ -56,9 +56,7 @@ pub fn blob_len(cov: FixedCovariance, k: usize, d: usize) -> usize {
 /// ([`crate::Error::NotPositiveDefinite`] with its component, as `from_bytes` would refuse it;
 /// fuzz finding).
 #[cfg(feature = "alloc")]
-pub fn to_bytes<F: crate::Float + nalgebra::RealField>(
-    model: &crate::mixture::GaussianMixture<F>,
-) -> crate::Result<alloc::vec::Vec<u8>> {
+pub fn to_bytes<F: crate::Linalg>(model: &crate::mixture::GaussianMixture<F>) -> crate::Result<alloc::vec::Vec<u8>> {
     use crate::Error;
     use crate::mixture::CovarianceType;
     let cov = match model.covariance_type() {

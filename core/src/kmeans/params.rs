@@ -14,24 +14,26 @@ pub enum KMeansInit {
     Random,
 }
 
-/// Parameters of [`kmeans`](super::kmeans). Defaults are scikit-learn's `KMeans` (with
-/// `n_init = 1`, its "auto" value for k-means++).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct KMeansParams {
-    /// Number of clusters (≥ 1, ≤ number of rows). Default 8.
-    pub k: usize,
-    /// Maximum number of Lloyd passes (≥ 1). Default 300.
-    pub max_iter: usize,
-    /// Relative tolerance on the centre shift: stop when Σ_k ‖Δc_k‖² ≤ tol · mean_d Var(x_·d).
-    /// Default 1e-4; 0 stops only on unchanged assignments (or `max_iter`).
-    pub tol: f64,
-    /// Number of initialisations; the run with the lowest inertia is kept. Default 1.
-    pub n_init: usize,
-    /// Initialisation used when no centres are given. Default k-means++.
-    pub init: KMeansInit,
-    /// Seed of the random stream (initialisation only).
-    pub seed: u64,
+params! {
+    /// Parameters of [`kmeans`](super::kmeans). Defaults are scikit-learn's `KMeans` (with
+    /// `n_init = 1`, its "auto" value for k-means++).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct KMeansParams {
+        /// Number of clusters (≥ 1, ≤ number of rows). Default 8.
+        pub k: usize,
+        /// Maximum number of Lloyd passes (≥ 1). Default 300.
+        pub max_iter: usize,
+        /// Relative tolerance on the centre shift: stop when Σ_k ‖Δc_k‖² ≤ tol · mean_d Var(x_·d).
+        /// Default 1e-4; 0 stops only on unchanged assignments (or `max_iter`).
+        pub tol: f64,
+        /// Number of initialisations; the run with the lowest inertia is kept. Default 1.
+        pub n_init: usize,
+        /// Initialisation used when no centres are given. Default k-means++.
+        pub init: KMeansInit,
+        /// Seed of the random stream (initialisation only).
+        pub seed: u64,
+    }
 }
 
 impl Default for KMeansParams {

@@ -18,11 +18,11 @@ use super::model::GaussianMixture;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::matrix::transpose_block;
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 use crate::validate;
 use alloc::vec;
-use nalgebra::RealField;
 
 /// Rows per block (a multiple of `LANES`).
 pub(crate) const BLOCK: usize = 64;
@@ -53,7 +53,7 @@ fn check_input<T: Real>(
 /// (data or means near the type's MAX) and a density is undefined (`out` written).
 pub fn weighted_log_prob<T: Real>(model: &GaussianMixture<T::Acc>, x: MatRef<'_, T>, out: &mut [T::Acc]) -> Result<()>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     check_input(model, x, &[(out.len(), x.rows() * model.k, "out")])?;
     weighted_log_prob_unchecked(model, x, out);
@@ -86,7 +86,7 @@ pub fn e_step_log<T: Real>(
     log_prob_norm: &mut [T::Acc],
 ) -> Result<T::Acc>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let n = x.rows();
     check_input(model, x, &[(log_resp.len(), n * model.k, "log_resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
@@ -107,7 +107,7 @@ pub fn e_step<T: Real>(
     log_prob_norm: &mut [T::Acc],
 ) -> Result<T::Acc>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let n = x.rows();
     check_input(model, x, &[(resp.len(), n * model.k, "resp"), (log_prob_norm.len(), n, "log_prob_norm")])?;
@@ -187,7 +187,7 @@ pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     x: MatRef<'_, T>,
     out: &mut [T::Acc],
 ) where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let mut work = vec![<T::Acc as Float>::ZERO; work_len(model.k, model.d)];
     weighted_log_prob_work(model, x, out, &mut work);
@@ -204,7 +204,7 @@ simd_dispatch! {
         out: &mut [T::Acc],
         work: &mut [T::Acc],
     ) -> ()
-    where { T::Acc: RealField }
+    where { T::Acc: Linalg }
     => weighted_log_prob_body
 }
 
@@ -215,7 +215,7 @@ fn weighted_log_prob_body<T: Real>(
     out: &mut [T::Acc],
     work: &mut [T::Acc],
 ) where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (d, k) = (model.d, model.k);
     let zero = <T::Acc as Float>::ZERO;

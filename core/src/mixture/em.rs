@@ -17,10 +17,10 @@ use super::m_step::estimate;
 use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// Diagnostics of an EM fit.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,7 +133,7 @@ pub(crate) fn run_em<T: Real, H: EmHook<T::Acc> + ?Sized>(
     hook: &mut H,
 ) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (n, k) = (x.rows(), init.k);
     let reg = <T::Acc as Float>::from_f64(reg_covar);

@@ -13,11 +13,11 @@ use crate::kmeans::fit::kmeans;
 use crate::kmeans::plus_plus::plus_plus_unchecked;
 use crate::kmeans::{KMeansInit, KMeansParams};
 use crate::matrix::MatRef;
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::validate;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// How initial responsibilities are built (scikit-learn's `init_params`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,27 +35,29 @@ pub enum GmmInit {
     RandomFromData,
 }
 
-/// Parameters of [`fit`]. Defaults are scikit-learn's (`k` 1, full covariances, reg 1e-6,
-/// tol 1e-3, 100 iterations, 1 initialisation from k-means).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct GmmParams {
-    /// Number of components K (1 ≤ K ≤ n).
-    pub k: usize,
-    /// Covariance layout.
-    pub covariance_type: CovarianceType,
-    /// Added to the covariance diagonals in every M-step (≥ 0). Default 1e-6.
-    pub reg_covar: f64,
-    /// Stop when the lower bound changes by less than this (≥ 0). Default 1e-3.
-    pub tol: f64,
-    /// EM iterations per initialisation (≥ 1). Default 100.
-    pub max_iter: usize,
-    /// Initialisations (≥ 1); the largest final lower bound is kept. Default 1.
-    pub n_init: usize,
-    /// Initial responsibilities.
-    pub init: GmmInit,
-    /// Seed of the random stream.
-    pub seed: u64,
+params! {
+    /// Parameters of [`fit`]. Defaults are scikit-learn's (`k` 1, full covariances, reg 1e-6,
+    /// tol 1e-3, 100 iterations, 1 initialisation from k-means).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct GmmParams {
+        /// Number of components K (1 ≤ K ≤ n).
+        pub k: usize,
+        /// Covariance layout.
+        pub covariance_type: CovarianceType,
+        /// Added to the covariance diagonals in every M-step (≥ 0). Default 1e-6.
+        pub reg_covar: f64,
+        /// Stop when the lower bound changes by less than this (≥ 0). Default 1e-3.
+        pub tol: f64,
+        /// EM iterations per initialisation (≥ 1). Default 100.
+        pub max_iter: usize,
+        /// Initialisations (≥ 1); the largest final lower bound is kept. Default 1.
+        pub n_init: usize,
+        /// Initial responsibilities.
+        pub init: GmmInit,
+        /// Seed of the random stream.
+        pub seed: u64,
+    }
 }
 
 impl Default for GmmParams {
@@ -118,7 +120,7 @@ impl<F> GmmInitValues<'_, F> {
 /// or a log-likelihood overflow (the lower bound of an `Ok` fit is always finite).
 pub fn fit<T: Real>(x: MatRef<'_, T>, params: &GmmParams) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     fit_with_hook(x, params, &GmmInitValues::default(), &mut PlainEm)
 }
@@ -130,7 +132,7 @@ pub fn fit_with<T: Real>(
     init: &GmmInitValues<'_, T::Acc>,
 ) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     fit_with_hook(x, params, init, &mut PlainEm)
 }
@@ -143,7 +145,7 @@ pub fn fit_with_hook<T: Real, H: EmHook<T::Acc> + ?Sized>(
     hook: &mut H,
 ) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     params.validate(x.rows())?;
     validate::finite(x.as_slice(), "x")?;
@@ -187,7 +189,7 @@ fn initial_model<T: Real>(
     draw: &mut Draw,
 ) -> Result<GaussianMixture<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let d = x.cols();
     let cov = params.covariance_type;
@@ -277,7 +279,7 @@ pub fn em<T: Real, H: EmHook<T::Acc> + ?Sized>(
     hook: &mut H,
 ) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     GmmParams { k: init.k, n_init: 1, ..*params }.validate(x.rows())?;
     if x.cols() != init.d {

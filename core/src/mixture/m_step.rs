@@ -14,12 +14,12 @@ use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::matrix::transpose_block;
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 use crate::validate;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// Rows per block of the full scatter.
 const BLOCK: usize = 64;
@@ -59,7 +59,7 @@ pub fn m_step<T: Real>(
     reg_covar: f64,
 ) -> Result<GaussianMixture<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     check(x, resp, k, reg_covar)?;
     let est = estimate(x, resp, k, covariance_type, <T::Acc as Float>::from_f64(reg_covar));

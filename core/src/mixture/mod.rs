@@ -13,7 +13,7 @@
 //!   the SMEM criteria; [`semi_supervised`]: EM with labelled rows clamped.
 //!
 //! Needs `alloc` (every size is dynamic); full and tied covariances go through nalgebra's
-//! Cholesky, hence the `T::Acc: nalgebra::RealField` bounds (f32 and f64).
+//! Cholesky, hence the `T::Acc: Linalg` bounds (`f32` and `f64`, see [`crate::Linalg`]).
 
 mod covariance_type;
 mod e_step;

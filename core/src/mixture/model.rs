@@ -7,9 +7,9 @@ use super::covariance_type::CovarianceType;
 use super::precision;
 use crate::error::{Error, Result};
 use crate::scalar::Float;
+use crate::scalar::Linalg;
 use crate::validate;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// ½ ln 2π.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -36,7 +36,7 @@ pub(crate) enum Spread<'a, F> {
     Precisions(&'a [F]),
 }
 
-impl<F: Float + RealField> GaussianMixture<F> {
+impl<F: Linalg> GaussianMixture<F> {
     /// A mixture from weights (K, ≥ 0, summing to 1 within 1e-6), means (K × D) and
     /// covariances in `covariance_type`'s layout.
     ///

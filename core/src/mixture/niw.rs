@@ -14,9 +14,10 @@
 //! Statistics are accumulated about the prior mean m (yᵢ = xᵢ − m), which keeps the scatter
 //! well conditioned; weights make the same statistics serve soft (EM) clusters.
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::{DMatrix, RealField};
+use nalgebra::DMatrix;
 
 use crate::error::{Error, Result};
 use crate::scalar::{Float, Real};
@@ -50,13 +51,13 @@ impl LnApprox for f64 {
 /// Weighted sufficient statistics of one cluster about the prior mean m:
 /// N = Σ wᵢ, s = Σ wᵢ yᵢ, S = Σ wᵢ yᵢ yᵢᵀ with yᵢ = xᵢ − m.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ClusterStats<F: Float + RealField> {
+pub struct ClusterStats<F: Linalg> {
     count: F,
     sum: Vec<F>,
     scatter: DMatrix<F>,
 }
 
-impl<F: Float + RealField> ClusterStats<F> {
+impl<F: Linalg> ClusterStats<F> {
     /// Empty statistics in `dim` dimensions.
     pub fn new(dim: usize) -> Self {
         Self { count: <F as Float>::ZERO, sum: vec![<F as Float>::ZERO; dim], scatter: DMatrix::zeros(dim, dim) }
@@ -137,7 +138,7 @@ pub enum MarginalCentre<'a, F> {
 
 /// A normal–inverse-Wishart prior NIW(m, κ, Ψ, ν) in D dimensions.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NiwPrior<F: Float + RealField> {
+pub struct NiwPrior<F: Linalg> {
     mean: Vec<F>,
     psi: DMatrix<F>,
     kappa: F,
@@ -145,7 +146,7 @@ pub struct NiwPrior<F: Float + RealField> {
     log_det_psi: F,
 }
 
-impl<F: Float + RealField> NiwPrior<F> {
+impl<F: Linalg> NiwPrior<F> {
     /// Builds the prior; `psi` is D×D row-major, symmetric positive definite; κ > 0; ν > D − 1.
     pub fn new(mean: &[F], psi: &[F], kappa: f64, nu: f64) -> Result<Self> {
         let dim = mean.len();
@@ -267,7 +268,7 @@ impl<F: Float + RealField> NiwPrior<F> {
 }
 
 /// log |A| of a symmetric positive-definite matrix from its Cholesky factor.
-pub(crate) fn log_det_spd<F: Float + RealField>(a: &DMatrix<F>, what: &'static str, component: usize) -> Result<F> {
+pub(crate) fn log_det_spd<F: Linalg>(a: &DMatrix<F>, what: &'static str, component: usize) -> Result<F> {
     let chol = nalgebra::Cholesky::new(a.clone()).ok_or(Error::NotPositiveDefinite { what, component })?;
     let l = chol.l_dirty();
     let mut s = <F as Float>::ZERO;

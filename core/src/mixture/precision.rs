@@ -6,11 +6,12 @@
 //! matrix, J P J = L' L'ᵀ and U = J L' J (what scikit-learn does for `precisions_init`).
 
 use crate::scalar::Float;
+use crate::scalar::Linalg;
 use alloc::vec::Vec;
-use nalgebra::{DMatrix, RealField};
+use nalgebra::DMatrix;
 
 /// U = (chol_lower(Σ))⁻ᵀ for a d × d row-major covariance; `None` if Σ is not positive definite.
-pub(crate) fn from_covariance<F: Float + RealField>(cov: &[F], d: usize) -> Option<Vec<F>> {
+pub(crate) fn from_covariance<F: Linalg>(cov: &[F], d: usize) -> Option<Vec<F>> {
     let m = DMatrix::from_row_slice(d, d, cov);
     let chol = m.cholesky()?;
     let inv_l = chol.l().solve_lower_triangular(&DMatrix::identity(d, d))?;
@@ -21,7 +22,7 @@ pub(crate) fn from_covariance<F: Float + RealField>(cov: &[F], d: usize) -> Opti
 
 /// U with U Uᵀ = P (upper triangular) for a d × d row-major precision; `None` if P is not
 /// positive definite.
-pub(crate) fn from_precision<F: Float + RealField>(prec: &[F], d: usize) -> Option<Vec<F>> {
+pub(crate) fn from_precision<F: Linalg>(prec: &[F], d: usize) -> Option<Vec<F>> {
     // Flip rows and columns: (J P J)[i][j] = P[d-1-i][d-1-j].
     let flipped = DMatrix::from_fn(d, d, |i, j| prec[(d - 1 - i) * d + (d - 1 - j)]);
     let l = flipped.cholesky()?.l();
@@ -37,7 +38,7 @@ pub(crate) fn from_precision<F: Float + RealField>(prec: &[F], d: usize) -> Opti
 
 /// Σ = (U Uᵀ)⁻¹ = U⁻ᵀ U⁻¹ for an upper-triangular row-major U; `None` if U is singular or Σ
 /// is not representable (a precision so small that its inverse overflows).
-pub(crate) fn covariance_from_factor<F: Float + RealField>(u: &[F], d: usize) -> Option<Vec<F>> {
+pub(crate) fn covariance_from_factor<F: Linalg>(u: &[F], d: usize) -> Option<Vec<F>> {
     let um = DMatrix::from_row_slice(d, d, u);
     let v = um.solve_upper_triangular(&DMatrix::identity(d, d))?; // V = U⁻¹
     let cov = v.transpose() * &v;

@@ -7,11 +7,11 @@ use super::model::GaussianMixture;
 use crate::draw::Draw;
 use crate::error::{Error, Result};
 use crate::scalar::Float;
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
-impl<F: Float + RealField> GaussianMixture<F> {
+impl<F: Linalg> GaussianMixture<F> {
     /// `n` seeded draws: (samples n × D, component of each sample).
     ///
     /// Errors: `n` = 0 ([`Error::InvalidParameter`]).

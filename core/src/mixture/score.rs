@@ -11,11 +11,11 @@ use super::model::GaussianMixture;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::ops::argmax;
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::validate;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// Scratch (in compute-type elements) of [`GaussianMixture::predict_into`],
 /// [`predict_proba_into`](GaussianMixture::predict_proba_into) and
@@ -26,7 +26,7 @@ pub fn gmm_predict_scratch(_n: usize, k: usize, d: usize) -> usize {
     BLOCK.saturating_mul(k).saturating_add(BLOCK).saturating_add(work_len(k, d))
 }
 
-impl<F: Float + RealField> GaussianMixture<F> {
+impl<F: Linalg> GaussianMixture<F> {
     /// Most probable component of every row: argmax_k (ln π_k + ln N(xᵢ | θ_k)), ties to the lowest k.
     ///
     /// Errors: `x` of another dimension than the model, non-finite data;

@@ -12,9 +12,9 @@
 //! rows of ln π_{y_i} N(x_i | θ_{y_i}) for labelled rows and ln p(x_i) for the others) is the
 //! convergence criterion and the one compared across `n_init` initialisations.
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 use super::em::{FixedLabels, GmmFit};
 use super::fit::{GmmParams, em};
@@ -47,7 +47,7 @@ pub fn semi_supervised_em<T: Real>(
     params: &GmmParams,
 ) -> Result<SemiSupervisedFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (n, d, k) = (x.rows(), x.cols(), params.k);
     params.validate(n)?;

@@ -29,7 +29,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use nalgebra::RealField;
+use crate::scalar::Linalg;
 
 use super::SdpInfo;
 use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
@@ -41,21 +41,23 @@ use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-/// Parameters of [`admm`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct AdmmParams {
-    /// Stop when the relative primal and dual residuals are both below this (finite, ≥ the
-    /// compute type's ε).
-    pub tol: f64,
-    /// Iteration cap (≥ 1).
-    pub max_iter: usize,
-    /// Initial penalty ρ; `None` uses ‖JAJ‖₂ / K.
-    pub rho: Option<f64>,
-    /// Residual balancing period in iterations (0 disables balancing).
-    pub balance_every: usize,
-    /// Compute the dual bound and duality gap at the end (one extra eigenvalue computation).
-    pub dual_bound: bool,
+params! {
+    /// Parameters of [`admm`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct AdmmParams {
+        /// Stop when the relative primal and dual residuals are both below this (finite, ≥ the
+        /// compute type's ε).
+        pub tol: f64,
+        /// Iteration cap (≥ 1).
+        pub max_iter: usize,
+        /// Initial penalty ρ; `None` uses ‖JAJ‖₂ / K.
+        pub rho: Option<f64>,
+        /// Residual balancing period in iterations (0 disables balancing).
+        pub balance_every: usize,
+        /// Compute the dual bound and duality gap at the end (one extra eigenvalue computation).
+        pub dual_bound: bool,
+    }
 }
 
 impl Default for AdmmParams {
@@ -71,12 +73,7 @@ impl DenseSolver for AdmmParams {
     fn tol(&self) -> f64 {
         self.tol
     }
-    fn solve<F: Float + RealField>(
-        &self,
-        aff: &Affinity<F>,
-        k: usize,
-        monitor: &mut dyn Monitor,
-    ) -> Result<(Vec<F>, SdpInfo)> {
+    fn solve<F: Linalg>(&self, aff: &Affinity<F>, k: usize, monitor: &mut dyn Monitor) -> Result<(Vec<F>, SdpInfo)> {
         run(aff, k, self, monitor)
     }
 }
@@ -98,19 +95,19 @@ impl AdmmParams {
 /// Solves the Peng–Wei SDP for `k` clusters by ADMM and writes Z (row-major n × n) into `z`.
 pub fn admm<T: Real>(aff: &Affinity<T::Acc>, k: usize, params: &AdmmParams, z: &mut [T]) -> Result<SdpInfo>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     solve_into(aff, k, params, z)
 }
 
 /// [`admm`] returning an owned Z in the compute type.
-pub fn admm_alloc<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
+pub fn admm_alloc<F: Linalg>(aff: &Affinity<F>, k: usize, params: &AdmmParams) -> Result<(Vec<F>, SdpInfo)> {
     solve_owned(aff, k, params, &mut Unmonitored)
 }
 
 /// [`admm_alloc`] reporting every iteration to `monitor` (residual = the larger relative
 /// residual); a `Break` stops with the current iterate, not converged.
-pub fn admm_monitored<F: Float + RealField>(
+pub fn admm_monitored<F: Linalg>(
     aff: &Affinity<F>,
     k: usize,
     params: &AdmmParams,
@@ -150,12 +147,7 @@ fn clip_and_ascend<F: Float>(zc: &[F], w: &mut [F], u: &mut [F]) -> (F, F) {
 
 /// Whether the dense projection of `m` is within `tol`·max(1, ‖Z‖_F) of the `zc` that the warm
 /// partial eigenpairs produced (the check before accepting convergence).
-fn exact_projection_agrees<F: Float + RealField>(
-    proj: &mut AffinePsdProjector<F>,
-    m: &[F],
-    zc: &[F],
-    tol: F,
-) -> Result<bool> {
+fn exact_projection_agrees<F: Linalg>(proj: &mut AffinePsdProjector<F>, m: &[F], zc: &[F], tol: F) -> Result<bool> {
     let mut exact = vec![F::ZERO; zc.len()];
     proj.exact_only = true;
     proj.project(m, &mut exact)?;
@@ -164,7 +156,7 @@ fn exact_projection_agrees<F: Float + RealField>(
     Ok(Float::sqrt(diff) <= tol * Float::max(F::ONE, Float::sqrt(lanes::dot(zc, zc))))
 }
 
-fn run<F: Float + RealField>(
+fn run<F: Linalg>(
     aff: &Affinity<F>,
     k: usize,
     params: &AdmmParams,

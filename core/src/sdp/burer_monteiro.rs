@@ -32,24 +32,26 @@ use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-/// Parameters of [`burer_monteiro`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BurerMonteiroParams {
-    /// Factor rank r (≥ K); 0 means 2K as in NLR.
-    pub rank: usize,
-    /// Step scale c in α = c/(2‖X_c‖₂² + 4βn), in (0, 2).
-    pub step_scale: f64,
-    /// Penalty scale b in β = b·‖X_c‖₂²/n (> 0; above about 2 the multiplier steps diverge).
-    pub penalty: f64,
-    /// Stop when max(rdiff, ‖U(Uᵀ1) − 1‖/√n) < tol (finite, ≥ the compute type's ε).
-    pub tol: f64,
-    /// Multiplier update once rdiff falls below this.
-    pub dual_trigger: f64,
-    /// Iteration cap (≥ 1).
-    pub max_iter: usize,
-    /// Seed of the random nonnegative start.
-    pub seed: u64,
+params! {
+    /// Parameters of [`burer_monteiro`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct BurerMonteiroParams {
+        /// Factor rank r (≥ K); 0 means 2K as in NLR.
+        pub rank: usize,
+        /// Step scale c in α = c/(2‖X_c‖₂² + 4βn), in (0, 2).
+        pub step_scale: f64,
+        /// Penalty scale b in β = b·‖X_c‖₂²/n (> 0; above about 2 the multiplier steps diverge).
+        pub penalty: f64,
+        /// Stop when max(rdiff, ‖U(Uᵀ1) − 1‖/√n) < tol (finite, ≥ the compute type's ε).
+        pub tol: f64,
+        /// Multiplier update once rdiff falls below this.
+        pub dual_trigger: f64,
+        /// Iteration cap (≥ 1).
+        pub max_iter: usize,
+        /// Seed of the random nonnegative start.
+        pub seed: u64,
+    }
 }
 
 impl Default for BurerMonteiroParams {

@@ -5,10 +5,10 @@ use super::problem::Affinity;
 use super::{SdpInfo, check_tol};
 use crate::error::Result;
 use crate::monitor::{Monitor, Unmonitored};
+use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::validate;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 
 /// A dense solver's parameters: their own check, and the iteration itself.
 pub(crate) trait DenseSolver {
@@ -18,19 +18,14 @@ pub(crate) trait DenseSolver {
     fn tol(&self) -> f64;
     /// Runs the solver on validated input, reporting every iteration to `monitor`; returns Z
     /// (row-major n × n) and the report.
-    fn solve<F: Float + RealField>(
-        &self,
-        aff: &Affinity<F>,
-        k: usize,
-        monitor: &mut dyn Monitor,
-    ) -> Result<(Vec<F>, SdpInfo)>;
+    fn solve<F: Linalg>(&self, aff: &Affinity<F>, k: usize, monitor: &mut dyn Monitor) -> Result<(Vec<F>, SdpInfo)>;
 }
 
 /// Validates `k`, `params` (the tolerance against the compute type's ε) and the affinity (its
 /// Gram or double-centred entries can overflow on finite input), solves, and returns Z in the
 /// compute type once Z, the objective and the duality gap are finite (otherwise
 /// `NumericalBreakdown`).
-pub(crate) fn solve_owned<F: Float + RealField, P: DenseSolver>(
+pub(crate) fn solve_owned<F: Linalg, P: DenseSolver>(
     aff: &Affinity<F>,
     k: usize,
     params: &P,
@@ -67,7 +62,7 @@ pub(crate) fn solve_into<T: Real, P: DenseSolver>(
     z: &mut [T],
 ) -> Result<SdpInfo>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let n = aff.n();
     validate::len(z, n * n, "z")?;

@@ -1,6 +1,6 @@
 //! Distance of a matrix from the Peng–Wei feasible set {Z ⪰ 0, Z ≥ 0, Z1 = 1, tr Z = K}.
 
-use nalgebra::RealField;
+use crate::scalar::Linalg;
 
 use super::eigen::symmetric_eigen;
 
@@ -34,7 +34,7 @@ impl Feasibility {
 /// Measures how far the row-major n × n `z` is from feasibility for K = `k`.
 pub fn feasibility<T: Real>(z: &[T], n: usize, k: usize) -> Result<Feasibility>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     validate::non_empty(z, "z")?;
     validate::len(z, n.saturating_mul(n), "z")?;

@@ -56,7 +56,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use nalgebra::{DMatrix, RealField};
+use crate::scalar::Linalg;
+use nalgebra::DMatrix;
 
 use super::check_tol;
 use super::problem::centred_columns;
@@ -66,21 +67,23 @@ use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-/// Parameters of [`ila_sdp`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct IlaParams {
-    /// ADMM tolerance on the relative primal and dual residuals (finite, ≥ the compute type's
-    /// ε).
-    pub tol: f64,
-    /// ADMM iteration cap per outer iteration (≥ 1).
-    pub max_iter: usize,
-    /// Cap on covariance re-estimations (≥ 1).
-    pub max_outer: usize,
-    /// Ridge ε added to every cluster covariance (≥ 0; needed when n_k ≤ p).
-    pub reg: f64,
-    /// Include the 2 log π_k term (π_k = cluster proportions of the current labels).
-    pub proportions: bool,
+params! {
+    /// Parameters of [`ila_sdp`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct IlaParams {
+        /// ADMM tolerance on the relative primal and dual residuals (finite, ≥ the compute type's
+        /// ε).
+        pub tol: f64,
+        /// ADMM iteration cap per outer iteration (≥ 1).
+        pub max_iter: usize,
+        /// Cap on covariance re-estimations (≥ 1).
+        pub max_outer: usize,
+        /// Ridge ε added to every cluster covariance (≥ 0; needed when n_k ≤ p).
+        pub reg: f64,
+        /// Include the 2 log π_k term (π_k = cluster proportions of the current labels).
+        pub proportions: bool,
+    }
 }
 
 impl Default for IlaParams {
@@ -144,7 +147,7 @@ pub fn ila_sdp<T: Real>(
     params: &IlaParams,
 ) -> Result<IlaSolution<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (n, p) = (x.rows(), x.cols());
     validate::cluster_count(k, n)?;
@@ -202,7 +205,7 @@ where
 }
 
 /// C_k for every cluster (K blocks of n × n, row-major), from the labels' covariances.
-fn likelihood_costs<F: Float + RealField>(
+fn likelihood_costs<F: Linalg>(
     x: &[F],
     n: usize,
     p: usize,
@@ -271,7 +274,7 @@ struct Admm<F> {
     rho: Option<F>,
 }
 
-impl<F: Float + RealField> Admm<F> {
+impl<F: Linalg> Admm<F> {
     fn new(n: usize, k: usize) -> Self {
         let start = F::ONE / <F as Float>::from_usize(n * k);
         Self { n, k, b: vec![start; k * n * n], w: vec![start; k * n * n], u: vec![F::ZERO; k * n * n], rho: None }

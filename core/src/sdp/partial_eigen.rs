@@ -24,7 +24,8 @@
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use nalgebra::{DMatrix, RealField, SymmetricEigen};
+use crate::scalar::Linalg;
+use nalgebra::{DMatrix, SymmetricEigen};
 
 use crate::lanes;
 use crate::scalar::Float;
@@ -49,7 +50,7 @@ pub(crate) struct PartialEigen<F> {
     pub(crate) warm: bool,
 }
 
-impl<F: Float + RealField> PartialEigen<F> {
+impl<F: Linalg> PartialEigen<F> {
     /// An empty (cold) block.
     pub(crate) fn new() -> Self {
         Self {

@@ -23,7 +23,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use nalgebra::RealField;
+use crate::scalar::Linalg;
 
 use super::SdpInfo;
 use super::dense::{DenseSolver, equalities_hold, solve_into, solve_owned};
@@ -34,20 +34,22 @@ use crate::monitor::{Iteration, Monitor, Unmonitored};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-/// Parameters of [`pgd`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PgdParams {
-    /// Stop when both relative residuals are below this (finite, ≥ the compute type's ε).
-    pub tol: f64,
-    /// Outer (gradient) step cap (≥ 1).
-    pub max_iter: usize,
-    /// Step η; `None` uses K / ‖JAJ‖₂.
-    pub step: Option<f64>,
-    /// Dykstra sweeps per outer step (≥ 1).
-    pub inner_iter: usize,
-    /// FISTA momentum with adaptive restart (plain projected gradient when false).
-    pub accelerate: bool,
+params! {
+    /// Parameters of [`pgd`].
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct PgdParams {
+        /// Stop when both relative residuals are below this (finite, ≥ the compute type's ε).
+        pub tol: f64,
+        /// Outer (gradient) step cap (≥ 1).
+        pub max_iter: usize,
+        /// Step η; `None` uses K / ‖JAJ‖₂.
+        pub step: Option<f64>,
+        /// Dykstra sweeps per outer step (≥ 1).
+        pub inner_iter: usize,
+        /// FISTA momentum with adaptive restart (plain projected gradient when false).
+        pub accelerate: bool,
+    }
 }
 
 impl Default for PgdParams {
@@ -63,12 +65,7 @@ impl DenseSolver for PgdParams {
     fn tol(&self) -> f64 {
         self.tol
     }
-    fn solve<F: Float + RealField>(
-        &self,
-        aff: &Affinity<F>,
-        k: usize,
-        monitor: &mut dyn Monitor,
-    ) -> Result<(Vec<F>, SdpInfo)> {
+    fn solve<F: Linalg>(&self, aff: &Affinity<F>, k: usize, monitor: &mut dyn Monitor) -> Result<(Vec<F>, SdpInfo)> {
         run(aff, k, self, monitor)
     }
 }
@@ -94,19 +91,19 @@ impl PgdParams {
 /// (row-major n × n) into `z`.
 pub fn pgd<T: Real>(aff: &Affinity<T::Acc>, k: usize, params: &PgdParams, z: &mut [T]) -> Result<SdpInfo>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     solve_into(aff, k, params, z)
 }
 
 /// [`pgd`] returning an owned Z in the compute type.
-pub fn pgd_alloc<F: Float + RealField>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
+pub fn pgd_alloc<F: Linalg>(aff: &Affinity<F>, k: usize, params: &PgdParams) -> Result<(Vec<F>, SdpInfo)> {
     solve_owned(aff, k, params, &mut Unmonitored)
 }
 
 /// [`pgd_alloc`] reporting every iteration to `monitor` (residual = the larger relative
 /// residual); a `Break` stops with the current iterate, not converged.
-pub fn pgd_monitored<F: Float + RealField>(
+pub fn pgd_monitored<F: Linalg>(
     aff: &Affinity<F>,
     k: usize,
     params: &PgdParams,
@@ -119,7 +116,7 @@ fn frob<F: Float>(x: &[F]) -> F {
     Float::sqrt(x.iter().map(|&v| v * v).sum::<F>())
 }
 
-fn run<F: Float + RealField>(
+fn run<F: Linalg>(
     aff: &Affinity<F>,
     k: usize,
     params: &PgdParams,

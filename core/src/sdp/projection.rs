@@ -18,7 +18,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use nalgebra::{DMatrix, RealField, SymmetricEigen};
+use crate::scalar::Linalg;
+use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::partial_eigen::PartialEigen;
 use crate::error::{Error, Result};
@@ -70,7 +71,7 @@ pub(crate) struct AffinePsdProjector<F> {
     pub(crate) partial_tol: F,
 }
 
-impl<F: Float + RealField> AffinePsdProjector<F> {
+impl<F: Linalg> AffinePsdProjector<F> {
     /// Work buffers for n ≥ 2 points and 1 ≤ K ≤ n clusters; partial eigenpairs are accepted
     /// to the residual `partial_tol` (see the field).
     pub(crate) fn new(n: usize, k: usize, partial_tol: F) -> Self {
@@ -238,13 +239,7 @@ impl<F: Float + RealField> AffinePsdProjector<F> {
 
 /// Projection of the symmetric row-major n × n `m` onto {B ⪰ 0, tr B = total} (eigenvalues onto
 /// the scaled simplex), written into `out`; `order` is sorting scratch.
-pub(crate) fn psd_trace<F: Float + RealField>(
-    m: &[F],
-    n: usize,
-    total: F,
-    out: &mut [F],
-    order: &mut Vec<usize>,
-) -> Result<()> {
+pub(crate) fn psd_trace<F: Linalg>(m: &[F], n: usize, total: F, out: &mut [F], order: &mut Vec<usize>) -> Result<()> {
     let mat = DMatrix::from_row_slice(n, n, m);
     let eig = SymmetricEigen::try_new(mat, <F as Float>::EPSILON, 0)
         .ok_or(Error::NumericalBreakdown { what: "symmetric eigen decomposition", iteration: 0 })?;
@@ -267,7 +262,7 @@ pub(crate) fn psd_trace<F: Float + RealField>(
 
 /// max over C1 of ⟨M, Z⟩ = 1ᵀM1/n + (K − 1)·λ_max(QᵀMQ): an upper bound on the SDP value
 /// whenever M = A + Y with Y ≥ 0 (weak duality for the constraint Z ≥ 0).
-pub(crate) fn support_c1<F: Float + RealField>(proj: &mut AffinePsdProjector<F>, m: &[F]) -> Result<F> {
+pub(crate) fn support_c1<F: Linalg>(proj: &mut AffinePsdProjector<F>, m: &[F]) -> Result<F> {
     let n = proj.n;
     let total: F = m.iter().copied().sum();
     let top = proj.reduced_max_eigenvalue(m)?;

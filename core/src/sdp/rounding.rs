@@ -15,7 +15,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use nalgebra::RealField;
+use crate::scalar::Linalg;
 
 use super::eigen::symmetric_eigen;
 use super::problem::{Affinity, Source};
@@ -34,7 +34,7 @@ fn top_k_columns(values: &[f64], k: usize) -> Vec<(usize, f64)> {
 /// Rows of V_K Λ_K^{1/2} for the top-K eigenpairs of the symmetric n × n `z` (row-major n × k).
 pub fn spectral_embedding<T: Real>(z: &[T], n: usize, k: usize) -> Result<Vec<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     validate::non_empty(z, "z")?;
     validate::len(z, n.saturating_mul(n), "z")?;
@@ -58,7 +58,7 @@ where
 /// times Λ_K^{1/2}.
 pub fn factor_embedding<T: Real>(u: &[T], n: usize, r: usize, k: usize) -> Result<Vec<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     validate::non_empty(u, "u")?;
     validate::len(u, n.saturating_mul(r), "u")?;

@@ -5,25 +5,27 @@ use crate::error::{Error, Result};
 use crate::scalar::Float;
 use crate::validate::{nonnegative_param, positive_param};
 
-/// Balanced solvers ([`super::sinkhorn_scaling`], [`super::sinkhorn_log`]).
-///
-/// Stopping follows POT: after iterations 1, 1 + `check_every`, 1 + 2·`check_every`, … the
-/// error ‖Qᵀ1 − b‖₂ (the marginal the last update did not fix) is compared with `tol`; the run
-/// stops as soon as it is below. `tol = 0` gives a fixed-iteration run that never claims
-/// convergence.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SinkhornParams {
-    /// Entropic weight ε > 0, in the units of `x`.
-    pub eps: f64,
-    /// Whether `x` is a cost or a similarity (no default would be safe: it is explicit).
-    pub kind: ScoreKind,
-    /// Iteration budget (≥ 1). Default 1000 (POT `numItermax`).
-    pub max_iter: usize,
-    /// Stop threshold on ‖Qᵀ1 − b‖₂ (≥ 0). Default 1e-9 (POT `stopThr`).
-    pub tol: f64,
-    /// Check the error every this many iterations (≥ 1). Default 10.
-    pub check_every: usize,
+params! {
+    /// Balanced solvers ([`super::sinkhorn_scaling`], [`super::sinkhorn_log`]).
+    ///
+    /// Stopping follows POT: after iterations 1, 1 + `check_every`, 1 + 2·`check_every`, … the
+    /// error ‖Qᵀ1 − b‖₂ (the marginal the last update did not fix) is compared with `tol`; the run
+    /// stops as soon as it is below. `tol = 0` gives a fixed-iteration run that never claims
+    /// convergence.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SinkhornParams {
+        /// Entropic weight ε > 0, in the units of `x`.
+        pub eps: f64,
+        /// Whether `x` is a cost or a similarity (no default would be safe: it is explicit).
+        pub kind: ScoreKind,
+        /// Iteration budget (≥ 1). Default 1000 (POT `numItermax`).
+        pub max_iter: usize,
+        /// Stop threshold on ‖Qᵀ1 − b‖₂ (≥ 0). Default 1e-9 (POT `stopThr`).
+        pub tol: f64,
+        /// Check the error every this many iterations (≥ 1). Default 10.
+        pub check_every: usize,
+    }
 }
 
 impl Default for SinkhornParams {
@@ -42,23 +44,25 @@ impl SinkhornParams {
     }
 }
 
-/// SwAV codes ([`super::swav_codes`], [`super::swav_assign`]): SwAV `distributed_sinkhorn`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SwavParams {
-    /// ε (SwAV default 0.05). The scores are similarities: kernel exp(S/ε).
-    pub eps: f64,
-    /// Number of Sinkhorn iterations T, fixed, no convergence test (SwAV default 3, SIGMA 10).
-    pub iterations: usize,
-    /// Subtract the maximum score before exp (default true). SwAV itself does not (|S| ≤ 1);
-    /// the shift cancels in the first normalisation, so it only changes rounding. Required for
-    /// unbounded scores: without it, `exp(S/ε)` may overflow and the call fails up front.
-    /// When sharded, the shift is the mean of the shard maxima (all-reduced), identical on
-    /// every shard.
-    pub max_shift: bool,
-    /// Queue support: write codes only for the last `m` sample rows (the current batch after a
-    /// queue of earlier embeddings). `None`: all rows.
-    pub keep_last: Option<usize>,
+params! {
+    /// SwAV codes ([`super::swav_codes`], [`super::swav_assign`]): SwAV `distributed_sinkhorn`.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SwavParams {
+        /// ε (SwAV default 0.05). The scores are similarities: kernel exp(S/ε).
+        pub eps: f64,
+        /// Number of Sinkhorn iterations T, fixed, no convergence test (SwAV default 3, SIGMA 10).
+        pub iterations: usize,
+        /// Subtract the maximum score before exp (default true). SwAV itself does not (|S| ≤ 1);
+        /// the shift cancels in the first normalisation, so it only changes rounding. Required for
+        /// unbounded scores: without it, `exp(S/ε)` may overflow and the call fails up front.
+        /// When sharded, the shift is the mean of the shard maxima (all-reduced), identical on
+        /// every shard.
+        pub max_shift: bool,
+        /// Queue support: write codes only for the last `m` sample rows (the current batch after a
+        /// queue of earlier embeddings). `None`: all rows.
+        pub keep_last: Option<usize>,
+    }
 }
 
 impl Default for SwavParams {
@@ -79,19 +83,21 @@ impl SwavParams {
     }
 }
 
-/// SwAV's swapped-prediction loss ([`super::swav_loss`]), `main_swav.py` l. 289–315.
-///
-/// The scores of all `views` crops are stacked view-major ((V·B) × K, as SwAV's `output`); the
-/// codes are given for the first `assigned` crops (SwAV's `crops_for_assign` = [0, 1]).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SwavLossParams {
-    /// Softmax temperature τ > 0 of the predictions softmax(z/τ) (SwAV default 0.1).
-    pub temperature: f64,
-    /// Number of crops V ≥ 2 whose scores are stacked (default 2: the two 224-px views).
-    pub views: usize,
-    /// Number of crops C, 1 ≤ C ≤ V, with codes: crops 0..C (default 2).
-    pub assigned: usize,
+params! {
+    /// SwAV's swapped-prediction loss ([`super::swav_loss`]), `main_swav.py` l. 289–315.
+    ///
+    /// The scores of all `views` crops are stacked view-major ((V·B) × K, as SwAV's `output`); the
+    /// codes are given for the first `assigned` crops (SwAV's `crops_for_assign` = [0, 1]).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SwavLossParams {
+        /// Softmax temperature τ > 0 of the predictions softmax(z/τ) (SwAV default 0.1).
+        pub temperature: f64,
+        /// Number of crops V ≥ 2 whose scores are stacked (default 2: the two 224-px views).
+        pub views: usize,
+        /// Number of crops C, 1 ≤ C ≤ V, with codes: crops 0..C (default 2).
+        pub assigned: usize,
+    }
 }
 
 impl Default for SwavLossParams {
@@ -124,27 +130,29 @@ pub enum UnbalancedEntropy {
     Kl,
 }
 
-/// KL-relaxed (unbalanced) Sinkhorn ([`super::sinkhorn_unbalanced`] in scaling form,
-/// [`super::sinkhorn_unbalanced_log`] in the log domain), POT `sinkhorn_unbalanced`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct UnbalancedParams {
-    /// Entropic weight ε > 0.
-    pub eps: f64,
-    /// Cost or similarity.
-    pub kind: ScoreKind,
-    /// Marginal relaxation τ_a > 0 on the sample side (`f64::INFINITY`: exact marginal). Default 1.
-    pub reg_m_a: f64,
-    /// Marginal relaxation τ_b > 0 on the prototype side (`f64::INFINITY`: exact marginal). Default 1.
-    pub reg_m_b: f64,
-    /// Entropy convention (default [`UnbalancedEntropy::Kl`], as POT ≥ 0.9.5).
-    pub entropy: UnbalancedEntropy,
-    /// Iteration budget (≥ 1). Default 1000.
-    pub max_iter: usize,
-    /// Stop threshold, checked every iteration: on ½(‖Δu‖∞/max(‖u‖∞, ‖u_prev‖∞, 1) + same
-    /// for v) in scaling form, on ½(‖Δ ln u‖∞ + ‖Δ ln v‖∞) in the log domain. Default 1e-6
-    /// (POT). 0 gives a fixed-iteration run.
-    pub tol: f64,
+params! {
+    /// KL-relaxed (unbalanced) Sinkhorn ([`super::sinkhorn_unbalanced`] in scaling form,
+    /// [`super::sinkhorn_unbalanced_log`] in the log domain), POT `sinkhorn_unbalanced`.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct UnbalancedParams {
+        /// Entropic weight ε > 0.
+        pub eps: f64,
+        /// Cost or similarity.
+        pub kind: ScoreKind,
+        /// Marginal relaxation τ_a > 0 on the sample side (`f64::INFINITY`: exact marginal). Default 1.
+        pub reg_m_a: f64,
+        /// Marginal relaxation τ_b > 0 on the prototype side (`f64::INFINITY`: exact marginal). Default 1.
+        pub reg_m_b: f64,
+        /// Entropy convention (default [`UnbalancedEntropy::Kl`], as POT ≥ 0.9.5).
+        pub entropy: UnbalancedEntropy,
+        /// Iteration budget (≥ 1). Default 1000.
+        pub max_iter: usize,
+        /// Stop threshold, checked every iteration: on ½(‖Δu‖∞/max(‖u‖∞, ‖u_prev‖∞, 1) + same
+        /// for v) in scaling form, on ½(‖Δ ln u‖∞ + ‖Δ ln v‖∞) in the log domain. Default 1e-6
+        /// (POT). 0 gives a fixed-iteration run.
+        pub tol: f64,
+    }
 }
 
 impl Default for UnbalancedParams {
@@ -179,16 +187,18 @@ impl UnbalancedParams {
     }
 }
 
-/// Fixed-iteration batched balanced Sinkhorn ([`super::sinkhorn_batched`]).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BatchedParams {
-    /// Entropic weight ε > 0.
-    pub eps: f64,
-    /// Cost or similarity.
-    pub kind: ScoreKind,
-    /// Iterations per problem (≥ 1), fixed (OTT: fixing the count is what makes batching pay).
-    pub iterations: usize,
+params! {
+    /// Fixed-iteration batched balanced Sinkhorn ([`super::sinkhorn_batched`]).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct BatchedParams {
+        /// Entropic weight ε > 0.
+        pub eps: f64,
+        /// Cost or similarity.
+        pub kind: ScoreKind,
+        /// Iterations per problem (≥ 1), fixed (OTT: fixing the count is what makes batching pay).
+        pub iterations: usize,
+    }
 }
 
 impl Default for BatchedParams {

@@ -42,7 +42,7 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
     let backend = Backend::open(kind);
     // The same scores as the CPU workload of the same name (`super::synthetic`).
     let s = super::synthetic::cosine_scores(sh.n, sh.k, SCORE_DIM, 0);
-    let params = SwavParams { eps: sh.epsilon, iterations: sh.iterations, ..SwavParams::default() };
+    let params = SwavParams::default().eps(sh.epsilon).iterations(sh.iterations);
     let (t, marginal, blocks) = match &backend {
         Backend::Cpu => {
             let m = clasp_core::MatRef::new(&s, sh.n, sh.k, "scores").map_err(|e| e.to_string())?;

@@ -18,7 +18,7 @@ const ITERS: usize = 20;
 pub fn gmm_full(repeat: usize) -> Result<Value, String> {
     let b = blobs(70_000, 10, 10, 2);
     let x = MatRef::new(&b.x, 70_000, 10, "x").map_err(|e| e.to_string())?;
-    let params = GmmParams { k: 10, max_iter: ITERS, tol: 0.0, ..Default::default() };
+    let params = GmmParams::default().k(10).max_iter(ITERS).tol(0.0);
     let init = GmmInitValues { means: Some(&b.centers[..]), ..Default::default() };
     let mut n_iter = 0;
     let mut lb = 0.0;
@@ -44,7 +44,7 @@ pub fn kmeans_blobs(repeat: usize) -> Result<Value, String> {
     let b = blobs(70_000, 10, 10, 3);
     let x = MatRef::new(&b.x, 70_000, 10, "x").map_err(|e| e.to_string())?;
     let c = MatRef::new(&b.centers, 10, 10, "centers").map_err(|e| e.to_string())?;
-    let params = KMeansParams { k: 10, max_iter: ITERS, tol: 0.0, ..Default::default() };
+    let params = KMeansParams::default().k(10).max_iter(ITERS).tol(0.0);
     let mut info = None;
     let mut err = None;
     let t = best_of(repeat, || match kmeans_from(x, c, &params) {
@@ -68,7 +68,7 @@ pub fn gmm_digits(repeat: usize) -> Result<Value, String> {
     let scaled: Vec<f64> = digits.x.data.iter().map(|v| v / 16.0).collect();
     let z = pca(&scaled, digits.x.rows, digits.x.cols, 10)?;
     let x = MatRef::new(&z, digits.x.rows, 10, "x").map_err(|e| e.to_string())?;
-    let params = GmmParams { k: 10, covariance_type: CovarianceType::Full, ..Default::default() };
+    let params = GmmParams::default().k(10).covariance_type(CovarianceType::Full);
     let mut out = None;
     let mut err = None;
     let t = best_of(repeat, || match clasp_core::mixture::fit(x, &params) {

@@ -37,7 +37,7 @@ pub fn dense(n: usize, repeat: usize) -> Result<Value, String> {
 pub fn burer_monteiro_5000(repeat: usize) -> Result<Value, String> {
     let (n, p, k) = (5000, 10, 10);
     let x = blobs(n, p, k, 5000).x;
-    let params = BurerMonteiroParams { tol: 1e-4, ..BurerMonteiroParams::default() };
+    let params = BurerMonteiroParams::default().tol(1e-4);
     let mut result = None;
     let timing = best_of(repeat, || {
         result = Some(MatRef::new(&x, n, p, "x").and_then(|xm| burer_monteiro(xm, k, &params)).map(|s| s.info));

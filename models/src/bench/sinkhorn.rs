@@ -43,7 +43,7 @@ pub fn swav_4096x3000(repeat: usize) -> Result<Value, String> {
     let mut codes = vec![0.0f32; b * k];
     let mut scratch = vec![0.0f32; swav_scratch(b, k)];
     let mut run = |iterations: usize| -> Result<f64, String> {
-        let params = SwavParams { iterations, ..SwavParams::default() };
+        let params = SwavParams::default().iterations(iterations);
         let mut err = None;
         let t = best_of(repeat, || {
             if let Err(e) = swav_codes(sm, &params, &mut codes, &mut scratch, &mut clasp_core::Local) {
@@ -83,7 +83,7 @@ pub fn sinkhorn_1000(repeat: usize) -> Result<Value, String> {
     let iters = 100;
     let (m, a) = pot_problem(n);
     let x = MatRef::new(&m, n, n, "cost").map_err(|e| e.to_string())?;
-    let params = SinkhornParams { eps: 0.1, kind: ScoreKind::Cost, max_iter: iters, tol: 0.0, check_every: 10 };
+    let params = SinkhornParams::default().eps(0.1).kind(ScoreKind::Cost).max_iter(iters).tol(0.0).check_every(10);
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; n]);
     let mut scratch = vec![0.0; sinkhorn_scaling_scratch(n, n)];
     let mut err = None;
@@ -106,7 +106,7 @@ pub fn sinkhorn_log_2000(repeat: usize) -> Result<Value, String> {
     let iters = 20;
     let (m, a) = pot_problem(n);
     let x = MatRef::new(&m, n, n, "cost").map_err(|e| e.to_string())?;
-    let params = SinkhornParams { eps: 1e-2, kind: ScoreKind::Cost, max_iter: iters, tol: 0.0, check_every: 10 };
+    let params = SinkhornParams::default().eps(1e-2).kind(ScoreKind::Cost).max_iter(iters).tol(0.0).check_every(10);
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; n]);
     let mut scratch = vec![0.0; sinkhorn_log_scratch(n, n)];
     let mut err = None;
@@ -140,7 +140,7 @@ pub fn sinkhorn_batched_10000x16x16(repeat: usize) -> Result<Value, String> {
         x.extend(normalised_sq_dists(&xs, &xt, 2).into_iter().map(|v| v as f32));
     }
     let a = vec![1.0f32 / n as f32; n];
-    let params = BatchedParams { eps: 0.1, kind: ScoreKind::Cost, iterations: iters };
+    let params = BatchedParams::default().eps(0.1).kind(ScoreKind::Cost).iterations(iters);
     let (mut f, mut g) = (vec![0.0f32; batch * n], vec![0.0f32; batch * n]);
     let mut scratch = vec![0.0f32; sinkhorn_batched_scratch(n, n)];
     let mut err = None;

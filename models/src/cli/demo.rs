@@ -90,14 +90,13 @@ fn err(e: clasp_core::Error) -> String {
 fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
     let t0 = Instant::now();
-    let km = kmeans(x, &KMeansParams { k: ds.k, n_init: 10, seed, ..Default::default() }).map_err(err)?;
+    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed)).map_err(err)?;
     let km_scores = score(&ds.y, &km.labels)?;
     step(&format!("{} k-means++ (K={})", ds.name, ds.k), km_scores.line(), t0);
 
     let t0 = Instant::now();
-    let gmm =
-        fit(x, &GmmParams { k: ds.k, covariance_type: CovarianceType::Full, n_init: 3, seed, ..Default::default() })
-            .map_err(err)?;
+    let gmm = fit(x, &GmmParams::default().k(ds.k).covariance_type(CovarianceType::Full).n_init(3).seed(seed))
+        .map_err(err)?;
     let gmm_labels = gmm.model.predict(x).map_err(err)?;
     let gmm_scores = score(&ds.y, &gmm_labels)?;
     step(&format!("{} GMM full (K={})", ds.name, ds.k), gmm_scores.line(), t0);
@@ -122,7 +121,7 @@ fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
 /// SwAV codes of digits against k-means prototypes: cosine scores, balanced Sinkhorn, argmax.
 fn swav(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
-    let km = kmeans(x, &KMeansParams { k: ds.k, n_init: 10, seed, ..Default::default() }).map_err(err)?;
+    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed)).map_err(err)?;
     let unit = |v: &[f64]| -> Vec<f32> {
         let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
         v.iter().map(|a| (a / norm) as f32).collect()

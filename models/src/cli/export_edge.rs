@@ -33,7 +33,7 @@ pub fn edge_head(dir: &Path, covariance: &str) -> Result<(GaussianMixture<f64>, 
     let emb = read_npy(&dir.join("train_embedding.npy"))?;
     let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
     let x = MatRef::new(&data, emb.n, emb.dim, "embedding").map_err(|e| e.to_string())?;
-    let params = GmmParams { k: info.clusters, covariance_type, n_init: 3, seed: info.seed, ..Default::default() };
+    let params = GmmParams::default().k(info.clusters).covariance_type(covariance_type).n_init(3).seed(info.seed);
     let model = fit(x, &params).map_err(|e| format!("edge head: {e}"))?.model;
     let blob = clasp_core::fixed::gmm_blob::to_bytes(&model).map_err(|e| format!("edge head: {e}"))?;
     Ok((model, blob))

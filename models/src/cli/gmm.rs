@@ -82,21 +82,20 @@ pub struct GmmArgs {
 impl GmmArgs {
     /// The core parameters these arguments describe.
     pub fn params(&self) -> GmmParams {
-        GmmParams {
-            k: self.k,
-            covariance_type: self.cov,
-            reg_covar: self.reg_covar,
-            tol: self.tol,
-            max_iter: self.max_iter,
-            n_init: self.n_init,
-            init: match self.init {
+        GmmParams::default()
+            .k(self.k)
+            .covariance_type(self.cov)
+            .reg_covar(self.reg_covar)
+            .tol(self.tol)
+            .max_iter(self.max_iter)
+            .n_init(self.n_init)
+            .init(match self.init {
                 InitArg::Kmeans => GmmInit::KMeans,
                 InitArg::KmeansPlusPlus => GmmInit::KMeansPlusPlus,
                 InitArg::Random => GmmInit::Random,
                 InitArg::RandomFromData => GmmInit::RandomFromData,
-            },
-            seed: self.seed,
-        }
+            })
+            .seed(self.seed)
     }
 }
 

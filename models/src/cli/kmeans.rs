@@ -71,14 +71,8 @@ pub fn run(args: &KmeansArgs) -> Result<(), String> {
     let what = format!("k-means on {n} × {d} with K = {k}: n·d + 2·K·d + 6·n values");
     Need::new(what, &[&[n, d], &[2, k, d], &[6, n]]).check("kmeans", available_memory(), "lower -k")?;
     let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
-    let params = KMeansParams {
-        k: args.k,
-        max_iter: args.max_iter,
-        tol: args.tol,
-        n_init: args.n_init,
-        seed: args.seed,
-        ..Default::default()
-    };
+    let params =
+        KMeansParams::default().k(args.k).max_iter(args.max_iter).tol(args.tol).n_init(args.n_init).seed(args.seed);
     let mut progress = IterationProgress::new("kmeans", args.n_init, args.quiet);
     let fit = kmeans_monitored(x, &params, &mut progress);
     progress.finish();

@@ -121,7 +121,7 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
     let err = |e: clasp_core::Error| e.to_string();
     let (labels, info, solve_ms, certificate_json) = match args.solver {
         Solver::Bm => {
-            let mut params = BurerMonteiroParams { tol: args.tol, seed: args.seed, ..BurerMonteiroParams::default() };
+            let mut params = BurerMonteiroParams::default().tol(args.tol).seed(args.seed);
             params.max_iter = args.max_iter.unwrap_or(params.max_iter);
             let mut progress = IterationProgress::new("sdp bm", 1, args.quiet);
             let sol = burer_monteiro_monitored(x, k, &params, &mut progress);
@@ -136,11 +136,11 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
             let aff = Affinity::from_data(x).map_err(err)?;
             let mut progress = IterationProgress::new(&format!("sdp {}", solver_name(args.solver)), 1, args.quiet);
             let solved = if args.solver == Solver::Pgd {
-                let mut params = PgdParams { tol: args.tol, ..PgdParams::default() };
+                let mut params = PgdParams::default().tol(args.tol);
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
                 pgd_monitored(&aff, k, &params, &mut progress)
             } else {
-                let mut params = AdmmParams { tol: args.tol, ..AdmmParams::default() };
+                let mut params = AdmmParams::default().tol(args.tol);
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
                 admm_monitored(&aff, k, &params, &mut progress)
             };
@@ -155,7 +155,7 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
                 "gap": cert.gap, "certified_globally_optimal": cert.certified,
             });
             if args.solver == Solver::Ila {
-                let mut params = IlaParams { tol: args.tol, ..IlaParams::default() };
+                let mut params = IlaParams::default().tol(args.tol);
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
                 let sol = ila_sdp(x, k, &labels, &params).map_err(err)?;
                 let solve_ms = t0.elapsed().as_secs_f64() * 1e3;

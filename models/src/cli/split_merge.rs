@@ -123,23 +123,20 @@ impl GmmSplitMergeArgs {
     /// keep the preset's values.
     pub fn params(&self, k_init: usize, seed: u64) -> SplitMergeParams {
         let d = SplitMergeParams::preset(self.preset());
-        SplitMergeParams {
-            k_init,
-            k_max: self.k_max.unwrap_or(d.k_max),
-            alpha: self.alpha.unwrap_or(d.alpha),
-            prior_sigma_scale: self.prior_sigma_scale.unwrap_or(d.prior_sigma_scale),
-            prior_sigma: self.prior_sigma.map_or(d.prior_sigma, |p| match p {
+        d.k_init(k_init)
+            .k_max(self.k_max.unwrap_or(d.k_max))
+            .alpha(self.alpha.unwrap_or(d.alpha))
+            .prior_sigma_scale(self.prior_sigma_scale.unwrap_or(d.prior_sigma_scale))
+            .prior_sigma(self.prior_sigma.map_or(d.prior_sigma, |p| match p {
                 PriorSigmaArg::Identity => PriorSigma::Identity,
                 PriorSigmaArg::Variance => PriorSigma::DataVariance,
                 PriorSigmaArg::Covariance => PriorSigma::DataCovariance,
-            }),
-            prior_nu: self.prior_nu,
-            acceptance: self.accept_prob.map_or(d.acceptance, Acceptance::Fixed),
-            ranking: if self.smem { ProposalRanking::Smem } else { d.ranking },
-            max_sweeps: self.max_sweeps.unwrap_or(d.max_sweeps),
-            seed,
-            ..d
-        }
+            }))
+            .prior_nu(self.prior_nu)
+            .acceptance(self.accept_prob.map_or(d.acceptance, Acceptance::Fixed))
+            .ranking(if self.smem { ProposalRanking::Smem } else { d.ranking })
+            .max_sweeps(self.max_sweeps.unwrap_or(d.max_sweeps))
+            .seed(seed)
     }
 }
 
@@ -196,7 +193,7 @@ pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
     }
     let x = job.x()?;
     if opts.smem_em {
-        let params = SmemParams { gmm: job.params, ..SmemParams::default() };
+        let params = SmemParams::default().gmm(job.params);
         let out = smem_em(x, &params).map_err(|e| format!("gmm: {e}"))?;
         let mut rep = serde_json::to_value(report(x, &out.fit, job.labels)?).map_err(|e| e.to_string())?;
         let moves: Vec<_> = out
@@ -297,10 +294,7 @@ mod tests {
         assert_eq!(v["preset"], "clasp");
         let reference =
             Cli::parse_from(["gmm", "--data", d, "-k", "1", "--split-merge", "--preset", "reference", "--out", o]);
-        assert_eq!(
-            reference.gmm.split_merge.params(1, 0),
-            SplitMergeParams { k_init: 1, ..SplitMergeParams::deepdpm() }
-        );
+        assert_eq!(reference.gmm.split_merge.params(1, 0), SplitMergeParams::deepdpm().k_init(1));
         run_cli(&reference.gmm).unwrap();
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(v["preset"], "reference");

@@ -79,7 +79,7 @@ pub fn kmeans_f64(
         return Err(EvalError::InvalidParameter { name: "n_init", value: 0.0 });
     }
     let m = MatRef::new(data, n, dim, "x")?;
-    Ok(kmeans(m, &KMeansParams { k, n_init, seed, ..Default::default() })?)
+    Ok(kmeans(m, &KMeansParams::default().k(k).n_init(n_init).seed(seed))?)
 }
 
 /// [`kmeans_f64`] of f32 features (widened exactly to f64).

@@ -13,7 +13,7 @@ use clasp_core::mixture::split_merge::{SplitMergeParams, SplitMergePreset, split
 /// hyper-parameters with the data-driven Ψ = 0.03·Cov(X) and the re-fitted moves), from
 /// `k_init` components.
 pub fn k_discovery_params(preset: SplitMergePreset, k_init: usize, seed: u64) -> SplitMergeParams {
-    SplitMergeParams { k_init, seed, ..SplitMergeParams::preset(preset) }
+    SplitMergeParams::preset(preset).k_init(k_init).seed(seed)
 }
 
 /// A bundled data set prepared for K discovery: (x row-major, rows, cols, labels, classes).

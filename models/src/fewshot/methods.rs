@@ -1,8 +1,7 @@
 //! The methods of `clasp fewshot` and how each maps onto `clasp_core::bound`.
 
 use clasp_core::bound::{
-    BoundParams, Episode, LaplacianShotParams, Prototype, SlkParams, Symmetrise, laplacian_shot, simple_shot_labels,
-    slk_few_shot,
+    Episode, LaplacianShotParams, Prototype, SlkParams, Symmetrise, laplacian_shot, simple_shot_labels, slk_few_shot,
 };
 use clasp_core::{MatRef, Real};
 
@@ -149,14 +148,12 @@ impl MethodConfig {
                     Preset::Clasp => LaplacianShotParams::default(),
                     Preset::Reference => LaplacianShotParams::reference(self.rectify),
                 };
-                let p = LaplacianShotParams {
-                    bound: BoundParams { lambda: self.lambda, monotone: self.monotone, ..base.bound },
-                    knn: self.knn,
-                    symmetrise: self.symmetrise,
-                    rectify: self.rectify,
-                    shift: self.shift.unwrap_or(base.shift),
-                    ..base
-                };
+                let p = base
+                    .bound(base.bound.lambda(self.lambda).monotone(self.monotone))
+                    .knn(self.knn)
+                    .symmetrise(self.symmetrise)
+                    .rectify(self.rectify)
+                    .shift(self.shift.unwrap_or(base.shift));
                 Ok(laplacian_shot(&ep, &p)?.0)
             }
             m => {
@@ -167,16 +164,14 @@ impl MethodConfig {
                     Preset::Reference => SlkParams::reference(prototype),
                 };
                 let lambda = if matches!(m, Method::Kmeans | Method::Kmodes) { 0.0 } else { self.lambda };
-                let p = SlkParams {
-                    prototype,
-                    bound: BoundParams { lambda, monotone: self.monotone, ..base.bound },
-                    knn: self.knn,
-                    symmetrise: self.symmetrise,
-                    clamp_support: self.clamp_support,
+                let p = base
+                    .prototype(prototype)
+                    .bound(base.bound.lambda(lambda).monotone(self.monotone))
+                    .knn(self.knn)
+                    .symmetrise(self.symmetrise)
+                    .clamp_support(self.clamp_support)
                     // The release shifts in every SLK-based method (`train_SLK.py`).
-                    shift: self.shift.unwrap_or(m.default_shift() || self.preset == Preset::Reference),
-                    ..base
-                };
+                    .shift(self.shift.unwrap_or(m.default_shift() || self.preset == Preset::Reference));
                 Ok(slk_few_shot(&ep, &p)?.0)
             }
         }

@@ -49,7 +49,7 @@ fn balanced_sinkhorn_holds_its_marginals() -> bool {
     if sinkhorn_scaling_scratch(N, K) > scratch.len() {
         return false;
     }
-    let params = SinkhornParams { eps: 0.1, kind: ScoreKind::Cost, tol: 1e-12, ..SinkhornParams::default() };
+    let params = SinkhornParams::default().eps(0.1).kind(ScoreKind::Cost).tol(1e-12);
     let Ok(info) = sinkhorn_scaling(x, &a, &b, &params, &mut f, &mut g, &mut scratch) else { return false };
     // Column sums of Q_ij = exp((f_i + g_j − c_ij)/ε) must equal b.
     let mut worst = 0.0f64;

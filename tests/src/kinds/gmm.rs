@@ -16,14 +16,12 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     let cov_name = case.str("covariance_type")?;
     let cov = CovarianceType::from_name(cov_name).ok_or_else(|| format!("unknown covariance type {cov_name}"))?;
     let (w0, m0, c0) = (case.f64("weights_init")?, case.f64("means_init")?, case.f64("covariances_init")?);
-    let params = GmmParams {
-        k,
-        covariance_type: cov,
-        reg_covar: case.num("reg_covar")?,
-        tol: case.num("tol")?,
-        max_iter: case.num("max_iter")? as usize,
-        ..Default::default()
-    };
+    let params = GmmParams::default()
+        .k(k)
+        .covariance_type(cov)
+        .reg_covar(case.num("reg_covar")?)
+        .tol(case.num("tol")?)
+        .max_iter(case.num("max_iter")? as usize);
     let init =
         GmmInitValues { weights: Some(&w0.data), means: Some(&m0.data), covariances: Some(&c0.data), precisions: None };
     let xm = MatRef::new(&x.data, n, d, "x").map_err(|e| e.to_string())?;

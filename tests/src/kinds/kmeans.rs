@@ -14,7 +14,7 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     let k = case.num("k")? as usize;
     let xm = MatRef::new(&x.data, n, d, "x").map_err(|e| e.to_string())?;
     let im = MatRef::new(&init.data, k, d, "init").map_err(|e| e.to_string())?;
-    let params = KMeansParams { k, max_iter: 1000, tol: 0.0, ..Default::default() };
+    let params = KMeansParams::default().k(k).max_iter(1000).tol(0.0);
     let fit = match kmeans_from(xm, im, &params) {
         Ok(f) => f,
         Err(e) => {

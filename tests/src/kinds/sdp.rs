@@ -16,7 +16,7 @@ pub fn check(case: &Case, report: &mut Report) -> Result<(), String> {
     let (n, p) = (x.shape[0], x.shape[1]);
     let aff =
         Affinity::from_data(MatRef::new(&x.data, n, p, "x").map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-    let params = AdmmParams { tol: 1e-7, ..AdmmParams::default() };
+    let params = AdmmParams::default().tol(1e-7);
     let (z, info) = admm_alloc(&aff, k, &params).map_err(|e| e.to_string())?;
     report.check(&format!("ADMM did not converge in {} iterations", info.iterations), info.converged);
     // The fixture objective is ⟨XXᵀ, Z⟩ on the raw data: centring shifts it by n‖x̄‖².

@@ -104,13 +104,12 @@ pub fn check(case: &Case, r: &mut Report) -> Result<(), String> {
     }
     let n_iter = case.num("n_iter")? as usize;
     let small_eps = inp.reg < 0.01;
-    let params = SinkhornParams {
-        eps: inp.reg,
-        kind: ScoreKind::Cost,
-        max_iter: case.num("max_iter")? as usize,
-        tol: case.num("stop_thr")?,
-        check_every: 10,
-    };
+    let params = SinkhornParams::default()
+        .eps(inp.reg)
+        .kind(ScoreKind::Cost)
+        .max_iter(case.num("max_iter")? as usize)
+        .tol(case.num("stop_thr")?)
+        .check_every(10);
     // f64, log domain: POT's own algorithm.
     let (q, info) = balanced::<f64>(&inp, &params, true)?;
     r.check(&format!("f64 log: converged ({info:?})"), info.converged);
@@ -126,7 +125,7 @@ pub fn check(case: &Case, r: &mut Report) -> Result<(), String> {
         compare_plan(r, "f64 scaling", &inp, &q, tolerances(false, small_eps), true);
     }
     // f32, log domain, run until the error stops improving (fixed budget, no stop test).
-    let p32 = SinkhornParams { tol: 0.0, max_iter: 2 * n_iter + 200, ..params };
+    let p32 = params.tol(0.0).max_iter(2 * n_iter + 200);
     let (q, _) = balanced::<f32>(&inp, &p32, true)?;
     compare_plan(r, "f32 log", &inp, &q, tolerances(true, small_eps), true);
     Ok(())
@@ -139,15 +138,14 @@ fn check_unbalanced(case: &Case, inp: &Inputs, r: &mut Report) -> Result<(), Str
         "kl" => UnbalancedEntropy::Kl,
         other => return Err(format!("unknown reg_type `{other}`")),
     };
-    let params = UnbalancedParams {
-        eps: inp.reg,
-        kind: ScoreKind::Cost,
-        reg_m_a: reg_m,
-        reg_m_b: reg_m,
-        entropy,
-        max_iter: case.num("max_iter")? as usize,
-        tol: case.num("stop_thr")?,
-    };
+    let params = UnbalancedParams::default()
+        .eps(inp.reg)
+        .kind(ScoreKind::Cost)
+        .reg_m_a(reg_m)
+        .reg_m_b(reg_m)
+        .entropy(entropy)
+        .max_iter(case.num("max_iter")? as usize)
+        .tol(case.num("stop_thr")?);
     for log in [false, true] {
         let form = if log { "log" } else { "scaling" };
         let q = unbalanced::<f64>(inp, &params, r, &format!("f64 {form}"), log)?;
@@ -169,7 +167,7 @@ fn check_unbalanced(case: &Case, inp: &Inputs, r: &mut Report) -> Result<(), Str
         }
         r.close(&format!("f64 {form} unbalanced fixed point"), &q, &fixed, Tol::Rel(1e-9));
         let n_iter = case.num("n_iter")? as usize;
-        let p32 = UnbalancedParams { tol: 0.0, max_iter: 2 * n_iter + 200, ..params };
+        let p32 = params.tol(0.0).max_iter(2 * n_iter + 200);
         let q = unbalanced::<f32>(inp, &p32, r, &format!("f32 {form}"), log)?;
         compare_plan(r, &format!("f32 {form} unbalanced"), inp, &q, tolerances(true, false), false);
     }

@@ -26,17 +26,16 @@ pub fn check(case: &Case, r: &mut Report) -> Result<(), String> {
         [b, k] => (b, k),
         _ => return Err(format!("scores has shape {:?}", scores.shape)),
     };
-    let base = SwavParams {
-        eps: case.num("epsilon")?,
-        iterations: case.num("iterations")? as usize,
-        max_shift: false,
-        keep_last: None,
-    };
+    let base = SwavParams::default()
+        .eps(case.num("epsilon")?)
+        .iterations(case.num("iterations")? as usize)
+        .max_shift(false)
+        .keep_last(None);
     let got = codes::<f64>(&scores.data, b, k, &base)?;
     r.close("f64 codes", &got, &want, Tol::Abs(1e-12));
     let rows: Vec<f64> = got.chunks(k).map(|row| row.iter().sum()).collect();
     r.close("f64 row sums", &rows, &vec![1.0; b], Tol::Abs(1e-13));
-    let shifted = codes::<f64>(&scores.data, b, k, &SwavParams { max_shift: true, ..base })?;
+    let shifted = codes::<f64>(&scores.data, b, k, &base.max_shift(true))?;
     r.close("f64 codes (max-shift)", &shifted, &want, Tol::Abs(1e-12));
     let got32 = codes::<f32>(&scores.data, b, k, &base)?;
     // Measured 1.4e-7 to 2.6e-7 over the four cases (x86_64, AVX2); bound about 3×.

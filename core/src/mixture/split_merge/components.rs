@@ -6,9 +6,10 @@
 //! E-step: log r_ik = log π_k + log N(x_i | μ_k*, Σ_k*) − LSE_k(…) for unlabelled rows,
 //! log N(x | μ, Σ) = −½(D log 2π + ‖L⁻¹(x − μ)‖²) − Σ_d log L_dd with Σ = L Lᵀ.
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::{DMatrix, RealField};
+use nalgebra::DMatrix;
 
 use super::super::niw::{ClusterStats, NiwPrior};
 use crate::error::{Error, Result};
@@ -17,7 +18,7 @@ use crate::scalar::{Float, Real};
 
 /// K Gaussian components with weights.
 #[derive(Clone, Debug)]
-pub(crate) struct Components<F: Float + RealField> {
+pub(crate) struct Components<F: Linalg> {
     pub(crate) log_weights: Vec<F>,
     pub(crate) means: Vec<F>,
     pub(crate) covariances: Vec<DMatrix<F>>,
@@ -25,7 +26,7 @@ pub(crate) struct Components<F: Float + RealField> {
     half_log_det: Vec<F>,
 }
 
-impl<F: Float + RealField> Components<F> {
+impl<F: Linalg> Components<F> {
     /// Number of components.
     pub(crate) fn len(&self) -> usize {
         self.log_weights.len()
@@ -134,7 +135,7 @@ impl<F: Float + RealField> Components<F> {
 }
 
 /// Soft statistics Σ_i r_ik (…) of every component from responsibilities (n×K).
-pub(crate) fn soft_stats<T: Real<Acc = F>, F: Float + RealField>(
+pub(crate) fn soft_stats<T: Real<Acc = F>, F: Linalg>(
     prior: &NiwPrior<F>,
     x: &[T],
     resp: &[F],
@@ -153,7 +154,7 @@ pub(crate) fn soft_stats<T: Real<Acc = F>, F: Float + RealField>(
 }
 
 /// Hard statistics of every cluster of `labels` (values < k).
-pub(crate) fn hard_stats<T: Real<Acc = F>, F: Float + RealField>(
+pub(crate) fn hard_stats<T: Real<Acc = F>, F: Linalg>(
     prior: &NiwPrior<F>,
     x: &[T],
     labels: &[usize],

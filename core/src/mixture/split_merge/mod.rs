@@ -59,9 +59,9 @@ mod reorganise;
 pub mod smem;
 mod smem_em;
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
@@ -113,7 +113,7 @@ impl<F> SplitMergeFit<F> {
 /// columns: use `DataVariance` or `Identity` there).
 pub fn niw_prior_for<T: Real>(x: MatRef<'_, T>, params: &SplitMergeParams) -> Result<NiwPrior<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     validate::finite(x.as_slice(), "x")?;
     let (n, dim) = (x.rows(), x.cols());
@@ -172,7 +172,7 @@ pub fn split_merge<T: Real>(
     params: &SplitMergeParams,
 ) -> Result<SplitMergeFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     split_merge_monitored(x, known, params, &mut Unmonitored)
 }
@@ -187,7 +187,7 @@ pub fn split_merge_monitored<T: Real>(
     monitor: &mut dyn Monitor,
 ) -> Result<SplitMergeFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (n, dim) = (x.rows(), x.cols());
     params.validate(dim)?;
@@ -280,7 +280,7 @@ where
 
 /// Size and NIW log marginal likelihood of a hard cluster about `centre` (the evidence of the
 /// Hastings ratios; the count is rounded to the nearest integer).
-pub fn cluster_evidence<F: Float + RealField>(
+pub fn cluster_evidence<F: Linalg>(
     prior: &NiwPrior<F>,
     stats: &ClusterStats<F>,
     centre: MarginalCentre<'_, F>,
@@ -389,14 +389,14 @@ enum Phase {
 }
 
 /// Result of one EM block.
-struct EmOutcome<F: Float + RealField> {
+struct EmOutcome<F: Linalg> {
     comps: Components<F>,
     resp: Vec<F>,
     log_prob: Vec<F>,
     log_likelihood: F,
 }
 
-impl<F: Float + RealField> EmOutcome<F> {
+impl<F: Linalg> EmOutcome<F> {
     /// The SMEM criteria (J_merge as the raw posterior inner product, J_split) of the block.
     fn smem_criteria(&self) -> Result<(Vec<F>, Vec<F>)> {
         let k = self.comps.len();
@@ -414,7 +414,7 @@ impl<F: Float + RealField> EmOutcome<F> {
 
 struct State<'a, T: Real>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     x: &'a [T],
     dim: usize,
@@ -428,7 +428,7 @@ where
 
 impl<T: Real> State<'_, T>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     /// `em_iters` EM passes from the current hard labels; updates the labels (argmax) and
     /// drops empty unanchored components. The outcome matches the updated labels.

@@ -60,78 +60,80 @@ pub enum SplitMergePreset {
     Reference,
 }
 
-/// Hyper-parameters of [`split_merge`](super::split_merge). Two named presets:
-///
-/// - [`SplitMergeParams::clasp`] (= `Default`): DeepDPM's α = 10, κ = 1e-4, ν = D + 2,
-///   c = 0.1, exact acceptance and sub-cluster proposals, but a data-driven
-///   Ψ = 0.03·Cov(X) instead of DeepDPM's 0.005·I (an absolute scale that only suits data of
-///   one particular spread), the textbook sample-mean evidence, hard Gaussian EM refining
-///   every 2-means proposal, the re-fitted moves (`reorganise`), which DeepDPM lacks, and
-///   splits and merges in every sweep. A greedier search than DeepDPM's sampler.
-/// - [`SplitMergeParams::deepdpm`]: DeepDPM's released sampler (`BGU-CS-VIL/DeepDPM`
-///   @95c9376: `DeepDPM.py` arguments, `src/utils.py` ν, `priors.py`,
-///   `split_merge_operations.py`).
-///
-/// clasp's preset stays the default: on raw (non-whitened) data the absolute 0.005·I prior
-/// of the reference makes the evidence depend on the units of the data (README, mixtures
-/// section, for the measured K-discovery table of both presets).
-///
-/// With ν = D + 2 the prior mean of a cluster covariance is Ψ, so s = 0.03 says "a cluster
-/// spans a few percent of the data's variance along each principal direction". The final K
-/// grows monotonically with s; on digits-PCA10 (10 classes) it ends at 8–9 for s = 0.01,
-/// 9–11 for 0.03 and 10–13 for 0.05 (10 seeds, from K = 1 and K = 20), so s is the knob to
-/// turn for coarser or finer clusterings.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SplitMergeParams {
-    /// Initial number of components (default 1; with labels raised to C + 1, C the number of
-    /// labelled classes, so that one free component can split off new classes).
-    pub k_init: usize,
-    /// Upper bound on the number of components (default 50).
-    pub k_max: usize,
-    /// DP concentration α of the Hastings ratios (DeepDPM 10, GPC 1).
-    pub alpha: f64,
-    /// NIW κ (default 1e-4).
-    pub prior_kappa: f64,
-    /// NIW ν; `None` = D + 2 (DeepDPM). Must exceed D − 1.
-    pub prior_nu: Option<f64>,
-    /// Scale s of Ψ (default 0.03; DeepDPM/GPC use 0.005 with `Identity`).
-    pub prior_sigma_scale: f64,
-    /// Shape of Ψ (default `DataCovariance`; DeepDPM/GPC use `Identity`).
-    pub prior_sigma: PriorSigma,
-    /// Dirichlet pseudo-count c of the weights π_k = (N_k + c)/(N + Kc) (default 0.1).
-    pub dirichlet_concentration: f64,
-    /// Acceptance rule (default `Exact`, DeepDPM; GPC is `Fixed(0.1)`).
-    pub acceptance: Acceptance,
-    /// Proposal ranking (default `SubCluster`).
-    pub ranking: ProposalRanking,
-    /// Maximum number of move sweeps (default 30).
-    pub max_sweeps: usize,
-    /// Stop after this many consecutive sweeps without an accepted move (default 3).
-    pub patience: usize,
-    /// EM passes (under the NIW prior) before every sweep and at the end (default 10).
-    pub em_iters: usize,
-    /// Hard Gaussian EM passes refining every 2-means split proposal (default 10; 0 = plain
-    /// 2-means as GPC).
-    pub sub_em_iters: usize,
-    /// Independent 2-means split proposals per cluster and sweep; the one with the largest
-    /// Hastings ratio is tested (default 1 = the sampler of DeepDPM/GPC; more is a greedy
-    /// search aid, no longer a Metropolis–Hastings proposal).
-    pub split_proposals: usize,
-    /// Reorganisation candidates (SMEM merge + split + EM re-fit, greedy) tried after a sweep
-    /// without an accepted split or merge (default 5; 0 = the plain DeepDPM/GPC sampler).
-    pub reorganise: usize,
-    /// Centre of the marginal likelihoods in the Hastings ratios (default `SampleMean`;
-    /// DeepDPM `ComponentMean`).
-    pub marginal_centre: EvidenceCentre,
-    /// Alternate split-only and merge-only sweeps, starting with splits, as DeepDPM does
-    /// (its `split_merge_every_n_epochs` schedule); default false = both in every sweep.
-    pub alternate_moves: bool,
-    /// Guard of DeepDPM's / GPC's `split_rule`: clusters with fewer points are never split, and a split
-    /// whose smaller side has at most this many points is rejected (default 5).
-    pub min_split_size: usize,
-    /// Seed of every random draw (initialisation, 2-means, acceptance).
-    pub seed: u64,
+params! {
+    /// Hyper-parameters of [`split_merge`](super::split_merge). Two named presets:
+    ///
+    /// - [`SplitMergeParams::clasp`] (= `Default`): DeepDPM's α = 10, κ = 1e-4, ν = D + 2,
+    ///   c = 0.1, exact acceptance and sub-cluster proposals, but a data-driven
+    ///   Ψ = 0.03·Cov(X) instead of DeepDPM's 0.005·I (an absolute scale that only suits data of
+    ///   one particular spread), the textbook sample-mean evidence, hard Gaussian EM refining
+    ///   every 2-means proposal, the re-fitted moves (`reorganise`), which DeepDPM lacks, and
+    ///   splits and merges in every sweep. A greedier search than DeepDPM's sampler.
+    /// - [`SplitMergeParams::deepdpm`]: DeepDPM's released sampler (`BGU-CS-VIL/DeepDPM`
+    ///   @95c9376: `DeepDPM.py` arguments, `src/utils.py` ν, `priors.py`,
+    ///   `split_merge_operations.py`).
+    ///
+    /// clasp's preset stays the default: on raw (non-whitened) data the absolute 0.005·I prior
+    /// of the reference makes the evidence depend on the units of the data (README, mixtures
+    /// section, for the measured K-discovery table of both presets).
+    ///
+    /// With ν = D + 2 the prior mean of a cluster covariance is Ψ, so s = 0.03 says "a cluster
+    /// spans a few percent of the data's variance along each principal direction". The final K
+    /// grows monotonically with s; on digits-PCA10 (10 classes) it ends at 8–9 for s = 0.01,
+    /// 9–11 for 0.03 and 10–13 for 0.05 (10 seeds, from K = 1 and K = 20), so s is the knob to
+    /// turn for coarser or finer clusterings.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SplitMergeParams {
+        /// Initial number of components (default 1; with labels raised to C + 1, C the number of
+        /// labelled classes, so that one free component can split off new classes).
+        pub k_init: usize,
+        /// Upper bound on the number of components (default 50).
+        pub k_max: usize,
+        /// DP concentration α of the Hastings ratios (DeepDPM 10, GPC 1).
+        pub alpha: f64,
+        /// NIW κ (default 1e-4).
+        pub prior_kappa: f64,
+        /// NIW ν; `None` = D + 2 (DeepDPM). Must exceed D − 1.
+        pub prior_nu: Option<f64>,
+        /// Scale s of Ψ (default 0.03; DeepDPM/GPC use 0.005 with `Identity`).
+        pub prior_sigma_scale: f64,
+        /// Shape of Ψ (default `DataCovariance`; DeepDPM/GPC use `Identity`).
+        pub prior_sigma: PriorSigma,
+        /// Dirichlet pseudo-count c of the weights π_k = (N_k + c)/(N + Kc) (default 0.1).
+        pub dirichlet_concentration: f64,
+        /// Acceptance rule (default `Exact`, DeepDPM; GPC is `Fixed(0.1)`).
+        pub acceptance: Acceptance,
+        /// Proposal ranking (default `SubCluster`).
+        pub ranking: ProposalRanking,
+        /// Maximum number of move sweeps (default 30).
+        pub max_sweeps: usize,
+        /// Stop after this many consecutive sweeps without an accepted move (default 3).
+        pub patience: usize,
+        /// EM passes (under the NIW prior) before every sweep and at the end (default 10).
+        pub em_iters: usize,
+        /// Hard Gaussian EM passes refining every 2-means split proposal (default 10; 0 = plain
+        /// 2-means as GPC).
+        pub sub_em_iters: usize,
+        /// Independent 2-means split proposals per cluster and sweep; the one with the largest
+        /// Hastings ratio is tested (default 1 = the sampler of DeepDPM/GPC; more is a greedy
+        /// search aid, no longer a Metropolis–Hastings proposal).
+        pub split_proposals: usize,
+        /// Reorganisation candidates (SMEM merge + split + EM re-fit, greedy) tried after a sweep
+        /// without an accepted split or merge (default 5; 0 = the plain DeepDPM/GPC sampler).
+        pub reorganise: usize,
+        /// Centre of the marginal likelihoods in the Hastings ratios (default `SampleMean`;
+        /// DeepDPM `ComponentMean`).
+        pub marginal_centre: EvidenceCentre,
+        /// Alternate split-only and merge-only sweeps, starting with splits, as DeepDPM does
+        /// (its `split_merge_every_n_epochs` schedule); default false = both in every sweep.
+        pub alternate_moves: bool,
+        /// Guard of DeepDPM's / GPC's `split_rule`: clusters with fewer points are never split, and a split
+        /// whose smaller side has at most this many points is rejected (default 5).
+        pub min_split_size: usize,
+        /// Seed of every random draw (initialisation, 2-means, acceptance).
+        pub seed: u64,
+    }
 }
 
 impl Default for SplitMergeParams {

@@ -5,9 +5,9 @@
 //! hard two-component Gaussian EM under the NIW prior (DeepDPM keeps Gaussian sub-clusters).
 //! Merge: each cluster's nearest centroid in Euclidean distance (GPC's 1-NN proposal).
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 
@@ -86,7 +86,7 @@ pub(crate) fn two_means<T: Real>(x: &[T], dim: usize, members: &[usize], rng: &m
 
 /// Hard two-component Gaussian EM (classification EM under the NIW prior) started from
 /// `side`, at most `iters` passes; stops early when no member moves or a side would empty.
-pub(crate) fn refine_gaussian<T: Real<Acc = F>, F: Float + RealField>(
+pub(crate) fn refine_gaussian<T: Real<Acc = F>, F: Linalg>(
     prior: &NiwPrior<F>,
     x: &[T],
     members: &[usize],

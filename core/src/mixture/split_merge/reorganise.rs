@@ -16,8 +16,8 @@
 //! deterministic given the seeded stream, not a Metropolis–Hastings move: it removes most of
 //! the dependence of the final K on the starting K.
 
+use crate::scalar::Linalg;
 use alloc::vec::Vec;
-use nalgebra::RealField;
 use rand_chacha::ChaCha8Rng;
 
 use super::components::hard_stats;
@@ -30,7 +30,7 @@ use crate::scalar::{Float, Real};
 
 impl<T: Real> State<'_, T>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     /// Log partition score of the current hard labels.
     pub(super) fn partition_score(&self) -> Result<f64> {

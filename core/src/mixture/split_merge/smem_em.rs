@@ -26,9 +26,10 @@
 //! So L increases with every accepted move. K < 3 leaves nothing to try: the EM fit is
 //! returned as is. Deterministic: the only randomness is the seeded initial EM.
 
+use crate::scalar::Linalg;
 use alloc::vec;
 use alloc::vec::Vec;
-use nalgebra::{DMatrix, RealField, SymmetricEigen};
+use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::smem::{merge_criterion, smem_candidates, split_criterion};
 use crate::error::{Error, Result};
@@ -42,28 +43,30 @@ use crate::mixture::model::{GaussianMixture, Spread};
 use crate::scalar::{Float, Real};
 use crate::validate;
 
-/// Parameters of [`smem_em`]. Defaults follow FSMEM (5 candidates, ≤ 100 partial EM passes,
-/// relative tolerance 1e-6) with scikit-learn's EM defaults for the full EM runs.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SmemParams {
-    /// K, covariance type, `reg_covar`, EM tolerance and iterations, initialisation and seed
-    /// of the initial fit; every full EM after a move uses the same `reg_covar`, `tol` and
-    /// `max_iter`.
-    pub gmm: GmmParams,
-    /// Candidate triples C_max tried per round (default 5).
-    pub candidates: usize,
-    /// Maximum number of accepted moves (default 100).
-    pub max_moves: usize,
-    /// Partial EM passes at most (default 100).
-    pub partial_max_iter: usize,
-    /// Relative change of the partial objective that stops partial EM (default 1e-6).
-    pub partial_tol: f64,
-    /// J_merge as the cosine of the posterior vectors (default `true`) or the raw inner
-    /// product (FSMEM).
-    pub normalised_merge: bool,
-    /// δ: split children start at μ_k ± δ·√λ_max·u_max (default 0.5).
-    pub split_offset: f64,
+params! {
+    /// Parameters of [`smem_em`]. Defaults follow FSMEM (5 candidates, ≤ 100 partial EM passes,
+    /// relative tolerance 1e-6) with scikit-learn's EM defaults for the full EM runs.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct SmemParams {
+        /// K, covariance type, `reg_covar`, EM tolerance and iterations, initialisation and seed
+        /// of the initial fit; every full EM after a move uses the same `reg_covar`, `tol` and
+        /// `max_iter`.
+        pub gmm: GmmParams,
+        /// Candidate triples C_max tried per round (default 5).
+        pub candidates: usize,
+        /// Maximum number of accepted moves (default 100).
+        pub max_moves: usize,
+        /// Partial EM passes at most (default 100).
+        pub partial_max_iter: usize,
+        /// Relative change of the partial objective that stops partial EM (default 1e-6).
+        pub partial_tol: f64,
+        /// J_merge as the cosine of the posterior vectors (default `true`) or the raw inner
+        /// product (FSMEM).
+        pub normalised_merge: bool,
+        /// δ: split children start at μ_k ± δ·√λ_max·u_max (default 0.5).
+        pub split_offset: f64,
+    }
 }
 
 impl Default for SmemParams {
@@ -136,7 +139,7 @@ pub struct SmemFit<F> {
 /// parameters ([`SmemParams::validate`]).
 pub fn smem_em<T: Real>(x: MatRef<'_, T>, params: &SmemParams) -> Result<SmemFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     smem_em_with(x, params, &GmmInitValues::default())
 }
@@ -148,7 +151,7 @@ pub fn smem_em_with<T: Real>(
     init: &GmmInitValues<'_, T::Acc>,
 ) -> Result<SmemFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     params.validate(x.rows())?;
     let mut fit = fit_with(x, &params.gmm, init)?;
@@ -197,7 +200,7 @@ struct Evaluation<F> {
     mean: F,
 }
 
-impl<F: Float + RealField> Evaluation<F> {
+impl<F: Linalg> Evaluation<F> {
     fn new(n: usize, k: usize) -> Self {
         let z = <F as Float>::ZERO;
         Self { log_resp: vec![z; n * k], resp: vec![z; n * k], log_prob_norm: vec![z; n], mean: z }
@@ -241,7 +244,7 @@ struct Parts<F> {
     covariances: Vec<F>,
 }
 
-impl<F: Float + RealField> Parts<F> {
+impl<F: Linalg> Parts<F> {
     fn model(&self, covariance_type: CovarianceType, d: usize) -> Result<GaussianMixture<F>> {
         GaussianMixture::from_parts(
             covariance_type,
@@ -262,7 +265,7 @@ fn try_move<T: Real>(
     params: &SmemParams,
 ) -> Result<GmmFit<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (d, k, cov) = (model.d, model.k, model.covariance_type);
     let reg = <T::Acc as Float>::from_f64(params.gmm.reg_covar);
@@ -328,7 +331,7 @@ fn initial_triple<T: Real>(
     reg: T::Acc,
 ) -> Result<Parts<T::Acc>>
 where
-    T::Acc: RealField,
+    T::Acc: Linalg,
 {
     let (d, k, cov) = (model.d, model.k, model.covariance_type);
     let (wi, wj, ws) = (model.weights[i], model.weights[j], model.weights[s]);
@@ -382,22 +385,13 @@ where
 mod tests {
     use super::*;
 
-    /// `per` Gaussian-ish points (Box–Muller on a fixed xorshift stream, σ = 1) around each centre.
+    /// `per` standard normal points (σ = 1, the crate's seeded [`crate::draw::Draw`]) around each centre.
     fn blobs(centres: &[[f64; 2]], per: usize) -> Vec<f64> {
-        let mut s = 0x2545_F491_4F6C_DD1Du64;
-        let mut u = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
+        let mut draw = crate::draw::Draw::new(7);
         let mut x = Vec::new();
         for c in centres {
             for _ in 0..per {
-                let (a, b) = (u(), u());
-                let r = libm::sqrt(-2.0 * libm::log(a));
-                let t = 2.0 * core::f64::consts::PI * b;
-                x.extend_from_slice(&[c[0] + r * libm::cos(t), c[1] + r * libm::sin(t)]);
+                x.extend_from_slice(&[c[0] + draw.normal(), c[1] + draw.normal()]);
             }
         }
         x

@@ -25,7 +25,7 @@ pub fn split_merge_baseline(h: &Matrix, seed: u64) -> Result<Vec<usize>, String>
     let p = SPLIT_MERGE_DIMS.min(h.dim);
     let x = pca(&as_f64(h), h.n, h.dim, p)?;
     let xm = MatRef::new(&x, h.n, p, "embedding").map_err(|e| e.to_string())?;
-    let params = SplitMergeParams { k_init: 1, seed, ..SplitMergeParams::preset(SplitMergePreset::Clasp) };
+    let params = SplitMergeParams::preset(SplitMergePreset::Clasp).k_init(1).seed(seed);
     split_merge(xm, None, &params).map(|fit| fit.labels).map_err(|e| format!("split/merge: {e}"))
 }
 

@@ -80,7 +80,7 @@ mod tests {
         let dev = Default::default();
         let (n, k) = (40, 5);
         let scores: Vec<f32> = (0..n * k).map(|i| ((i * 37 % 23) as f32 / 23.0) * 2.0 - 1.0).collect();
-        let params = SwavParams { eps: 0.05, iterations: 10, ..Default::default() };
+        let params = SwavParams::default().eps(0.05).iterations(10);
         let q = hard_codes::<B>(Tensor::from_data(TensorData::new(scores.clone(), [n, k]), &dev), &params).unwrap();
         let q: Vec<f32> = q.into_data().into_vec().unwrap();
         let (labels, _) = swav_assign_alloc(MatRef::new(&scores, n, k, "s").unwrap(), &params).unwrap();

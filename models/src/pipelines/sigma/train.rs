@@ -156,7 +156,7 @@ pub fn train_video<B: TrainBackend>(
     if ctx.resume {
         (model, optim, state) = ckpt.load(model, optim, device)?;
     }
-    let params = SwavParams { eps: cfg.epsilon, iterations: cfg.sinkhorn_iterations, ..Default::default() };
+    let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
     let batches = epoch_batches(set.n, cfg.batch_size, ctx.seed, 0, true).len();
     let warmup_steps = (cfg.warmup_epochs * batches).max(1) as f64;
     for epoch in state.epochs_done..cfg.epochs {

@@ -88,7 +88,7 @@ impl Pipeline for Swav {
         if ctx.resume {
             (model, optim, state) = ckpt.load(model, optim, device)?;
         }
-        let params = SwavParams { eps: cfg.epsilon, iterations: cfg.sinkhorn_iterations, ..Default::default() };
+        let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
         let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
         let mut sinkhorn_time = Duration::ZERO;
         let mut step_time = Duration::ZERO;
