@@ -101,6 +101,18 @@ impl DeviceMatrix {
         &self.blocks
     }
 
+    /// The matrix as one `rows × cols` buffer, checked: the clustering steps take one-block
+    /// matrices (`from_buffer`, or `upload_matrix` / `empty_matrix` within one binding).
+    pub(crate) fn single(&self, rows: usize, cols: usize, what: &'static str) -> Result<&DeviceBuffer<f32>> {
+        if (self.rows, self.cols) != (rows, cols) {
+            return Err(CoreError::ShapeMismatch { what, expected: rows * cols, found: self.rows * self.cols }.into());
+        }
+        match self.blocks.as_slice() {
+            [b] => Ok(b),
+            blocks => Err(CoreError::ShapeMismatch { what, expected: 1, found: blocks.len() }.into()),
+        }
+    }
+
     /// `(first row, rows, buffer)` of every block.
     pub(crate) fn row_blocks(&self) -> impl Iterator<Item = (usize, usize, &DeviceBuffer<f32>)> {
         self.blocks.iter().enumerate().map(|(b, buf)| (b * self.block_rows, buf.len / self.cols.max(1), buf))
@@ -160,6 +172,20 @@ impl<R: Runtime> Gpu<R> {
         let block_rows = self.block_rows(cols);
         let blocks = data.chunks(block_rows * cols.max(1)).map(|c| self.upload(c)).collect();
         Ok(DeviceMatrix { rows, cols, block_rows, blocks })
+    }
+
+    /// Copies the row-major `rows × cols` `data` to the device as one block (the form the
+    /// clustering steps take); fails if it does not fit one binding.
+    pub fn upload_single(&self, data: &[f32], rows: usize, cols: usize) -> Result<DeviceMatrix> {
+        clasp_core::validate::len(data, rows.saturating_mul(cols), "matrix")?;
+        self.check_fits(data.len(), "matrix bytes (above the device's largest binding)")?;
+        DeviceMatrix::from_buffer(self.upload(data), rows, cols)
+    }
+
+    /// An uninitialised `rows × cols` matrix in one block; fails if it does not fit one binding.
+    pub fn empty_single(&self, rows: usize, cols: usize) -> Result<DeviceMatrix> {
+        self.check_fits(rows.saturating_mul(cols), "matrix bytes (above the device's largest binding)")?;
+        DeviceMatrix::from_buffer(self.empty(rows * cols), rows, cols)
     }
 
     /// Reads a blocked matrix back (row-major).

@@ -37,6 +37,7 @@ pub use clasp_core::mixture::{CovarianceType, GaussianMixture};
 pub use clasp_core::sinkhorn::{
     BatchedInfo, BatchedParams, ScoreKind, SinkhornInfo, SinkhornParams, SwavInfo, SwavParams,
 };
+pub use clustering::{DeviceCsr, DeviceMixture};
 pub use device::{DeviceBuffer, DeviceMatrix, Gpu};
 pub use error::{Error, Result};
 

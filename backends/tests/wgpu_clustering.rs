@@ -28,10 +28,10 @@ fn kmeans_steps_match_the_core_on_the_sklearn_fixtures() {
         let (x32, mut c) = (to_f32(&x), to_f32(&init));
         let xm = MatRef::new(&x32, n, d, "x").unwrap();
         for step in 0..n_iter {
-            let (labels, next, inertia) = gpu.kmeans_step_host(&x32, &c, n, k, d).unwrap();
+            let cm = MatRef::new(&c, k, d, "c").unwrap();
+            let (labels, next, inertia) = gpu.kmeans_step_host(xm, cm).unwrap();
             // The assignment against the centres the step started from, by the core.
             let (mut want, mut dist) = (vec![0usize; n], vec![0.0f32; n]);
-            let cm = MatRef::new(&c, k, d, "c").unwrap();
             let want_inertia = kmeans_assign(xm, cm, &mut want, &mut dist).unwrap() as f64;
             let differ = (0..n).filter(|&i| labels[i] as usize != want[i]).count();
             assert_eq!(differ, 0, "{case} step {step}: labels");
@@ -53,21 +53,25 @@ fn kmeans_steps_match_the_core_on_the_sklearn_fixtures() {
 fn kmeans_keeps_an_empty_cluster_and_rejects_bad_input() {
     let Some(gpu) = wgpu_or_report("kmeans_keeps_an_empty_cluster") else { return };
     let x = [0.0, 0.0, 0.1, 0.0, 0.0, 0.1];
+    let xm = MatRef::new(&x, 3, 2, "x").unwrap();
     let centres = [0.0, 0.0, 100.0, 100.0];
-    let (labels, c, _) = gpu.kmeans_step_host(&x, &centres, 3, 2, 2).unwrap();
+    let (labels, c, _) = gpu.kmeans_step_host(xm, MatRef::new(&centres, 2, 2, "c").unwrap()).unwrap();
     assert_eq!(labels, vec![0, 0, 0]);
     assert_eq!(&c[2..], &[100.0, 100.0]);
     assert!((c[0] - 0.1 / 3.0).abs() < 1e-6 && (c[1] - 0.1 / 3.0).abs() < 1e-6);
     assert!(matches!(
-        gpu.kmeans_step_host(&x, &centres[..3], 3, 2, 2),
-        Err(Error::Input(CoreError::ShapeMismatch { .. }))
+        gpu.kmeans_step_host(xm, MatRef::new(&centres[..3], 1, 3, "c").unwrap()),
+        Err(Error::Input(CoreError::ShapeMismatch { what: "centres", .. }))
     ));
     assert!(matches!(
-        gpu.kmeans_step_host(&x, &[0.0; 8], 3, 4, 2),
+        gpu.kmeans_step_host(xm, MatRef::new(&[0.0; 8], 4, 2, "c").unwrap()),
         Err(Error::Input(CoreError::InvalidClusterCount { .. }))
     ));
     assert!(matches!(
-        gpu.kmeans_step_host(&[f32::NAN; 6], &centres, 3, 2, 2),
+        gpu.kmeans_step_host(
+            MatRef::new(&[f32::NAN; 6], 3, 2, "x").unwrap(),
+            MatRef::new(&centres, 2, 2, "c").unwrap()
+        ),
         Err(Error::Input(CoreError::NonFinite { .. }))
     ));
 }
@@ -201,11 +205,24 @@ fn bm_gradient_matches_the_core() {
         beta,
     )
     .unwrap();
-    let (got, got_yh) = gpu.bm_gradient_host(&to_f32(&x), &to_f32(&u), &to_f32(&y), n, p, r, beta).unwrap();
+    let (x32, u32_) = (to_f32(&x), to_f32(&u));
+    let (got, got_yh) = gpu
+        .bm_gradient_host(
+            MatRef::new(&x32, n, p, "x").unwrap(),
+            MatRef::new(&u32_, n, r, "u").unwrap(),
+            &to_f32(&y),
+            beta,
+        )
+        .unwrap();
     assert!(rel_diff(&got_yh, &yh) < 1e-5, "ŷ rel err {}", rel_diff(&got_yh, &yh));
     assert!(rel_diff(&got, &g) < 1e-4, "G rel err {}", rel_diff(&got, &g));
     assert!(matches!(
-        gpu.bm_gradient_host(&[0.0; 4], &[0.0; 2], &[0.0; 2], 2, 2, 0, 1.0),
-        Err(Error::Input(CoreError::Empty { .. }))
+        gpu.bm_gradient_host(
+            MatRef::new(&[0.0; 4], 2, 2, "x").unwrap(),
+            MatRef::new(&[0.0; 3], 3, 1, "u").unwrap(),
+            &[0.0; 2],
+            1.0
+        ),
+        Err(Error::Input(CoreError::ShapeMismatch { what: "u", .. }))
     ));
 }

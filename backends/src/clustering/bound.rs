@@ -5,40 +5,76 @@ use clasp_core::{Error as CoreError, MatMut, MatRef, validate};
 use super::dims;
 use cubecl::prelude::*;
 
-use crate::device::{DeviceBuffer, Gpu, check_len, elementwise};
+use crate::device::{DeviceBuffer, DeviceMatrix, Gpu, check_len, elementwise};
 use crate::error::Result;
 use crate::kernels::bound;
 
+/// A sparse affinity W (n × n) on the device in CSR form (u32 row pointers and column indices,
+/// f32 weights), made by [`Gpu::upload_csr`] from clasp-core's validated [`CsrRef`].
+pub struct DeviceCsr {
+    n: usize,
+    row_ptr: DeviceBuffer<u32>,
+    col_idx: DeviceBuffer<u32>,
+    weights: DeviceBuffer<f32>,
+}
+
+impl DeviceCsr {
+    /// Number of rows (and columns) n.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+}
+
 impl<R: Runtime> Gpu<R> {
+    /// Uploads a validated affinity; indices above u32 are rejected.
+    pub fn upload_csr(&self, w: &CsrRef<'_, f32>) -> Result<DeviceCsr> {
+        let n = w.n();
+        let too_big = |v: usize| CoreError::InvalidParameter { name: "affinity size (above u32)", value: v as f64 };
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        row_ptr.push(0u32);
+        let (mut col_idx, mut weights) = (Vec::with_capacity(w.nnz()), Vec::with_capacity(w.nnz()));
+        for p in 0..n {
+            let (idx, wts) = w.row(p);
+            for &q in idx {
+                col_idx.push(u32::try_from(q).map_err(|_| too_big(q))?);
+            }
+            weights.extend_from_slice(wts);
+            row_ptr.push(u32::try_from(col_idx.len()).map_err(|_| too_big(col_idx.len()))?);
+        }
+        Ok(DeviceCsr {
+            n,
+            row_ptr: self.upload_u32(&row_ptr),
+            col_idx: self.upload_u32(&col_idx),
+            weights: self.upload(&weights),
+        })
+    }
+
     /// One parallel bound update (clasp-core's `bound_step` without the monotone safeguard):
-    /// y_p ← softmax(−a_p + λ (W Y)_p) for the rows from `fixed_rows` on, W (n × n) in CSR
-    /// form; writes `y_next` and `energy[p]`, the rows' terms of clasp-core's `bound_energy`
-    /// at `y_next`.
+    /// y_p ← softmax(−a_p + λ (W Y)_p) for the rows from `fixed_rows` on; writes `y_next` and
+    /// `energy[p]`, the rows' terms of clasp-core's `bound_energy` at `y_next`. The unary costs
+    /// `a`, `y` and `y_next` are one-block n × k matrices.
     #[allow(clippy::too_many_arguments)]
     pub fn bound_step(
         &self,
-        row_ptr: &DeviceBuffer<u32>,
-        col_idx: &DeviceBuffer<u32>,
-        weights: &DeviceBuffer<f32>,
-        a: &DeviceBuffer<f32>,
-        y: &DeviceBuffer<f32>,
-        n: usize,
-        k: usize,
+        w: &DeviceCsr,
+        a: &DeviceMatrix,
+        y: &DeviceMatrix,
         lambda: f64,
         fixed_rows: usize,
-        y_next: &DeviceBuffer<f32>,
+        y_next: &DeviceMatrix,
         energy: &DeviceBuffer<f32>,
     ) -> Result<()> {
+        let (n, k) = (w.n, a.cols());
         dims(n, k, 1)?;
         validate::nonnegative_param(lambda, "lambda")?;
         if fixed_rows > n {
             return Err(CoreError::InvalidParameter { name: "fixed_rows", value: fixed_rows as f64 }.into());
         }
-        check_len(row_ptr, n + 1, "row_ptr")?;
-        check_len(weights, col_idx.len, "weights")?;
-        check_len(a, n * k, "a")?;
-        check_len(y, n * k, "y")?;
-        check_len(y_next, n * k, "y_next")?;
+        check_len(&w.row_ptr, n + 1, "row_ptr")?;
+        check_len(&w.weights, w.col_idx.len, "weights")?;
+        let a = a.single(n, k, "a")?;
+        let y = y.single(n, k, "y")?;
+        let y_next = y_next.single(n, k, "y_next")?;
         check_len(energy, n, "energy")?;
         let (count, dim) = elementwise(n);
         let launch = |from: &DeviceBuffer<f32>, to: &DeviceBuffer<f32>, step: bool| {
@@ -46,9 +82,9 @@ impl<R: Runtime> Gpu<R> {
                 &self.client,
                 count.clone(),
                 dim,
-                row_ptr.arg(),
-                col_idx.arg(),
-                weights.arg(),
+                w.row_ptr.arg(),
+                w.col_idx.arg(),
+                w.weights.arg(),
                 a.arg(),
                 from.arg(),
                 to.arg(),
@@ -93,29 +129,13 @@ impl<R: Runtime> Gpu<R> {
         }
         validate::finite(unary.as_slice(), "unary")?;
         validate::nonnegative(y.as_mut_slice(), false, "y")?;
-        let too_big = |v: usize| CoreError::InvalidParameter { name: "affinity size (above u32)", value: v as f64 };
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        row_ptr.push(0u32);
-        let (mut col_idx, mut weights) = (Vec::with_capacity(w.nnz()), Vec::with_capacity(w.nnz()));
-        for p in 0..n {
-            let (idx, wts) = w.row(p);
-            for &q in idx {
-                col_idx.push(u32::try_from(q).map_err(|_| too_big(q))?);
-            }
-            weights.extend_from_slice(wts);
-            row_ptr.push(u32::try_from(col_idx.len()).map_err(|_| too_big(col_idx.len()))?);
-        }
-        let (rp, ci, wd, ad, yd) = (
-            self.upload_u32(&row_ptr),
-            self.upload_u32(&col_idx),
-            self.upload(&weights),
-            self.upload(unary.as_slice()),
-            self.upload(y.as_mut_slice()),
-        );
-        let (next, energy) = (self.empty(n * k), self.empty(n));
-        self.bound_step(&rp, &ci, &wd, &ad, &yd, n, k, lambda, fixed_rows, &next, &energy)?;
+        let wd = self.upload_csr(w)?;
+        let ad = self.upload_single(unary.as_slice(), n, k)?;
+        let yd = self.upload_single(y.as_mut_slice(), n, k)?;
+        let (next, energy) = (self.empty_single(n, k)?, self.empty(n));
+        self.bound_step(&wd, &ad, &yd, lambda, fixed_rows, &next, &energy)?;
         let e: f64 = self.download(&energy)?.iter().map(|&v| v as f64).sum();
-        let next = self.download(&next)?;
+        let next = self.download_matrix(&next)?;
         if !e.is_finite() || next.iter().any(|v| !v.is_finite()) {
             return Err(CoreError::NumericalBreakdown { what: "bound step", iteration: 1 }.into());
         }

@@ -4,7 +4,7 @@ use clasp_core::{Error as CoreError, Linalg, MatRef, validate};
 use cubecl::prelude::*;
 
 use super::dims;
-use crate::device::{BLOCK, DeviceBuffer, Gpu, check_len, elementwise, grid};
+use crate::device::{BLOCK, DeviceBuffer, DeviceMatrix, Gpu, check_len, elementwise, grid};
 use crate::error::Result;
 use crate::kernels::{gmm, reduce};
 
@@ -14,35 +14,74 @@ fn stats_len(kind: CovarianceType, k: usize, d: usize) -> usize {
     k + k * d + if squares { k * d } else { 0 }
 }
 
+/// A Gaussian mixture on the device in the E-step kernel's form: means (k × d), the precision
+/// Cholesky factors in `kind`'s layout (clasp-core's `precisions_cholesky`) and
+/// `log_const[c] = ln π_c − ½ d ln 2π + ln det U_c` (clasp-core's `GaussianMixture::log_constant`),
+/// in f32. Made by [`Gpu::upload_mixture`].
+pub struct DeviceMixture {
+    means: DeviceMatrix,
+    prec_chol: DeviceBuffer<f32>,
+    log_const: DeviceBuffer<f32>,
+    kind: CovarianceType,
+}
+
+impl DeviceMixture {
+    /// Number of components k.
+    pub fn n_components(&self) -> usize {
+        self.means.rows()
+    }
+
+    /// Dimension d.
+    pub fn dim(&self) -> usize {
+        self.means.cols()
+    }
+
+    /// The covariance type.
+    pub fn covariance_type(&self) -> CovarianceType {
+        self.kind
+    }
+
+    /// Length of the M-step sums [`Gpu::gmm_estep`] writes.
+    pub fn stats_len(&self) -> usize {
+        stats_len(self.kind, self.n_components(), self.dim())
+    }
+}
+
 impl<R: Runtime> Gpu<R> {
+    /// Uploads clasp-core's mixture `model` (weights, means, precision Cholesky factors) in f32.
+    pub fn upload_mixture<F: Linalg>(&self, model: &GaussianMixture<F>) -> Result<DeviceMixture> {
+        let (k, d) = (model.n_components(), model.dim());
+        let f32s = |v: &[F]| v.iter().map(|&t| t.to_f64() as f32).collect::<Vec<f32>>();
+        let consts: Vec<f32> = (0..k).map(|c| model.log_constant(c).to_f64() as f32).collect();
+        Ok(DeviceMixture {
+            means: self.upload_single(&f32s(model.means()), k, d)?,
+            prec_chol: self.upload(&f32s(model.precisions_cholesky())),
+            log_const: self.upload(&consts),
+            kind: model.covariance_type(),
+        })
+    }
+
     /// GMM E-step (clasp-core's `mixture::e_step` on the device): responsibilities `resp`
-    /// (n × k) and per-point log-likelihood `log_rho` (n) of x (n × d) under means (k × d) and
-    /// the precision Cholesky factors in `kind`'s layout (clasp-core's `precisions_cholesky`),
-    /// with `log_const[c] = ln π_c − ½ d ln 2π + ln det U_c`; then the M-step sums `stats` =
-    /// [N_k (k), Σ r x (k × d), Σ r x² (k × d, diag/spherical only)].
-    #[allow(clippy::too_many_arguments)]
+    /// (n × k) and per-point log-likelihood `log_rho` (n) of x (n × d, one block) under `model`;
+    /// then the M-step sums `stats` = [N_k (k), Σ r x (k × d), Σ r x² (k × d, diag/spherical
+    /// only)] ([`DeviceMixture::stats_len`] values).
     pub fn gmm_estep(
         &self,
-        x: &DeviceBuffer<f32>,
-        means: &DeviceBuffer<f32>,
-        prec_chol: &DeviceBuffer<f32>,
-        log_const: &DeviceBuffer<f32>,
-        n: usize,
-        k: usize,
-        d: usize,
-        kind: CovarianceType,
-        resp: &DeviceBuffer<f32>,
+        x: &DeviceMatrix,
+        model: &DeviceMixture,
+        resp: &DeviceMatrix,
         log_rho: &DeviceBuffer<f32>,
         stats: &DeviceBuffer<f32>,
     ) -> Result<()> {
+        let (n, k, d, kind) = (x.rows(), model.n_components(), model.dim(), model.kind);
         dims(n, k, d)?;
-        check_len(x, n * d, "x")?;
-        check_len(means, k * d, "means")?;
-        check_len(prec_chol, kind.covariance_len(k, d), "prec_chol")?;
-        check_len(log_const, k, "log_const")?;
-        check_len(resp, n * k, "resp")?;
+        let x = x.single(n, d, "x")?;
+        let resp = resp.single(n, k, "resp")?;
+        let means = model.means.single(k, d, "means")?;
+        check_len(&model.prec_chol, kind.covariance_len(k, d), "prec_chol")?;
+        check_len(&model.log_const, k, "log_const")?;
         check_len(log_rho, n, "log_rho")?;
-        let width = stats_len(kind, k, d);
+        let width = model.stats_len();
         let squares = width > k + k * d;
         check_len(stats, width, "stats")?;
         let c = &self.client;
@@ -53,8 +92,8 @@ impl<R: Runtime> Gpu<R> {
             dim,
             x.arg(),
             means.arg(),
-            prec_chol.arg(),
-            log_const.arg(),
+            model.prec_chol.arg(),
+            model.log_const.arg(),
             resp.arg(),
             log_rho.arg(),
             n,
@@ -82,8 +121,7 @@ impl<R: Runtime> Gpu<R> {
         Ok(())
     }
 
-    /// Host convenience for [`Gpu::gmm_estep`] under clasp-core's mixture `model` (its
-    /// weights, means and precision Cholesky factors, in f32 on the device): returns
+    /// Host convenience for [`Gpu::gmm_estep`] under clasp-core's mixture `model`: returns
     /// (resp, log_prob_norm, stats) as [`Gpu::gmm_estep`] writes them.
     #[allow(clippy::type_complexity)]
     pub fn gmm_estep_host<F: Linalg>(
@@ -97,17 +135,10 @@ impl<R: Runtime> Gpu<R> {
         }
         dims(n, k, d)?;
         validate::finite(x.as_slice(), "x")?;
-        let kind = model.covariance_type();
-        let f32s = |v: &[F]| v.iter().map(|&t| t.to_f64() as f32).collect::<Vec<f32>>();
-        let consts: Vec<f32> = (0..k).map(|c| model.log_constant(c).to_f64() as f32).collect();
-        let (xd, md, pd, cd) = (
-            self.upload(x.as_slice()),
-            self.upload(&f32s(model.means())),
-            self.upload(&f32s(model.precisions_cholesky())),
-            self.upload(&consts),
-        );
-        let (resp, log_rho, stats) = (self.empty(n * k), self.empty(n), self.empty(stats_len(kind, k, d)));
-        self.gmm_estep(&xd, &md, &pd, &cd, n, k, d, kind, &resp, &log_rho, &stats)?;
-        Ok((self.download(&resp)?, self.download(&log_rho)?, self.download(&stats)?))
+        let dm = self.upload_mixture(model)?;
+        let xd = self.upload_single(x.as_slice(), n, d)?;
+        let (resp, log_rho, stats) = (self.empty_single(n, k)?, self.empty(n), self.empty(dm.stats_len()));
+        self.gmm_estep(&xd, &dm, &resp, &log_rho, &stats)?;
+        Ok((self.download_matrix(&resp)?, self.download(&log_rho)?, self.download(&stats)?))
     }
 }

@@ -1,12 +1,17 @@
 //! Device steps of the clustering algorithms, one file per family: a Lloyd k-means step
 //! (`kmeans`), the GMM E-step with the M-step's weighted sums (`gmm`), the bound optimizer's
 //! update (`bound`) and the Burer–Monteiro SDP gradient (`sdp`). Each is a method of
-//! [`Gpu`](crate::Gpu) on device buffers; the `*_host` variants upload, run and read back.
+//! [`Gpu`](crate::Gpu) whose matrices are one-block [`DeviceMatrix`](crate::DeviceMatrix)
+//! values (shapes read from them, not passed beside raw buffers), a model a [`DeviceMixture`]
+//! and an affinity a [`DeviceCsr`]; the `*_host` variants upload, run and read back.
 
 mod bound;
 mod gmm;
 mod kmeans;
 mod sdp;
+
+pub use bound::DeviceCsr;
+pub use gmm::DeviceMixture;
 
 use crate::error::Result;
 use clasp_core::{Error as CoreError, validate};

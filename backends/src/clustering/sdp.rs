@@ -1,38 +1,36 @@
 //! The Burer–Monteiro SDP gradient on the device.
-use clasp_core::{Error as CoreError, validate};
+use clasp_core::{Error as CoreError, MatRef, validate};
 
 use super::dims;
 use cubecl::prelude::*;
 
-use crate::device::{DeviceBuffer, Gpu, check_len, elementwise};
+use crate::device::{DeviceBuffer, DeviceMatrix, Gpu, check_len, elementwise};
 use crate::error::Result;
 use crate::kernels::sdp_gradient;
 
 impl<R: Runtime> Gpu<R> {
     /// Burer–Monteiro gradient G = −2 x (xᵀU) + ŷ sᵀ + 1 tᵀ with s = Uᵀ1, ŷ = y + β(Us − 1),
-    /// t = Uᵀŷ, for points x (n × p) and the factor U (n × r); writes `grad` (n × r) and `y_hat`.
-    #[allow(clippy::too_many_arguments)]
+    /// t = Uᵀŷ, for points x (n × p) and the factor U (n × r), one-block matrices; writes
+    /// `grad` (n × r) and `y_hat` (n).
     pub fn bm_gradient(
         &self,
-        x: &DeviceBuffer<f32>,
-        u: &DeviceBuffer<f32>,
+        x: &DeviceMatrix,
+        u: &DeviceMatrix,
         y: &DeviceBuffer<f32>,
-        n: usize,
-        p: usize,
-        r: usize,
         beta: f64,
-        grad: &DeviceBuffer<f32>,
+        grad: &DeviceMatrix,
         y_hat: &DeviceBuffer<f32>,
     ) -> Result<()> {
+        let (n, p, r) = (x.rows(), x.cols(), u.cols());
         dims(n, 1, p)?;
         if r == 0 {
             return Err(CoreError::Empty { what: "rank" }.into());
         }
         validate::nonnegative_param(beta, "beta")?;
-        check_len(x, n * p, "x")?;
-        check_len(u, n * r, "u")?;
+        let x = x.single(n, p, "x")?;
+        let u = u.single(n, r, "u")?;
+        let grad = grad.single(n, r, "grad")?;
         check_len(y, n, "y")?;
-        check_len(grad, n * r, "grad")?;
         check_len(y_hat, n, "y_hat")?;
         let c = &self.client;
         let (s, t, xt_u) = (self.empty(r), self.empty(r), self.empty(p * r));
@@ -107,31 +105,27 @@ impl<R: Runtime> Gpu<R> {
         Ok(())
     }
 
-    /// Host convenience for [`Gpu::bm_gradient`]: returns (G, ŷ).
-    #[allow(clippy::too_many_arguments)]
+    /// Host convenience for [`Gpu::bm_gradient`] on x (n × p), U (n × r) and y (n): returns (G, ŷ).
     pub fn bm_gradient_host(
         &self,
-        x: &[f32],
-        u: &[f32],
+        x: MatRef<'_, f32>,
+        u: MatRef<'_, f32>,
         y: &[f32],
-        n: usize,
-        p: usize,
-        r: usize,
         beta: f64,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let (n, p, r) = (x.rows(), x.cols(), u.cols());
         dims(n, 1, p)?;
-        if r == 0 {
-            return Err(CoreError::Empty { what: "rank" }.into());
+        if u.rows() != n {
+            return Err(CoreError::ShapeMismatch { what: "u", expected: n * r, found: u.rows() * r }.into());
         }
-        validate::len(x, n * p, "x")?;
-        validate::len(u, n * r, "u")?;
         validate::len(y, n, "y")?;
-        validate::finite(x, "x")?;
-        validate::finite(u, "u")?;
+        validate::finite(x.as_slice(), "x")?;
+        validate::finite(u.as_slice(), "u")?;
         validate::finite(y, "y")?;
-        let (xd, ud, yd) = (self.upload(x), self.upload(u), self.upload(y));
-        let (g, yh) = (self.empty(n * r), self.empty(n));
-        self.bm_gradient(&xd, &ud, &yd, n, p, r, beta, &g, &yh)?;
-        Ok((self.download(&g)?, self.download(&yh)?))
+        let (xd, ud) = (self.upload_single(x.as_slice(), n, p)?, self.upload_single(u.as_slice(), n, r)?);
+        let yd = self.upload(y);
+        let (g, yh) = (self.empty_single(n, r)?, self.empty(n));
+        self.bm_gradient(&xd, &ud, &yd, beta, &g, &yh)?;
+        Ok((self.download_matrix(&g)?, self.download(&yh)?))
     }
 }
