@@ -14,6 +14,11 @@ pub use csv::{Header, parse_csv};
 pub use npy::{ElementKind, NpyArray, NpyError, parse_npy, parse_npy_array};
 pub use output::{prepare_output, write_atomic, write_json_atomic};
 
+/// An I/O failure on `path`, as reported to the user: `path: error`.
+pub fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
 /// A dense row-major matrix of f64 read from a file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {

@@ -7,6 +7,7 @@
 use super::{Matrix, Pipeline, Profile, TrainContext, Trained, depict::Depict, mlcd::Mlcd, swav::Swav};
 use crate::data::{DataSource, Split, load_split};
 use crate::eval::{EmbeddingEval, cluster_scores, evaluate};
+use crate::io::io_err;
 use crate::report::{plot_cluster_sizes, plot_confusion, plot_curves, plot_embedding, write_html, write_json_atomic};
 use crate::train::device::{Device, Job, dispatch};
 use crate::train::{History, TrainBackend};
@@ -116,11 +117,6 @@ impl<P: Pipeline> Job for TrainJob<'_, P> {
     }
 }
 
-/// An I/O failure on `path`, as reported to the user.
-pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
-}
-
 /// Unless `resume`, removes the checkpoint an earlier run left in `out`, so that training
 /// starts afresh.
 pub(crate) fn clear_stale_checkpoint(out: &Path, resume: bool) -> Result<(), String> {
@@ -155,15 +151,27 @@ pub fn read_npy(path: &Path) -> Result<Matrix, String> {
 }
 
 /// The configuration of a run: profile defaults, replaced by `--config`, then `--epochs`.
-fn settle_config<P: Pipeline>(spec: &RunSpec, split: &Split) -> Result<P::Config, String> {
-    let mut cfg = match &spec.config {
-        Some(path) => {
-            P::Config::load(path).map_err(|e| io_err(path, format!("not a valid {} configuration: {e}", P::NAME)))?
-        }
-        None => P::config(spec.profile, &split.train),
+/// The configuration of a run: the interrupted run's `config.json` when resuming, else the
+/// `--config` file, else `fallback()` (the profile's); then `--epochs` (through `epochs_of`).
+/// `what` names the configuration kind in errors.
+pub(crate) fn settle_config<C: burn::config::Config, D>(
+    spec: &RunSpec<D>,
+    what: &str,
+    fallback: impl FnOnce() -> C,
+    epochs_of: impl FnOnce(&mut C) -> &mut usize,
+) -> Result<C, String> {
+    let load = |path: &Path, why: &str| {
+        C::load(path).map_err(|e| io_err(path, format!("{why}: not a valid {what} configuration: {e}")))
+    };
+    let mut cfg = if spec.resume {
+        load(&spec.out.join("config.json"), "cannot resume")?
+    } else if let Some(path) = &spec.config {
+        load(path, "--config")?
+    } else {
+        fallback()
     };
     if let Some(e) = spec.epochs {
-        *P::epochs(&mut cfg) = e;
+        *epochs_of(&mut cfg) = e;
     }
     Ok(cfg)
 }
@@ -179,15 +187,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
     let split = load_split(&spec.data, train_limit, test_limit, spec.seed).map_err(|e| e.to_string())?;
     let cfg_path = out.join("config.json");
     clear_stale_checkpoint(out, spec.resume)?;
-    let cfg = if spec.resume {
-        let mut cfg = P::Config::load(&cfg_path).map_err(|e| io_err(&cfg_path, format!("cannot resume: {e}")))?;
-        if let Some(e) = spec.epochs {
-            *P::epochs(&mut cfg) = e;
-        }
-        cfg
-    } else {
-        settle_config::<P>(spec, &split)?
-    };
+    let cfg = settle_config(spec, P::NAME, || P::config(spec.profile, &split.train), P::epochs)?;
     cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
     let clusters = if split.train.labels.is_some() { split.train.num_classes() } else { 10 };
     let info = RunInfo {

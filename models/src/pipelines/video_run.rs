@@ -5,11 +5,12 @@
 //! plots, and write `report.json` and `report.html`.
 
 use super::Profile;
-use super::run::{RunSpec, clear_stale_checkpoint, io_err, write_npy};
+use super::run::{RunSpec, clear_stale_checkpoint, settle_config, write_npy};
 use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
 use crate::eval::{ProbeParams, kmeans_scores, linear_probe};
+use crate::io::io_err;
 use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
@@ -60,22 +61,11 @@ fn target_of(pipeline: &str) -> Result<VideoTarget, String> {
 
 /// The configuration of a run: the resumed run's, or the profile's replaced by `--config`;
 /// then `--epochs`. The target is the pipeline's.
-fn settle_config(spec: &VideoRunSpec, split: &VideoSplit, target: VideoTarget) -> Result<VideoMaeConfig, String> {
-    let load = |path: &Path, what: &str| {
-        VideoMaeConfig::load(path).map_err(|e| io_err(path, format!("{what}: not a valid video configuration: {e}")))
-    };
-    let mut cfg = if spec.resume {
-        load(&spec.out.join("config.json"), "cannot resume")?
-    } else if let Some(path) = &spec.config {
-        load(path, "--config")?
-    } else {
-        profile_config(target, spec.profile, &split.train)
-    };
+/// The run's configuration ([`settle_config`]), checked to be for `target`'s pipeline.
+fn video_config(spec: &VideoRunSpec, split: &VideoSplit, target: VideoTarget) -> Result<VideoMaeConfig, String> {
+    let cfg = settle_config(spec, "video", || profile_config(target, spec.profile, &split.train), |c| &mut c.epochs)?;
     if cfg.target != target {
         return Err(format!("the configuration is for target {:?}, the pipeline is `{}`", cfg.target, spec.pipeline));
-    }
-    if let Some(e) = spec.epochs {
-        cfg.epochs = e;
     }
     Ok(cfg)
 }
@@ -154,7 +144,7 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
     let (dtrain, dtest) = default_clips(spec.profile);
     let (ntrain, ntest) = (spec.train_limit.unwrap_or(dtrain), spec.test_limit.unwrap_or(dtest));
     let split = load_video_split(&spec.data, ntrain, ntest, spec.seed).map_err(|e| e.to_string())?;
-    let cfg = settle_config(spec, &split, target)?;
+    let cfg = video_config(spec, &split, target)?;
     clear_stale_checkpoint(out, spec.resume)?;
     let cfg_path = out.join("config.json");
     cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;

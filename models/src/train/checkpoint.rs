@@ -4,6 +4,7 @@
 //! an interrupted write never leaves a half checkpoint that looks complete; `--resume DIR`
 //! loads `DIR/checkpoint/` and continues with the next epoch.
 
+use crate::io::io_err;
 use burn::module::Module;
 use burn::optim::Optimizer;
 use burn::prelude::*;
@@ -18,10 +19,6 @@ type FileRecorder = NamedMpkFileRecorder<FullPrecisionSettings>;
 /// The checkpoint directory of a run.
 pub struct Checkpoint {
     dir: PathBuf,
-}
-
-fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
 }
 
 impl Checkpoint {
