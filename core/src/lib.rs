@@ -32,6 +32,7 @@ pub mod matrix;
 pub mod mixture;
 pub mod monitor;
 pub mod ops;
+mod parallel;
 pub mod reduce;
 pub mod scalar;
 #[cfg(feature = "alloc")]

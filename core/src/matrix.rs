@@ -42,6 +42,13 @@ impl<'a, T> MatRef<'a, T> {
     pub fn row_iter(&self) -> core::slice::ChunksExact<'a, T> {
         self.data.chunks_exact(self.cols)
     }
+    /// The view of `count` rows from row `first` (both within the matrix).
+    #[cfg(feature = "parallel")]
+    #[inline]
+    pub(crate) fn row_block(&self, first: usize, count: usize) -> Self {
+        debug_assert!(first + count <= self.rows);
+        Self { data: &self.data[first * self.cols..(first + count) * self.cols], rows: count, cols: self.cols }
+    }
 }
 
 /// A mutable row-major `rows × cols` view.

@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::matrix::transpose_block;
+use crate::parallel::for_row_chunks2;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 use crate::validate;
@@ -48,15 +49,27 @@ pub fn kmeans_assign<T: Real, C: Real<Acc = T::Acc>>(
     Ok(assign_unchecked(x, centers, labels, distances))
 }
 
+/// [`kmeans_assign`] without validation (shapes must already agree): the rows in parallel
+/// chunks ([`crate::parallel`]), then the inertia summed in row order.
+pub(crate) fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
+    x: MatRef<'_, T>,
+    centers: MatRef<'_, C>,
+    labels: &mut [usize],
+    distances: &mut [T::Acc],
+) -> T::Acc {
+    for_row_chunks2(x, labels, 1, distances, 1, |x, l, d| assign_rows(x, centers, l, d));
+    distances.iter().fold(<T::Acc as Float>::ZERO, |s, &v| s + v)
+}
+
 simd_dispatch! {
-    /// [`kmeans_assign`] without validation (shapes must already agree); AVX2 when available
-    /// (element-wise kernels: identical results).
-    fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
+    /// The assignment of a run of rows; AVX2 when available (element-wise kernels: identical
+    /// results).
+    fn assign_rows<T: Real, C: Real<Acc = T::Acc>>(
         x: MatRef<'_, T>,
         centers: MatRef<'_, C>,
         labels: &mut [usize],
         distances: &mut [T::Acc],
-    ) -> T::Acc => assign_body
+    ) -> () => assign_body
 }
 
 #[inline(always)]
@@ -65,13 +78,12 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
     centers: MatRef<'_, C>,
     labels: &mut [usize],
     distances: &mut [T::Acc],
-) -> T::Acc {
+) {
     let d = x.cols();
     let zero = <T::Acc as Float>::ZERO;
     let rows_per_block = (BLOCK_ELEMS / d).min(BLOCK_ROWS);
     if rows_per_block < 8 {
         // Wide data: one row at a time.
-        let mut total = zero;
         for ((row, label), dist) in x.row_iter().zip(labels.iter_mut()).zip(distances.iter_mut()) {
             let mut best = (0usize, <T::Acc as Float>::INFINITY);
             for (k, c) in centers.row_iter().enumerate() {
@@ -89,14 +101,12 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
             }
             *label = best.0;
             *dist = best.1;
-            total += best.1;
         }
-        return total;
+        return;
     }
     // Whole chunks of LANES rows per block; the last block is zero-padded to a whole chunk.
     let rows_per_block = rows_per_block / LANES * LANES;
     let mut xt = [zero; BLOCK_ELEMS];
-    let mut total = zero;
     let xs = x.as_slice();
     for ((rows, lab), dis) in
         xs.chunks(rows_per_block * d).zip(labels.chunks_mut(rows_per_block)).zip(distances.chunks_mut(rows_per_block))
@@ -129,12 +139,8 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
             }
             lab.copy_from_slice(&arg[..lab.len()]);
             dis.copy_from_slice(&best[..dis.len()]);
-            for &v in dis.iter() {
-                total += v;
-            }
         }
     }
-    total
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use super::model::GaussianMixture;
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::matrix::transpose_block;
+use crate::parallel::for_row_chunks;
 use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
@@ -181,7 +182,8 @@ pub(crate) fn work_len(k: usize, d: usize) -> usize {
     k.saturating_add(d.saturating_mul(2 * BLOCK))
 }
 
-/// [`weighted_log_prob`] on validated input (allocates its workspace).
+/// [`weighted_log_prob`] on validated input, the rows in parallel chunks ([`crate::parallel`],
+/// a workspace each).
 pub(crate) fn weighted_log_prob_unchecked<T: Real>(
     model: &GaussianMixture<T::Acc>,
     x: MatRef<'_, T>,
@@ -189,8 +191,10 @@ pub(crate) fn weighted_log_prob_unchecked<T: Real>(
 ) where
     T::Acc: Linalg,
 {
-    let mut work = vec![<T::Acc as Float>::ZERO; work_len(model.k, model.d)];
-    weighted_log_prob_work(model, x, out, &mut work);
+    for_row_chunks(x, out, model.k, |x, out| {
+        let mut work = vec![<T::Acc as Float>::ZERO; work_len(model.k, model.d)];
+        weighted_log_prob_work(model, x, out, &mut work);
+    });
 }
 
 simd_dispatch! {

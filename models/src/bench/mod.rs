@@ -47,6 +47,10 @@ pub struct BenchArgs {
     /// matching cargo feature; falls back to the CPU path when the device is missing).
     #[arg(long, value_enum)]
     pub device: Option<BenchDevice>,
+    /// Threads of clasp's row-parallel kernels and of the reference libraries (`--peers`);
+    /// default: every core.
+    #[arg(long, value_parser = crate::cli::limits::count(1, 4096))]
+    pub threads: Option<usize>,
 }
 
 /// The devices `clasp bench --device` knows.
@@ -188,15 +192,20 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         vec![w]
     };
     let repeat = args.repeat;
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
     for w in selected {
-        let mut record = (w.run)(repeat)?;
+        let mut record = pool.install(|| (w.run)(repeat))?;
         let obj = record.as_object_mut().ok_or("workload returned a non-object")?;
         obj.insert("workload".into(), json!(w.name));
         obj.insert("impl".into(), json!("clasp"));
-        obj.entry("threads").or_insert(json!(1));
+        obj.insert("threads".into(), json!(threads));
         println!("{record}");
         if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream" && !CLASP_ONLY.contains(&w.name)) {
-            peers::compare(&args.python, script, w.name, repeat, &record, args.json)?;
+            peers::compare(&args.python, script, w.name, repeat, threads, &record, args.json)?;
         }
     }
     Ok(())

@@ -12,13 +12,14 @@ pub fn compare(
     script: &Path,
     workload: &str,
     repeat: usize,
+    threads: usize,
     ours: &Value,
     quiet: bool,
 ) -> Result<(), String> {
     let mut child = Command::new(python)
         .arg(script)
         .arg(workload)
-        .args(["--threads", "1", "--repeat", &repeat.to_string()])
+        .args(["--threads", &threads.to_string(), "--repeat", &repeat.to_string()])
         .env_remove("OPENBLAS_CORETYPE")
         .env_remove("OPENBLAS_L2_SIZE")
         .stdout(Stdio::piped())
