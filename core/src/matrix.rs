@@ -43,7 +43,7 @@ impl<'a, T> MatRef<'a, T> {
         self.data.chunks_exact(self.cols)
     }
     /// The view of `count` rows from row `first` (both within the matrix).
-    #[cfg(feature = "parallel")]
+    #[cfg(feature = "alloc")]
     #[inline]
     pub(crate) fn row_block(&self, first: usize, count: usize) -> Self {
         debug_assert!(first + count <= self.rows);

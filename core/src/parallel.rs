@@ -1,9 +1,11 @@
-//! Row-parallel execution of the kernels whose rows are independent (the E-step's weighted log
-//! densities, the k-means assignment). With the `parallel` feature the rows are cut into fixed
-//! chunks of [`CHUNK_ROWS`] and rayon runs the same sequential kernel on each chunk; without it
-//! the kernel runs once over all rows. Every row's arithmetic is the same either way, and the
-//! callers take any sum over the rows afterwards in row order, so results are bit-identical for
-//! every thread count and to the build without the feature.
+//! Row-parallel execution: the kernels whose rows are independent (the E-step's weighted log
+//! densities, the k-means assignment) and the M-step's sums over the rows. With the `parallel`
+//! feature the rows are cut into fixed chunks of [`CHUNK_ROWS`] and rayon runs the same
+//! sequential kernel on each chunk; without it the kernel runs once over all rows (independent
+//! rows) or over the same chunks one after the other (sums, whose chunk partials are added in
+//! chunk order either way). Every row's arithmetic and every addition is the same in both
+//! builds, so results are bit-identical for every thread count and to the build without the
+//! feature.
 
 use crate::matrix::MatRef;
 
@@ -13,6 +15,7 @@ pub(crate) const CHUNK_ROWS: usize = 1024;
 
 /// Runs `kernel(x_rows, out_rows)` over matching row chunks of `x` and of `out`
 /// (`out_width` values per row of `x`).
+#[cfg(feature = "alloc")]
 pub(crate) fn for_row_chunks<T: Sync, O: Send>(
     x: MatRef<'_, T>,
     out: &mut [O],
@@ -58,4 +61,44 @@ pub(crate) fn for_row_chunks2<T: Sync, A: Send, B: Send>(
     }
     let _ = (width_a, width_b);
     kernel(x, a, b)
+}
+
+/// Chunk partials computed at once (bounds the memory of [`sum_row_chunks`] to this many
+/// partial vectors).
+#[cfg(feature = "alloc")]
+const WAVE: usize = 64;
+
+/// Σ over the fixed row chunks of `x` (chunk c = rows `c·CHUNK_ROWS ..`) of
+/// `partial(chunk_rows, first_row)`, each `len` values, added in chunk order to zeros: the row
+/// sums of the M-step. The chunks of a wave of [`WAVE`] run in parallel with the `parallel`
+/// feature, one after the other without it; the additions are the same either way, so the sum
+/// is bit-identical for every thread count and to the build without the feature.
+#[cfg(feature = "alloc")]
+pub(crate) fn sum_row_chunks<T: Sync, F: crate::scalar::Float>(
+    x: MatRef<'_, T>,
+    len: usize,
+    partial: impl Fn(MatRef<'_, T>, usize) -> alloc::vec::Vec<F> + Sync,
+) -> alloc::vec::Vec<F> {
+    let chunks = x.rows().div_ceil(CHUNK_ROWS);
+    let run = |c: usize| {
+        let first = c * CHUNK_ROWS;
+        partial(x.row_block(first, (x.rows() - first).min(CHUNK_ROWS)), first)
+    };
+    let mut total = alloc::vec![F::ZERO; len];
+    for wave in (0..chunks).step_by(WAVE) {
+        let end = (wave + WAVE).min(chunks);
+        #[cfg(feature = "parallel")]
+        let parts: alloc::vec::Vec<alloc::vec::Vec<F>> = {
+            use rayon::prelude::*;
+            (wave..end).into_par_iter().map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: alloc::vec::Vec<alloc::vec::Vec<F>> = (wave..end).map(run).collect();
+        for p in parts {
+            for (t, v) in total.iter_mut().zip(p) {
+                *t += v;
+            }
+        }
+    }
+    total
 }

@@ -7,13 +7,16 @@
 //! - tied: Σ = (Σᵢ xᵢxᵢᵀ − Σₖ nₖ μₖμₖᵀ) / Σₖ nₖ + reg·I, evaluated about the data mean.
 //!
 //! The full scatter is accumulated per block of rows in feature-major order (dot products
-//! over the block), touching each row once per component.
+//! over the block), touching each row once per component. Every row sum is taken per fixed
+//! chunk of rows and the partials added in chunk order, so the chunks can run in parallel
+//! (feature `parallel`) with bit-identical results.
 
 use super::covariance_type::CovarianceType;
 use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
 use crate::matrix::transpose_block;
+use crate::parallel::sum_row_chunks;
 use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
@@ -81,7 +84,9 @@ pub(crate) fn check<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize, reg_co
     validate::finite(x.as_slice(), "x")
 }
 
-/// The parameter estimates on validated input.
+/// The parameter estimates on validated input. Every sum over the rows is taken per fixed row
+/// chunk and the chunk partials added in order ([`sum_row_chunks`]): the chunks run in
+/// parallel with the `parallel` feature, with the same result.
 pub(crate) fn estimate<T: Real>(
     x: MatRef<'_, T>,
     resp: &[T::Acc],
@@ -92,16 +97,23 @@ pub(crate) fn estimate<T: Real>(
     let d = x.cols();
     let zero = <T::Acc as Float>::ZERO;
     let eps10 = <T::Acc as Float>::EPSILON * <T::Acc as Float>::from_f64(10.0);
-    let mut nk = vec![zero; k];
-    let mut means = vec![zero; k * d];
-    for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
-        for (c, &w) in r.iter().enumerate() {
-            nk[c] += w;
-            for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
-                *m += w * v.to_acc();
+    let resp_of = |rows: MatRef<'_, T>, at: usize| &resp[at * k..(at + rows.rows()) * k];
+    // [Σᵢ rᵢₖ (k) | Σᵢ rᵢₖ xᵢ (k × d)].
+    let mut sums = sum_row_chunks(x, k + k * d, |rows, at| {
+        let mut acc = vec![zero; k + k * d];
+        let (nk, means) = acc.split_at_mut(k);
+        for (row, r) in rows.row_iter().zip(resp_of(rows, at).chunks_exact(k)) {
+            for (c, &w) in r.iter().enumerate() {
+                nk[c] += w;
+                for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
+                    *m += w * v.to_acc();
+                }
             }
         }
-    }
+        acc
+    });
+    let mut means = sums.split_off(k);
+    let mut nk = sums;
     for (c, n) in nk.iter_mut().enumerate() {
         *n += eps10;
         for m in means[c * d..(c + 1) * d].iter_mut() {
@@ -109,18 +121,27 @@ pub(crate) fn estimate<T: Real>(
         }
     }
     let covariances = match covariance_type {
-        CovarianceType::Full => full_scatter(x, resp, k, &means, &nk, reg),
+        CovarianceType::Full => {
+            let mut cov = sum_row_chunks(x, k * d * d, |rows, at| full_scatter(rows, resp_of(rows, at), k, &means));
+            for (c, s) in cov.chunks_exact_mut(d * d).enumerate() {
+                finish_symmetric(s, d, nk[c], reg);
+            }
+            cov
+        }
         CovarianceType::Diag | CovarianceType::Spherical => {
-            let mut var = vec![zero; k * d];
-            for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
-                for (c, &w) in r.iter().enumerate() {
-                    let mu = &means[c * d..(c + 1) * d];
-                    for ((s, v), &m) in var[c * d..(c + 1) * d].iter_mut().zip(row).zip(mu) {
-                        let t = v.to_acc() - m;
-                        *s += w * t * t;
+            let mut var = sum_row_chunks(x, k * d, |rows, at| {
+                let mut var = vec![zero; k * d];
+                for (row, r) in rows.row_iter().zip(resp_of(rows, at).chunks_exact(k)) {
+                    for (c, &w) in r.iter().enumerate() {
+                        let mu = &means[c * d..(c + 1) * d];
+                        for ((s, v), &m) in var[c * d..(c + 1) * d].iter_mut().zip(row).zip(mu) {
+                            let t = v.to_acc() - m;
+                            *s += w * t * t;
+                        }
                     }
                 }
-            }
+                var
+            });
             for (c, &n) in nk.iter().enumerate() {
                 for s in var[c * d..(c + 1) * d].iter_mut() {
                     *s = *s / n + reg;
@@ -159,27 +180,18 @@ fn dot<F: Float>(a: &[F], c: &[F]) -> F {
 }
 
 simd_dispatch! {
-    /// Full covariances: Σₖ = Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ + reg·I, blocked over rows; AVX2
-    /// when available (same results).
+    /// The upper triangles of the full scatters Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ (k × d × d) of a run
+    /// of rows, blocked over rows; AVX2 when available (same results).
     fn full_scatter<T: Real>(
         x: MatRef<'_, T>,
         resp: &[T::Acc],
         k: usize,
         means: &[T::Acc],
-        nk: &[T::Acc],
-        reg: T::Acc,
     ) -> Vec<T::Acc> => full_scatter_body
 }
 
 #[inline(always)]
-fn full_scatter_body<T: Real>(
-    x: MatRef<'_, T>,
-    resp: &[T::Acc],
-    k: usize,
-    means: &[T::Acc],
-    nk: &[T::Acc],
-    reg: T::Acc,
-) -> Vec<T::Acc> {
+fn full_scatter_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize, means: &[T::Acc]) -> Vec<T::Acc> {
     let d = x.cols();
     let zero = <T::Acc as Float>::ZERO;
     let mut cov = vec![zero; k * d * d];
@@ -212,9 +224,6 @@ fn full_scatter_body<T: Real>(
             }
         }
     }
-    for (c, s) in cov.chunks_exact_mut(d * d).enumerate() {
-        finish_symmetric(s, d, nk[c], reg);
-    }
     cov
 }
 
@@ -230,32 +239,40 @@ fn finish_symmetric<F: Float>(s: &mut [F], d: usize, n: F, reg: F) {
     }
 }
 
-/// Tied covariance (Σᵢ (xᵢ − c)(xᵢ − c)ᵀ − Σₖ nₖ (μₖ − c)(μₖ − c)ᵀ) / Σ nₖ + reg·I, c the data mean.
+/// Tied covariance (Σᵢ (xᵢ − c)(xᵢ − c)ᵀ − Σₖ nₖ (μₖ − c)(μₖ − c)ᵀ) / Σ nₖ + reg·I, c the data
+/// mean; both row sums per chunk ([`sum_row_chunks`]).
 fn tied_scatter<T: Real>(x: MatRef<'_, T>, means: &[T::Acc], nk: &[T::Acc], reg: T::Acc) -> Vec<T::Acc> {
     let (n, d) = (x.rows(), x.cols());
     let zero = <T::Acc as Float>::ZERO;
-    let mut centre = vec![zero; d];
-    for row in x.row_iter() {
-        for (c, v) in centre.iter_mut().zip(row) {
-            *c += v.to_acc();
+    let mut centre = sum_row_chunks(x, d, |rows, _| {
+        let mut centre = vec![zero; d];
+        for row in rows.row_iter() {
+            for (c, v) in centre.iter_mut().zip(row) {
+                *c += v.to_acc();
+            }
         }
-    }
+        centre
+    });
     let nf = <T::Acc as Float>::from_usize(n);
     for c in centre.iter_mut() {
         *c /= nf;
     }
-    let mut s = vec![zero; d * d];
-    let mut t = vec![zero; d];
-    for row in x.row_iter() {
-        for ((tv, v), &c) in t.iter_mut().zip(row).zip(&centre) {
-            *tv = v.to_acc() - c;
-        }
-        for a in 0..d {
-            for b in a..d {
-                s[a * d + b] += t[a] * t[b];
+    let mut s = sum_row_chunks(x, d * d, |rows, _| {
+        let mut s = vec![zero; d * d];
+        let mut t = vec![zero; d];
+        for row in rows.row_iter() {
+            for ((tv, v), &c) in t.iter_mut().zip(row).zip(&centre) {
+                *tv = v.to_acc() - c;
+            }
+            for a in 0..d {
+                for b in a..d {
+                    s[a * d + b] += t[a] * t[b];
+                }
             }
         }
-    }
+        s
+    });
+    let mut t = vec![zero; d];
     for (mu, &w) in means.chunks_exact(d).zip(nk) {
         for ((tv, &m), &c) in t.iter_mut().zip(mu).zip(&centre) {
             *tv = m - c;
