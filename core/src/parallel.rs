@@ -63,6 +63,31 @@ pub(crate) fn for_row_chunks2<T: Sync, A: Send, B: Send>(
     kernel(x, a, b)
 }
 
+/// Runs `kernel(a_rows, b_rows, c_rows)` over matching chunks of `rows` rows of three
+/// row-major buffers (`wa`, `wb`, `wc` values per row): row-independent in-place passes.
+#[cfg(feature = "alloc")]
+pub(crate) fn for_rows_mut3<A: Send, B: Send, C: Send>(
+    rows: usize,
+    (a, wa): (&mut [A], usize),
+    (b, wb): (&mut [B], usize),
+    (c, wc): (&mut [C], usize),
+    kernel: impl Fn(&mut [A], &mut [B], &mut [C]) + Sync,
+) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        if rows > CHUNK_ROWS && wa > 0 && wb > 0 && wc > 0 {
+            a.par_chunks_mut(CHUNK_ROWS * wa)
+                .zip(b.par_chunks_mut(CHUNK_ROWS * wb))
+                .zip(c.par_chunks_mut(CHUNK_ROWS * wc))
+                .for_each(|((a, b), c)| kernel(a, b, c));
+            return;
+        }
+    }
+    let _ = (rows, wa, wb, wc);
+    kernel(a, b, c)
+}
+
 /// Chunk partials computed at once (bounds the memory of [`sum_row_chunks`] to this many
 /// partial vectors).
 #[cfg(feature = "alloc")]

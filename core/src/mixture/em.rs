@@ -17,6 +17,7 @@ use super::m_step::estimate;
 use super::model::{GaussianMixture, Spread};
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::parallel::for_rows_mut3;
 use crate::scalar::Linalg;
 use crate::scalar::{Float, Real};
 use alloc::vec;
@@ -150,7 +151,7 @@ where
     for iteration in 1..=max_iter {
         let prev = lower_bound;
         weighted_log_prob_unchecked(&model, x, &mut log_resp);
-        normalise_rows_both(&mut log_resp, &mut resp, &mut lpn, k);
+        for_rows_mut3(n, (&mut log_resp, k), (&mut resp, k), (&mut lpn, 1), |w, r, l| normalise_rows_both(w, r, l, k));
         if !before.is_empty() {
             before.copy_from_slice(&log_resp);
         }
