@@ -130,6 +130,11 @@ pub fn workloads() -> Vec<Workload> {
             run: mixture::kmeans_blobs,
         },
         Workload {
+            name: "kmeans-overlap-70000x10",
+            about: "k-means Lloyd, 70000x10 overlapping blobs (every pass runs), K=10, 20 iterations at most (ms_total)",
+            run: mixture::kmeans_overlap,
+        },
+        Workload {
             name: "gmm-digits-pca10",
             about: "GMM EM fit, full, digits on 10 principal components, K=10, k-means init (ms_total)",
             run: mixture::gmm_digits,

@@ -30,8 +30,14 @@ pub struct Blobs {
 /// `n` points in `d` dimensions around `k` centres drawn from N(0, 16 I), labels uniform over
 /// the centres, points = centre + N(0, I).
 pub fn blobs(n: usize, d: usize, k: usize, seed: u64) -> Blobs {
+    blobs_at_scale(n, d, k, seed, 4.0)
+}
+
+/// [`blobs`] with centres drawn from N(0, scale² I): scale 1 gives `peers.py`'s overlapping
+/// blobs of `kmeans-overlap-70000x10`, where every Lloyd pass runs.
+pub fn blobs_at_scale(n: usize, d: usize, k: usize, seed: u64, scale: f64) -> Blobs {
     let mut rng = StdRng::seed_from_u64(seed);
-    let centers: Vec<f64> = gaussian_rows(&mut rng, k, d, 0.0, false).iter().map(|v| v * 4.0).collect();
+    let centers: Vec<f64> = gaussian_rows(&mut rng, k, d, 0.0, false).iter().map(|v| v * scale).collect();
     let mut x = gaussian_rows(&mut rng, n, d, 0.0, false);
     for row in x.chunks_mut(d) {
         let l = rng.random_range(0..k);
