@@ -106,7 +106,7 @@ impl MgcaConfig {
                 ..base
             },
             PairSource::MnistHalves => MgcaConfig {
-                epochs: if full { 30 } else { 8 },
+                epochs: if full { 30 } else { 10 },
                 train_pairs: if full { None } else { Some(5000) },
                 test_pairs: if full { None } else { Some(1000) },
                 ..base
