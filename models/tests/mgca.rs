@@ -233,9 +233,14 @@ fn prototype_loss_is_the_core_sinkhorn_and_swav_loss() {
     let core = swav_loss(MatRef::new(&stacked, 8, 3, "s").unwrap(), &all_codes, &lp, None, &mut scratch).unwrap();
     let loss = f64::from(loss.into_scalar());
     assert!((loss - core.loss).abs() < 1e-5, "burn {loss} vs core {}", core.loss);
-    // And by hand for pair 0: ½[CE(q_a0, softmax(s_b0/τ)) + CE(q_b0, softmax(s_a0/τ))] is one of the
-    // four averaged terms; every term is ≥ 0 and the mean is below ln K + the codes' spread.
-    assert!(loss > 0.0 && loss < 3.0f64.ln() + 5.0);
+    // By hand: with one pair, the balanced codes are uniform (each prototype column holds the
+    // batch's only row), so L = ½[CE(u, softmax(s_b/τ)) + CE(u, softmax(s_a/τ))]; for
+    // s_a = (1, 0), s_b = (0, 1), τ = 0.2 each term is ln(e⁵ + 1) − 5/2.
+    let (one, codes) = prototype_loss(t2(&[&[1.0, 0.0]]), t2(&[&[0.0, 1.0]]), &params, 0.2).unwrap();
+    let q = codes[0].clone().into_data().to_vec::<f32>().unwrap();
+    assert!(q.iter().all(|&v| (v - 0.5).abs() < 1e-6), "{q:?}");
+    let hand = (5f64.exp() + 1.0).ln() - 2.5;
+    assert!((f64::from(one.into_scalar()) - hand).abs() < 1e-5, "vs {hand}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub use auroc::auroc;
 pub use f1::macro_f1;
 pub use gcd::{GcdAccuracy, gcd_accuracy};
 pub use nmi::normalized_mutual_info;
-pub use retrieval::{cross_scores, recall_at_k, recalls_at};
+pub use retrieval::{cross_scores, embedding_recalls, recall_at_k, recalls_at};
 
 use std::fmt;
 

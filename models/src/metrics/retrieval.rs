@@ -29,15 +29,47 @@ pub fn recalls_at(scores: &[f64], n: usize, ks: &[usize]) -> Result<Vec<f64>, Me
     if let Some(index) = scores.iter().position(|s| !s.is_finite()) {
         return Err(MetricError::NonFinite { index });
     }
-    let mut hits = vec![0usize; ks.len()];
-    for (i, row) in scores.chunks_exact(n).enumerate() {
-        let own = row[i];
-        let rank = row.iter().enumerate().filter(|&(j, &s)| s > own || (s == own && j > i)).count();
-        for (h, &k) in hits.iter_mut().zip(ks) {
-            *h += usize::from(rank < k);
+    let ranks: Vec<usize> = scores.chunks_exact(n).enumerate().map(|(i, row)| rank_of_own(row, i)).collect();
+    Ok(recalls_from_ranks(&ranks, ks))
+}
+
+/// The rank of item `i` in one query's gallery scores `row` (0 = best; ties with a larger index
+/// rank above it, as in scikit-learn).
+fn rank_of_own(row: &[f64], i: usize) -> usize {
+    let own = row[i];
+    row.iter().enumerate().filter(|&(j, &s)| s > own || (s == own && j > i)).count()
+}
+
+fn recalls_from_ranks(ranks: &[usize], ks: &[usize]) -> Vec<f64> {
+    let n = ranks.len().max(1) as f64;
+    ks.iter().map(|&k| ranks.iter().filter(|&&r| r < k).count() as f64 / n).collect()
+}
+
+/// [`recalls_at`] of the dot-product scores of the rows of `a` (queries) against the rows of `b`
+/// (gallery), both `n × dim`, one query row at a time: the same values as
+/// `recalls_at(&cross_scores(a, b, n, dim)?, n, ks)` without the `n × n` matrix.
+pub fn embedding_recalls(a: &[f32], b: &[f32], n: usize, dim: usize, ks: &[usize]) -> Result<Vec<f64>, MetricError> {
+    if n == 0 || dim == 0 {
+        return Err(MetricError::Empty);
+    }
+    let expected = n.saturating_mul(dim);
+    for (what, v) in [("a", a), ("b", b)] {
+        if v.len() != expected {
+            return Err(MetricError::LengthMismatch { what, expected, found: v.len() });
+        }
+        if let Some(index) = v.iter().position(|x| !x.is_finite()) {
+            return Err(MetricError::NonFinite { index });
         }
     }
-    Ok(hits.into_iter().map(|h| h as f64 / n as f64).collect())
+    let mut row = vec![0.0f64; n];
+    let mut ranks = Vec::with_capacity(n);
+    for (i, q) in a.chunks_exact(dim).enumerate() {
+        for (r, g) in row.iter_mut().zip(b.chunks_exact(dim)) {
+            *r = q.iter().zip(g).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum();
+        }
+        ranks.push(rank_of_own(&row, i));
+    }
+    Ok(recalls_from_ranks(&ranks, ks))
 }
 
 /// The `n × n` dot products of the rows of `a` and `b` (both `n × dim`, row-major): cosine
@@ -75,5 +107,10 @@ mod tests {
         assert_eq!(recall_at_k(&[], 0, 1), Err(MetricError::Empty));
         assert_eq!(recall_at_k(&[f64::NAN], 1, 1), Err(MetricError::NonFinite { index: 0 }));
         assert_eq!(cross_scores(&[1.0, 0.0, 0.0, 1.0], &[0.0, 1.0, 1.0, 0.0], 2, 2).unwrap(), vec![0.0, 1.0, 1.0, 0.0]);
+        // The streaming form agrees with the matrix form, ties included.
+        let a = [1.0f32, 0.0, 0.6, 0.8, 0.0, 1.0, 0.6, 0.8];
+        let b = [0.6f32, 0.8, 1.0, 0.0, 0.6, 0.8, 0.0, 1.0];
+        let full = recalls_at(&cross_scores(&a, &b, 4, 2).unwrap(), 4, &[1, 2, 3]).unwrap();
+        assert_eq!(embedding_recalls(&a, &b, 4, 2, &[1, 2, 3]).unwrap(), full);
     }
 }

@@ -4,6 +4,7 @@
 //! class). Written as a PNG.
 
 use crate::multimodal::data::View;
+use crate::pipelines::Matrix;
 use image::{Rgb, RgbImage};
 use std::path::Path;
 
@@ -44,21 +45,20 @@ fn draw(img: &mut RgbImage, x0: u32, y0: u32, px: &[f32], h: usize, w: usize, fr
     }
 }
 
-/// Draws `queries` (rows of `a`) with their true partner and the `top` best-scored rows of `b`
-/// (`scores`: the `n × n` a × b similarity) to a PNG at `path`. Both views must be column-token
-/// views of equal size.
+/// Draws `queries` (rows of `a`) with their true partner and the `top` rows of `b` whose
+/// projections (`zb`) score highest against the query's projection (`za`, dot product) to a
+/// PNG at `path`. Both views must be column-token views of equal size.
 pub fn write_retrieval_grid(
     path: &Path,
-    a: &View,
-    b: &View,
-    scores: &[f64],
+    (a, za): (&View, &Matrix),
+    (b, zb): (&View, &Matrix),
     labels: Option<&[usize]>,
     queries: &[usize],
     top: usize,
 ) -> Result<(), String> {
     let n = a.rows();
-    let (Some((_, h, w)), true) = (column_image(a, 0), scores.len() == n * n) else {
-        return Err("retrieval grid: needs column-token views and an n × n score matrix".into());
+    let (Some((_, h, w)), true) = (column_image(a, 0), za.n == n && zb.n == n && za.dim == zb.dim) else {
+        return Err("retrieval grid: needs column-token views and one projection per row".into());
     };
     let cell_w = w as u32 * SCALE + 2 * FRAME;
     let cell_h = h as u32 * SCALE + 2 * FRAME;
@@ -74,7 +74,9 @@ pub fn write_retrieval_grid(
         let (pb, _, _) = column_image(b, q).ok_or("retrieval grid: query out of range")?;
         draw(&mut img, GAP + cell_w + GAP, y, &pb, h, w, green);
         let mut order: Vec<usize> = (0..n).collect();
-        let s = &scores[q * n..(q + 1) * n];
+        let d = za.dim;
+        let zq = za.data.get(q * d..(q + 1) * d).ok_or("retrieval grid: query out of range")?;
+        let s: Vec<f32> = zb.data.chunks_exact(d.max(1)).map(|g| g.iter().zip(zq).map(|(x, y)| x * y).sum()).collect();
         order.sort_by(|&x, &y| s[y].total_cmp(&s[x]).then(y.cmp(&x)));
         for (j, &r) in order.iter().take(top).enumerate() {
             let frame = if r == q {

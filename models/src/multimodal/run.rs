@@ -12,7 +12,7 @@ use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, 
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
 use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
-use crate::metrics::{cross_scores, normalized_mutual_info, recalls_at};
+use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
 use crate::pipelines::run::RunSpec;
 use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
@@ -94,16 +94,14 @@ fn settle_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig, String> {
     Ok(cfg)
 }
 
-/// Recall@1/5/10 of view a → b and b → a on the held-out pairs, and the a × b scores.
-fn retrieval(test: &[ViewEmbedding; 2]) -> Result<(Value, [f64; 3], Vec<f64>), String> {
+/// Recall@1/5/10 of view a → b and b → a on the held-out pairs, and their means.
+fn retrieval(test: &[ViewEmbedding; 2]) -> Result<(Value, [f64; 3]), String> {
     let (za, zb) = (&test[0].z, &test[1].z);
-    let ab = cross_scores(&za.data, &zb.data, za.n, za.dim).map_err(|e| e.to_string())?;
-    let ba = cross_scores(&zb.data, &za.data, za.n, za.dim).map_err(|e| e.to_string())?;
-    let rab = recalls_at(&ab, za.n, &KS).map_err(|e| e.to_string())?;
-    let rba = recalls_at(&ba, za.n, &KS).map_err(|e| e.to_string())?;
+    let rab = embedding_recalls(&za.data, &zb.data, za.n, za.dim, &KS).map_err(|e| e.to_string())?;
+    let rba = embedding_recalls(&zb.data, &za.data, za.n, za.dim, &KS).map_err(|e| e.to_string())?;
     let mean = [0, 1, 2].map(|i| (rab[i] + rba[i]) / 2.0);
     let obj = |r: &[f64]| json!({ "1": r[0], "5": r[1], "10": r[2] });
-    Ok((json!({ "a_to_b": obj(&rab), "b_to_a": obj(&rba) }), mean, ab))
+    Ok((json!({ "a_to_b": obj(&rab), "b_to_a": obj(&rba) }), mean))
 }
 
 /// Labelled subsets drawn (and averaged over) for each label fraction below 100 %.
@@ -139,9 +137,9 @@ fn probes(
 }
 
 /// The metrics of one trained variant.
-fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<(Map<String, Value>, Vec<f64>), String> {
+fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<Map<String, Value>, String> {
     let mut m = Map::new();
-    let (per_direction, mean, scores) = retrieval(&t.test)?;
+    let (per_direction, mean) = retrieval(&t.test)?;
     for (k, v) in KS.iter().zip(mean) {
         m.insert(format!("recall_at_{k}"), v.into());
     }
@@ -168,7 +166,7 @@ fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<(Map<String,
     let used = |p: &[usize]| p.iter().collect::<std::collections::BTreeSet<_>>().len();
     m.insert("prototypes_used".into(), json!([used(&t.test[0].prototype), used(&t.test[1].prototype)]));
     m.insert("train_s".into(), t.seconds.into());
-    Ok((m, scores))
+    Ok(m)
 }
 
 /// The raw-feature probes of both views (the baseline of the encoders' probes).
@@ -204,13 +202,7 @@ fn flat(prefix: &str, v: &Value, out: &mut Map<String, Value>) {
     }
 }
 
-fn draw_plots(
-    out: &Path,
-    split: &PairedSplit,
-    trained: &[MgcaTrained],
-    names: &[&str],
-    scores: &[f64],
-) -> Result<Vec<String>, String> {
+fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &[&str]) -> Result<Vec<String>, String> {
     let e = |e: crate::report::ReportError| e.to_string();
     let mut plots = Vec::new();
     let full = &trained[0].history;
@@ -241,9 +233,8 @@ fn draw_plots(
         let queries: Vec<usize> = (0..split.test.n()).step_by((split.test.n() / 8).max(1)).take(8).collect();
         write_retrieval_grid(
             &out.join("retrieval.png"),
-            &split.test.a,
-            &split.test.b,
-            scores,
+            (&split.test.a, &trained[0].test[0].z),
+            (&split.test.b, &trained[0].test[1].z),
             split.test.labels.as_deref(),
             &queries,
             5,
@@ -273,8 +264,8 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
     for t in &trained {
         results.push(score(t, &split, spec.seed)?);
     }
-    let (main, scores) = results.first().cloned().ok_or("no model was trained")?;
-    let plots = draw_plots(out, &split, &trained, &names, &scores)?;
+    let main = results.first().cloned().ok_or("no model was trained")?;
+    let plots = draw_plots(out, &split, &trained, &names)?;
     let mut entry = json!({
         "name": spec.pipeline,
         "dataset": format!("{} ({} train / {} held-out pairs; view a: {} {}, view b: {} {})",
@@ -288,7 +279,7 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
         obj.insert(k.clone(), v.clone());
     }
     let mut ablations = Map::new();
-    for ((name, _), (m, _)) in variants.iter().zip(&results).skip(1) {
+    for ((name, _), m) in variants.iter().zip(&results).skip(1) {
         ablations.insert(name.to_string(), Value::Object(m.clone()));
     }
     if !variants.iter().any(|(n, _)| *n == "no_token") && cfg.ablations {
