@@ -16,6 +16,8 @@ pub mod graph;
 pub mod io;
 pub mod metrics;
 #[cfg(feature = "train")]
+pub mod multimodal;
+#[cfg(feature = "train")]
 pub mod nn;
 pub mod pca;
 #[cfg(feature = "train")]

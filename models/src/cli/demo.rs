@@ -1,7 +1,7 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
 //! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
-//! club), writing
+//! club, MGCA on MNIST left/right halves and on breast_cancer's two feature groups), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -226,9 +226,15 @@ const GRAPH_PIPELINES: &[(&str, &str)] = &[("pamc", "cora"), ("infonce", "cora")
 #[cfg(not(feature = "train"))]
 const GRAPH_PIPELINES: &[(&str, &str)] = &[];
 
+/// The MGCA parts of the demo, each with its paired data.
+#[cfg(feature = "train")]
+const MGCA_PARTS: &[(&str, &str)] = &crate::multimodal::run::MGCA_DEMO;
+#[cfg(not(feature = "train"))]
+const MGCA_PARTS: &[(&str, &str)] = &[];
+
 /// Every pipeline the demo can train.
 fn all_pipelines() -> impl Iterator<Item = &'static str> {
-    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p))
+    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().chain(MGCA_PARTS).map(|(p, _)| *p))
 }
 
 /// The parts `--only` selects, checked against the known names.
@@ -269,6 +275,8 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
     }
     let mut entry = if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
+    } else if let Some((_, data)) = MGCA_PARTS.iter().find(|(p, _)| *p == name) {
+        crate::multimodal::run::train_mgca_run(&spec(args, name, data.parse()?)?)?
     } else {
         let data = match GRAPH_PIPELINES.iter().find(|(p, _)| *p == name) {
             Some((_, graph)) => crate::data::DataSource::Path(graph.into()),

@@ -1,9 +1,11 @@
 //! `clasp train <pipeline>`: trains one pipeline and writes `DIR/report.json`, `report.html`,
 //! `config.json`, the model, the checkpoint, the embeddings and the plots (and `run.json` for
 //! the image pipelines). `--data` is read per family: image sources for swav/depict/mlcd,
-//! video sources for sigma/pixel.
+//! video sources for sigma/pixel, paired data for mgca.
 
 use crate::graph::run::GRAPH_PIPELINES;
+use crate::multimodal::data::PairSource;
+use crate::multimodal::run::{MGCA, train_mgca_run};
 use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
@@ -14,13 +16,15 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag (graphs).
+    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag
+    /// (graphs); mgca (paired two-view data).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
     /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
-    /// edges and features.
+    /// edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
+    /// `mnist-halves`, or a CSV of `image_path,report_text[,label]` lines.
     #[arg(long)]
     pub data: Option<String>,
     /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
@@ -84,6 +88,9 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
+    } else if args.pipeline == MGCA {
+        let spec: RunSpec<PairSource> = args.spec("breast-cancer")?;
+        (train_mgca_run(&spec)?, spec.data.name(), spec.out)
     } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("cora")?;
         (train(&spec)?, spec.data.name(), spec.out)

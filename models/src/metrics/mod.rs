@@ -1,7 +1,8 @@
 //! Clustering and ranking metrics with scikit-learn's definitions: Hungarian-matched
 //! accuracy (ACC), normalised mutual information (arithmetic mean, NMI), adjusted Rand index
 //! (ARI), macro-F1 after Hungarian matching, area under the ROC curve (AUROC, ties by average rank) and the generalised category
-//! discovery accuracies (GCD "All/Old/New" with one Hungarian map over all rows).
+//! discovery accuracies (GCD "All/Old/New" with one Hungarian map over all rows) and cross-view
+//! retrieval recall@k.
 //! Labels are arbitrary integer ids; every clustering metric is invariant to relabelling.
 
 mod accuracy;
@@ -11,6 +12,7 @@ mod contingency;
 mod f1;
 mod gcd;
 mod nmi;
+mod retrieval;
 
 pub use accuracy::{accuracy, best_map};
 pub use ari::adjusted_rand_index;
@@ -18,6 +20,7 @@ pub use auroc::auroc;
 pub use f1::macro_f1;
 pub use gcd::{GcdAccuracy, gcd_accuracy};
 pub use nmi::normalized_mutual_info;
+pub use retrieval::{cross_scores, embedding_recalls, recall_at_k, recalls_at};
 
 use std::fmt;
 

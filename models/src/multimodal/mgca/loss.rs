@@ -1,0 +1,79 @@
+//! MGCA's three alignment losses.
+
+use crate::pipelines::swav::swapped_prediction_loss;
+use burn::prelude::*;
+use burn::tensor::activation::{log_softmax, softmax};
+use clasp_backends::burn::{SinkhornBackend, swav_codes};
+use clasp_core::sinkhorn::SwavParams;
+
+/// A large logit offset that removes masked entries from a softmax.
+const MASKED: f64 = 1e4;
+
+/// Symmetric InfoNCE of paired unit projections `za`, `zb` (`[B, d]`):
+/// L = ½[CE(za·zbᵀ/τ, diag) + CE(zb·zaᵀ/τ, diag)], the mean over the batch in each direction.
+pub fn instance_loss<B: Backend>(za: Tensor<B, 2>, zb: Tensor<B, 2>, temperature: f64) -> Tensor<B, 1> {
+    let [b, _] = za.dims();
+    let eye = Tensor::<B, 2>::eye(b, &za.device());
+    let logits = za.matmul(zb.transpose()).div_scalar(temperature);
+    let rows = (log_softmax(logits.clone(), 1) * eye.clone()).sum().div_scalar(b as f64);
+    let cols = (log_softmax(logits, 0) * eye).sum().div_scalar(b as f64);
+    (rows + cols).neg().div_scalar(2.0)
+}
+
+/// One direction of the token alignment: queries `q` (`[B, Tq, d]`, unit, mask `mq`) attend
+/// over keys `k` (`[B, Tk, d]`, mask `mk`): a = softmax(q·kᵀ/τ) over the unmasked keys,
+/// o = ‖a·k‖⁻¹ a·k; within each pair, s_ij = q_i·o_j/τ and the local InfoNCE
+/// ½[CE over j of s_i· with target i + CE over i of s_·j with target j], averaged over the
+/// unmasked query tokens of a pair (uniform token weights) and over the pairs.
+fn directed<B: Backend>(
+    q: Tensor<B, 3>,
+    mq: Tensor<B, 2>,
+    k: Tensor<B, 3>,
+    mk: Tensor<B, 2>,
+    tau: f64,
+) -> Tensor<B, 1> {
+    let [b, tq, _] = q.dims();
+    let device = q.device();
+    let key_bias = (mk - 1.0).mul_scalar(MASKED).unsqueeze_dim::<3>(1);
+    let attn = softmax(q.clone().matmul(k.clone().swap_dims(1, 2)).div_scalar(tau) + key_bias, 2);
+    let o = super::model::l2_normalize3(attn.matmul(k));
+    let sim = q.matmul(o.swap_dims(1, 2)).div_scalar(tau);
+    let eye = Tensor::<B, 2>::eye(tq, &device).unsqueeze_dim::<3>(0);
+    let m_col = (mq.clone() - 1.0).mul_scalar(MASKED).unsqueeze_dim::<3>(1);
+    let m_row = (mq.clone() - 1.0).mul_scalar(MASKED).unsqueeze_dim::<3>(2);
+    let by_row = (log_softmax(sim.clone() + m_col, 2) * eye.clone()).sum_dim(2).squeeze_dim::<2>(2);
+    let by_col = (log_softmax(sim + m_row, 1) * eye).sum_dim(1).squeeze_dim::<2>(1);
+    let weights = mq.clone() / mq.sum_dim(1).clamp_min(1.0);
+    ((by_row + by_col) * weights).sum().div_scalar(2.0 * b as f64).neg()
+}
+
+/// Token-level alignment of two token views (unit token projections and masks):
+/// ½[directed(a → b) + directed(b → a)] (see the module of MGCA).
+pub fn token_loss<B: Backend>(
+    ta: Tensor<B, 3>,
+    ma: Tensor<B, 2>,
+    tb: Tensor<B, 3>,
+    mb: Tensor<B, 2>,
+    temperature: f64,
+) -> Tensor<B, 1> {
+    let ab = directed(ta.clone(), ma.clone(), tb.clone(), mb.clone(), temperature);
+    let ba = directed(tb, mb, ta, ma, temperature);
+    (ab + ba).div_scalar(2.0)
+}
+
+/// Prototype-level alignment of the scores `sa`, `sb` (`[B, K]`, z·Cᵀ) of the two views: each
+/// view's codes (clasp's Sinkhorn on the detached scores) are predicted by the other view,
+/// L = ½[CE(q_a, softmax(s_b/τ)) + CE(q_b, softmax(s_a/τ))] (SwAV's swapped prediction with
+/// two views, the same quantity as `clasp_core::sinkhorn::swav_loss`). Returns the loss and
+/// the two code matrices.
+pub fn prototype_loss<B: Backend + SinkhornBackend>(
+    sa: Tensor<B, 2>,
+    sb: Tensor<B, 2>,
+    params: &SwavParams,
+    temperature: f64,
+) -> Result<(Tensor<B, 1>, [Tensor<B, 2>; 2]), String> {
+    let (qa, _) = swav_codes::<B>(sa.clone().detach(), params).map_err(|e| format!("MGCA codes: {e}"))?;
+    let (qb, _) = swav_codes::<B>(sb.clone().detach(), params).map_err(|e| format!("MGCA codes: {e}"))?;
+    let loss = swapped_prediction_loss(&[sa, sb], &[qa.clone(), qb.clone()], temperature);
+    Ok((loss, [qa, qb]))
+}
