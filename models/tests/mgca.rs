@@ -213,7 +213,7 @@ fn prototype_loss_is_the_core_sinkhorn_and_swav_loss() {
     let sa: [[f32; 3]; 4] = [[0.9, 0.1, -0.3], [0.2, 0.8, 0.1], [-0.5, 0.3, 0.7], [0.4, 0.4, 0.1]];
     let sb: [[f32; 3]; 4] = [[0.7, 0.3, 0.0], [0.1, 0.6, -0.2], [0.0, -0.1, 0.9], [0.5, 0.2, 0.3]];
     let rows = |s: &[[f32; 3]; 4]| -> Vec<f32> { s.iter().flatten().copied().collect() };
-    let params = SwavParams { eps: 0.05, iterations: 3, ..Default::default() };
+    let params = SwavParams::default().eps(0.05).iterations(3);
     let (loss, codes) = prototype_loss(
         t2(&sa.iter().map(|r| r.as_slice()).collect::<Vec<_>>()),
         t2(&sb.iter().map(|r| r.as_slice()).collect::<Vec<_>>()),
@@ -228,7 +228,7 @@ fn prototype_loss_is_the_core_sinkhorn_and_swav_loss() {
     assert!(got_qa.iter().zip(&qa).all(|(x, y)| (x - y).abs() < 1e-5), "{got_qa:?} vs {qa:?}");
     let stacked: Vec<f32> = rows(&sa).into_iter().chain(rows(&sb)).collect();
     let all_codes: Vec<f32> = qa.iter().chain(&qb).copied().collect();
-    let lp = SwavLossParams { temperature: 0.2, views: 2, assigned: 2 };
+    let lp = SwavLossParams::default().temperature(0.2).views(2).assigned(2);
     let mut scratch = vec![0.0; swav_loss_scratch(3)];
     let core = swav_loss(MatRef::new(&stacked, 8, 3, "s").unwrap(), &all_codes, &lp, None, &mut scratch).unwrap();
     let loss = f64::from(loss.into_scalar());

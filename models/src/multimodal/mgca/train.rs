@@ -81,7 +81,7 @@ pub fn train_mgca<B: TrainBackend>(
     B::seed(device, seed);
     let mut model = MgcaModel::<B>::new(&set.a, &set.b, cfg, device);
     let mut optim = adam(cfg.weight_decay).init::<B, MgcaModel<B>>();
-    let params = SwavParams { eps: cfg.epsilon, iterations: cfg.sinkhorn_iterations, ..Default::default() };
+    let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
     let batch = cfg.batch_size.min(set.n());
     if batch < 2 {
         return Err(format!("{}: batches of {batch} pair(s) cannot be contrasted", set.name));
