@@ -1,7 +1,7 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
 //! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
-//! club), writing
+//! club, MaxQuery on the bundled CT slice), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -226,10 +226,15 @@ const PIPELINES: &[&str] = &[];
 const GRAPH_PIPELINES: &[(&str, &str)] = &[("pamc", "cora"), ("infonce", "cora"), ("dag", "karate")];
 #[cfg(not(feature = "train"))]
 const GRAPH_PIPELINES: &[(&str, &str)] = &[];
+/// The medical pipelines this build has (trained on the bundled CT slice).
+#[cfg(feature = "train")]
+const MEDICAL_PIPELINES: &[&str] = &crate::medical::run::MEDICAL_PIPELINES;
+#[cfg(not(feature = "train"))]
+const MEDICAL_PIPELINES: &[&str] = &[];
 
 /// Every pipeline the demo can train.
 fn all_pipelines() -> impl Iterator<Item = &'static str> {
-    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p))
+    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p)).chain(MEDICAL_PIPELINES.iter().copied())
 }
 
 /// The parts `--only` selects, checked against the known names.
@@ -268,7 +273,9 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
             test_limit: None,
         })
     }
-    let mut entry = if VIDEO_PIPELINES.contains(&name) {
+    let mut entry = if MEDICAL_PIPELINES.contains(&name) {
+        crate::medical::run::train_medical(&spec(args, name, crate::medical::MedicalSource::Ct)?)?
+    } else if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
     } else {
         let data = match GRAPH_PIPELINES.iter().find(|(p, _)| *p == name) {

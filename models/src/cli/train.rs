@@ -4,6 +4,7 @@
 //! video sources for sigma/pixel.
 
 use crate::graph::run::GRAPH_PIPELINES;
+use crate::medical::run::{MEDICAL_PIPELINES, MedicalRunSpec, train_medical};
 use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
@@ -14,13 +15,16 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag (graphs).
+    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag
+    /// (graphs); maxquery (medical segmentation with OOD localisation).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
     /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
-    /// edges and features.
+    /// edges and features. Medical (default `ct`): `ct` (bundled CT slice, HU tissue classes),
+    /// `fundus` (bundled fundus photograph), or a folder of `NAME.png|npy` images with
+    /// `NAME_mask.png|npy` class masks.
     #[arg(long)]
     pub data: Option<String>,
     /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
@@ -84,6 +88,9 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
+    } else if MEDICAL_PIPELINES.contains(&args.pipeline.as_str()) {
+        let spec: MedicalRunSpec = args.spec("ct")?;
+        (train_medical(&spec)?, spec.data.name(), spec.out)
     } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("cora")?;
         (train(&spec)?, spec.data.name(), spec.out)
