@@ -108,7 +108,18 @@ pub fn fundus_labels(rgb: &[f32], h: usize, w: usize) -> Vec<u8> {
     let th = black_tophat(&filled, h, w, TOPHAT_RADIUS);
     let inside: Vec<f32> = th.iter().zip(&fov).filter(|(_, f)| **f).map(|(t, _)| *t).collect();
     let t = otsu(&inside);
-    th.iter().zip(&fov).map(|(&v, &f)| if !f { 0 } else if v > t { 1 } else { 2 }).collect()
+    th.iter()
+        .zip(&fov)
+        .map(|(&v, &f)| {
+            if !f {
+                0
+            } else if v > t {
+                1
+            } else {
+                2
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

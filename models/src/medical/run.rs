@@ -49,7 +49,8 @@ struct MaxQueryJob<'a> {
 impl Job for MaxQueryJob<'_> {
     type Output = Result<[Scored; 2], String>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        let main = train_and_score::<B>(self.set, self.cfg, self.cfg.lambda_qd, self.test, self.seed, self.quiet, &device)?;
+        let main =
+            train_and_score::<B>(self.set, self.cfg, self.cfg.lambda_qd, self.test, self.seed, self.quiet, &device)?;
         let ablation = train_and_score::<B>(self.set, self.cfg, 0.0, self.test, self.seed, self.quiet, &device)?;
         Ok([main, ablation])
     }
@@ -152,7 +153,11 @@ fn draw_plots(
     let maps: Vec<Vec<&[f64]>> = (0..shown.len())
         .map(|r| {
             let range = r * p..(r + 1) * p;
-            vec![&main.scores.maxquery[range.clone()], &main.scores.msp[range.clone()], &ablation.scores.maxquery[range]]
+            vec![
+                &main.scores.maxquery[range.clone()],
+                &main.scores.msp[range.clone()],
+                &ablation.scores.maxquery[range],
+            ]
         })
         .collect();
     let png = ood_figure(&shown, &maps)?;
@@ -164,7 +169,11 @@ fn draw_plots(
 pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value, String> {
     let start = Instant::now();
     if !MEDICAL_PIPELINES.contains(&spec.pipeline.as_str()) {
-        return Err(format!("unknown medical pipeline `{}` (expected {})", spec.pipeline, MEDICAL_PIPELINES.join(", ")));
+        return Err(format!(
+            "unknown medical pipeline `{}` (expected {})",
+            spec.pipeline,
+            MEDICAL_PIPELINES.join(", ")
+        ));
     }
     if spec.resume {
         return Err("maxquery: --resume is not supported (a quick run takes about a minute; start it again)".into());

@@ -105,7 +105,8 @@ pub fn load_ct() -> Result<MedicalSet, String> {
     let hu: Vec<f64> = a.data.iter().map(|&s| s * slope + intercept).collect();
     let (lo, hi) = CT_WINDOW;
     let pixels = hu.iter().map(|&v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f32).collect();
-    let image = LabelledImage { name: "CT_small".into(), height: h, width: w, channels: 1, pixels, labels: ct_labels(&hu) };
+    let image =
+        LabelledImage { name: "CT_small".into(), height: h, width: w, channels: 1, pixels, labels: ct_labels(&hu) };
     Ok(MedicalSet {
         name: "ct".into(),
         classes: CT_CLASSES.iter().map(|s| s.to_string()).collect(),
@@ -153,7 +154,8 @@ pub fn load_source(source: &MedicalSource) -> Result<MedicalSet, String> {
         MedicalSource::Fundus => load_fundus(),
         MedicalSource::Folder(dir) => {
             let mut set = super::folder::load_folder(dir)?;
-            set.ood_sources = vec![bundled_grey("medical/fundus/microaneurysms.png")?, bundled_grey("stills/cell.png")?];
+            set.ood_sources =
+                vec![bundled_grey("medical/fundus/microaneurysms.png")?, bundled_grey("stills/cell.png")?];
             Ok(set)
         }
     }

@@ -22,7 +22,11 @@ pub fn plot_roc(path: &Path, title: &str, curves: &[(&str, &[f64], &[f64])]) -> 
         check_finite(&what, fpr)?;
         check_finite(&what, tpr)?;
         if fpr.len() != tpr.len() {
-            return Err(ReportError::LengthMismatch { what: format!("TPR of {what}"), expected: fpr.len(), found: tpr.len() });
+            return Err(ReportError::LengthMismatch {
+                what: format!("TPR of {what}"),
+                expected: fpr.len(),
+                found: tpr.len(),
+            });
         }
     }
     let entries: Vec<LegendEntry> = curves

@@ -7,7 +7,7 @@
 //!   project notes (bound_optimizer.md §9), generalised from its foreground/background form to
 //!   K classes. The N queries are split into K fixed groups, query n in group g(n) = ⌊n·K/N⌋,
 //!   and every pixel's assignment mass must sit on its own class's group:
-//!       q_ik = Σ_{n : g(n) = k} A_in,   L_QD = −(1/M) Σ_i log q_{i, y_i}.
+//!   q_ik = Σ_{n : g(n) = k} A_in and L_QD = −(1/M) Σ_i log q_{i, y_i}.
 //!   With two groups (foreground / background queries) this is the notes' BCE(a_i, y_i) with
 //!   a_i = Σ_{n ∈ Q_f} A_in. It keeps the queries from crowding onto the dominant (background)
 //!   classes and draws clear query-level boundaries between the classes.

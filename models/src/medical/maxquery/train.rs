@@ -1,9 +1,9 @@
 //! Training one MaxQuery network on inlier crops and scoring the test crops with it.
 
-use super::{Affinity, MaxQueryConfig};
 use super::loss::{ce_loss, dice_loss, one_hot, qd_loss, query_groups};
 use super::model::MaxQueryNet;
 use super::scores::{OodScores, argmax};
+use super::{Affinity, MaxQueryConfig};
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
 use crate::train::{TrainBackend, adam, step};
