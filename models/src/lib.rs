@@ -14,6 +14,8 @@ pub mod experiments;
 pub mod fewshot;
 pub mod graph;
 pub mod io;
+#[cfg(feature = "train")]
+pub mod medical;
 pub mod metrics;
 #[cfg(feature = "train")]
 pub mod multimodal;

@@ -1,7 +1,8 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
 //! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
-//! club, MGCA on MNIST left/right halves and on breast_cancer's two feature groups), writing
+//! club, MGCA on MNIST left/right halves and on breast_cancer's two feature groups, MaxQuery
+//! on the bundled CT slice), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -225,6 +226,11 @@ const PIPELINES: &[&str] = &[];
 const GRAPH_PIPELINES: &[(&str, &str)] = &[("pamc", "cora"), ("infonce", "cora"), ("dag", "karate")];
 #[cfg(not(feature = "train"))]
 const GRAPH_PIPELINES: &[(&str, &str)] = &[];
+/// The medical pipelines this build has (trained on the bundled CT slice).
+#[cfg(feature = "train")]
+const MEDICAL_PIPELINES: &[&str] = &crate::medical::run::MEDICAL_PIPELINES;
+#[cfg(not(feature = "train"))]
+const MEDICAL_PIPELINES: &[&str] = &[];
 
 /// The MGCA parts of the demo, each with its paired data.
 #[cfg(feature = "train")]
@@ -234,7 +240,11 @@ const MGCA_PARTS: &[(&str, &str)] = &[];
 
 /// Every pipeline the demo can train.
 fn all_pipelines() -> impl Iterator<Item = &'static str> {
-    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().chain(MGCA_PARTS).map(|(p, _)| *p))
+    PIPELINES
+        .iter()
+        .copied()
+        .chain(GRAPH_PIPELINES.iter().chain(MGCA_PARTS).map(|(p, _)| *p))
+        .chain(MEDICAL_PIPELINES.iter().copied())
 }
 
 /// The parts `--only` selects, checked against the known names.
@@ -273,7 +283,9 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
             test_limit: None,
         })
     }
-    let mut entry = if VIDEO_PIPELINES.contains(&name) {
+    let mut entry = if MEDICAL_PIPELINES.contains(&name) {
+        crate::medical::run::train_medical(&spec(args, name, crate::medical::MedicalSource::Ct)?)?
+    } else if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
     } else if let Some((_, data)) = MGCA_PARTS.iter().find(|(p, _)| *p == name) {
         crate::multimodal::run::train_mgca_run(&spec(args, name, data.parse()?)?)?

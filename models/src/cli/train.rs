@@ -4,6 +4,7 @@
 //! video sources for sigma/pixel, paired data for mgca.
 
 use crate::graph::run::GRAPH_PIPELINES;
+use crate::medical::run::{MEDICAL_PIPELINES, MedicalRunSpec, train_medical};
 use crate::multimodal::data::PairSource;
 use crate::multimodal::run::{MGCA, train_mgca_run};
 use crate::pipelines::Profile;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
     /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag
-    /// (graphs); mgca (paired two-view data).
+    /// (graphs); mgca (paired two-view data); maxquery (medical segmentation with OOD localisation).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
@@ -25,6 +26,9 @@ pub struct TrainArgs {
     /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
     /// edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
     /// `mnist-halves`, or a CSV of `image_path,report_text[,label]` lines.
+    /// Medical (default `ct`): `ct` (bundled CT slice, HU tissue classes),
+    /// `fundus` (bundled fundus photograph), or a folder of `NAME.png|npy` images with
+    /// `NAME_mask.png|npy` class masks.
     #[arg(long)]
     pub data: Option<String>,
     /// quick (an MNIST subset or 768/512 clips, minutes) or full (MNIST 60k/10k or 4096/1024 clips, paper-like settings).
@@ -91,6 +95,9 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     } else if args.pipeline == MGCA {
         let spec: RunSpec<PairSource> = args.spec("breast-cancer")?;
         (train_mgca_run(&spec)?, spec.data.name(), spec.out)
+    } else if MEDICAL_PIPELINES.contains(&args.pipeline.as_str()) {
+        let spec: MedicalRunSpec = args.spec("ct")?;
+        (train_medical(&spec)?, spec.data.name(), spec.out)
     } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("cora")?;
         (train(&spec)?, spec.data.name(), spec.out)

@@ -54,6 +54,11 @@ static FILES: &[Entry] = bundle!(
     "graphs/karate/edges.npy",
     "graphs/karate/weights.npy",
     "graphs/karate/labels.npy",
+    "medical/ct_small/pixels.npy",
+    "medical/ct_small/meta.json",
+    "medical/mr_small/pixels.npy",
+    "medical/fundus/retina.jpg",
+    "medical/fundus/microaneurysms.png",
 );
 
 /// A bundled file's bytes and the name errors use for it: the real path under `CLASP_DATA`

@@ -1,26 +1,33 @@
 //! Clustering and ranking metrics with scikit-learn's definitions: Hungarian-matched
 //! accuracy (ACC), normalised mutual information (arithmetic mean, NMI), adjusted Rand index
-//! (ARI), macro-F1 after Hungarian matching, area under the ROC curve (AUROC, ties by average rank) and the generalised category
+//! (ARI), macro-F1 after Hungarian matching, area under the ROC curve (AUROC, ties by average rank), the ROC curve, FPR at 95 % TPR (FPR95),
+//! average precision (AUPR), Dice per class, the generalised category
 //! discovery accuracies (GCD "All/Old/New" with one Hungarian map over all rows) and cross-view
 //! retrieval recall@k.
 //! Labels are arbitrary integer ids; every clustering metric is invariant to relabelling.
 
 mod accuracy;
 mod ari;
+mod aupr;
 mod auroc;
 mod contingency;
+mod dice;
 mod f1;
 mod gcd;
 mod nmi;
 mod retrieval;
+mod roc;
 
 pub use accuracy::{accuracy, best_map};
 pub use ari::adjusted_rand_index;
+pub use aupr::average_precision;
 pub use auroc::auroc;
+pub use dice::{dice_per_class, mean_dice};
 pub use f1::macro_f1;
 pub use gcd::{GcdAccuracy, gcd_accuracy};
 pub use nmi::normalized_mutual_info;
 pub use retrieval::{cross_scores, embedding_recalls, recall_at_k, recalls_at};
+pub use roc::{fpr_at_tpr, fpr95, roc_curve};
 
 use std::fmt;
 

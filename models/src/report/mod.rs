@@ -18,6 +18,7 @@ mod error;
 mod html;
 mod json_html;
 mod projection;
+mod roc;
 mod sizes;
 #[cfg(test)]
 mod testutil;
@@ -29,4 +30,5 @@ pub use embedding::plot_embedding;
 pub use error::ReportError;
 pub use html::write_html;
 pub use projection::MAX_EMBEDDING_POINTS;
+pub use roc::plot_roc;
 pub use sizes::plot_cluster_sizes;

@@ -1,0 +1,134 @@
+//! A user's own slices with masks (`--data <folder>`): every `NAME.png` / `NAME.npy` (not
+//! ending in `_mask`) is an image and needs `NAME_mask.png` or `NAME_mask.npy` beside it, the
+//! per-pixel class ids 0..K−1 (PNG: the grey value is the id). Images: PNG/JPEG (values / 255),
+//! or `.npy` of shape (H, W) or (H, W, C) with C = 1 or 3 (uint8 / 255; any other dtype scaled
+//! by its 1st and 99th percentiles and clamped to [0, 1]). Every image needs the same number
+//! of channels; an optional `classes.txt` names the classes, one per line.
+
+use super::image::{LabelledImage, decode_image};
+use super::source::MedicalSet;
+use crate::io::npy::{ElementKind, parse_npy_array};
+use std::path::{Path, PathBuf};
+
+/// An image file's `(height, width, channels, values in [0, 1])`.
+fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), String> {
+    let what = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{what}: {e}"))?;
+    if path.extension().is_some_and(|e| e == "npy") {
+        let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+        let (h, w, c) = match a.shape[..] {
+            [h, w] => (h, w, 1),
+            [h, w, c] if c == 1 || c == 3 => (h, w, c),
+            _ => return Err(format!("{what}: expected shape (H, W) or (H, W, 1|3), found {:?}", a.shape)),
+        };
+        if let Some(i) = a.data.iter().position(|v| !v.is_finite()) {
+            return Err(format!("{what}: value {i} is not finite"));
+        }
+        let px = if a.kind == ElementKind::U8 {
+            a.data.iter().map(|&v| (v / 255.0) as f32).collect()
+        } else {
+            let mut sorted = a.data.clone();
+            sorted.sort_by(f64::total_cmp);
+            let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
+            let (lo, hi) = (q(0.01), q(0.99));
+            let span = if hi > lo { hi - lo } else { 1.0 };
+            a.data.iter().map(|&v| ((v - lo) / span).clamp(0.0, 1.0) as f32).collect()
+        };
+        return Ok((h, w, c, px));
+    }
+    decode_image(&bytes, &what)
+}
+
+/// A mask file's class ids.
+fn read_mask(path: &Path) -> Result<(usize, usize, Vec<u8>), String> {
+    let what = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{what}: {e}"))?;
+    let (h, w, values): (usize, usize, Vec<f64>) = if path.extension().is_some_and(|e| e == "npy") {
+        let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+        let [h, w] = a.shape[..] else {
+            return Err(format!("{what}: a mask must be 2-D, found shape {:?}", a.shape));
+        };
+        (h, w, a.data)
+    } else {
+        let img = image::load_from_memory(&bytes).map_err(|e| format!("{what}: cannot decode the mask: {e}"))?;
+        let g = img.to_luma8();
+        (g.height() as usize, g.width() as usize, g.as_raw().iter().map(|&v| f64::from(v)).collect())
+    };
+    let labels = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if v.fract() == 0.0 && (0.0..=255.0).contains(&v) {
+                Ok(v as u8)
+            } else {
+                Err(format!("{what}: entry {i} ({v}) is not a class id in 0..=255"))
+            }
+        })
+        .collect::<Result<Vec<u8>, String>>()?;
+    Ok((h, w, labels))
+}
+
+/// The mask file of image `path`, if one exists.
+fn mask_for(path: &Path) -> Option<PathBuf> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    ["png", "npy"].iter().map(|ext| path.with_file_name(format!("{stem}_mask.{ext}"))).find(|p| p.is_file())
+}
+
+/// Loads every image/mask pair of `dir`.
+pub fn load_folder(dir: &Path) -> Result<MedicalSet, String> {
+    let what = dir.display();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{what}: {e} (expected ct, fundus or a folder)"))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            ["png", "npy", "jpg", "jpeg"].contains(&ext.as_str()) && !stem.ends_with("_mask")
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("{what}: no images (NAME.png / NAME.npy with NAME_mask.png / NAME_mask.npy)"));
+    }
+    let mut images = Vec::new();
+    for p in &paths {
+        let mask = mask_for(p).ok_or_else(|| format!("{}: no mask (expected NAME_mask.png or .npy)", p.display()))?;
+        let (h, w, c, pixels) = read_image(p)?;
+        let (mh, mw, labels) = read_mask(&mask)?;
+        if (mh, mw) != (h, w) {
+            return Err(format!("{}: mask is {mh}×{mw}, image is {h}×{w}", mask.display()));
+        }
+        if h < 8 || w < 8 {
+            return Err(format!("{}: image is {h}×{w}, at least 8×8 is needed", p.display()));
+        }
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        images.push(LabelledImage { name, height: h, width: w, channels: c, pixels, labels });
+    }
+    let channels = images[0].channels;
+    if let Some(bad) = images.iter().find(|i| i.channels != channels) {
+        return Err(format!("{what}: {} has {} channels, {} has {channels}", bad.name, bad.channels, images[0].name));
+    }
+    let k = images.iter().flat_map(|i| i.labels.iter()).map(|&l| usize::from(l) + 1).max().unwrap_or(1);
+    let names_file = dir.join("classes.txt");
+    let classes: Vec<String> = if names_file.is_file() {
+        let text = std::fs::read_to_string(&names_file).map_err(|e| format!("{}: {e}", names_file.display()))?;
+        let names: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        if names.len() < k {
+            return Err(format!("{}: {} names for {k} classes", names_file.display(), names.len()));
+        }
+        names
+    } else {
+        (0..k).map(|i| format!("class {i}")).collect()
+    };
+    if classes.len() < 2 {
+        return Err(format!("{what}: the masks hold a single class; at least two are needed"));
+    }
+    Ok(MedicalSet {
+        name: what.to_string(),
+        classes,
+        channels,
+        images,
+        ood_sources: Vec::new(),
+        label_rule: "the folder's own masks".into(),
+    })
+}
