@@ -95,6 +95,19 @@ pub(crate) struct LegendEntry {
     pub marker: Marker,
 }
 
+/// Legend entries of line series, coloured in palette order.
+pub(crate) fn line_legend<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<LegendEntry> {
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| LegendEntry {
+            label: name.to_string(),
+            colour: PALETTE[i % PALETTE.len()],
+            marker: Marker::Line,
+        })
+        .collect()
+}
+
 const LEGEND_ROW: i32 = 22;
 const LEGEND_MAX_CHARS: usize = 28;
 

@@ -3,8 +3,8 @@
 
 use super::ReportError;
 use super::chart::{
-    DESC_SIZE, FONT, GRID, LABEL_SIZE, LegendEntry, Marker, PALETTE, draw_legend, legend_width, min_max, padded,
-    render_svg, tick_formatter, title_block,
+    DESC_SIZE, FONT, GRID, LABEL_SIZE, PALETTE, draw_legend, legend_width, line_legend, min_max, padded, render_svg,
+    tick_formatter, title_block,
 };
 use super::error::{check_finite, check_non_empty, draw_err};
 use plotters::prelude::*;
@@ -28,15 +28,7 @@ pub fn plot_curves(path: &Path, title: &str, x_label: &str, series: &[(&str, &[f
     let (lo, hi) = min_max(series.iter().flat_map(|(_, ys)| ys.iter().copied()));
     let (lo, hi) = padded(lo, hi, 0.05);
     let x_range = if len == 1 { 0i64..2 } else { 1i64..len as i64 };
-    let entries: Vec<LegendEntry> = series
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| LegendEntry {
-            label: name.to_string(),
-            colour: PALETTE[i % PALETTE.len()],
-            marker: Marker::Line,
-        })
-        .collect();
+    let entries = line_legend(series.iter().map(|(name, _)| *name));
     let legend_w = legend_width(None, entries.iter().map(|e| e.label.clone()));
     let size = (860 + legend_w, 520);
     render_svg(path, size, |root| {

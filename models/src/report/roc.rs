@@ -3,7 +3,7 @@
 
 use super::ReportError;
 use super::chart::{
-    DESC_SIZE, FONT, GRID, LABEL_SIZE, LegendEntry, Marker, PALETTE, draw_legend, legend_width, render_svg, title_block,
+    DESC_SIZE, FONT, GRID, LABEL_SIZE, PALETTE, draw_legend, legend_width, line_legend, render_svg, title_block,
 };
 use super::error::{check_finite, check_non_empty, draw_err};
 use plotters::prelude::*;
@@ -29,15 +29,7 @@ pub fn plot_roc(path: &Path, title: &str, curves: &[(&str, &[f64], &[f64])]) -> 
             });
         }
     }
-    let entries: Vec<LegendEntry> = curves
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _, _))| LegendEntry {
-            label: name.to_string(),
-            colour: PALETTE[i % PALETTE.len()],
-            marker: Marker::Line,
-        })
-        .collect();
+    let entries = line_legend(curves.iter().map(|(name, _, _)| *name));
     let legend_w = legend_width(None, entries.iter().map(|e| e.label.clone()));
     let size = (600 + legend_w, 560);
     render_svg(path, size, |root| {
