@@ -1,7 +1,7 @@
 //! `clasp demo`: the main job. A tour of every algorithm family on the data sets bundled in
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
 //! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
-//! club), writing
+//! club, GPC category discovery and few-shot with a trained backbone on MNIST), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -226,10 +226,19 @@ const PIPELINES: &[&str] = &[];
 const GRAPH_PIPELINES: &[(&str, &str)] = &[("pamc", "cora"), ("infonce", "cora"), ("dag", "karate")];
 #[cfg(not(feature = "train"))]
 const GRAPH_PIPELINES: &[(&str, &str)] = &[];
+/// Category discovery (GPC) and few-shot with a trained backbone, both on MNIST.
+#[cfg(feature = "train")]
+const MNIST_EXTRA_PIPELINES: &[&str] = &[crate::discovery::run::NAME, crate::fewshot::backbone_run::NAME];
+#[cfg(not(feature = "train"))]
+const MNIST_EXTRA_PIPELINES: &[&str] = &[];
 
 /// Every pipeline the demo can train.
 fn all_pipelines() -> impl Iterator<Item = &'static str> {
-    PIPELINES.iter().copied().chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p))
+    PIPELINES
+        .iter()
+        .copied()
+        .chain(GRAPH_PIPELINES.iter().map(|(p, _)| *p))
+        .chain(MNIST_EXTRA_PIPELINES.iter().copied())
 }
 
 /// The parts `--only` selects, checked against the known names.
@@ -268,7 +277,11 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
             test_limit: None,
         })
     }
-    let mut entry = if VIDEO_PIPELINES.contains(&name) {
+    let mut entry = if name == crate::discovery::run::NAME {
+        crate::discovery::run::train_gpc_run(&spec(args, name, crate::data::DataSource::Mnist)?)?
+    } else if name == crate::fewshot::backbone_run::NAME {
+        crate::fewshot::backbone_run::train_fewshot_run(&spec(args, name, crate::data::DataSource::Mnist)?)?
+    } else if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
     } else {
         let data = match GRAPH_PIPELINES.iter().find(|(p, _)| *p == name) {

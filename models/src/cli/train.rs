@@ -14,7 +14,9 @@ use std::path::PathBuf;
 /// Arguments of `clasp train`.
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag (graphs).
+    /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag (graphs);
+    /// gpc (category discovery on MNIST: classes 0–4 old, half of their rows labelled; `--epochs`
+    /// sets its rounds); fewshot (a backbone trained on MNIST 0–4, episodes on 5–9).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
@@ -84,6 +86,12 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
+    } else if args.pipeline == crate::discovery::run::NAME {
+        let spec: RunSpec = args.spec("mnist")?;
+        (crate::discovery::run::train_gpc_run(&spec)?, spec.data.name(), spec.out)
+    } else if args.pipeline == crate::fewshot::backbone_run::NAME {
+        let spec: RunSpec = args.spec("mnist")?;
+        (crate::fewshot::backbone_run::train_fewshot_run(&spec)?, spec.data.name(), spec.out)
     } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("cora")?;
         (train(&spec)?, spec.data.name(), spec.out)
