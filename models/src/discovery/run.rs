@@ -92,7 +92,14 @@ fn settle_config(spec: &RunSpec) -> Result<GpcConfig, String> {
 }
 
 /// K path, loss curves, the embedding and the confusion matrix of the unlabelled rows.
-fn draw_plots(out: &Path, t: &GpcTrained, truth: &[usize], split: &GcdSplit, classes: usize) -> Result<Vec<String>, String> {
+fn draw_plots(
+    out: &Path,
+    t: &GpcTrained,
+    pred: &[usize],
+    truth: &[usize],
+    split: &GcdSplit,
+    classes: usize,
+) -> Result<Vec<String>, String> {
     let e = |e: crate::report::ReportError| e.to_string();
     let mut plots = Vec::new();
     let path: Vec<f64> = t.k_path.iter().map(|&k| k as f64).collect();
@@ -111,11 +118,11 @@ fn draw_plots(out: &Path, t: &GpcTrained, truth: &[usize], split: &GcdSplit, cla
     let d = t.embedding.dim;
     let emb: Vec<f32> = rows.iter().flat_map(|&i| t.embedding.data[i * d..(i + 1) * d].iter().copied()).collect();
     let yt: Vec<usize> = rows.iter().map(|&i| truth[i]).collect();
-    let yp: Vec<usize> = rows.iter().map(|&i| t.fit.labels[i]).collect();
+    let yp: Vec<usize> = rows.iter().map(|&i| pred[i]).collect();
     let title = "GPC: embedding of the unlabelled rows (PCA), coloured by class";
     plot_embedding(&out.join("embedding.svg"), title, &emb, rows.len(), d, &yt).map_err(e)?;
     plots.push("embedding.svg".to_string());
-    let title = "GPC: unlabelled rows, classes vs mixture components (Hungarian)";
+    let title = "GPC: unlabelled rows, classes vs clusters (Hungarian)";
     plot_confusion(&out.join("confusion.svg"), title, &yt, &yp).map_err(e)?;
     plots.push("confusion.svg".to_string());
     Ok(plots)
@@ -140,7 +147,17 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
     let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet };
     let trained = dispatch(spec.device, job)??;
     let train_s = start.elapsed().as_secs_f64();
-    let [all, old, new] = gcd_scores(&truth, &trained.fit.labels, &split)?;
+    let k_found = trained.fit.k();
+    let [m_all, m_old, m_new] = gcd_scores(&truth, &trained.fit.labels, &split)?;
+    let x: Vec<f64> = trained.embedding.data.iter().map(|&v| f64::from(v)).collect();
+    let sskm = semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_found, BASELINE_RESTARTS, spec.seed)?;
+    let [s_all, s_old, s_new] = gcd_scores(&truth, &sskm, &split)?;
+    let pred = match cfg.final_assignment.as_str() {
+        "sskmeans" => sskm,
+        "mixture" => trained.fit.labels.clone(),
+        other => return Err(format!("final_assignment `{other}`: expected sskmeans or mixture")),
+    };
+    let [all, old, new] = gcd_scores(&truth, &pred, &split)?;
     let [b_all, b_old, b_new] = baseline_scores(&trained.embedding, &truth, &split, classes, spec.seed)?;
     let mut metrics = Map::new();
     for (k, v) in [
@@ -150,10 +167,16 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
         ("acc_all_baseline", b_all),
         ("acc_old_baseline", b_old),
         ("acc_new_baseline", b_new),
+        ("acc_all_mixture", m_all),
+        ("acc_old_mixture", m_old),
+        ("acc_new_mixture", m_new),
+        ("acc_all_sskmeans_k_found", s_all),
+        ("acc_old_sskmeans_k_found", s_old),
+        ("acc_new_sskmeans_k_found", s_new),
     ] {
         metrics.insert(k.into(), v.into());
     }
-    metrics.insert("k_found".into(), trained.fit.k().into());
+    metrics.insert("k_found".into(), k_found.into());
     metrics.insert("true_k".into(), classes.into());
     if let Some(z) = &trained.baseline_embedding {
         let [g_all, g_old, g_new] = baseline_scores(z, &truth, &split, classes, spec.seed)?;
@@ -162,9 +185,9 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
         metrics.insert("acc_new_gcd_encoder".into(), g_new.into());
     }
     crate::pipelines::run::write_npy(&out.join("embedding.npy"), &trained.embedding)?;
-    let labels = json!({ "truth": truth, "known": split.known, "gpc": trained.fit.labels });
+    let labels = json!({ "truth": truth, "known": split.known, "gpc": pred, "mixture": trained.fit.labels });
     write_json_atomic(&out.join("labels.json"), &labels).map_err(|e| e.to_string())?;
-    let plots = draw_plots(out, &trained, &truth, &split, classes)?;
+    let plots = draw_plots(out, &trained, &pred, &truth, &split, classes)?;
     let unlabelled = split.unlabelled().len();
     let mut entry = json!({
         "name": NAME,
@@ -179,7 +202,8 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
             "splits": trained.fit.info.splits, "merges": trained.fit.info.merges,
             "sweeps": trained.fit.info.sweeps, "final_k_path": trained.fit.info.k_path,
         },
-        "baseline": "semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only",
+        "final_assignment": cfg.final_assignment,
+        "baseline": "acc_*: GPC's labels (final_assignment); *_mixture: argmax of the final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = k_found; *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
         "train_s": train_s,
         "history": trained.history.epochs,
     });
