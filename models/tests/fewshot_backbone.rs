@@ -55,7 +55,10 @@ fn a_short_run_reports_the_table_for_backbone_and_pixels() {
             for shots in ["1", "5"] {
                 let cell = &entry["accuracy"][features][method.name()][shots];
                 let (mean, ci) = (cell["mean"].as_f64().unwrap(), cell["ci95"].as_f64().unwrap());
-                assert!((0.0..=1.0).contains(&mean) && (0.0..=1.0).contains(&ci), "{features} {method:?} {shots}: {cell}");
+                assert!(
+                    (0.0..=1.0).contains(&mean) && (0.0..=1.0).contains(&ci),
+                    "{features} {method:?} {shots}: {cell}"
+                );
             }
         }
     }

@@ -80,10 +80,11 @@ pub struct GpcConfig {
     /// Upper bound on K.
     #[config(default = 30)]
     pub k_max: usize,
-    /// The final labels: `sskmeans` (GPC's released procedure: semi-supervised k-means with
-    /// K = K̂, the prototypes' nearest-centre assignment) or `mixture` (the argmax
-    /// responsibility of the final semi-supervised mixture). Both are reported.
-    #[config(default = "String::from(\"sskmeans\")")]
+    /// The final labels: `mixture` (the argmax responsibility of the final semi-supervised
+    /// mixture) or `sskmeans` (GPC's released procedure: semi-supervised k-means with K = K̂).
+    /// Both are always reported; `mixture` is the default because on MNIST-3k (seeds 0–2) it
+    /// scored All 0.780 ± 0.047 against 0.738 ± 0.058 (k-means at K̂ < 10 merges new classes).
+    #[config(default = "String::from(\"mixture\")")]
     pub final_assignment: String,
     /// Also train a GCD baseline encoder (the representation loss only, as many epochs as
     /// GPC) and score semi-supervised k-means on it.

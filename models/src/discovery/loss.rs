@@ -43,8 +43,9 @@ pub fn cluster_temperatures(z: &[f64], d: usize, labels: &[usize], k: usize, mea
         let c = &centres[l * d..(l + 1) * d];
         dist[l] += row.iter().zip(c).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
     }
-    let mut phi: Vec<f64> =
-        (0..k).map(|j| if count[j] > 1 { dist[j] / count[j] as f64 / (count[j] as f64 + 10.0).ln() } else { 0.0 }).collect();
+    let mut phi: Vec<f64> = (0..k)
+        .map(|j| if count[j] > 1 { dist[j] / count[j] as f64 / (count[j] as f64 + 10.0).ln() } else { 0.0 })
+        .collect();
     let max = phi.iter().copied().fold(0.0f64, f64::max);
     for (p, &m) in phi.iter_mut().zip(&count) {
         if m <= 1 {

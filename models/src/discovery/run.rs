@@ -81,8 +81,9 @@ fn load_images(spec: &RunSpec) -> Result<ImageSet, String> {
 /// (the number of rounds, one epoch each after the warm-up).
 fn settle_config(spec: &RunSpec) -> Result<GpcConfig, String> {
     let mut cfg = match &spec.config {
-        Some(path) => GpcConfig::load(path)
-            .map_err(|e| format!("{}: not a valid gpc configuration: {e}", path.display()))?,
+        Some(path) => {
+            GpcConfig::load(path).map_err(|e| format!("{}: not a valid gpc configuration: {e}", path.display()))?
+        }
         None => GpcConfig::for_profile(spec.profile),
     };
     if let Some(e) = spec.epochs {
@@ -192,8 +193,8 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
     let mut entry = json!({
         "name": NAME,
         "dataset": format!(
-            "{} ({} training images: classes 0..{} old, {} labelled; scored on the {unlabelled} unlabelled)",
-            set.name, set.n, cfg.old_classes, split.labelled_count()
+            "{} ({} training images: classes 0–{} old, {} labelled; scored on the {unlabelled} unlabelled)",
+            set.name, set.n, cfg.old_classes.saturating_sub(1), split.labelled_count()
         ),
         "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
         "device": spec.device,

@@ -17,9 +17,7 @@ use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
 use burn::prelude::*;
 use clasp_core::MatRef;
-use clasp_core::mixture::split_merge::{
-    Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge,
-};
+use clasp_core::mixture::split_merge::{Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge};
 use std::collections::BTreeMap;
 
 /// What a GPC training run returns.
@@ -187,7 +185,8 @@ pub fn train_gpc<B: TrainBackend>(
             model = epoch(model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
             if let Some((bm, bo)) = baseline.take() {
                 let mut bo = bo;
-                let bm = epoch(bm, &mut bo, cfg, set, split, None, (seed, index, "baseline", quiet), &mut history, device)?;
+                let bm =
+                    epoch(bm, &mut bo, cfg, set, split, None, (seed, index, "baseline", quiet), &mut history, device)?;
                 baseline = Some((bm, bo));
             }
             index += 1;

@@ -101,7 +101,11 @@ fn load_data(spec: &RunSpec) -> Result<Split, String> {
 type Cell = (Method, usize, f64, f64, f64);
 
 /// Accuracy (fraction) and 95 % half-width of every method and shot count on `data`.
-fn table(data: &FewShotData, episodes: &[(usize, Vec<super::SampledEpisode>)], ways: usize) -> Result<Vec<Cell>, String> {
+fn table(
+    data: &FewShotData,
+    episodes: &[(usize, Vec<super::SampledEpisode>)],
+    ways: usize,
+) -> Result<Vec<Cell>, String> {
     let mut rows = Vec::new();
     for (shots, eps) in episodes {
         for method in METHODS {
@@ -161,10 +165,8 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
     }
     let t0 = Instant::now();
     let rows_b = table(&backbone, &episodes, cfg.ways)?;
-    let pixel_episodes: Vec<(usize, Vec<super::SampledEpisode>)> = episodes
-        .iter()
-        .map(|(s, e)| (*s, e[..cfg.pixel_episodes.min(e.len()).max(1)].to_vec()))
-        .collect();
+    let pixel_episodes: Vec<(usize, Vec<super::SampledEpisode>)> =
+        episodes.iter().map(|(s, e)| (*s, e[..cfg.pixel_episodes.min(e.len()).max(1)].to_vec())).collect();
     let rows_p = table(&pixels, &pixel_episodes, cfg.ways)?;
     let episodes_s = t0.elapsed().as_secs_f64();
     let mut metrics = Map::new();
@@ -189,13 +191,19 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
         .collect();
     let lowest = rows_b.iter().chain(&rows_p).map(|r| 100.0 * (r.2 - r.3)).fold(100.0f64, f64::min);
     let y_min = ((lowest - 5.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
-    let title = format!("{}-way accuracy on novel classes {base}..: trained backbone vs raw pixels (95 % CI)", cfg.ways);
+    let title =
+        format!("{}-way accuracy on novel classes {base}..: trained backbone vs raw pixels (95 % CI)", cfg.ways);
     plot_bars(&out.join("accuracy.svg"), &title, &["backbone (CE on base classes)", "raw pixels"], &groups, y_min)?;
     let mut plots = vec!["accuracy.svg".to_string()];
     let losses = feats.history.losses("train");
     if !losses.is_empty() {
-        plot_curves(&out.join("loss.svg"), "backbone: cross-entropy on the base classes", "epoch", &[("train", &losses)])
-            .map_err(|e| e.to_string())?;
+        plot_curves(
+            &out.join("loss.svg"),
+            "backbone: cross-entropy on the base classes",
+            "epoch",
+            &[("train", &losses)],
+        )
+        .map_err(|e| e.to_string())?;
         plots.push("loss.svg".into());
     }
     let novel_rows: usize = backbone.by_class.iter().map(Vec::len).sum();
