@@ -92,8 +92,8 @@ pub fn plot_bars(path: &Path, title: &str, series: &[&str], groups: &[BarGroup],
             esc(&group.label)
         );
     }
+    let mut x = left + 10.0;
     for (i, name) in series.iter().enumerate() {
-        let x = left + 10.0 + i as f64 * 170.0;
         let yy = height - 18.0;
         let _ = write!(
             s,
@@ -104,6 +104,7 @@ pub fn plot_bars(path: &Path, title: &str, series: &[&str], groups: &[BarGroup],
             x + 20.0,
             esc(name)
         );
+        x += 40.0 + 7.5 * name.chars().count() as f64;
     }
     s.push_str("</svg>\n");
     crate::io::write_atomic(path, s.as_bytes()).map_err(|e| e.to_string())
