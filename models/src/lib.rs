@@ -9,6 +9,8 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 #[cfg(feature = "train")]
+pub mod discovery;
+#[cfg(feature = "train")]
 pub mod eval;
 pub mod experiments;
 pub mod fewshot;

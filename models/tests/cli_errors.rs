@@ -360,3 +360,13 @@ fn fewshot_reports_name_features_protocol_and_preset() {
     assert_eq!(rec["protocol"], "all-classes");
     fails_with(&run(&["--base-classes", "10"]), &["digits has 10 classes", "base classes must be 1..9"]);
 }
+
+#[test]
+fn an_unknown_training_pipeline_lists_every_family() {
+    // Before: the message listed only the image and graph pipelines.
+    let scratch = Scratch::new("unknown-pipeline");
+    let out = scratch.path("run");
+    let o = clasp(&["train", "nope", "--quiet", "--out", out.to_str().unwrap()]);
+    fails_with(&o, &["unknown pipeline `nope`", "swav", "sigma", "pamc", "mgca", "maxquery", "gpc", "fewshot"]);
+    assert!(!out.exists(), "nothing is written for an unknown pipeline");
+}

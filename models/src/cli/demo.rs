@@ -2,7 +2,8 @@
 //! `data/` (nothing is downloaded), then every training pipeline (the image ones on real
 //! MNIST, the video ones on moving MNIST digits, PamC and InfoNCE on Cora, DAG on the karate
 //! club, MGCA on MNIST left/right halves and on breast_cancer's two feature groups, MaxQuery
-//! on the bundled CT slice), writing
+//! on the bundled CT slice, GPC category discovery and few-shot with a trained backbone on
+//! MNIST), writing
 //! `DIR/report.json` (`{"seed", "profile", "primitives": {…}, "pipelines": [{"name",
 //! "dataset", "settings", "metrics", "wall_s", "plots"}]}`) and `DIR/report.html`.
 //!
@@ -238,6 +239,12 @@ const MGCA_PARTS: &[(&str, &str)] = &crate::multimodal::run::MGCA_DEMO;
 #[cfg(not(feature = "train"))]
 const MGCA_PARTS: &[(&str, &str)] = &[];
 
+/// Category discovery (GPC) and few-shot with a trained backbone, both on MNIST.
+#[cfg(feature = "train")]
+const MNIST_EXTRA_PIPELINES: &[&str] = &[crate::discovery::run::NAME, crate::fewshot::backbone_run::NAME];
+#[cfg(not(feature = "train"))]
+const MNIST_EXTRA_PIPELINES: &[&str] = &[];
+
 /// Every pipeline the demo can train.
 fn all_pipelines() -> impl Iterator<Item = &'static str> {
     PIPELINES
@@ -245,6 +252,7 @@ fn all_pipelines() -> impl Iterator<Item = &'static str> {
         .copied()
         .chain(GRAPH_PIPELINES.iter().chain(MGCA_PARTS).map(|(p, _)| *p))
         .chain(MEDICAL_PIPELINES.iter().copied())
+        .chain(MNIST_EXTRA_PIPELINES.iter().copied())
 }
 
 /// The parts `--only` selects, checked against the known names.
@@ -285,6 +293,10 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
     }
     let mut entry = if MEDICAL_PIPELINES.contains(&name) {
         crate::medical::run::train_medical(&spec(args, name, crate::medical::MedicalSource::Ct)?)?
+    } else if name == crate::discovery::run::NAME {
+        crate::discovery::run::train_gpc_run(&spec(args, name, crate::data::DataSource::Mnist)?)?
+    } else if name == crate::fewshot::backbone_run::NAME {
+        crate::fewshot::backbone_run::train_fewshot_run(&spec(args, name, crate::data::DataSource::Mnist)?)?
     } else if VIDEO_PIPELINES.contains(&name) {
         train_video_run(&spec(args, name, crate::data::video::VideoSource::MovingDigits)?)?
     } else if let Some((_, data)) = MGCA_PARTS.iter().find(|(p, _)| *p == name) {

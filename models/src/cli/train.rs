@@ -7,9 +7,9 @@ use crate::graph::run::GRAPH_PIPELINES;
 use crate::medical::run::{MEDICAL_PIPELINES, MedicalRunSpec, train_medical};
 use crate::multimodal::data::PairSource;
 use crate::multimodal::run::{MGCA, train_mgca_run};
-use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
+use crate::pipelines::{PIPELINES, Profile};
 use crate::train::Device;
 use clap::Args;
 use std::path::PathBuf;
@@ -18,7 +18,10 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
     /// Pipeline: swav, depict or mlcd (images); sigma or pixel (video); pamc, infonce or dag
-    /// (graphs); mgca (paired two-view data); maxquery (medical segmentation with OOD localisation).
+    /// (graphs); mgca (paired two-view data); maxquery (medical segmentation with OOD
+    /// localisation); gpc (category discovery on MNIST: classes 0–4 old, half of their rows
+    /// labelled; `--epochs` sets its rounds); fewshot (a backbone trained on MNIST 0–4, episodes
+    /// on 5–9).
     pub pipeline: String,
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
@@ -87,6 +90,19 @@ impl TrainArgs {
     }
 }
 
+/// Every pipeline `clasp train` knows, family by family.
+pub fn all_pipelines() -> Vec<&'static str> {
+    PIPELINES
+        .iter()
+        .chain(&VIDEO_PIPELINES)
+        .chain(&GRAPH_PIPELINES)
+        .chain(&[MGCA])
+        .chain(&MEDICAL_PIPELINES)
+        .chain(&[crate::discovery::run::NAME, crate::fewshot::backbone_run::NAME])
+        .copied()
+        .collect()
+}
+
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
@@ -98,12 +114,20 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     } else if MEDICAL_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: MedicalRunSpec = args.spec("ct")?;
         (train_medical(&spec)?, spec.data.name(), spec.out)
+    } else if args.pipeline == crate::discovery::run::NAME {
+        let spec: RunSpec = args.spec("mnist")?;
+        (crate::discovery::run::train_gpc_run(&spec)?, spec.data.name(), spec.out)
+    } else if args.pipeline == crate::fewshot::backbone_run::NAME {
+        let spec: RunSpec = args.spec("mnist")?;
+        (crate::fewshot::backbone_run::train_fewshot_run(&spec)?, spec.data.name(), spec.out)
     } else if GRAPH_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("cora")?;
         (train(&spec)?, spec.data.name(), spec.out)
-    } else {
+    } else if PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: RunSpec = args.spec("mnist")?;
         (train(&spec)?, spec.data.name(), spec.out)
+    } else {
+        return Err(format!("unknown pipeline `{}` (expected one of {})", args.pipeline, all_pipelines().join(", ")));
     };
     let metrics = entry.get("metrics").cloned().unwrap_or_default();
     eprintln!("{} on {data}: {metrics}", args.pipeline);

@@ -32,6 +32,12 @@
 //! `--symmetrise mean --knn 3` with λ = 1.5 (1-shot) / 1.2 (5-shot). SLK-Means also has the
 //! best validation accuracy of all methods at both shots (84.99 / 93.97).
 
+#[cfg(feature = "train")]
+pub mod backbone;
+#[cfg(feature = "train")]
+pub mod backbone_run;
+#[cfg(feature = "train")]
+mod bars;
 mod data;
 mod eval;
 mod methods;

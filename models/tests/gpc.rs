@@ -1,0 +1,89 @@
+//! GPC (category discovery with the semi-supervised mixture): the GCD split on real labels
+//! (half of every old class labelled, deterministic by seed, no label on a new class) and a
+//! short run of `clasp train gpc`'s runner on digits (report keys and ranges, K path).
+#![cfg(feature = "train")]
+
+use clasp_models::data::{DataSource, load_digits};
+use clasp_models::discovery::run::train_gpc_run;
+use clasp_models::discovery::{GpcConfig, gcd_split};
+use clasp_models::nn::ConvEncoderConfig;
+use clasp_models::pipelines::Profile;
+use clasp_models::pipelines::run::RunSpec;
+use clasp_models::train::Device;
+use std::path::PathBuf;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clasp-gpc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_split_labels_half_of_each_old_class_deterministically_and_never_a_new_one() {
+    let labels = load_digits().unwrap().labels.unwrap();
+    let s = gcd_split(&labels, 5, 0.5, 7).unwrap();
+    for c in 0..10 {
+        let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+        let labelled = rows.iter().filter(|&&i| s.known[i].is_some()).count();
+        if c < 5 {
+            assert_eq!(labelled, (rows.len() as f64 * 0.5).round() as usize, "class {c}");
+            assert!(rows.iter().all(|&i| s.is_old[i]));
+        } else {
+            assert_eq!(labelled, 0, "a label of new class {c} leaked");
+            assert!(rows.iter().all(|&i| !s.is_old[i]));
+        }
+    }
+    // Every label given is the row's true class.
+    assert!(s.known.iter().zip(&labels).all(|(k, &l)| k.is_none_or(|k| k == l)));
+    assert_eq!(s, gcd_split(&labels, 5, 0.5, 7).unwrap());
+    assert_ne!(s.known, gcd_split(&labels, 5, 0.5, 8).unwrap().known);
+    assert_eq!(s.unlabelled().len() + s.labelled_count(), labels.len());
+}
+
+#[test]
+fn a_short_run_writes_the_gcd_report() {
+    let dir = temp_dir("smoke");
+    let cfg = GpcConfig::new()
+        .with_encoder(ConvEncoderConfig::new().with_channels1(4).with_channels2(8).with_hidden(32).with_out(8))
+        .with_warmup_epochs(1)
+        .with_rounds(1)
+        .with_batch_size(64)
+        .with_max_sweeps(3)
+        .with_k_init(12);
+    let cfg_path = dir.join("small.json");
+    burn::config::Config::save(&cfg, &cfg_path).unwrap();
+    let spec = RunSpec {
+        pipeline: "gpc".into(),
+        data: DataSource::Digits,
+        profile: Profile::Quick,
+        seed: 1,
+        device: Device::Cpu,
+        out: dir.join("run"),
+        resume: false,
+        quiet: true,
+        config: Some(cfg_path),
+        epochs: None,
+        train_limit: Some(400),
+        test_limit: Some(50),
+    };
+    let entry = train_gpc_run(&spec).unwrap();
+    for key in ["acc_all", "acc_old", "acc_new", "acc_all_baseline", "acc_all_gcd_encoder"] {
+        let v = entry["metrics"][key].as_f64().unwrap_or_else(|| panic!("{key} missing: {entry}"));
+        assert!((0.0..=1.0).contains(&v), "{key} = {v}");
+        assert_eq!(entry[key], entry["metrics"][key]);
+    }
+    // Ten classes, five old: the anchored components alone make K ≥ 5.
+    let k = entry["k_found"].as_u64().unwrap();
+    assert!((5..=cfg.k_max as u64).contains(&k), "{k}");
+    let path = entry["k_path"].as_array().unwrap();
+    assert_eq!(path.len(), 2);
+    assert_eq!(path[1].as_u64(), Some(k));
+    for f in ["report.json", "report.html", "config.json", "k_path.svg", "embedding.npy", "labels.json"] {
+        assert!(spec.out.join(f).is_file(), "{f} missing");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["pipelines"][0]["k_found"], entry["k_found"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
