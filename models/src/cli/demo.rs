@@ -15,6 +15,7 @@
 use super::report::score;
 use crate::experiments::k_discovery::k_discovery_params;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
+use crate::io::io_err;
 use crate::io::load_bundled;
 use crate::pca::pca;
 use crate::report::{write_html, write_json_atomic};
@@ -331,7 +332,7 @@ fn pipeline(_: &DemoArgs, name: &str) -> Result<Value, String> {
 pub fn run(args: &DemoArgs) -> Result<(), String> {
     let start = Instant::now();
     let parts = selected(&args.only)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| io_err(&args.out, e))?;
     eprintln!("clasp demo ({} profile, seed {}): {}", args.profile, args.seed, parts.join(", "));
     let mut report = json!({ "seed": args.seed, "profile": args.profile });
     if parts.iter().any(|p| p == "primitives") {

@@ -12,10 +12,11 @@ use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
 use super::train::{GpcTrained, train_gpc};
 use crate::data::{DataSource, ImageSet, MnistPart, load_mnist, load_split};
+use crate::io::io_err;
 use crate::metrics::gcd_accuracy;
-use crate::pipelines::run::RunSpec;
+use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
 use crate::pipelines::{Matrix, Profile};
-use crate::report::{plot_confusion, plot_curves, plot_embedding, write_html, write_json_atomic};
+use crate::report::{plot_confusion, plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use burn::config::Config;
@@ -77,19 +78,10 @@ fn load_images(spec: &RunSpec) -> Result<ImageSet, String> {
     set.map_err(|e| e.to_string())
 }
 
-/// The configuration of a run: profile defaults, replaced by `--config`, then `--epochs`
-/// (the number of rounds, one epoch each after the warm-up).
-fn settle_config(spec: &RunSpec) -> Result<GpcConfig, String> {
-    let mut cfg = match &spec.config {
-        Some(path) => {
-            GpcConfig::load(path).map_err(|e| format!("{}: not a valid gpc configuration: {e}", path.display()))?
-        }
-        None => GpcConfig::for_profile(spec.profile),
-    };
-    if let Some(e) = spec.epochs {
-        cfg.rounds = e;
-    }
-    Ok(cfg)
+/// The configuration of a run ([`settle_config`]); `--epochs` sets the number of rounds (one
+/// epoch each after the warm-up).
+fn gpc_config(spec: &RunSpec) -> Result<GpcConfig, String> {
+    settle_config(spec, "gpc", || GpcConfig::for_profile(spec.profile), |c| &mut c.rounds)
 }
 
 /// K path, loss curves, the embedding and the confusion matrix of the unlabelled rows.
@@ -137,12 +129,12 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
         return Err("gpc has no checkpoints: --resume is not supported, run it again".into());
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let set = load_images(spec)?;
     let truth = set.labels.clone().ok_or_else(|| format!("{}: GPC needs class labels", set.name))?;
-    let cfg = settle_config(spec)?;
+    let cfg = gpc_config(spec)?;
     let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
+    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
     let split = gcd_split(&truth, cfg.old_classes, cfg.labelled_fraction, spec.seed)?;
     let classes = set.num_classes();
     let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet };
@@ -215,8 +207,5 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
     obj.insert("metrics".into(), Value::Object(metrics));
     obj.insert("plots".into(), json!(plots));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }

@@ -15,9 +15,10 @@ use super::backbone::{
 use super::bars::{BarGroup, plot_bars};
 use super::{EpisodeSpec, FewShotData, Method, MethodConfig, evaluate, sample_episodes};
 use crate::data::{DataSource, ImageSet, MnistPart, Split, load_mnist, load_split};
+use crate::io::io_err;
 use crate::pipelines::Profile;
-use crate::pipelines::run::RunSpec;
-use crate::report::{plot_curves, write_html, write_json_atomic};
+use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::report::plot_curves;
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use burn::config::Config;
@@ -64,21 +65,14 @@ impl Job for FeatureJob<'_> {
     }
 }
 
-/// Settings: profile defaults (both profiles: 1000 episodes per shot count; full trains 5
-/// epochs on all of MNIST), replaced by `--config`, then `--epochs`.
-fn settle_config(spec: &RunSpec) -> Result<BackboneConfig, String> {
-    let mut cfg = match &spec.config {
-        Some(path) => BackboneConfig::load(path)
-            .map_err(|e| format!("{}: not a valid fewshot configuration: {e}", path.display()))?,
-        None => match spec.profile {
-            Profile::Quick => BackboneConfig::new(),
-            Profile::Full => BackboneConfig::new().with_epochs(5),
-        },
+/// Settings ([`settle_config`]): the profile's defaults are 1000 episodes per shot count in
+/// both profiles; full trains 5 epochs on all of MNIST.
+fn backbone_config(spec: &RunSpec) -> Result<BackboneConfig, String> {
+    let profile = || match spec.profile {
+        Profile::Quick => BackboneConfig::new(),
+        Profile::Full => BackboneConfig::new().with_epochs(5),
     };
-    if let Some(e) = spec.epochs {
-        cfg.epochs = e;
-    }
-    Ok(cfg)
+    settle_config(spec, "fewshot", profile, |c| &mut c.epochs)
 }
 
 /// The training and test images of a run.
@@ -130,10 +124,10 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
         return Err("fewshot has no checkpoints: --resume is not supported, run it again".into());
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let cfg = settle_config(spec)?;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let cfg = backbone_config(spec)?;
     let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
+    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
     let split = load_data(spec)?;
     let base_train = base_subset(&split.train, cfg.base_classes)?;
     let test_labels = split.test.labels.clone().ok_or("the test images have no labels")?;
@@ -229,8 +223,5 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
     obj.insert("metrics".into(), Value::Object(metrics));
     obj.insert("plots".into(), json!(plots));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }

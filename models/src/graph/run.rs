@@ -14,10 +14,11 @@ use super::pamc::{Negatives, PamcConfig, train_pamc};
 use super::scaling::{ScalingPoint, scaling_sweep};
 use super::source::load_graph_source;
 use crate::eval::cluster_scores;
+use crate::io::io_err;
 use crate::metrics::macro_f1;
 use crate::pipelines::Profile;
-use crate::pipelines::run::RunSpec;
-use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
+use crate::pipelines::run::{RunSpec, write_run_report};
+use crate::report::{plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use serde_json::{Map, Value, json};
@@ -45,7 +46,7 @@ impl Settings {
     }
 
     fn load(&mut self, path: &Path) -> Result<(), String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
         let bad = |e: serde_json::Error| format!("{}: not a valid configuration: {e}", path.display());
         match self {
             Settings::Pamc(c) => *c = serde_json::from_str(&text).map_err(bad)?,
@@ -158,7 +159,7 @@ pub fn train_graph(spec: &RunSpec, data: &str) -> Result<Value, String> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let mut settings = Settings::for_pipeline(&spec.pipeline, spec.profile)?;
     let cfg_path = out.join("config.json");
     let from = if spec.resume { Some(cfg_path.clone()) } else { spec.config.clone() };
@@ -225,8 +226,5 @@ pub fn train_graph(spec: &RunSpec, data: &str) -> Result<Value, String> {
     obj.insert("metrics".into(), Value::Object(metrics));
     obj.insert("plots".into(), json!(plots));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }

@@ -42,14 +42,14 @@ impl Table {
 /// text, with `header` deciding about its first line).
 pub fn read_table(path: &Path, header: Header) -> Result<Table, String> {
     let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
     let t = if is_npy {
         parse_npy(&bytes)
     } else {
         let text = std::str::from_utf8(&bytes).map_err(|e| format!("not UTF-8 text ({e})"));
         text.and_then(|t| parse_csv(t, header))
     };
-    t.map_err(|e| format!("{}: {e}", path.display()))
+    t.map_err(|e| io_err(path, e))
 }
 
 /// Reads a data matrix that must be non-empty and finite; a NaN or infinity is reported with
@@ -70,7 +70,7 @@ pub fn read_finite_table(path: &Path, header: Header) -> Result<Table, String> {
 /// a one-column text file). Negative values mean "unlabelled" for the semi-supervised commands.
 pub fn read_labels(path: &Path, header: Header) -> Result<Vec<i64>, String> {
     let t = read_table(path, header)?;
-    labels_from_table(&t).map_err(|e| format!("{}: {e}", path.display()))
+    labels_from_table(&t).map_err(|e| io_err(path, e))
 }
 
 fn labels_from_table(t: &Table) -> Result<Vec<i64>, String> {
@@ -103,7 +103,7 @@ pub struct Bundled {
 pub fn load_bundled(name: &str) -> Result<Bundled, String> {
     let read = |file: &str| -> Result<Table, String> {
         let (bytes, shown) = bundled_file(&format!("{name}/{file}"))?;
-        parse_npy(&bytes).map_err(|e| format!("{}: {e}", shown.display()))
+        parse_npy(&bytes).map_err(|e| io_err(&shown, e))
     };
     let x = read("features.npy")?;
     let y = labels_from_table(&read("labels.npy")?).map_err(|e| format!("{name}/labels.npy: {e}"))?;

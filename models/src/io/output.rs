@@ -7,6 +7,7 @@
 //! and renames it over `out`: an interrupted run never leaves a half-written file under the
 //! final name.
 
+use super::io_err;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::Write;
@@ -42,7 +43,7 @@ pub fn prepare_output(out: &Path, inputs: &[&Path]) -> Result<(), String> {
     }
     let probe = tmp_path(out);
     File::create(&probe).map_err(|e| format!("--out {shown}: cannot write in {}: {e}", parent.display()))?;
-    fs::remove_file(&probe).map_err(|e| format!("{}: {e}", probe.display()))
+    fs::remove_file(&probe).map_err(|e| io_err(&probe, e))
 }
 
 /// A failed write: the file being written and the operating system's error.

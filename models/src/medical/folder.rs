@@ -7,6 +7,7 @@
 
 use super::image::{LabelledImage, decode_image};
 use super::source::MedicalSet;
+use crate::io::io_err;
 use crate::io::npy::{ElementKind, parse_npy_array};
 use std::path::{Path, PathBuf};
 
@@ -111,7 +112,7 @@ pub fn load_folder(dir: &Path) -> Result<MedicalSet, String> {
     let k = images.iter().flat_map(|i| i.labels.iter()).map(|&l| usize::from(l) + 1).max().unwrap_or(1);
     let names_file = dir.join("classes.txt");
     let classes: Vec<String> = if names_file.is_file() {
-        let text = std::fs::read_to_string(&names_file).map_err(|e| format!("{}: {e}", names_file.display()))?;
+        let text = std::fs::read_to_string(&names_file).map_err(|e| io_err(&names_file, e))?;
         let names: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
         if names.len() < k {
             return Err(format!("{}: {} names for {k} classes", names_file.display(), names.len()));

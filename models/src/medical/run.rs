@@ -13,9 +13,10 @@ use super::maxquery::kmeans_queries::KMeansQueries;
 use super::maxquery::train::{Scored, train_and_score};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
+use crate::io::io_err;
 use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice, roc_curve};
-use crate::pipelines::run::RunSpec;
-use crate::report::{plot_curves, plot_roc, write_html, write_json_atomic};
+use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::report::{plot_curves, plot_roc, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use serde_json::{Map, Value, json};
@@ -56,17 +57,9 @@ impl Job for MaxQueryJob<'_> {
     }
 }
 
-/// Profile defaults, replaced by `--config`, then `--epochs`; checked.
-fn settle_config(spec: &MedicalRunSpec) -> Result<MaxQueryConfig, String> {
-    let mut cfg = MaxQueryConfig::for_profile(spec.profile);
-    if let Some(path) = &spec.config {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        cfg = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a valid maxquery configuration: {e}", path.display()))?;
-    }
-    if let Some(e) = spec.epochs {
-        cfg.epochs = e;
-    }
+/// The configuration of a run ([`settle_config`]); checked.
+fn maxquery_config(spec: &MedicalRunSpec) -> Result<MaxQueryConfig, String> {
+    let cfg = settle_config(spec, "maxquery", || MaxQueryConfig::for_profile(spec.profile), |c| &mut c.epochs)?;
     cfg.check()?;
     Ok(cfg)
 }
@@ -180,8 +173,8 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value, String> {
     }
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let cfg = settle_config(spec)?;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let cfg = maxquery_config(spec)?;
     write_json_atomic(&out.join("config.json"), &json!(cfg)).map_err(|e| e.to_string())?;
     let set = load_source(&spec.data)?;
     let test_side = crop_side(&set, cfg.test_crop);
@@ -240,8 +233,5 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value, String> {
     }
     obj.insert("metrics".into(), Value::Object(metrics));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }

@@ -3,6 +3,7 @@
 //! framed green (the true partner), amber (another row of the same class) or red (another
 //! class). Written as a PNG.
 
+use crate::io::io_err;
 use crate::multimodal::data::View;
 use crate::pipelines::Matrix;
 use image::{Rgb, RgbImage};
@@ -91,5 +92,5 @@ pub fn write_retrieval_grid(
             draw(&mut img, x, y, &px, h, w, frame);
         }
     }
-    img.save_with_format(path, image::ImageFormat::Png).map_err(|e| format!("{}: {e}", path.display()))
+    img.save_with_format(path, image::ImageFormat::Png).map_err(|e| io_err(path, e))
 }

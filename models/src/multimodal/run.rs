@@ -12,10 +12,11 @@ use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, 
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
 use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
+use crate::io::io_err;
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
-use crate::pipelines::run::RunSpec;
-use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
+use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::report::{plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use serde_json::{Map, Value, json};
@@ -71,19 +72,9 @@ pub fn load_pairs(data: &PairSource, cfg: &MgcaConfig, seed: u64) -> Result<Pair
     }
 }
 
-/// The configuration of a run: profile defaults, replaced by `--config`, then the flags.
-fn settle_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig, String> {
-    let mut cfg = match &spec.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a valid mgca configuration: {e}", path.display()))?
-        }
-        None => MgcaConfig::for_data(spec.profile, &spec.data),
-    };
-    if let Some(e) = spec.epochs {
-        cfg.epochs = e;
-    }
+/// The configuration of a run ([`settle_config`]), then the pair-count flags; checked.
+fn mgca_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig, String> {
+    let mut cfg = settle_config(spec, "mgca", || MgcaConfig::for_data(spec.profile, &spec.data), |c| &mut c.epochs)?;
     if spec.train_limit.is_some() {
         cfg.train_pairs = spec.train_limit;
     }
@@ -252,8 +243,8 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
         return Err("mgca keeps no checkpoint: rerun without --resume".into());
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let cfg = settle_config(spec)?;
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let cfg = mgca_config(spec)?;
     write_json_atomic(&out.join("config.json"), &json!(cfg)).map_err(|e| e.to_string())?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
@@ -295,10 +286,7 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
     obj.insert("plots".into(), json!(plots));
     obj.insert("history".into(), json!(trained[0].history.epochs));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }
 
 /// The demo's MGCA parts: (part name, data).

@@ -150,18 +150,18 @@ pub fn read_npy(path: &Path) -> Result<Matrix, String> {
     Ok(Matrix { data: t.data.iter().map(|&v| v as f32).collect(), n: t.rows, dim: t.cols })
 }
 
-/// The configuration of a run: profile defaults, replaced by `--config`, then `--epochs`.
-/// The configuration of a run: the interrupted run's `config.json` when resuming, else the
-/// `--config` file, else `fallback()` (the profile's); then `--epochs` (through `epochs_of`).
-/// `what` names the configuration kind in errors.
-pub(crate) fn settle_config<C: burn::config::Config, D>(
+/// The configuration of a run, for every runner: the interrupted run's `config.json` when
+/// resuming, else the `--config` file (JSON), else `fallback()` (the profile's); then
+/// `--epochs` (through `epochs_of`). `what` names the configuration kind in errors.
+pub(crate) fn settle_config<C: serde::de::DeserializeOwned, D>(
     spec: &RunSpec<D>,
     what: &str,
     fallback: impl FnOnce() -> C,
     epochs_of: impl FnOnce(&mut C) -> &mut usize,
 ) -> Result<C, String> {
-    let load = |path: &Path, why: &str| {
-        C::load(path).map_err(|e| io_err(path, format!("{why}: not a valid {what} configuration: {e}")))
+    let load = |path: &Path, why: &str| -> Result<C, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, format!("{why}: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| io_err(path, format!("{why}: not a valid {what} configuration: {e}")))
     };
     let mut cfg = if spec.resume {
         load(&spec.out.join("config.json"), "cannot resume")?
@@ -174,6 +174,16 @@ pub(crate) fn settle_config<C: burn::config::Config, D>(
         *epochs_of(&mut cfg) = e;
     }
     Ok(cfg)
+}
+
+/// Writes the one-pipeline report of a run, `DIR/report.json` (`{"seed", "profile",
+/// "pipelines": [entry]}`) and `DIR/report.html`; returns the entry.
+pub(crate) fn write_run_report<D>(spec: &RunSpec<D>, entry: Value) -> Result<Value, String> {
+    let out = &spec.out;
+    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
+    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
+    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
+    Ok(entry)
 }
 
 /// Trains pipeline `P` as `spec` says and returns its report entry.
@@ -227,10 +237,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
     if let Some(obj) = entry.as_object_mut() {
         obj.extend(trained.extra.clone());
     }
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }
 
 /// k-means (core, k-means++, 10 restarts) on the training embedding.

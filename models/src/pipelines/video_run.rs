@@ -5,13 +5,13 @@
 //! plots, and write `report.json` and `report.html`.
 
 use super::Profile;
-use super::run::{RunSpec, clear_stale_checkpoint, settle_config, write_npy};
+use super::run::{RunSpec, clear_stale_checkpoint, settle_config, write_npy, write_run_report};
 use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
 use crate::eval::{ProbeParams, kmeans_scores, linear_probe};
 use crate::io::io_err;
-use crate::report::{plot_curves, plot_embedding, write_html, write_json_atomic};
+use crate::report::{plot_curves, plot_embedding};
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use burn::config::Config;
@@ -173,8 +173,5 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
         "throughput_clips_per_s": trained.history.mean_throughput(),
         "history": trained.history.epochs,
     });
-    let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
-    Ok(entry)
+    write_run_report(spec, entry)
 }

@@ -6,6 +6,7 @@
 
 use super::{CharTokenizer, PairedSet, PairedSplit, View};
 use crate::data::{ImageSet, TEST_FRACTION, read_grey_image, train_test_indices};
+use crate::io::io_err;
 use std::path::{Path, PathBuf};
 
 /// One line of the CSV.
@@ -38,14 +39,11 @@ pub struct RawPairs {
 
 fn parse_records(path: &Path) -> Result<Vec<PairRecord>, String> {
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| io_err(path, e))?;
     let mut out = Vec::new();
     for (line, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let rec = rec.map_err(|e| io_err(path, e))?;
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

@@ -2,6 +2,7 @@
 
 use super::{MlcdConfig, MlcdModel, multi_label_loss};
 use crate::data::{ImageSet, Split};
+use crate::io::io_err;
 use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split};
 use crate::train::augment::translate;
 use crate::train::checkpoint::{load_model, save_model};
@@ -180,7 +181,7 @@ impl Pipeline for Mlcd {
         {
             let single = cfg.clone().with_positives(1);
             let sctx = TrainContext { out: ctx.out.join("ablation_l1"), ..ctx.clone() };
-            std::fs::create_dir_all(&sctx.out).map_err(|e| format!("{}: {e}", sctx.out.display()))?;
+            std::fs::create_dir_all(&sctx.out).map_err(|e| io_err(&sctx.out, e))?;
             let (m1, _) = fit::<B>(&single, &split.train, &sctx, device)?;
             let v1 = m1.valid();
             let (tr, te) = embed_split(split, device, |x| v1.embed(x))?;
