@@ -10,6 +10,7 @@ use super::assign::assign_unchecked;
 use super::relocate::relocate_empty;
 use crate::matrix::MatRef;
 use crate::monitor::{Iteration, Monitor};
+use crate::parallel::sum_row_chunks;
 use crate::scalar::{Float, Real};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -49,14 +50,10 @@ pub(crate) fn lloyd<T: Real>(
         if let Ok(cm) = MatRef::new(&centers, k, d, "centers") {
             assign_unchecked(x, cm, &mut labels, &mut dist);
         }
-        sums.fill(zero);
-        counts.fill(zero);
-        for (row, &l) in x.row_iter().zip(&labels) {
-            counts[l] += <T::Acc as Float>::ONE;
-            for (s, v) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                *s += v.to_acc();
-            }
-        }
+        let totals = cluster_sums(x, &labels, k);
+        let (c, s) = totals.split_at(k);
+        counts.copy_from_slice(c);
+        sums.copy_from_slice(s);
         let relocated = relocate_empty(x.as_slice(), d, &labels, &dist, &mut sums, &mut counts);
         let mut shift = zero;
         for ((c, s), &cnt) in centers.chunks_exact_mut(d).zip(sums.chunks_exact(d)).zip(&counts) {
@@ -101,4 +98,22 @@ pub(crate) fn lloyd<T: Real>(
         })
         .sum();
     LloydRun { centers, labels, inertia, n_iter, converged }
+}
+
+/// The cluster sizes n_k then the row sums Σ_{i: labelᵢ = k} xᵢ (k × d) in one vector, taken
+/// over fixed row chunks whose partials are added in chunk order
+/// ([`crate::parallel::sum_row_chunks`]): the same for every thread count.
+fn cluster_sums<T: Real>(x: MatRef<'_, T>, labels: &[usize], k: usize) -> Vec<T::Acc> {
+    let d = x.cols();
+    sum_row_chunks(x, k + k * d, |rows, first| {
+        let mut part = vec![<T::Acc as Float>::ZERO; k + k * d];
+        let (counts, sums) = part.split_at_mut(k);
+        for (row, &l) in rows.row_iter().zip(&labels[first..]) {
+            counts[l] += <T::Acc as Float>::ONE;
+            for (s, v) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                *s += v.to_acc();
+            }
+        }
+        part
+    })
 }
