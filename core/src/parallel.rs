@@ -127,3 +127,85 @@ pub(crate) fn sum_row_chunks<T: Sync, F: crate::scalar::Float>(
     }
     total
 }
+
+/// Rows of one chunk of the column-summing passes of an `n × k` matrix: about 2¹⁸ entries
+/// (a multiple of 8 rows), fixed by `k` alone so that the summation order never depends on
+/// the thread count.
+pub(crate) fn column_chunk_rows(k: usize) -> usize {
+    ((1usize << 18) / k.max(1)).div_ceil(8) * 8
+}
+
+/// Runs a column-summing row pass over the fixed row chunks of [`column_chunk_rows`]`(k)`:
+/// `pass(first_row, rows, out_rows, work)` sees the chunk's rows `first_row ..` (`rows` of
+/// them), the slice of `out` of those among them at or after row `out_from` (`out` holds
+/// rows `out_from ..`, `width` values per row; empty when `width` is 0) and a work
+/// buffer of `work.len()` values whose first `sums.len()` are zeroed and receive the chunk's
+/// column sums (the rest is the pass's own scratch). `sums` becomes Σ over chunks of those
+/// partials, added in chunk order, and `fold` sees every chunk's result in chunk order. The
+/// chunks of a wave of [`WAVE`] run in parallel with the `parallel` feature (each with its own
+/// work buffer) and one after the other in `work` without it: the same additions either way,
+/// so the result is bit-identical for every thread count and to the build without the feature.
+pub(crate) fn column_sums_by_chunks<F: crate::scalar::Float, O: Send, S: Send>(
+    rows: usize,
+    (out, width, out_from): (&mut [O], usize, usize),
+    sums: &mut [F],
+    work: &mut [F],
+    pass: impl Fn(usize, usize, &mut [O], &mut [F]) -> S + Sync,
+    mut fold: impl FnMut(S),
+) {
+    let k = sums.len();
+    let step = column_chunk_rows(k);
+    sums.fill(F::ZERO);
+    // The out rows of the chunk starting at `first`.
+    let out_rows = |first: usize| (first + step).min(rows).saturating_sub(first.max(out_from)) * width;
+    let add = |sums: &mut [F], part: &[F]| {
+        for (t, &v) in sums.iter_mut().zip(part) {
+            *t += v;
+        }
+    };
+    #[cfg(feature = "parallel")]
+    if rows > step {
+        use rayon::prelude::*;
+        let chunks = rows.div_ceil(step);
+        let mut outs: alloc::vec::Vec<&mut [O]> = alloc::vec::Vec::with_capacity(chunks);
+        let mut rest = out;
+        for c in 0..chunks {
+            let at = out_rows(c * step).min(rest.len());
+            let (o, tail) = core::mem::take(&mut rest).split_at_mut(at);
+            outs.push(o);
+            rest = tail;
+        }
+        let wlen = work.len();
+        for wave in (0..chunks).step_by(WAVE) {
+            let end = (wave + WAVE).min(chunks);
+            let results: alloc::vec::Vec<(alloc::vec::Vec<F>, S)> = outs[wave..end]
+                .par_iter_mut()
+                .enumerate()
+                .map(|(i, o)| {
+                    let first = (wave + i) * step;
+                    let mut w = alloc::vec![F::ZERO; wlen];
+                    let s = pass(first, step.min(rows - first), o, &mut w);
+                    (w, s)
+                })
+                .collect();
+            for (w, s) in results {
+                add(sums, &w[..k]);
+                fold(s);
+            }
+        }
+        return;
+    }
+    let mut first = 0;
+    let mut rest = out;
+    while first < rows {
+        let n = step.min(rows - first);
+        let at = out_rows(first).min(rest.len());
+        let (o, tail) = core::mem::take(&mut rest).split_at_mut(at);
+        rest = tail;
+        work[..k].fill(F::ZERO);
+        let s = pass(first, n, o, work);
+        add(sums, &work[..k]);
+        fold(s);
+        first += n;
+    }
+}

@@ -1,23 +1,23 @@
 //! The stack scratch shared by the fixed Sinkhorn front ends: one contiguous block of
-//! N·K + N + 4K compute scalars, which covers both [`crate::sinkhorn::swav_scratch`]`(N, K)`
-//! (N·K + 2K + 2) and [`crate::sinkhorn::sinkhorn_scaling_scratch`]`(N, K)` (N·K + N + 2K).
+//! N·K + N + 5K compute scalars, which covers both [`crate::sinkhorn::swav_scratch`]`(N, K)`
+//! (N·K + 3K + 3) and [`crate::sinkhorn::sinkhorn_scaling_scratch`]`(N, K)` (N·K + N + 3K).
 
-/// N·K + N + 4K contiguous elements of `A`, laid out by `repr(C)` without padding (every
+/// N·K + N + 5K contiguous elements of `A`, laid out by `repr(C)` without padding (every
 /// field is an array of the same `A`).
 #[repr(C)]
 pub(crate) struct StackScratch<A, const N: usize, const K: usize> {
     kernel: [[A; K]; N],
     rows: [A; N],
-    tail: [[A; K]; 4],
+    tail: [[A; K]; 5],
 }
 
 impl<A: Copy, const N: usize, const K: usize> StackScratch<A, N, K> {
     /// Number of elements.
-    pub(crate) const LEN: usize = N * K + N + 4 * K;
+    pub(crate) const LEN: usize = N * K + N + 5 * K;
 
     /// All entries `zero`.
     pub(crate) fn new(zero: A) -> Self {
-        Self { kernel: [[zero; K]; N], rows: [zero; N], tail: [[zero; K]; 4] }
+        Self { kernel: [[zero; K]; N], rows: [zero; N], tail: [[zero; K]; 5] }
     }
 
     /// The whole block as one slice.
@@ -42,6 +42,6 @@ mod tests {
         let mut s = StackScratch::<f64, 1, 1>::new(0.0);
         assert!(StackScratch::<f64, 1, 1>::LEN >= crate::sinkhorn::swav_scratch(1, 1));
         s.as_mut_slice().fill(1.0);
-        assert_eq!(s.as_mut_slice().iter().sum::<f64>(), 6.0);
+        assert_eq!(s.as_mut_slice().iter().sum::<f64>(), 7.0);
     }
 }

@@ -7,7 +7,7 @@ use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
 use crate::sinkhorn::{SinkhornInfo, SinkhornParams, sinkhorn_scaling};
 
-/// Balanced Sinkhorn solver for N × K with its scratch inline (N·K + N + 4K compute scalars).
+/// Balanced Sinkhorn solver for N × K with its scratch inline (N·K + N + 5K compute scalars).
 pub struct FixedSinkhorn<T: Real, const N: usize, const K: usize> {
     scratch: StackScratch<T::Acc, N, K>,
 }

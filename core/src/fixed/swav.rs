@@ -9,7 +9,7 @@ use crate::scalar::{Float, Real};
 use crate::sinkhorn::{SwavInfo, SwavParams, swav_assign, swav_codes};
 
 /// SwAV / SIGMA solver for N samples × K prototypes with its scratch inline
-/// (N·K + N + 4K compute scalars; 64 × 16 in f32 is 4.4 KB).
+/// (N·K + N + 5K compute scalars; 64 × 16 in f32 is 4.7 KB).
 pub struct FixedSwav<T: Real, const N: usize, const K: usize> {
     scratch: StackScratch<T::Acc, N, K>,
 }

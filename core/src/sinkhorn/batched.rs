@@ -115,6 +115,7 @@ fn solve_all_body<T: Real>(
             let gv = sign * xv.to_acc();
             hi = if gv > hi { gv } else { hi };
         }
+        colacc.fill(<T::Acc as Float>::ZERO);
         build_kernel_body::<T>(xp, k, scale, hi / eps, kernel, colacc);
         u.fill(one);
         let mut ok = true;
@@ -123,6 +124,7 @@ fn solve_all_body<T: Real>(
                 *vj = bj.to_acc() / cj;
                 ok &= positive_scaling(cj, *vj);
             }
+            colacc.fill(<T::Acc as Float>::ZERO);
             ok &= scaling_pass_body::<T>(kernel, k, v, RowRule::Marginal(ap), Some(&mut *u), colacc);
         }
         if !ok {

@@ -9,6 +9,7 @@
 //!    instead of two mat-vecs and a chain of temporaries.
 
 use crate::lanes;
+use crate::parallel::column_sums_by_chunks;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 
@@ -60,7 +61,6 @@ pub(crate) fn build_kernel_body<T: Real>(
     colsum: &mut [T::Acc],
 ) -> KernelSums<T::Acc> {
     let zero = <T::Acc as Float>::ZERO;
-    colsum.fill(zero);
     let mut sums = KernelSums {
         total: zero,
         min_row: <T::Acc as Float>::INFINITY,
@@ -78,12 +78,55 @@ pub(crate) fn build_kernel_body<T: Real>(
 }
 
 simd_dispatch! {
-    /// Writes G_ij = exp(x_ij·scale − shift) into `kernel` (row-major, rows of `k`), the column
-    /// sums Gᵀ1 into `colsum`, and returns ΣG, the smallest row sum and the range of the
-    /// arguments (so that validation and the exp need one read of `x`).
-    fn build_kernel<T: Real>(
+    /// [`build_kernel`] on one run of rows: adds their column sums into `colsum`.
+    fn build_kernel_rows<T: Real>(
         x: &[T], k: usize, scale: T::Acc, shift: T::Acc, kernel: &mut [T::Acc], colsum: &mut [T::Acc]
     ) -> KernelSums<T::Acc> => build_kernel_body
+}
+
+impl<F: Float> KernelSums<F> {
+    /// The sums of two consecutive runs of rows (totals added in row-run order).
+    fn then(self, next: Self) -> Self {
+        KernelSums {
+            total: self.total + next.total,
+            min_row: self.min_row.min(next.min_row),
+            hi: if next.hi > self.hi { next.hi } else { self.hi },
+            lo: if next.lo < self.lo { next.lo } else { self.lo },
+        }
+    }
+}
+
+/// Writes G_ij = exp(x_ij·scale − shift) into `kernel` (row-major, rows of `k`), the column
+/// sums Gᵀ1 into `colsum`, and returns ΣG, the smallest row sum and the range of the
+/// arguments (so that validation and the exp need one read of `x`). Rows run in the fixed
+/// chunks of [`column_sums_by_chunks`] (in parallel with the `parallel` feature); `work` holds
+/// k values.
+pub(crate) fn build_kernel<T: Real>(
+    x: &[T],
+    k: usize,
+    scale: T::Acc,
+    shift: T::Acc,
+    kernel: &mut [T::Acc],
+    colsum: &mut [T::Acc],
+    work: &mut [T::Acc],
+) -> KernelSums<T::Acc> {
+    let zero = <T::Acc as Float>::ZERO;
+    let mut sums = KernelSums {
+        total: zero,
+        min_row: <T::Acc as Float>::INFINITY,
+        hi: <T::Acc as Float>::NEG_INFINITY,
+        lo: <T::Acc as Float>::INFINITY,
+    };
+    let rows = x.len() / k.max(1);
+    column_sums_by_chunks(
+        rows,
+        (kernel, k, 0),
+        colsum,
+        work,
+        |first, n, out, w| build_kernel_rows::<T>(&x[first * k..(first + n) * k], k, scale, shift, out, w),
+        |s| sums = sums.then(s),
+    );
+    sums
 }
 
 /// How a row's scaling follows from its row sum s_i = (G v)_i.
@@ -97,7 +140,16 @@ pub(crate) enum RowRule<'a, T: Real> {
     Power(&'a [T], T::Acc),
 }
 
-impl<T: Real> RowRule<'_, T> {
+impl<'a, T: Real> RowRule<'a, T> {
+    /// The rule of the rows from `first` on, indexed from 0.
+    fn skip_rows(self, first: usize) -> Self {
+        match self {
+            RowRule::Marginal(a) => RowRule::Marginal(a.get(first..).unwrap_or(&[])),
+            RowRule::Constant(c) => RowRule::Constant(c),
+            RowRule::Power(a, phi) => RowRule::Power(a.get(first..).unwrap_or(&[]), phi),
+        }
+    }
+
     #[inline(always)]
     fn scaling(&self, i: usize, s: T::Acc) -> T::Acc {
         match *self {
@@ -136,11 +188,9 @@ pub(crate) fn scaling_pass_body<T: Real>(
     mut u: Option<&mut [T::Acc]>,
     colacc: &mut [T::Acc],
 ) -> bool {
-    let zero = <T::Acc as Float>::ZERO;
-    colacc.fill(zero);
     let mut ok = true;
     let mut blocks = kernel.chunks_exact(BLOCK * k);
-    let mut i = 0usize;
+    let mut i = 0;
     for block in blocks.by_ref() {
         let (r0, rest) = block.split_at(k);
         let (r1, rest) = rest.split_at(k);
@@ -165,13 +215,46 @@ pub(crate) fn scaling_pass_body<T: Real>(
 }
 
 simd_dispatch! {
-    /// One fused row sweep: u_i = rule(i, (G v)_i) (stored in `u` if given) and
-    /// `colacc` = Gᵀu with the new u. Returns false if a row sum was 0 or a u_i was 0 (an
-    /// underflow: its potential ε ln u_i would be −∞) or not finite.
-    fn scaling_pass<T: Real>(
+    /// [`scaling_pass`] on one run of rows (`rule` and `u` indexed from the run's first row):
+    /// adds their column sums into `colacc`.
+    fn scaling_rows<T: Real>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], rule: RowRule<'_, T>, u: Option<&mut [T::Acc]>,
         colacc: &mut [T::Acc]
     ) -> bool => scaling_pass_body
+}
+
+/// One fused row sweep: u_i = rule(i, (G v)_i) (stored in `u` if given) and `colacc` = Gᵀu
+/// with the new u, over the fixed row chunks of [`column_sums_by_chunks`] (in parallel with
+/// the `parallel` feature; `work` holds k values). Returns false if a row sum was 0 or a u_i
+/// was 0 (an underflow: its potential ε ln u_i would be −∞) or not finite.
+pub(crate) fn scaling_pass<T: Real>(
+    kernel: &[T::Acc],
+    k: usize,
+    v: &[T::Acc],
+    rule: RowRule<'_, T>,
+    u: Option<&mut [T::Acc]>,
+    colacc: &mut [T::Acc],
+    work: &mut [T::Acc],
+) -> bool {
+    let rows = kernel.len() / k.max(1);
+    let mut ok = true;
+    let (u, width) = match u {
+        Some(u) => (u, 1),
+        None => (&mut [][..], 0),
+    };
+    column_sums_by_chunks(
+        rows,
+        (u, width, 0),
+        colacc,
+        work,
+        |first, n, u, w| {
+            let rows = &kernel[first * k..(first + n) * k];
+            let u = if u.is_empty() { None } else { Some(u) };
+            scaling_rows::<T>(rows, k, v, rule.skip_rows(first), u, w)
+        },
+        |r| ok &= r,
+    );
+    ok
 }
 
 #[cfg(test)]
@@ -184,7 +267,8 @@ mod tests {
         let x: [f64; 35] = core::array::from_fn(|i| ((i * 7 % 11) as f64) / 11.0);
         let mut kernel = [0.0; 35];
         let mut colsum = [0.0; 5];
-        let sums = build_kernel::<f64>(&x, k, -2.0, 0.0, &mut kernel, &mut colsum);
+        let mut work = [0.0; 5];
+        let sums = build_kernel::<f64>(&x, k, -2.0, 0.0, &mut kernel, &mut colsum, &mut work);
         assert!((sums.total - kernel.iter().sum::<f64>()).abs() < 1e-12);
         for j in 0..k {
             let want: f64 = (0..n).map(|i| libm::exp(-2.0 * x[i * k + j])).sum();
@@ -194,7 +278,7 @@ mod tests {
         let v = [0.5, 1.0, 1.5, 2.0, 2.5];
         let mut u = [0.0; 7];
         let mut acc = [0.0; 5];
-        assert!(scaling_pass::<f64>(&kernel, k, &v, RowRule::Marginal(&a), Some(&mut u), &mut acc));
+        assert!(scaling_pass::<f64>(&kernel, k, &v, RowRule::Marginal(&a), Some(&mut u), &mut acc, &mut work));
         for i in 0..n {
             let s: f64 = (0..k).map(|j| kernel[i * k + j] * v[j]).sum();
             assert!((u[i] - a[i] / s).abs() < 1e-12);
@@ -204,6 +288,6 @@ mod tests {
             assert!((acc[j] - want).abs() < 1e-12);
         }
         let zero_v = [0.0; 5];
-        assert!(!scaling_pass::<f64>(&kernel, k, &zero_v, RowRule::Marginal(&a), None, &mut acc));
+        assert!(!scaling_pass::<f64>(&kernel, k, &zero_v, RowRule::Marginal(&a), None, &mut acc, &mut work));
     }
 }

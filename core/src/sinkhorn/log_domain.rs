@@ -29,12 +29,14 @@ use super::params::SinkhornParams;
 use crate::error::Result;
 use crate::lanes;
 use crate::matrix::MatRef;
+use crate::parallel::column_sums_by_chunks;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 
-/// Scratch (in `T::Acc` elements) of [`sinkhorn_log`] for an `n × k` problem: two k-vectors.
+/// Scratch (in `T::Acc` elements) of [`sinkhorn_log`] for an `n × k` problem: three
+/// k-vectors (the column sums, a row and the row chunks' column partials).
 pub fn sinkhorn_log_scratch(_n: usize, k: usize) -> usize {
-    k.saturating_mul(2)
+    k.saturating_mul(3)
 }
 
 /// Balanced entropic OT in the log domain (see the module documentation). Same arguments,
@@ -60,19 +62,19 @@ pub fn sinkhorn_log<T: Real>(
     let zero = <T::Acc as Float>::ZERO;
     let scale = <T::Acc as Float>::from_f64(params.kind.sign()) / eps;
     let (colacc, rest) = scratch.split_at_mut(k);
-    let row = &mut rest[..k];
+    let work = &mut rest[..2 * k];
     let (phi, psi) = (f, g);
     phi.fill(zero);
     psi.fill(zero);
     let exact = LogRowRule { weight: <T::Acc as Float>::ONE, lam: <T::Acc as Float>::ONE };
     // colacc holds LSE_i(σx_ij/ε + φ_i) at the top of each iteration.
-    column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
+    column_lse::<T>(x.as_slice(), k, scale, phi, &mut work[..k], colacc);
     let mut info = SinkhornInfo { iterations: 0, marginal_err: f64::INFINITY, converged: false };
     for it in 0..params.max_iter {
         for ((p, &l), bj) in psi.iter_mut().zip(colacc.iter()).zip(b) {
             *p = bj.to_acc().ln() - l;
         }
-        let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, exact, phi, row, colacc);
+        let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, exact, phi, colacc, work);
         info.iterations = it + 1;
         let sums_exact = stats.sums_are_exact(colacc, n);
         if sums_exact {
@@ -80,7 +82,7 @@ pub fn sinkhorn_log<T: Real>(
         } else {
             // The one-exp sums lost terms (tiny or huge masses): the column sums are
             // exp(LSE_j + ψ_j), with the log-sum-exp recomputed stably.
-            column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
+            column_lse::<T>(x.as_slice(), k, scale, phi, &mut work[..k], colacc);
             info.marginal_err = column_l2_error(colacc.iter().zip(psi.iter()).map(|(&l, &p)| (l + p).exp()), b);
         }
         if it % params.check_every == 0 && info.marginal_err < params.tol {
@@ -152,7 +154,6 @@ fn log_row_pass_body<T: Real>(
 ) -> RowPassStats<T::Acc> {
     let zero = <T::Acc as Float>::ZERO;
     let one = <T::Acc as Float>::ONE;
-    colacc.fill(zero);
     let mut stats = RowPassStats { max_change: zero, max_factor: zero };
     for ((xr, ai), p) in x.chunks_exact(k).zip(a).zip(phi.iter_mut()) {
         for ((e, &xv), &q) in row.iter_mut().zip(xr).zip(psi) {
@@ -178,13 +179,50 @@ fn log_row_pass_body<T: Real>(
 }
 
 simd_dispatch! {
-    /// φ_i ← α ln a_i − λ LSE_j(σx_ij/ε + ψ_j) for every row, and `colacc` ← Qᵀ1 with the new φ
-    /// (Q_ij = exp(σx_ij/ε + φ_i + ψ_j)), one exp per entry.
+    /// [`log_row_pass`] on one run of rows (`a`, `phi` holding theirs): adds their column sums
+    /// into `colacc`.
     #[allow(clippy::too_many_arguments)]
-    fn log_row_pass<T: Real>(
+    fn log_rows<T: Real>(
         x: &[T], k: usize, scale: T::Acc, psi: &[T::Acc], a: &[T], rule: LogRowRule<T::Acc>, phi: &mut [T::Acc],
         row: &mut [T::Acc], colacc: &mut [T::Acc]
     ) -> RowPassStats<T::Acc> => log_row_pass_body
+}
+
+/// φ_i ← α ln a_i − λ LSE_j(σx_ij/ε + ψ_j) for every row, and `colacc` ← Qᵀ1 with the new φ
+/// (Q_ij = exp(σx_ij/ε + φ_i + ψ_j)), one exp per entry, over the fixed row chunks of
+/// [`column_sums_by_chunks`] (in parallel with the `parallel` feature; `work` holds 2k values:
+/// a chunk's column partials and a row).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn log_row_pass<T: Real>(
+    x: &[T],
+    k: usize,
+    scale: T::Acc,
+    psi: &[T::Acc],
+    a: &[T],
+    rule: LogRowRule<T::Acc>,
+    phi: &mut [T::Acc],
+    colacc: &mut [T::Acc],
+    work: &mut [T::Acc],
+) -> RowPassStats<T::Acc> {
+    let zero = <T::Acc as Float>::ZERO;
+    let mut stats = RowPassStats { max_change: zero, max_factor: zero };
+    let rows = x.len() / k.max(1);
+    column_sums_by_chunks(
+        rows,
+        (phi, 1, 0),
+        colacc,
+        work,
+        |first, n, phi, w| {
+            let (part, row) = w.split_at_mut(k);
+            let a = a.get(first..first + n).unwrap_or(&[]);
+            log_rows::<T>(&x[first * k..(first + n) * k], k, scale, psi, a, rule, phi, row, part)
+        },
+        |s| {
+            stats.max_change = stats.max_change.max(s.max_change);
+            stats.max_factor = stats.max_factor.max(s.max_factor);
+        },
+    );
+    stats
 }
 
 #[inline(always)]

@@ -30,9 +30,10 @@ use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_scaling`] for an `n × k` problem:
-/// the kernel (n·k), the column sums (k) and the previous scalings (n + k).
+/// the kernel (n·k), the column sums (k), the previous scalings (n + k) and the row chunks'
+/// column partials (k).
 pub fn sinkhorn_scaling_scratch(n: usize, k: usize) -> usize {
-    n.saturating_mul(k).saturating_add(n).saturating_add(k.saturating_mul(2))
+    n.saturating_mul(k).saturating_add(n).saturating_add(k.saturating_mul(3))
 }
 
 /// Balanced entropic OT in scaling form (see the module documentation).
@@ -62,9 +63,10 @@ pub fn sinkhorn_scaling<T: Real>(
     let (kernel, rest) = scratch.split_at_mut(n * k);
     let (colacc, rest) = rest.split_at_mut(k);
     let (uprev, rest) = rest.split_at_mut(n);
-    let vprev = &mut rest[..k];
+    let (vprev, rest) = rest.split_at_mut(k);
+    let work = &mut rest[..k];
     let scale = <T::Acc as Float>::from_f64(params.kind.sign()) / eps;
-    build_kernel::<T>(x.as_slice(), k, scale, hi / eps, kernel, colacc);
+    build_kernel::<T>(x.as_slice(), k, scale, hi / eps, kernel, colacc, work);
 
     let (u, v) = (f, g);
     u.fill(one);
@@ -78,7 +80,7 @@ pub fn sinkhorn_scaling<T: Real>(
             *vj = bj.to_acc() / cj;
             ok &= positive_scaling(cj, *vj);
         }
-        ok &= scaling_pass::<T>(kernel, k, v, RowRule::Marginal(a), Some(u), colacc);
+        ok &= scaling_pass::<T>(kernel, k, v, RowRule::Marginal(a), Some(u), colacc, work);
         if !ok {
             u.copy_from_slice(uprev);
             v.copy_from_slice(vprev);

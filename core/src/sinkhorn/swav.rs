@@ -38,16 +38,17 @@ use crate::error::{Error, Result};
 use crate::lanes;
 use crate::matrix::MatRef;
 use crate::ops::argmax;
+use crate::parallel::column_sums_by_chunks;
 use crate::reduce::AllReduce;
 use crate::scalar::{Float, Real};
 use crate::simd::simd_dispatch;
 use crate::validate::{finite, finite_output, len, scratch as scratch_len};
 
 /// Scratch (in `T::Acc` elements) of [`swav_codes`] and [`swav_assign`] for a shard of `b`
-/// samples and `k` prototypes: the kernel (b·k), the column sums with the totals (k + 3) and
-/// v (k).
+/// samples and `k` prototypes: the kernel (b·k), the column sums with the totals (k + 3), v (k)
+/// and the row chunks' column partials (k).
 pub fn swav_scratch(b: usize, k: usize) -> usize {
-    b.saturating_mul(k).saturating_add(k.saturating_mul(2)).saturating_add(3)
+    b.saturating_mul(k).saturating_add(k.saturating_mul(3)).saturating_add(3)
 }
 
 /// Whether the unshifted kernel exp(x/ε) equals exp(x/ε − shift)·e^shift up to rounding: no
@@ -88,7 +89,7 @@ pub fn swav_codes<T: Real, R: AllReduce<T::Acc>>(
     run.prototype_step(last)?;
     let skip = b - m;
     run.codes_will_be_finite(skip, last)?;
-    codes_pass::<T>(run.kernel, k, run.v, skip, Some(codes), run.colacc);
+    codes_pass::<T>(run.kernel, k, run.v, skip, Some(codes), run.colacc, run.work);
     reduce.all_reduce_sum(run.colacc)?;
     for c in run.colacc.iter_mut() {
         *c *= run.inv_b;
@@ -142,6 +143,8 @@ struct Run<'s, T: Real> {
     kernel: &'s [T::Acc],
     colacc: &'s mut [T::Acc],
     v: &'s mut [T::Acc],
+    /// The row chunks' column partials (k).
+    work: &'s mut [T::Acc],
     k: usize,
     samples: usize,
     inv_b: T::Acc,
@@ -166,10 +169,11 @@ impl<'s, T: Real> Run<'s, T> {
         let x = scores.as_slice();
         let (kernel, rest) = scratch.split_at_mut(b * k);
         let (colacc, rest) = rest.split_at_mut(k + 3);
-        let v = &mut rest[..k];
+        let (v, rest) = rest.split_at_mut(k);
+        let work = &mut rest[..k];
         // One read of the scores: exp without the shift, validating and ranging on the way
         // (hi, lo: the range of S/ε). A NaN score makes the total NaN, ±∞ shows in the range.
-        let mut sums = build_kernel::<T>(x, k, one / eps, zero, kernel, &mut colacc[..k]);
+        let mut sums = build_kernel::<T>(x, k, one / eps, zero, kernel, &mut colacc[..k], work);
         if !(sums.total.is_finite() && sums.hi.is_finite() && sums.lo.is_finite()) {
             finite(x, "scores")?;
         }
@@ -194,7 +198,7 @@ impl<'s, T: Real> Run<'s, T> {
         colacc[k + 2] = if redo { one } else { zero };
         reduce.all_reduce_sum(colacc)?;
         if colacc[k + 2] > zero {
-            sums = build_kernel::<T>(x, k, one / eps, shift, kernel, &mut colacc[..k]);
+            sums = build_kernel::<T>(x, k, one / eps, shift, kernel, &mut colacc[..k], work);
             if !usable(&sums) {
                 return Err(breakdown);
             }
@@ -214,6 +218,7 @@ impl<'s, T: Real> Run<'s, T> {
             kernel,
             colacc: &mut colacc[..k],
             v,
+            work,
             k,
             samples: samples_usize,
             inv_b: one / samples,
@@ -248,7 +253,8 @@ impl<'s, T: Real> Run<'s, T> {
     /// finding: NaN codes and prototype error), or if a column sum overflows; a failing shard
     /// poisons the reduced sums, so every shard fails together.
     fn sample_step<R: AllReduce<T::Acc>>(&mut self, reduce: &mut R, iteration: usize) -> Result<()> {
-        let ok = scaling_pass::<T>(self.kernel, self.k, self.v, RowRule::Constant(self.inv_b), None, self.colacc);
+        let ok =
+            scaling_pass::<T>(self.kernel, self.k, self.v, RowRule::Constant(self.inv_b), None, self.colacc, self.work);
         if !ok {
             self.colacc[0] = <T::Acc as Float>::INFINITY;
         }
@@ -271,7 +277,7 @@ impl<'s, T: Real> Run<'s, T> {
         let certain = floor >= <T::Acc as Float>::MIN_POSITIVE
             && (two * self.sums.total / floor).is_finite()
             && (two * hi * self.sums.total).is_finite();
-        if certain || codes_pass::<T>(self.kernel, self.k, self.v, skip, None, self.colacc) {
+        if certain || codes_pass::<T>(self.kernel, self.k, self.v, skip, None, self.colacc, self.work) {
             Ok(())
         } else {
             Err(Error::NumericalBreakdown { what: "swav sample scaling", iteration })
@@ -280,7 +286,7 @@ impl<'s, T: Real> Run<'s, T> {
 }
 
 #[inline(always)]
-fn codes_pass_body<T: Real>(
+fn codes_rows_body<T: Real>(
     kernel: &[T::Acc],
     k: usize,
     v: &[T::Acc],
@@ -288,7 +294,6 @@ fn codes_pass_body<T: Real>(
     codes: Option<&mut [T]>,
     colacc: &mut [T::Acc],
 ) -> bool {
-    colacc.fill(<T::Acc as Float>::ZERO);
     let one = <T::Acc as Float>::ONE;
     let mut ok = true;
     let mut out = codes.map(|c| c.chunks_exact_mut(k));
@@ -306,15 +311,48 @@ fn codes_pass_body<T: Real>(
             *c += gv * inv;
         }
     }
-    ok && colacc.iter().all(|c| c.is_finite())
+    ok
 }
 
 simd_dispatch! {
-    /// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip (when `codes` is
-    /// given, with streaming stores for f32; `None` is a dry run), and colacc = B·Gᵀu.
-    /// Returns whether every row sum was positive and finite with a finite inverse and every
-    /// column sum finite.
-    fn codes_pass<T: Real>(
+    /// [`codes_pass`] on one run of rows (`codes`, when given, holds the codes of its rows from
+    /// `skip` on): adds their column sums into `colacc`.
+    fn codes_rows<T: Real>(
         kernel: &[T::Acc], k: usize, v: &[T::Acc], skip: usize, codes: Option<&mut [T]>, colacc: &mut [T::Acc]
-    ) -> bool => codes_pass_body
+    ) -> bool => codes_rows_body
+}
+
+/// Last sample step: codes_ij = G_ij v_j / (G v)_i for rows i ≥ skip (when `codes` is given,
+/// with streaming stores for f32; `None` is a dry run), and colacc = B·Gᵀu, over the fixed row
+/// chunks of [`column_sums_by_chunks`] (in parallel with the `parallel` feature; `work` holds k
+/// values). Returns whether every row sum was positive and finite with a finite
+/// inverse and every column sum finite.
+fn codes_pass<T: Real>(
+    kernel: &[T::Acc],
+    k: usize,
+    v: &[T::Acc],
+    skip: usize,
+    codes: Option<&mut [T]>,
+    colacc: &mut [T::Acc],
+    work: &mut [T::Acc],
+) -> bool {
+    let rows = kernel.len() / k.max(1);
+    let mut ok = true;
+    let (codes, width) = match codes {
+        Some(c) => (c, k),
+        None => (&mut [][..], 0),
+    };
+    column_sums_by_chunks(
+        rows,
+        (codes, width, skip),
+        colacc,
+        work,
+        |first, n, out, w| {
+            let rows_k = &kernel[first * k..(first + n) * k];
+            let out = if width == 0 { None } else { Some(out) };
+            codes_rows::<T>(rows_k, k, v, skip.saturating_sub(first).min(n), out, w)
+        },
+        |r| ok &= r,
+    );
+    ok && colacc.iter().all(|c| c.is_finite())
 }

@@ -40,9 +40,9 @@ use crate::scalar::{Float, Real};
 use crate::validate::finite_output;
 
 /// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced`]: kernel (n·k), column sums (k),
-/// previous scalings (n + k).
+/// previous scalings (n + k), the row chunks' column partials (k).
 pub fn sinkhorn_unbalanced_scratch(n: usize, k: usize) -> usize {
-    n.saturating_mul(k).saturating_add(n).saturating_add(k.saturating_mul(2))
+    n.saturating_mul(k).saturating_add(n).saturating_add(k.saturating_mul(3))
 }
 
 /// KL-relaxed entropic OT (see the module documentation). `a` (n) and `b` (k) are strictly
@@ -69,9 +69,10 @@ pub fn sinkhorn_unbalanced<T: Real>(
     let (kernel, rest) = scratch.split_at_mut(n * k);
     let (colacc, rest) = rest.split_at_mut(k);
     let (uprev, rest) = rest.split_at_mut(n);
-    let vprev = &mut rest[..k];
+    let (vprev, rest) = rest.split_at_mut(k);
+    let work = &mut rest[..k];
     let scale = <T::Acc as Float>::from_f64(params.kind.sign()) / eps;
-    build_kernel::<T>(x.as_slice(), k, scale, zero, kernel, colacc);
+    build_kernel::<T>(x.as_slice(), k, scale, zero, kernel, colacc, work);
     if params.entropy == UnbalancedEntropy::Kl {
         for (row, ai) in kernel.chunks_exact_mut(k).zip(a) {
             for (kv, bj) in row.iter_mut().zip(b) {
@@ -87,7 +88,7 @@ pub fn sinkhorn_unbalanced<T: Real>(
     for it in 0..params.max_iter {
         uprev.copy_from_slice(u);
         vprev.copy_from_slice(v);
-        let mut ok = scaling_pass::<T>(kernel, k, v, RowRule::Power(a, lam_a), Some(u), colacc);
+        let mut ok = scaling_pass::<T>(kernel, k, v, RowRule::Power(a, lam_a), Some(u), colacc, work);
         for ((vj, &cj), bj) in v.iter_mut().zip(colacc.iter()).zip(b) {
             *vj = (bj.to_acc() / cj).powf(lam_b);
             ok &= positive_scaling(cj, *vj);

@@ -23,7 +23,7 @@
 //! LSE_i(σx_ij/ε + φ_i) = ln C_j − ψ_j for the ψ-update. When a C_j is too small (or too large)
 //! for that to be exact, an exact max-shifted two-pass column LSE runs instead. Stop when
 //! ½(‖Δφ‖∞ + ‖Δψ‖∞) < `tol` (‖Δ ln u‖∞ ≈ ‖Δu‖∞/‖u‖∞: the log-domain reading of POT's rule),
-//! tested after every iteration. No kernel is stored (scratch 2k, no heap), and there is no
+//! tested after every iteration. No kernel is stored (scratch 3k, no heap), and there is no
 //! breakdown on validated input: every exponential is max-shifted.
 
 use super::check::unbalanced_inputs;
@@ -34,10 +34,10 @@ use crate::error::Result;
 use crate::matrix::MatRef;
 use crate::scalar::{Float, Real};
 
-/// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced_log`] for an `n × k` problem: two
-/// k-vectors.
+/// Scratch (in `T::Acc` elements) of [`sinkhorn_unbalanced_log`] for an `n × k` problem: three
+/// k-vectors (the column sums, a row and the row chunks' column partials).
 pub fn sinkhorn_unbalanced_log_scratch(_n: usize, k: usize) -> usize {
-    k.saturating_mul(2)
+    k.saturating_mul(3)
 }
 
 /// KL-relaxed entropic OT in the log domain (see the module documentation). Same arguments,
@@ -66,7 +66,7 @@ pub fn sinkhorn_unbalanced_log<T: Real>(
     let rows = LogRowRule { weight: if kl { one } else { lam_a }, lam: lam_a };
     let weight_b = if kl { one } else { lam_b };
     let (colacc, rest) = scratch.split_at_mut(k);
-    let row = &mut rest[..k];
+    let work = &mut rest[..2 * k];
     let (phi, psi) = (f, g);
     for (p, ai) in phi.iter_mut().zip(a) {
         *p = if kl { ai.to_acc().ln() } else { zero };
@@ -77,10 +77,10 @@ pub fn sinkhorn_unbalanced_log<T: Real>(
     let half = <T::Acc as Float>::from_f64(0.5);
     let mut info = UnbalancedInfo { iterations: 0, change: f64::INFINITY, converged: false, mass: 0.0 };
     for it in 0..params.max_iter {
-        let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, rows, phi, row, colacc);
+        let stats = log_row_pass::<T>(x.as_slice(), k, scale, psi, a, rows, phi, colacc, work);
         let exact = stats.sums_are_exact(colacc, n);
         if !exact {
-            column_lse::<T>(x.as_slice(), k, scale, phi, row, colacc);
+            column_lse::<T>(x.as_slice(), k, scale, phi, &mut work[..k], colacc);
         }
         let (mut change, mut mass) = (zero, zero);
         for ((p, &c), bj) in psi.iter_mut().zip(colacc.iter()).zip(b) {
@@ -223,13 +223,15 @@ mod tests {
         }
         // f32 storage at ε = 1e-2 (exp(−M/ε) < 4e-44: underflows in f32) tracks f64.
         let p2 = UnbalancedParams { eps: 1e-2, tol: 0.0, max_iter: 3000, ..p };
-        let (f64s, g64s, _) = solve(sinkhorn_unbalanced_log, 2 * k, x, &a, &b, &p2).unwrap();
+        let (f64s, g64s, _) =
+            solve(sinkhorn_unbalanced_log, sinkhorn_unbalanced_log_scratch(n, k), x, &a, &b, &p2).unwrap();
         let (m32, a32, b32): (Vec<f32>, Vec<f32>, Vec<f32>) = (
             m.iter().map(|&v| v as f32).collect(),
             a.iter().map(|&v| v as f32).collect(),
             b.iter().map(|&v| v as f32).collect(),
         );
-        let (mut f32s, mut g32s, mut s32) = (vec![0.0f32; n], vec![0.0f32; k], vec![0.0f32; 2 * k]);
+        let (mut f32s, mut g32s, mut s32) =
+            (vec![0.0f32; n], vec![0.0f32; k], vec![0.0f32; sinkhorn_unbalanced_log_scratch(n, k)]);
         let x32 = MatRef::new(&m32, n, k, "x").unwrap();
         sinkhorn_unbalanced_log(x32, &a32, &b32, &p2, &mut f32s, &mut g32s, &mut s32).unwrap();
         let wide = |v: &[f32]| v.iter().map(|&w| w as f64).collect::<Vec<_>>();
