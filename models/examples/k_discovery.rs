@@ -13,7 +13,7 @@ fn main() -> Result<(), String> {
         Some("reference") => SplitMergePreset::Reference,
         Some(other) => return Err(format!("unknown preset {other:?} (clasp or reference)")),
     };
-    let rows = clasp_models::experiments::k_discovery::k_discovery_table(preset, seeds)?;
+    let rows = clasp_models::experiments::k_discovery::k_discovery_table(preset, seeds).map_err(|e| e.to_string())?;
     print!("{}", clasp_models::experiments::k_discovery::format_table(&rows));
     Ok(())
 }

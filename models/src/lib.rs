@@ -10,6 +10,7 @@ pub mod cli;
 pub mod data;
 #[cfg(feature = "train")]
 pub mod discovery;
+mod error;
 #[cfg(feature = "train")]
 pub mod eval;
 pub mod experiments;
@@ -29,3 +30,6 @@ pub mod pipelines;
 pub mod report;
 #[cfg(feature = "train")]
 pub mod train;
+
+pub(crate) use error::Context;
+pub use error::{Error, Result};

@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, exit code 2 (as clap's usage errors).
-            eprintln!("clasp: {}", e.replace('\n', " "));
+            eprintln!("clasp: {}", e.to_string().replace('\n', " "));
             ExitCode::from(2)
         }
     }

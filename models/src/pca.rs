@@ -2,12 +2,13 @@
 //! the top eigenvectors of the covariance matrix (nalgebra's symmetric eigendecomposition),
 //! and project. Component signs are arbitrary.
 
+use crate::{Error, Result};
 use nalgebra::{DMatrix, SymmetricEigen};
 
 /// Projects the rows of `x` (n × d, row-major) on its top `p` principal components (n × p).
-pub fn pca(x: &[f64], n: usize, d: usize, p: usize) -> Result<Vec<f64>, String> {
+pub fn pca(x: &[f64], n: usize, d: usize, p: usize) -> Result<Vec<f64>> {
     if n == 0 || d == 0 || x.len() != n * d || p == 0 || p > d {
-        return Err(format!("pca: bad shape {n}×{d} (len {}) for {p} components", x.len()));
+        return Err(Error::InvalidInput(format!("pca: bad shape {n}×{d} (len {}) for {p} components", x.len())));
     }
     let m = DMatrix::from_row_slice(n, d, x);
     let mean = m.row_mean();

@@ -114,16 +114,16 @@ fn folder_loader_reads_pairs_and_names_bad_inputs() {
     assert_eq!((a.labels[0], a.labels[31]), (0, 1));
     // A missing mask is named.
     std::fs::remove_file(dir.join("b_mask.png")).unwrap();
-    let e = load_folder(&dir).unwrap_err();
+    let e = load_folder(&dir).unwrap_err().to_string();
     assert!(e.contains("b.png") && e.contains("no mask"), "{e}");
     // A mask of the wrong size.
     write_mask_png(&dir.join("b_mask.png"), 16, |_, _| 0);
-    let e = load_folder(&dir).unwrap_err();
+    let e = load_folder(&dir).unwrap_err().to_string();
     assert!(e.contains("16×16") && e.contains("32×32"), "{e}");
     // A mask with a non-integer class id.
     std::fs::remove_file(dir.join("b_mask.png")).unwrap();
     write_npy_f32(&dir.join("b_mask.npy"), &[32, 32], &vec![0.5; 32 * 32]);
-    let e = load_folder(&dir).unwrap_err();
+    let e = load_folder(&dir).unwrap_err().to_string();
     assert!(e.contains("not a class id"), "{e}");
     assert!(load_folder(&dir.join("nope")).is_err());
 }
@@ -285,7 +285,8 @@ fn tiny_runs_through_the_cli_write_a_complete_report() {
     run(&tiny_args("ct", &again, &config, 3)).unwrap();
     assert_eq!(read_entry(&again)["metrics"], read_entry(&dir.join("run-2"))["metrics"]);
     // Bad requests are errors, not panics.
-    let e = run(&tiny_args(dir.join("missing").to_str().unwrap(), &dir.join("bad"), &config, 0)).unwrap_err();
+    let e =
+        run(&tiny_args(dir.join("missing").to_str().unwrap(), &dir.join("bad"), &config, 0)).unwrap_err().to_string();
     assert!(e.contains("missing"), "{e}");
     std::fs::write(&config, r#"{"epochs": 0}"#).unwrap();
     assert!(run(&tiny_args("ct", &dir.join("bad"), &config, 0)).is_err());

@@ -157,12 +157,12 @@ fn csv_pairs_load_tokenize_and_name_bad_input() {
 
     // A missing image is named; a line with one field is refused.
     std::fs::write(dir.join("bad.csv"), "nope.png,some text\n").unwrap();
-    let err = load_pairs_csv(&dir.join("bad.csv"), 8).unwrap_err();
+    let err = load_pairs_csv(&dir.join("bad.csv"), 8).unwrap_err().to_string();
     assert!(err.contains("nope.png"), "{err}");
     std::fs::write(dir.join("bad.csv"), "img0.png\n").unwrap();
-    let err = load_pairs_csv(&dir.join("bad.csv"), 8).unwrap_err();
+    let err = load_pairs_csv(&dir.join("bad.csv"), 8).unwrap_err().to_string();
     assert!(err.contains("line 1: 1 fields"), "{err}");
-    assert!(pairs_split(&raw, 3, 12, 0).unwrap_err().contains("does not divide"));
+    assert!(pairs_split(&raw, 3, 12, 0).unwrap_err().to_string().contains("does not divide"));
     assert!("data.txt".parse::<PairSource>().is_err());
 }
 
@@ -338,6 +338,6 @@ fn smoke_runs_through_clasp_train_mgca() {
     // --resume is refused (no checkpoints); an unknown data name is an error.
     let mut bad = train_args("breast-cancer", &out, 1);
     bad.resume = Some(out.clone());
-    assert!(run(&bad).unwrap_err().contains("--resume"));
-    assert!(run(&train_args("nope", &out, 1)).unwrap_err().contains("unknown paired data"));
+    assert!(run(&bad).unwrap_err().to_string().contains("--resume"));
+    assert!(run(&train_args("nope", &out, 1)).unwrap_err().to_string().contains("unknown paired data"));
 }

@@ -172,22 +172,23 @@ fn mlcd_two_epochs() {
 #[test]
 fn bad_requests_fail_with_one_line_and_write_nothing_complete() {
     let dir = temp_dir("bad");
-    let e = train(&spec("nope", dir.join("x"), 1, None)).unwrap_err();
+    let e = train(&spec("nope", dir.join("x"), 1, None)).unwrap_err().to_string();
     assert!(e.contains("unknown pipeline") && !e.contains('\n'), "{e}");
     let mut s = spec("swav", dir.join("y"), 1, None);
     s.data = DataSource::Path(dir.join("missing.npy"));
-    let e = train(&s).unwrap_err();
+    let e = train(&s).unwrap_err().to_string();
     assert!(!e.contains('\n'), "{e}");
     assert!(!dir.join("y").join("report.json").exists());
     let bad_cfg = dir.join("bad.json");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(&bad_cfg, "{\"epochs\": \"many\"}").unwrap();
-    let e = train(&spec("swav", dir.join("z"), 1, Some(bad_cfg))).unwrap_err();
+    let e = train(&spec("swav", dir.join("z"), 1, Some(bad_cfg))).unwrap_err().to_string();
     assert!(e.contains("bad.json"), "{e}");
     assert!(!dir.join("z").join("report.json").exists());
     let e =
         infer(&dir.join("nothing"), &load_split(&DataSource::Digits, Some(20), Some(10), 0).unwrap().test, Device::Cpu)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
     assert!(e.contains("run.json"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -129,7 +129,7 @@ fn the_tiny_gif_trains_unlabelled_and_a_config_for_the_other_target_is_refused()
     assert_eq!(entry["metrics"], serde_json::json!({}), "no labels, no probes");
     assert_eq!(entry["settings"]["patch_h"], 8, "the tiny config keeps its 8 × 8 tubes");
     assert!(out.join("report.html").is_file());
-    let e = train_video_run(&spec("pixel", VideoSource::TinyGif, dir.join("x"), Some(cfg), 1)).unwrap_err();
+    let e = train_video_run(&spec("pixel", VideoSource::TinyGif, dir.join("x"), Some(cfg), 1)).unwrap_err().to_string();
     assert!(e.contains("target Sigma") && e.contains("`pixel`"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,7 @@ use clasp_backends::{Backend, BackendKind, SwavInfo, SwavParams};
 use serde_json::{Value, json};
 
 use super::best_of;
+use crate::{Error, Result};
 
 /// Feature dimension of the unit vectors behind the scores (as the CPU workload).
 const SCORE_DIM: usize = 128;
@@ -35,17 +36,20 @@ pub fn has_device_variant(workload: &str) -> bool {
 
 /// Runs `workload` on `device`; the record has `ms_total` (per call), the device actually used,
 /// and the effective bandwidth of the fused pipeline's traffic model.
-pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
-    let sh = shape(workload).ok_or_else(|| format!("`{workload}` has no --device variant"))?;
-    let kind =
-        BackendKind::from_name(device).ok_or_else(|| format!("unknown device `{device}` (cpu, wgpu, cuda, rocm)"))?;
+pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value> {
+    let sh = shape(workload).ok_or_else(|| Error::Usage(format!("`{workload}` has no --device variant")))?;
+    let kind = BackendKind::from_name(device).ok_or_else(|| Error::Unknown {
+        what: "device",
+        name: device.into(),
+        expected: "cpu, wgpu, cuda, rocm".into(),
+    })?;
     let backend = Backend::open(kind);
     // The same scores as the CPU workload of the same name (`super::synthetic`).
     let s = super::synthetic::cosine_scores(sh.n, sh.k, SCORE_DIM, 0);
     let params = SwavParams::default().eps(sh.epsilon).iterations(sh.iterations);
     let (t, marginal, blocks) = match &backend {
         Backend::Cpu => {
-            let m = clasp_core::MatRef::new(&s, sh.n, sh.k, "scores").map_err(|e| e.to_string())?;
+            let m = clasp_core::MatRef::new(&s, sh.n, sh.k, "scores")?;
             let (t, marginal) = time_calls(repeat, || {
                 if sh.hard {
                     backend.swav_assign(m, &params).map(|(_, i)| i)
@@ -86,15 +90,15 @@ pub fn run(workload: &str, device: &str, repeat: usize) -> Result<Value, String>
 fn time_calls(
     repeat: usize,
     mut call: impl FnMut() -> clasp_backends::Result<SwavInfo>,
-) -> Result<(super::Timing, f64), String> {
-    let mut last = call().map_err(|e| e.to_string())?;
+) -> Result<(super::Timing, f64)> {
+    let mut last = call()?;
     let mut failure = None;
     let t = best_of(repeat, || match call() {
         Ok(info) => last = info,
-        Err(e) => failure = Some(e.to_string()),
+        Err(e) => failure = Some(e),
     });
     match failure {
-        Some(e) => Err(e),
+        Some(e) => Err(e.into()),
         None => Ok((t, last.prototype_err)),
     }
 }
@@ -108,9 +112,9 @@ fn time_device<R: clasp_backends::cubecl::Runtime>(
     sh: &Shape,
     params: &SwavParams,
     repeat: usize,
-) -> Result<(super::Timing, f64, usize), String> {
-    let scores = gpu.upload_matrix(s, sh.n, sh.k).map_err(|e| e.to_string())?;
-    let codes = gpu.empty_matrix(if sh.hard { 0 } else { sh.n }, sh.k).map_err(|e| e.to_string())?;
+) -> Result<(super::Timing, f64, usize)> {
+    let scores = gpu.upload_matrix(s, sh.n, sh.k)?;
+    let codes = gpu.empty_matrix(if sh.hard { 0 } else { sh.n }, sh.k)?;
     let labels = gpu.empty_u32(sh.n);
     let (t, marginal) = time_calls(repeat, || {
         let info =

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::timing::best_of;
+use crate::Result;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, load_features, sample_episodes};
 
 const EPISODES: usize = 200;
@@ -15,7 +16,7 @@ const EPISODES: usize = 200;
 type Task = (Vec<f64>, Vec<usize>, Vec<f64>, Vec<usize>);
 
 /// Runs the workload.
-pub fn laplacianshot_5w5s(repeat: usize) -> Result<Value, String> {
+pub fn laplacianshot_5w5s(repeat: usize) -> Result<Value> {
     let data = load_features("digits")?;
     let spec = EpisodeSpec { ways: 5, shots: 5, queries: 15 };
     let eps = sample_episodes(&data, spec, EPISODES, 0)?;
@@ -37,7 +38,7 @@ pub fn laplacianshot_5w5s(repeat: usize) -> Result<Value, String> {
         for (s, sl, q, ql) in &tasks {
             match cfg.predict(s, sl, q, data.dim, spec.ways) {
                 Ok(p) => correct += p.iter().zip(ql).filter(|(a, b)| a == b).count(),
-                Err(e) => failure = Some(e.to_string()),
+                Err(e) => failure = Some(e),
             }
         }
     });
@@ -46,13 +47,13 @@ pub fn laplacianshot_5w5s(repeat: usize) -> Result<Value, String> {
     let t32 = best_of(repeat, || {
         for ((s, q), t) in tasks32.iter().zip(&tasks) {
             if let Err(e) = cfg.predict(s, &t.1, q, data.dim, spec.ways) {
-                failure = Some(e.to_string());
+                failure = Some(e);
             }
         }
     });
     let cpu32 = thread_cpu_ms().zip(cpu1).map(|(b, a)| (b - a) / repeat.max(1) as f64);
     if let Some(e) = failure {
-        return Err(e);
+        return Err(e.into());
     }
     let per = |ms: f64| ms / EPISODES as f64;
     Ok(json!({

@@ -16,6 +16,7 @@ mod stream;
 mod synthetic;
 mod timing;
 
+use crate::{Error, Result};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -85,7 +86,7 @@ pub struct Workload {
     /// What it measures.
     pub about: &'static str,
     /// Runs it and returns the JSON record (without the common keys).
-    pub run: fn(repeat: usize) -> Result<Value, String>,
+    pub run: fn(repeat: usize) -> Result<Value>,
 }
 
 /// Workloads that peers.py does not know (no reference to compare with).
@@ -168,7 +169,7 @@ pub fn workloads() -> Vec<Workload> {
 }
 
 /// Entry point of `clasp bench`.
-pub fn run(args: &BenchArgs) -> Result<(), String> {
+pub fn run(args: &BenchArgs) -> Result<()> {
     let table = workloads();
     if args.list {
         for w in &table {
@@ -190,10 +191,11 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     let selected: Vec<&Workload> = if name == "all" {
         table.iter().collect()
     } else {
-        let w = table
-            .iter()
-            .find(|w| w.name == name)
-            .ok_or_else(|| format!("unknown workload `{name}` (see `clasp bench --list`)"))?;
+        let w = table.iter().find(|w| w.name == name).ok_or_else(|| Error::Unknown {
+            what: "workload",
+            name: name.into(),
+            expected: "see `clasp bench --list`".into(),
+        })?;
         vec![w]
     };
     let repeat = args.repeat;
@@ -201,10 +203,10 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+        .map_err(|source| Error::ThreadPool { threads, source })?;
     for w in selected {
         let mut record = pool.install(|| (w.run)(repeat))?;
-        let obj = record.as_object_mut().ok_or("workload returned a non-object")?;
+        let obj = record.as_object_mut().ok_or_else(|| Error::Internal("workload returned a non-object".into()))?;
         obj.insert("workload".into(), json!(w.name));
         obj.insert("impl".into(), json!("clasp"));
         obj.insert("threads".into(), json!(threads));
@@ -217,17 +219,20 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
 }
 
 #[cfg(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu"))]
-fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value, String> {
+fn run_on_device(workload: &str, device: &str, repeat: usize) -> Result<Value> {
     if !device::has_device_variant(workload) {
-        return Err(format!("`{workload}` has no --device variant (swav-4096x3000, sigma-22576x3000)"));
+        return Err(Error::Usage(format!("`{workload}` has no --device variant (swav-4096x3000, sigma-22576x3000)")));
     }
     device::run(workload, device, repeat)
 }
 
 #[cfg(not(any(feature = "wgpu", feature = "cuda", feature = "rocm", feature = "device-cpu")))]
-fn run_on_device(_workload: &str, device: &str, _repeat: usize) -> Result<Value, String> {
-    Err(format!(
-        "--device {device}: this binary has no device backends; rebuild with `--features {}` (devices: cpu, wgpu, cuda, rocm)",
-        if device == "cpu" { "device-cpu" } else { device }
-    ))
+fn run_on_device(_workload: &str, device: &str, _repeat: usize) -> Result<Value> {
+    Err(Error::InvalidArgument {
+        flag: "--device",
+        reason: format!(
+            "{device}: this binary has no device backends; rebuild with `--features {}` (devices: cpu, wgpu, cuda, rocm)",
+            if device == "cpu" { "device-cpu" } else { device }
+        ),
+    })
 }

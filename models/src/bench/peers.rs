@@ -1,6 +1,7 @@
 //! Runs `shared/bench/peers.py` for one workload in the same session and prints the ratio
 //! of each reference's time to clasp's (> 1 means clasp is faster).
 
+use crate::{Error, Result};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -15,7 +16,7 @@ pub fn compare(
     threads: usize,
     ours: &Value,
     quiet: bool,
-) -> Result<(), String> {
+) -> Result<()> {
     let mut child = Command::new(python)
         .arg(script)
         .arg(workload)
@@ -25,35 +26,36 @@ pub fn compare(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot run {python} {}: {e}", script.display()))?;
-    let stdout = child.stdout.take().ok_or("peers.py: no stdout")?;
+        .map_err(|source| Error::Process { what: format!("cannot run {python} {}", script.display()), source })?;
+    let stdout = child.stdout.take().ok_or_else(|| Error::Peers("peers.py: no stdout".into()))?;
     // Line by line as the peers finish (the SDP references take minutes each), not at exit.
     let mut compared = 0;
     for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| format!("reading peers.py output: {e}"))?;
+        let line = line.map_err(|source| Error::Process { what: "reading peers.py output".into(), source })?;
         if line.trim().is_empty() {
             continue;
         }
         report(workload, &line, ours, quiet)?;
         compared += 1;
     }
-    let status = child.wait().map_err(|e| format!("peers.py {workload}: {e}"))?;
+    let status = child.wait().map_err(|source| Error::Process { what: format!("peers.py {workload}"), source })?;
     if !status.success() {
-        return Err(format!("peers.py {workload} failed ({status}); see its stderr above"));
+        return Err(Error::Peers(format!("peers.py {workload} failed ({status}); see its stderr above")));
     }
     if compared == 0 {
-        return Err(format!("peers.py printed no result for `{workload}`"));
+        return Err(Error::Peers(format!("peers.py printed no result for `{workload}`")));
     }
     Ok(())
 }
 
 /// Prints one peer line and the ratio line against clasp's record.
-fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<(), String> {
-    let peer: Value = serde_json::from_str(line).map_err(|e| format!("peers.py printed `{line}`: {e}"))?;
+fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<()> {
+    let peer: Value =
+        serde_json::from_str(line).map_err(|e| Error::JsonValue(e).context(format!("peers.py printed `{line}`")))?;
     println!("{peer}");
     let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
     let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {
-        return Err(format!("cannot compare `{key}` between clasp and {}", peer["peer"]));
+        return Err(Error::Peers(format!("cannot compare `{key}` between clasp and {}", peer["peer"])));
     };
     let ratio = json!({
         "workload": workload, "ratio": theirs / mine, "metric": key,

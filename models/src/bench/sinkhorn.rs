@@ -7,6 +7,7 @@
 use super::stream::stream_read_gbps;
 use super::synthetic::{cosine_scores, gaussian_rows};
 use super::timing::best_of;
+use crate::Result;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::{
     BatchedParams, ScoreKind, SinkhornParams, SwavParams, sinkhorn_batched, sinkhorn_batched_scratch, sinkhorn_log,
@@ -36,13 +37,13 @@ fn with_stream(mut record: Value, gbps: f64, repeat: usize) -> Value {
 }
 
 /// SwAV codes for 4096 × 3000 f32 cosine scores, ε = 0.05, 3 iterations, exp pass included.
-pub fn swav_4096x3000(repeat: usize) -> Result<Value, String> {
+pub fn swav_4096x3000(repeat: usize) -> Result<Value> {
     let (b, k, d) = (4096usize, 3000usize, 128usize);
     let scores = cosine_scores(b, k, d, 0);
-    let sm = MatRef::new(&scores, b, k, "scores").map_err(|e| e.to_string())?;
+    let sm = MatRef::new(&scores, b, k, "scores")?;
     let mut codes = vec![0.0f32; b * k];
     let mut scratch = vec![0.0f32; swav_scratch(b, k)];
-    let mut run = |iterations: usize| -> Result<f64, String> {
+    let mut run = |iterations: usize| -> Result<f64> {
         let params = SwavParams::default().iterations(iterations);
         let mut err = None;
         let t = best_of(repeat, || {
@@ -50,7 +51,7 @@ pub fn swav_4096x3000(repeat: usize) -> Result<Value, String> {
                 err = Some(e);
             }
         });
-        err.map_or(Ok(t.best_ms), |e| Err(e.to_string()))
+        err.map_or(Ok(t.best_ms), |e| Err(e.into()))
     };
     let ms3 = run(3)?;
     // The per-iteration cost of the fused scaling pass, isolated by differencing.
@@ -78,11 +79,11 @@ fn pot_problem(n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Balanced scaling form, f64, n = 1000, ε = 0.1, 100 iterations, no stop test.
-pub fn sinkhorn_1000(repeat: usize) -> Result<Value, String> {
+pub fn sinkhorn_1000(repeat: usize) -> Result<Value> {
     let n = 1000;
     let iters = 100;
     let (m, a) = pot_problem(n);
-    let x = MatRef::new(&m, n, n, "cost").map_err(|e| e.to_string())?;
+    let x = MatRef::new(&m, n, n, "cost")?;
     let params = SinkhornParams::default().eps(0.1).kind(ScoreKind::Cost).max_iter(iters).tol(0.0).check_every(10);
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; n]);
     let mut scratch = vec![0.0; sinkhorn_scaling_scratch(n, n)];
@@ -93,7 +94,7 @@ pub fn sinkhorn_1000(repeat: usize) -> Result<Value, String> {
         }
     });
     if let Some(e) = err {
-        return Err(e.to_string());
+        return Err(e.into());
     }
     let ms_per_iter = t.best_ms / iters as f64;
     let gbps = (n * n * 8) as f64 / (ms_per_iter * 1e-3) / 1e9;
@@ -101,11 +102,11 @@ pub fn sinkhorn_1000(repeat: usize) -> Result<Value, String> {
 }
 
 /// Log-domain form, f64, n = 2000, ε = 1e-2, 20 iterations, no stop test.
-pub fn sinkhorn_log_2000(repeat: usize) -> Result<Value, String> {
+pub fn sinkhorn_log_2000(repeat: usize) -> Result<Value> {
     let n = 2000;
     let iters = 20;
     let (m, a) = pot_problem(n);
-    let x = MatRef::new(&m, n, n, "cost").map_err(|e| e.to_string())?;
+    let x = MatRef::new(&m, n, n, "cost")?;
     let params = SinkhornParams::default().eps(1e-2).kind(ScoreKind::Cost).max_iter(iters).tol(0.0).check_every(10);
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; n]);
     let mut scratch = vec![0.0; sinkhorn_log_scratch(n, n)];
@@ -116,7 +117,7 @@ pub fn sinkhorn_log_2000(repeat: usize) -> Result<Value, String> {
         }
     });
     if let Some(e) = err {
-        return Err(e.to_string());
+        return Err(e.into());
     }
     let ms_per_iter = t.best_ms / iters as f64;
     let gbps = (n * n * 8) as f64 / (ms_per_iter * 1e-3) / 1e9;
@@ -130,7 +131,7 @@ pub fn sinkhorn_log_2000(repeat: usize) -> Result<Value, String> {
 
 /// 10 000 independent 16 × 16 problems (points in R², normalised squared distances, uniform
 /// marginals), ε = 0.1, 50 fixed iterations, f32, one call.
-pub fn sinkhorn_batched_10000x16x16(repeat: usize) -> Result<Value, String> {
+pub fn sinkhorn_batched_10000x16x16(repeat: usize) -> Result<Value> {
     let (batch, n, iters) = (10_000usize, 16usize, 50usize);
     let mut rng = StdRng::seed_from_u64(2);
     let mut x = Vec::with_capacity(batch * n * n);
@@ -151,7 +152,7 @@ pub fn sinkhorn_batched_10000x16x16(repeat: usize) -> Result<Value, String> {
             Err(e) => err = Some(e),
         });
     if let Some(e) = err {
-        return Err(e.to_string());
+        return Err(e.into());
     }
     // Bandwidth of the one unavoidable read of the inputs (the kernels then live in L1).
     let gbps = (batch * n * n * 4) as f64 / (t.best_ms * 1e-3) / 1e9;

@@ -4,6 +4,7 @@ use crate::data::{DataSource, load_all};
 use crate::io::{prepare_output, write_json_atomic};
 use crate::pipelines::run::{infer, write_npy};
 use crate::train::Device;
+use crate::{Error, Result};
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ pub struct AssignArgs {
 }
 
 /// Entry point of `clasp assign`.
-pub fn run(args: &AssignArgs) -> Result<(), String> {
+pub fn run(args: &AssignArgs) -> Result<()> {
     let mut inputs = vec![args.model.as_path()];
     if let DataSource::Path(p) = &args.data {
         inputs.push(p.as_path());
@@ -37,19 +38,19 @@ pub fn run(args: &AssignArgs) -> Result<(), String> {
     prepare_output(&args.out, &inputs)?;
     if let Some(path) = &args.embeddings {
         if path == &args.out {
-            return Err("--embeddings and --out name the same file".into());
+            return Err(Error::InvalidArgument { flag: "--embeddings", reason: "and --out name the same file".into() });
         }
         inputs.push(args.out.as_path());
         prepare_output(path, &inputs)?;
     }
-    let set = load_all(&args.data).map_err(|e| e.to_string())?;
+    let set = load_all(&args.data)?;
     let (inference, head) = infer(&args.model, &set, args.device)?;
     let labels = inference.head.unwrap_or_default();
     let mut report = json!({
         "model": args.model, "data": args.data.name(), "n": set.n, "head": head, "labels": labels,
     });
     if let Some(truth) = &set.labels {
-        let s = crate::eval::cluster_scores(truth, &labels).map_err(|e| e.to_string())?;
+        let s = crate::eval::cluster_scores(truth, &labels)?;
         report["scores"] = json!(s);
         eprintln!("{} images: ACC {:.4}  NMI {:.4}  ARI {:.4}", set.n, s.acc, s.nmi, s.ari);
     }

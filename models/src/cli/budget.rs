@@ -3,6 +3,8 @@
 //! memory the machine has available, so `clasp gmm -k 100000` on 200 000 rows is a one-line
 //! refusal naming the size instead of an abort in the allocator.
 
+use crate::{Error, Result};
+
 /// Bytes of one f64.
 const F64: u128 = 8;
 
@@ -48,7 +50,7 @@ impl Need {
 
     /// Refuses the run when the estimate exceeds the available memory (`available`, normally
     /// [`available_memory`]); `hint` says what to do instead.
-    pub fn check(&self, command: &str, available: Option<u128>, hint: &str) -> Result<(), String> {
+    pub fn check(&self, command: &str, available: Option<u128>, hint: &str) -> Result<()> {
         let bytes = self.f64s.and_then(|n| n.checked_mul(F64));
         let too_big = match (bytes, available) {
             (None, _) => true,
@@ -61,7 +63,10 @@ impl Need {
         let size = bytes.map_or("more bytes than can be addressed".to_string(), human_bytes);
         let avail = available.map_or(String::new(), |a| format!(", {} available", human_bytes(a)));
         let hint = if hint.is_empty() { String::new() } else { format!("; {hint}") };
-        Err(format!("{command}: needs about {size} ({}){avail}{hint}", self.what))
+        Err(Error::TooLarge {
+            command: command.into(),
+            message: format!("needs about {size} ({}){avail}{hint}", self.what),
+        })
     }
 }
 
@@ -73,13 +78,13 @@ mod tests {
     fn refuses_what_does_not_fit_and_names_the_size() {
         // gmm -k 100000 on 200 000 × 20: 3·n·K responsibilities alone are 480 GB.
         let need = Need::new("3·n·K responsibilities", &[&[3, 200_000, 100_000]]);
-        let err = need.check("gmm", Some(24_000_000_000), "lower -k").unwrap_err();
+        let err = need.check("gmm", Some(24_000_000_000), "lower -k").unwrap_err().to_string();
         assert_eq!(err, "gmm: needs about 480.0 GB (3·n·K responsibilities), 24.0 GB available; lower -k");
         assert!(Need::new("x", &[&[1000, 1000]]).check("gmm", Some(24_000_000_000), "").is_ok());
         // Unknown available memory: only an overflowing size is refused.
         assert!(need.check("gmm", None, "").is_ok());
         let huge = Need::new("n²", &[&[usize::MAX, usize::MAX, usize::MAX]]);
-        assert!(huge.check("sdp", None, "").unwrap_err().contains("more bytes than can be addressed"));
+        assert!(huge.check("sdp", None, "").unwrap_err().to_string().contains("more bytes than can be addressed"));
     }
 
     #[test]

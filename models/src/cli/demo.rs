@@ -15,12 +15,12 @@
 use super::report::score;
 use crate::experiments::k_discovery::k_discovery_params;
 use crate::fewshot::{EpisodeSpec, Method, MethodConfig, evaluate, load_features, sample_episodes};
-use crate::io::io_err;
 use crate::io::load_bundled;
 use crate::pca::pca;
 use crate::report::{write_html, write_json_atomic};
 #[cfg(feature = "train")]
 use crate::train::Device;
+use crate::{Error, Result};
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans};
@@ -70,7 +70,7 @@ struct Clustering {
     k: usize,
 }
 
-fn datasets() -> Result<Vec<Clustering>, String> {
+fn datasets() -> Result<Vec<Clustering>> {
     let iris = load_bundled("iris")?;
     let digits = load_bundled("digits")?;
     let scaled: Vec<f64> = digits.x.data.iter().map(|v| v / 16.0).collect();
@@ -85,27 +85,22 @@ fn step(name: &str, detail: impl std::fmt::Display, t0: Instant) {
     eprintln!("[{:>7.1} ms] {name:<28} {detail}", t0.elapsed().as_secs_f64() * 1e3);
 }
 
-fn err(e: clasp_core::Error) -> String {
-    e.to_string()
-}
-
 /// k-means, GMM and split/merge on one data set.
-fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
-    let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
+fn cluster(ds: &Clustering, seed: u64) -> Result<Value> {
+    let x = MatRef::new(&ds.x, ds.n, ds.d, "x")?;
     let t0 = Instant::now();
-    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed)).map_err(err)?;
+    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed))?;
     let km_scores = score(&ds.y, &km.labels)?;
     step(&format!("{} k-means++ (K={})", ds.name, ds.k), km_scores.line(), t0);
 
     let t0 = Instant::now();
-    let gmm = fit(x, &GmmParams::default().k(ds.k).covariance_type(CovarianceType::Full).n_init(3).seed(seed))
-        .map_err(err)?;
-    let gmm_labels = gmm.model.predict(x).map_err(err)?;
+    let gmm = fit(x, &GmmParams::default().k(ds.k).covariance_type(CovarianceType::Full).n_init(3).seed(seed))?;
+    let gmm_labels = gmm.model.predict(x)?;
     let gmm_scores = score(&ds.y, &gmm_labels)?;
     step(&format!("{} GMM full (K={})", ds.name, ds.k), gmm_scores.line(), t0);
 
     let t0 = Instant::now();
-    let sm = split_merge(x, None, &k_discovery_params(SplitMergePreset::Clasp, 1, seed)).map_err(err)?;
+    let sm = split_merge(x, None, &k_discovery_params(SplitMergePreset::Clasp, 1, seed))?;
     let sm_scores = score(&ds.y, &sm.labels)?;
     step(
         &format!("{} split/merge from K=1", ds.name),
@@ -115,16 +110,16 @@ fn cluster(ds: &Clustering, seed: u64) -> Result<Value, String> {
     Ok(json!({
         "data": ds.name, "n": ds.n, "dim": ds.d, "true_k": ds.k,
         "kmeans": { "inertia": km.info.inertia, "n_iter": km.info.n_iter, "scores": km_scores },
-        "gmm_full": { "lower_bound": gmm.info.lower_bound, "n_iter": gmm.info.n_iter, "bic": gmm.model.bic(x).map_err(err)?,
+        "gmm_full": { "lower_bound": gmm.info.lower_bound, "n_iter": gmm.info.n_iter, "bic": gmm.model.bic(x)?,
                       "scores": gmm_scores },
         "split_merge": { "k": sm.k(), "k_path": sm.info.k_path, "scores": sm_scores },
     }))
 }
 
 /// SwAV codes of digits against k-means prototypes: cosine scores, balanced Sinkhorn, argmax.
-fn swav(ds: &Clustering, seed: u64) -> Result<Value, String> {
-    let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
-    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed)).map_err(err)?;
+fn swav(ds: &Clustering, seed: u64) -> Result<Value> {
+    let x = MatRef::new(&ds.x, ds.n, ds.d, "x")?;
+    let km = kmeans(x, &KMeansParams::default().k(ds.k).n_init(10).seed(seed))?;
     let unit = |v: &[f64]| -> Vec<f32> {
         let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
         v.iter().map(|a| (a / norm) as f32).collect()
@@ -134,11 +129,11 @@ fn swav(ds: &Clustering, seed: u64) -> Result<Value, String> {
     let scores: Vec<f32> =
         z.iter().flat_map(|zi| c.iter().map(move |cj| zi.iter().zip(cj).map(|(a, b)| a * b).sum())).collect();
     let t0 = Instant::now();
-    let s = MatRef::new(&scores, ds.n, ds.k, "scores").map_err(err)?;
+    let s = MatRef::new(&scores, ds.n, ds.k, "scores")?;
     // SwAV's own setting: ε 0.05, 3 Sinkhorn iterations (`SwavParams::default()`).
-    let (codes, info) = swav_codes_alloc(s, &SwavParams::default()).map_err(err)?;
+    let (codes, info) = swav_codes_alloc(s, &SwavParams::default())?;
     let mut labels = vec![0usize; ds.n];
-    row_argmax(MatRef::new(&codes, ds.n, ds.k, "codes").map_err(err)?, &mut labels).map_err(err)?;
+    row_argmax(MatRef::new(&codes, ds.n, ds.k, "codes")?, &mut labels)?;
     let mut sizes = vec![0usize; ds.k];
     labels.iter().for_each(|&l| sizes[l] += 1);
     let sc = score(&ds.y, &labels)?;
@@ -152,7 +147,7 @@ fn swav(ds: &Clustering, seed: u64) -> Result<Value, String> {
 }
 
 /// Few-shot episodes on digits: SimpleShot vs LaplacianShot, identical episodes.
-fn fewshot(episodes: usize, seed: u64) -> Result<Value, String> {
+fn fewshot(episodes: usize, seed: u64) -> Result<Value> {
     let data = load_features("digits")?;
     let mut out = Vec::new();
     for shots in [1, 5] {
@@ -175,15 +170,15 @@ fn fewshot(episodes: usize, seed: u64) -> Result<Value, String> {
 
 /// The Peng–Wei k-means SDP on a data set by ADMM, rounded by spectral embedding + k-means,
 /// with the global-optimality certificate of the rounded partition.
-fn sdp(ds: &Clustering, seed: u64) -> Result<Value, String> {
+fn sdp(ds: &Clustering, seed: u64) -> Result<Value> {
     let t0 = Instant::now();
-    let x = MatRef::new(&ds.x, ds.n, ds.d, "x").map_err(err)?;
-    let aff = Affinity::from_data(x).map_err(err)?;
-    let (z, info) = admm_alloc(&aff, ds.k, &AdmmParams::default()).map_err(err)?;
-    let emb = spectral_embedding(&z, ds.n, ds.k).map_err(err)?;
-    let labels = kmeans_labels(&emb, ds.n, ds.k, ds.k, 10, seed).map_err(err)?;
+    let x = MatRef::new(&ds.x, ds.n, ds.d, "x")?;
+    let aff = Affinity::from_data(x)?;
+    let (z, info) = admm_alloc(&aff, ds.k, &AdmmParams::default())?;
+    let emb = spectral_embedding(&z, ds.n, ds.k)?;
+    let labels = kmeans_labels(&emb, ds.n, ds.k, ds.k, 10, seed)?;
     let bound = info.objective + info.duality_gap.unwrap_or(0.0).max(0.0);
-    let cert = certificate(&aff, &labels, ds.k, bound, 1e-6).map_err(err)?;
+    let cert = certificate(&aff, &labels, ds.k, bound, 1e-6)?;
     let sc = score(&ds.y, &labels)?;
     step(
         &format!("{} k-means SDP (ADMM)", ds.name),
@@ -202,7 +197,7 @@ fn sdp(ds: &Clustering, seed: u64) -> Result<Value, String> {
 }
 
 /// The primitives' tour.
-fn primitives(args: &DemoArgs) -> Result<Value, String> {
+fn primitives(args: &DemoArgs) -> Result<Value> {
     let start = Instant::now();
     let sets = datasets()?;
     let clustering = sets.iter().map(|ds| cluster(ds, args.seed)).collect::<Result<Vec<_>, _>>()?;
@@ -257,14 +252,17 @@ fn all_pipelines() -> impl Iterator<Item = &'static str> {
 }
 
 /// The parts `--only` selects, checked against the known names.
-fn selected(only: &[String]) -> Result<Vec<String>, String> {
+fn selected(only: &[String]) -> Result<Vec<String>> {
     let known: Vec<&str> = std::iter::once("primitives").chain(all_pipelines()).collect();
     if only.is_empty() {
         return Ok(known.iter().map(|s| s.to_string()).collect());
     }
     for name in only {
         if !known.contains(&name.as_str()) {
-            return Err(format!("--only {name}: unknown part (expected {})", known.join(", ")));
+            return Err(Error::InvalidArgument {
+                flag: "--only",
+                reason: format!("{name}: unknown part (expected {})", known.join(", ")),
+            });
         }
     }
     Ok(only.to_vec())
@@ -272,11 +270,11 @@ fn selected(only: &[String]) -> Result<Vec<String>, String> {
 
 /// Trains pipeline `name` into `DIR/name`; its report entry, plot paths relative to `DIR`.
 #[cfg(feature = "train")]
-fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
+fn pipeline(args: &DemoArgs, name: &str) -> Result<Value> {
     use crate::pipelines::run::{RunSpec, train};
     use crate::pipelines::video_run::{VIDEO_PIPELINES, train_video_run};
     eprintln!("== pipeline {name}");
-    fn spec<D>(args: &DemoArgs, name: &str, data: D) -> Result<RunSpec<D>, String> {
+    fn spec<D>(args: &DemoArgs, name: &str, data: D) -> Result<RunSpec<D>> {
         Ok(RunSpec {
             pipeline: name.to_string(),
             data,
@@ -324,15 +322,15 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value, String> {
 }
 
 #[cfg(not(feature = "train"))]
-fn pipeline(_: &DemoArgs, name: &str) -> Result<Value, String> {
-    Err(format!("pipeline {name}: this binary was built without the `train` feature"))
+fn pipeline(_: &DemoArgs, name: &str) -> Result<Value> {
+    Err(Error::Usage(format!("pipeline {name}: this binary was built without the `train` feature")))
 }
 
 /// Entry point of `clasp demo`.
-pub fn run(args: &DemoArgs) -> Result<(), String> {
+pub fn run(args: &DemoArgs) -> Result<()> {
     let start = Instant::now();
     let parts = selected(&args.only)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| io_err(&args.out, e))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     eprintln!("clasp demo ({} profile, seed {}): {}", args.profile, args.seed, parts.join(", "));
     let mut report = json!({ "seed": args.seed, "profile": args.profile });
     if parts.iter().any(|p| p == "primitives") {
@@ -346,9 +344,9 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     report["pipelines"] = Value::Array(pipelines);
     report["wall_s"] = json!(start.elapsed().as_secs_f64());
     let json_path = args.out.join("report.json");
-    write_json_atomic(&json_path, &report).map_err(|e| e.to_string())?;
+    write_json_atomic(&json_path, &report)?;
     let html_path = args.out.join("report.html");
-    write_html(&report, &args.out, &html_path).map_err(|e| e.to_string())?;
+    write_html(&report, &args.out, &html_path)?;
     eprintln!("report: {} and {} ({:.1} s)", json_path.display(), html_path.display(), start.elapsed().as_secs_f64());
     Ok(())
 }

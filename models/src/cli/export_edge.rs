@@ -3,6 +3,7 @@
 //! the training embedding, K = the run's cluster count.
 
 use crate::pipelines::run::{read_npy, read_run_info};
+use crate::{Context, Error, Result};
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::mixture::{CovarianceType, GaussianMixture, GmmParams, fit};
@@ -23,27 +24,32 @@ pub struct ExportEdgeArgs {
 }
 
 /// Fits the edge head on `DIR/train_embedding.npy`; the host model and its blob.
-pub fn edge_head(dir: &Path, covariance: &str) -> Result<(GaussianMixture<f64>, Vec<u8>), String> {
+pub fn edge_head(dir: &Path, covariance: &str) -> Result<(GaussianMixture<f64>, Vec<u8>)> {
     let covariance_type = match covariance {
         "diag" => CovarianceType::Diag,
         "spherical" => CovarianceType::Spherical,
-        other => return Err(format!("--covariance {other}: expected diag or spherical (the fixed API's types)")),
+        other => {
+            return Err(Error::InvalidArgument {
+                flag: "--covariance",
+                reason: format!("{other}: expected diag or spherical (the fixed API's types)"),
+            });
+        }
     };
     let info = read_run_info(dir)?;
     let emb = read_npy(&dir.join("train_embedding.npy"))?;
     let data: Vec<f64> = emb.data.iter().map(|&v| f64::from(v)).collect();
-    let x = MatRef::new(&data, emb.n, emb.dim, "embedding").map_err(|e| e.to_string())?;
+    let x = MatRef::new(&data, emb.n, emb.dim, "embedding")?;
     let params = GmmParams::default().k(info.clusters).covariance_type(covariance_type).n_init(3).seed(info.seed);
-    let model = fit(x, &params).map_err(|e| format!("edge head: {e}"))?.model;
-    let blob = clasp_core::fixed::gmm_blob::to_bytes(&model).map_err(|e| format!("edge head: {e}"))?;
+    let model = fit(x, &params).context("edge head")?.model;
+    let blob = clasp_core::fixed::gmm_blob::to_bytes(&model).context("edge head")?;
     Ok((model, blob))
 }
 
 /// Entry point of `clasp export-edge`.
-pub fn run(args: &ExportEdgeArgs) -> Result<(), String> {
+pub fn run(args: &ExportEdgeArgs) -> Result<()> {
     crate::io::prepare_output(&args.out, &[])?;
     let (model, blob) = edge_head(&args.model, &args.covariance)?;
-    crate::io::write_atomic(&args.out, &blob).map_err(|e| e.to_string())?;
+    crate::io::write_atomic(&args.out, &blob)?;
     eprintln!(
         "edge head: {} components × {} dims ({} covariance), {} bytes written to {}",
         model.n_components(),

@@ -10,6 +10,7 @@ use super::progress::IterationProgress;
 use crate::fewshot::{
     EpisodeSpec, Method, MethodConfig, Preset, Protocol, evaluate_monitored, load_features_with, sample_episodes, tune,
 };
+use crate::{Error, Result};
 
 /// Arguments of `clasp fewshot`.
 #[derive(Args, Debug)]
@@ -104,7 +105,7 @@ impl From<SymmetriseArg> for Symmetrise {
 }
 
 /// Refuses options that no selected method uses (they would be silently ignored).
-fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<(), String> {
+fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<()> {
     let laplacian = methods.iter().any(|m| m.has_laplacian());
     let graph_flags = [
         (args.lambda.is_some(), "--lambda"),
@@ -113,18 +114,22 @@ fn check_flags_apply(args: &FewshotArgs, methods: &[Method]) -> Result<(), Strin
         (args.tune, "--tune"),
     ];
     if let Some((_, flag)) = graph_flags.iter().find(|(set, _)| *set && !laplacian) {
-        return Err(format!(
-            "{flag} applies only to the Laplacian methods (laplacianshot, slk-means, slk-ms), none is selected"
-        ));
+        return Err(Error::InvalidArgument {
+            flag,
+            reason: "applies only to the Laplacian methods (laplacianshot, slk-means, slk-ms), none is selected".into(),
+        });
     }
     if args.rectify && !methods.contains(&Method::Laplacianshot) {
-        return Err("--rectify applies only to laplacianshot, which is not selected".into());
+        return Err(Error::InvalidArgument {
+            flag: "--rectify",
+            reason: "applies only to laplacianshot, which is not selected".into(),
+        });
     }
     Ok(())
 }
 
 /// Runs `clasp fewshot`.
-pub fn run(args: &FewshotArgs) -> Result<(), String> {
+pub fn run(args: &FewshotArgs) -> Result<()> {
     let methods: Vec<Method> = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
     check_flags_apply(args, &methods)?;
     let protocol = args.base_classes.map_or(Protocol::AllClasses, |base| Protocol::BaseNovel { base });
@@ -133,7 +138,7 @@ pub fn run(args: &FewshotArgs) -> Result<(), String> {
     let test = sample_episodes(&data, spec, args.episodes, args.seed)?;
     let val_seed = args.val_seed.unwrap_or(args.seed.wrapping_add(1));
     if args.tune && val_seed == args.seed {
-        return Err("--val-seed must differ from --seed".into());
+        return Err(Error::InvalidArgument { flag: "--val-seed", reason: "must differ from --seed".into() });
     }
     let validation = if args.tune { Some(sample_episodes(&data, spec, args.val_episodes, val_seed)?) } else { None };
     if !args.json {

@@ -6,6 +6,7 @@ use super::limits::{MAX_INIT, MAX_ITER, MAX_K, between, count, positive};
 use super::progress::{IterationProgress, ProgressEm};
 use super::report::{load_inputs, scores_suffix, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
+use crate::{Context, Result};
 use clap::{Args, ValueEnum};
 use clasp_core::mixture::{CovarianceType, GmmInit, GmmInitValues, GmmParams, PlainEm, fit_with_hook};
 use std::path::PathBuf;
@@ -101,13 +102,13 @@ impl GmmArgs {
 
 impl GmmArgs {
     /// Checks `--out` against the inputs and its folder, then reads the data and labels.
-    pub fn load(&self) -> Result<(crate::io::Table, Option<Vec<i64>>), String> {
+    pub fn load(&self) -> Result<(crate::io::Table, Option<Vec<i64>>)> {
         load_inputs(&self.data, self.labels.as_deref(), self.header, &self.out)
     }
 }
 
 /// Entry point of `clasp gmm`.
-pub fn run(args: &GmmArgs) -> Result<(), String> {
+pub fn run(args: &GmmArgs) -> Result<()> {
     let (table, labels) = args.load()?;
     let job =
         GmmJob { table: &table, labels: labels.as_deref(), params: args.params(), out: &args.out, quiet: args.quiet };
@@ -120,7 +121,7 @@ pub fn run(args: &GmmArgs) -> Result<(), String> {
     let mut hook = ProgressEm::new(PlainEm, &mut progress, args.max_iter);
     let fitted = fit_with_hook(x, &args.params(), &GmmInitValues::default(), &mut hook);
     progress.finish();
-    let fitted = fitted.map_err(|e| format!("gmm: {e}"))?;
+    let fitted = fitted.context("gmm")?;
     let rep = report(x, &fitted, job.labels)?;
     write_json_atomic(&args.out, &rep)?;
     warn_not_converged("gmm", rep.converged, "EM");

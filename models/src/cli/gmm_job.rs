@@ -4,6 +4,7 @@
 
 use super::budget::Need;
 use super::report::{Scores, rows, score};
+use crate::Result;
 use crate::io::Table;
 use clasp_core::MatRef;
 use clasp_core::mixture::{GaussianMixture, GmmFit, GmmParams};
@@ -26,8 +27,8 @@ pub struct GmmJob<'a> {
 
 impl GmmJob<'_> {
     /// The data as a matrix view.
-    pub fn x(&self) -> Result<MatRef<'_, f64>, String> {
-        MatRef::new(&self.table.data, self.table.rows, self.table.cols, "data").map_err(|e| e.to_string())
+    pub fn x(&self) -> Result<MatRef<'_, f64>> {
+        Ok(MatRef::new(&self.table.data, self.table.rows, self.table.cols, "data")?)
     }
 }
 
@@ -89,9 +90,9 @@ pub struct GmmReport {
 }
 
 /// Builds the report of a fit.
-pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> Result<GmmReport, String> {
+pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> Result<GmmReport> {
     let m = &fit.model;
-    let labels = m.predict(x).map_err(|e| e.to_string())?;
+    let labels = m.predict(x)?;
     let metrics = truth.map(|t| score(t, &labels)).transpose()?;
     Ok(GmmReport {
         model: ModelReport::new(m),
@@ -99,9 +100,9 @@ pub fn report(x: MatRef<'_, f64>, fit: &GmmFit<f64>, truth: Option<&[i64]>) -> R
         converged: fit.info.converged,
         lower_bound: fit.info.lower_bound,
         lower_bounds: fit.info.lower_bounds.clone(),
-        score: m.score(x).map_err(|e| e.to_string())?,
-        bic: m.bic(x).map_err(|e| e.to_string())?,
-        aic: m.aic(x).map_err(|e| e.to_string())?,
+        score: m.score(x)?,
+        bic: m.bic(x)?,
+        aic: m.aic(x)?,
         labels,
         metrics,
     })

@@ -5,6 +5,7 @@ use super::limits::{MAX_INIT, MAX_ITER, MAX_K, count, positive};
 use super::progress::IterationProgress;
 use super::report::{Scores, load_inputs, rows, score, scores_suffix, warn_not_converged};
 use crate::io::{Header, write_json_atomic};
+use crate::{Context, Result};
 use clap::Args;
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans_monitored};
@@ -65,18 +66,18 @@ pub struct KmeansReport {
 }
 
 /// Entry point of `clasp kmeans`.
-pub fn run(args: &KmeansArgs) -> Result<(), String> {
+pub fn run(args: &KmeansArgs) -> Result<()> {
     let (table, truth) = load_inputs(&args.data, args.labels.as_deref(), args.header, &args.out)?;
     let (n, d, k) = (table.rows, table.cols, args.k);
     let what = format!("k-means on {n} × {d} with K = {k}: n·d + 2·K·d + 6·n values");
     Need::new(what, &[&[n, d], &[2, k, d], &[6, n]]).check("kmeans", available_memory(), "lower -k")?;
-    let x = MatRef::new(&table.data, table.rows, table.cols, "data").map_err(|e| e.to_string())?;
+    let x = MatRef::new(&table.data, table.rows, table.cols, "data")?;
     let params =
         KMeansParams::default().k(args.k).max_iter(args.max_iter).tol(args.tol).n_init(args.n_init).seed(args.seed);
     let mut progress = IterationProgress::new("kmeans", args.n_init, args.quiet);
     let fit = kmeans_monitored(x, &params, &mut progress);
     progress.finish();
-    let fit = fit.map_err(|e| format!("kmeans: {e}"))?;
+    let fit = fit.context("kmeans")?;
     let metrics = truth.as_deref().map(|t| score(t, &fit.labels)).transpose()?;
     let rep = KmeansReport {
         centers: rows(&fit.centers, table.cols),

@@ -1,8 +1,9 @@
 //! Pieces shared by the fitting commands: reading the data, scoring against reference labels,
 //! writing the JSON report.
 
-use crate::io::{Header, Table, prepare_output, read_finite_table, read_labels};
+use crate::io::{Header, Table, TableError, prepare_output, read_finite_table, read_labels};
 use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
+use crate::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
 
@@ -32,25 +33,24 @@ pub fn scores_suffix(s: Option<&Scores>) -> String {
 }
 
 /// Reads reference labels and checks their count.
-fn load_labels(path: Option<&Path>, rows: usize, header: Header) -> Result<Option<Vec<i64>>, String> {
+fn load_labels(path: Option<&Path>, rows: usize, header: Header) -> Result<Option<Vec<i64>>> {
     let Some(p) = path else { return Ok(None) };
     let y = read_labels(p, header)?;
     if y.len() != rows {
-        return Err(format!("{}: {} labels for {rows} rows", p.display(), y.len()));
+        return Err(Error::table(p, TableError::LabelCount { labels: y.len(), rows }));
     }
     Ok(Some(y))
 }
 
 /// ACC/NMI/ARI of `pred` on the rows whose reference label is ≥ 0.
-pub fn score(truth: &[i64], pred: &[usize]) -> Result<Scores, String> {
+pub fn score(truth: &[i64], pred: &[usize]) -> Result<Scores> {
     let (t, p): (Vec<i64>, Vec<i64>) =
         truth.iter().zip(pred).filter(|(t, _)| **t >= 0).map(|(&t, &p)| (t, p as i64)).unzip();
-    let e = |e: crate::metrics::MetricError| e.to_string();
     Ok(Scores {
         n_scored: t.len(),
-        acc: accuracy(&t, &p).map_err(e)?,
-        nmi: normalized_mutual_info(&t, &p).map_err(e)?,
-        ari: adjusted_rand_index(&t, &p).map_err(e)?,
+        acc: accuracy(&t, &p)?,
+        nmi: normalized_mutual_info(&t, &p)?,
+        ari: adjusted_rand_index(&t, &p)?,
     })
 }
 
@@ -66,7 +66,7 @@ pub fn load_inputs(
     labels: Option<&Path>,
     header: Header,
     out: &Path,
-) -> Result<(Table, Option<Vec<i64>>), String> {
+) -> Result<(Table, Option<Vec<i64>>)> {
     let mut inputs = vec![data];
     inputs.extend(labels);
     prepare_output(out, &inputs)?;

@@ -17,6 +17,7 @@ use super::budget::{Need, available_memory};
 use super::limits::{MAX_ITER, MAX_K, count, positive};
 use super::progress::IterationProgress;
 use super::report::{load_inputs, warn_not_converged};
+use crate::Result;
 use crate::io::{Header, write_json_atomic};
 
 /// Which solver `clasp sdp` runs.
@@ -104,7 +105,7 @@ fn warn_dense_time(solver: Solver, n: usize, cap: usize) {
 }
 
 /// Runs `clasp sdp`.
-pub fn run(args: &SdpArgs) -> Result<(), String> {
+pub fn run(args: &SdpArgs) -> Result<()> {
     let (table, _) = load_inputs(&args.data, None, args.header, &args.out)?;
     let (n, p, k) = (table.rows, table.cols, args.k);
     let hint = if args.solver == Solver::Bm { "lower -k" } else { "use --solver bm for large n" };
@@ -116,9 +117,8 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
         Solver::Bm => BurerMonteiroParams::default().max_iter,
     });
     warn_dense_time(args.solver, n, cap);
-    let x = MatRef::new(&table.data, n, p, "data").map_err(|e| e.to_string())?;
+    let x = MatRef::new(&table.data, n, p, "data")?;
     let t0 = Instant::now();
-    let err = |e: clasp_core::Error| e.to_string();
     let (labels, info, solve_ms, certificate_json) = match args.solver {
         Solver::Bm => {
             let mut params = BurerMonteiroParams::default().tol(args.tol).seed(args.seed);
@@ -126,14 +126,14 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
             let mut progress = IterationProgress::new("sdp bm", 1, args.quiet);
             let sol = burer_monteiro_monitored(x, k, &params, &mut progress);
             progress.finish();
-            let sol = sol.map_err(err)?;
+            let sol = sol?;
             let solve_ms = t0.elapsed().as_secs_f64() * 1e3;
-            let emb = factor_embedding(&sol.u, n, sol.rank, k).map_err(err)?;
-            let labels = kmeans_labels(&emb, n, k, k, 10, args.seed).map_err(err)?;
+            let emb = factor_embedding(&sol.u, n, sol.rank, k)?;
+            let labels = kmeans_labels(&emb, n, k, k, 10, args.seed)?;
             (labels, info_json(&sol.info), solve_ms, json!(null))
         }
         Solver::Admm | Solver::Pgd | Solver::Ila => {
-            let aff = Affinity::from_data(x).map_err(err)?;
+            let aff = Affinity::from_data(x)?;
             let mut progress = IterationProgress::new(&format!("sdp {}", solver_name(args.solver)), 1, args.quiet);
             let solved = if args.solver == Solver::Pgd {
                 let mut params = PgdParams::default().tol(args.tol);
@@ -145,11 +145,11 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
                 admm_monitored(&aff, k, &params, &mut progress)
             };
             progress.finish();
-            let (z, info) = solved.map_err(err)?;
-            let emb = spectral_embedding(&z, n, k).map_err(err)?;
-            let labels = kmeans_labels(&emb, n, k, k, 10, args.seed).map_err(err)?;
+            let (z, info) = solved?;
+            let emb = spectral_embedding(&z, n, k)?;
+            let labels = kmeans_labels(&emb, n, k, k, 10, args.seed)?;
             let bound = info.objective + info.duality_gap.unwrap_or(0.0).max(0.0);
-            let cert = certificate(&aff, &labels, k, bound, 1e-6).map_err(err)?;
+            let cert = certificate(&aff, &labels, k, bound, 1e-6)?;
             let cert_json = json!({
                 "partition_objective": cert.partition_objective, "sdp_bound": cert.sdp_bound,
                 "gap": cert.gap, "certified_globally_optimal": cert.certified,
@@ -157,7 +157,7 @@ pub fn run(args: &SdpArgs) -> Result<(), String> {
             if args.solver == Solver::Ila {
                 let mut params = IlaParams::default().tol(args.tol);
                 params.max_iter = args.max_iter.unwrap_or(params.max_iter);
-                let sol = ila_sdp(x, k, &labels, &params).map_err(err)?;
+                let sol = ila_sdp(x, k, &labels, &params)?;
                 let solve_ms = t0.elapsed().as_secs_f64() * 1e3;
                 (
                     sol.labels,

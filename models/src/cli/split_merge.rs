@@ -17,6 +17,7 @@ use super::limits::{MAX_K, between, count, positive};
 use super::progress::IterationProgress;
 use super::report::{rows, score, warn_not_converged};
 use crate::io::write_json_atomic;
+use crate::{Context, Error, Result};
 
 /// The split/merge and semi-supervised options of `clasp gmm` (flattened into its arguments).
 #[derive(Args, Debug, Clone, Default)]
@@ -152,7 +153,7 @@ pub fn fit_json(
     dim: usize,
     truth: Option<&[i64]>,
     preset: SplitMergePreset,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value> {
     let metrics = truth.map(|t| score(t, &fit.labels)).transpose()?;
     Ok(json!({
         "preset": preset_name(preset),
@@ -177,7 +178,7 @@ pub fn fit_json(
 
 /// The `clasp gmm` path for `--split-merge`, `--semi-supervised` and `--smem-em` (one of them
 /// is [`GmmSplitMergeArgs::selected`]).
-pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
+pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<()> {
     let (n, d) = (job.table.rows, job.table.cols);
     if opts.split_merge {
         // Each of up to K_max components carries two sub-clusters: 4·n·K_max responsibilities.
@@ -194,8 +195,8 @@ pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
     let x = job.x()?;
     if opts.smem_em {
         let params = SmemParams::default().gmm(job.params);
-        let out = smem_em(x, &params).map_err(|e| format!("gmm: {e}"))?;
-        let mut rep = serde_json::to_value(report(x, &out.fit, job.labels)?).map_err(|e| e.to_string())?;
+        let out = smem_em(x, &params).context("gmm")?;
+        let mut rep = serde_json::to_value(report(x, &out.fit, job.labels)?).map_err(Error::JsonValue)?;
         let moves: Vec<_> = out
             .info
             .moves
@@ -219,7 +220,10 @@ pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
         return Ok(());
     }
     let known = if opts.semi_supervised {
-        Some(known_from_cli(job.labels.ok_or("--semi-supervised needs --labels")?))
+        let labels = job
+            .labels
+            .ok_or_else(|| Error::InvalidArgument { flag: "--semi-supervised", reason: "needs --labels".into() })?;
+        Some(known_from_cli(labels))
     } else {
         None
     };
@@ -230,7 +234,7 @@ pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
         let mut progress = IterationProgress::counting("gmm --split-merge", 1, job.quiet, "sweeps", "moves");
         let fit = split_merge_monitored(x, known.as_deref(), &params, &mut progress);
         progress.finish();
-        let fit = fit.map_err(|e| format!("gmm: {e}"))?;
+        let fit = fit.context("gmm")?;
         write_json_atomic(job.out, &fit_json(&fit, job.table.cols, truth, opts.preset())?)?;
         warn_not_converged("gmm --split-merge", fit.info.converged, "the split/merge sweeps");
         eprintln!(
@@ -242,7 +246,7 @@ pub fn run(job: &GmmJob<'_>, opts: &GmmSplitMergeArgs) -> Result<(), String> {
         );
     } else {
         let known = known.unwrap_or_default();
-        let ss = semi_supervised_em(x, &known, &job.params).map_err(|e| format!("gmm: {e}"))?;
+        let ss = semi_supervised_em(x, &known, &job.params).context("gmm")?;
         let mut rep = report(x, &ss.fit, None)?;
         rep.labels = ss.labels;
         write_json_atomic(job.out, &rep)?;
@@ -307,7 +311,7 @@ mod tests {
         assert!(v["smem"]["log_likelihood"].as_f64().unwrap() >= v["smem"]["initial_log_likelihood"].as_f64().unwrap());
         assert!(Cli::try_parse_from(["gmm", "--data", d, "--smem-em", "--split-merge", "--out", o]).is_err());
         let no_labels = Cli::parse_from(["gmm", "--data", d, "-k", "2", "--semi-supervised", "--out", o]);
-        assert!(run_cli(&no_labels.gmm).unwrap_err().contains("--labels"));
+        assert!(run_cli(&no_labels.gmm).unwrap_err().to_string().contains("--labels"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,6 +11,7 @@ use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
 use crate::pipelines::{PIPELINES, Profile};
 use crate::train::Device;
+use crate::{Context, Error, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -68,18 +69,22 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     /// The run these flags ask for, `--data` read as a `D` (default `default`).
-    pub fn spec<D: std::str::FromStr>(&self, default: &str) -> Result<RunSpec<D>, String>
+    pub fn spec<D: std::str::FromStr>(&self, default: &str) -> Result<RunSpec<D>>
     where
-        D::Err: std::fmt::Display,
+        D::Err: Into<Error>,
     {
         let data = self.data.as_deref().unwrap_or(default);
         Ok(RunSpec {
             pipeline: self.pipeline.clone(),
-            data: data.parse().map_err(|e| format!("--data {data}: {e}"))?,
+            data: data.parse().context(format!("--data {data}"))?,
             profile: self.profile,
             seed: self.seed,
             device: self.device,
-            out: self.resume.clone().or_else(|| self.out.clone()).ok_or("--out DIR is required")?,
+            out: self
+                .resume
+                .clone()
+                .or_else(|| self.out.clone())
+                .ok_or_else(|| Error::InvalidArgument { flag: "--out", reason: "DIR is required".into() })?,
             resume: self.resume.is_some(),
             quiet: self.quiet,
             config: self.config.clone(),
@@ -104,7 +109,7 @@ pub fn all_pipelines() -> Vec<&'static str> {
 }
 
 /// Entry point of `clasp train`.
-pub fn run(args: &TrainArgs) -> Result<(), String> {
+pub fn run(args: &TrainArgs) -> Result<()> {
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
@@ -127,7 +132,11 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         let spec: RunSpec = args.spec("mnist")?;
         (train(&spec)?, spec.data.name(), spec.out)
     } else {
-        return Err(format!("unknown pipeline `{}` (expected one of {})", args.pipeline, all_pipelines().join(", ")));
+        return Err(Error::Unknown {
+            what: "pipeline",
+            name: args.pipeline.clone(),
+            expected: format!("expected one of {}", all_pipelines().join(", ")),
+        });
     };
     let metrics = entry.get("metrics").cloned().unwrap_or_default();
     eprintln!("{} on {data}: {metrics}", args.pipeline);

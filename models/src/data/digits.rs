@@ -11,7 +11,7 @@ pub const DIGITS_SIDE: usize = 8;
 /// Loads all 1797 digits (named `digits`, pixels / 16, class names `"0"`..`"9"`).
 pub fn load_digits() -> Result<ImageSet, DataError> {
     let dir = std::path::Path::new("<bundled>/digits");
-    let b = crate::io::load_bundled("digits").map_err(|m| DataError::format(dir, m))?;
+    let b = crate::io::load_bundled("digits").map_err(|m| DataError::format(dir, m.to_string()))?;
     let d = DIGITS_SIDE * DIGITS_SIDE;
     let features = dir.join("features.npy");
     if b.x.cols != d {

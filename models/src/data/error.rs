@@ -1,18 +1,19 @@
 //! The one error type of the data layer: every variant names the file or folder at fault and
 //! prints as a single line saying what is wrong with it.
 
-use std::fmt;
 use std::path::PathBuf;
 
 /// Why a data set could not be loaded.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The path does not exist.
+    #[error("{}: no such file or folder", path.display())]
     NotFound {
         /// The missing file or folder.
         path: PathBuf,
     },
     /// Reading the file or listing the folder failed.
+    #[error("{}: cannot read: {source}", path.display())]
     Io {
         /// The file or folder being read.
         path: PathBuf,
@@ -21,6 +22,7 @@ pub enum DataError {
     },
     /// The bytes are not what the format requires (bad magic, corrupt stream, undecodable
     /// image, unsupported dtype, …).
+    #[error("{}: {message}", path.display())]
     Format {
         /// The offending file.
         path: PathBuf,
@@ -29,6 +31,7 @@ pub enum DataError {
     },
     /// Sizes do not fit together (truncated data, image and label counts differ, an array of
     /// the wrong rank, a flat row whose length is not a square, …).
+    #[error("{}: {message}", path.display())]
     Shape {
         /// The offending file.
         path: PathBuf,
@@ -36,6 +39,7 @@ pub enum DataError {
         message: String,
     },
     /// A pixel value is NaN, infinite or outside the allowed range.
+    #[error("{}: value {value} at flat index {index} is outside {range}", path.display())]
     Value {
         /// The offending file.
         path: PathBuf,
@@ -47,6 +51,7 @@ pub enum DataError {
         range: &'static str,
     },
     /// A label is unusable (negative, not an integer type, or out of range).
+    #[error("{}: {message}", path.display())]
     Label {
         /// The offending labels file.
         path: PathBuf,
@@ -55,6 +60,7 @@ pub enum DataError {
     },
     /// The source holds no images (an empty folder or class folder, an array with zero rows),
     /// or too few to split.
+    #[error("{}: {message}", path.display())]
     Empty {
         /// The empty file or folder.
         path: PathBuf,
@@ -62,11 +68,16 @@ pub enum DataError {
         message: String,
     },
     /// A folder holds both class sub-folders and images directly; use one layout or the other.
+    #[error(
+        "{}: holds both sub-folders and images; put every image in a class sub-folder, or none",
+        path.display()
+    )]
     MixedLayout {
         /// The folder.
         path: PathBuf,
     },
     /// The path is a file that is neither a `.npy` array nor a folder of images.
+    #[error("{}: not a data source; expected a folder of PNG/JPEG images or a .npy file", path.display())]
     UnknownExtension {
         /// The file.
         path: PathBuf,
@@ -112,38 +123,6 @@ impl DataError {
             DataError::NotFound { path }
         } else {
             DataError::Io { path, source }
-        }
-    }
-}
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.path().display();
-        match self {
-            DataError::NotFound { .. } => write!(f, "{p}: no such file or folder"),
-            DataError::Io { source, .. } => write!(f, "{p}: cannot read: {source}"),
-            DataError::Format { message, .. } => write!(f, "{p}: {message}"),
-            DataError::Shape { message, .. } => write!(f, "{p}: {message}"),
-            DataError::Value { index, value, range, .. } => {
-                write!(f, "{p}: value {value} at flat index {index} is outside {range}")
-            }
-            DataError::Label { message, .. } => write!(f, "{p}: {message}"),
-            DataError::Empty { message, .. } => write!(f, "{p}: {message}"),
-            DataError::MixedLayout { .. } => {
-                write!(f, "{p}: holds both sub-folders and images; put every image in a class sub-folder, or none")
-            }
-            DataError::UnknownExtension { .. } => {
-                write!(f, "{p}: not a data source; expected a folder of PNG/JPEG images or a .npy file")
-            }
-        }
-    }
-}
-
-impl std::error::Error for DataError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DataError::Io { source, .. } => Some(source),
-            _ => None,
         }
     }
 }

@@ -51,7 +51,7 @@ impl MnistPart {
 
 /// A bundled file's bytes and its name for errors.
 fn bundled(rel: &str) -> Result<(std::borrow::Cow<'static, [u8]>, PathBuf), DataError> {
-    crate::io::bundled_file(rel).map_err(|m| DataError::format(PathBuf::from(rel), m))
+    crate::io::bundled_file(rel).map_err(|m| DataError::format(PathBuf::from(rel), m.to_string()))
 }
 
 /// The class names of MNIST and digits: `"0"`..`"9"`.

@@ -12,13 +12,13 @@ use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
 use super::train::{GpcTrained, train_gpc};
 use crate::data::{DataSource, ImageSet, MnistPart, load_mnist, load_split};
-use crate::io::io_err;
 use crate::metrics::gcd_accuracy;
 use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
 use crate::pipelines::{Matrix, Profile};
 use crate::report::{plot_confusion, plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
+use crate::{Context, Error, Result};
 use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -42,45 +42,45 @@ struct GpcJob<'a> {
 }
 
 impl Job for GpcJob<'_> {
-    type Output = Result<GpcTrained, String>;
+    type Output = Result<GpcTrained>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         train_gpc::<B>(self.cfg, self.set, self.split, self.seed, self.quiet, &device)
     }
 }
 
 /// GCD All/Old/New of `pred` on the unlabelled rows of `split`.
-pub fn gcd_scores(truth: &[usize], pred: &[usize], split: &GcdSplit) -> Result<[f64; 3], String> {
+pub fn gcd_scores(truth: &[usize], pred: &[usize], split: &GcdSplit) -> Result<[f64; 3]> {
     let rows = split.unlabelled();
     let t: Vec<i64> = rows.iter().map(|&i| truth[i] as i64).collect();
     let p: Vec<i64> = rows.iter().map(|&i| pred[i] as i64).collect();
     let old: Vec<bool> = rows.iter().map(|&i| split.is_old[i]).collect();
-    let g = gcd_accuracy(&t, &p, &old).map_err(|e| format!("GCD accuracy: {e}"))?;
+    let g = gcd_accuracy(&t, &p, &old).context("GCD accuracy")?;
     Ok([g.all, g.old.unwrap_or(0.0), g.new.unwrap_or(0.0)])
 }
 
 /// Semi-supervised k-means with K = `k` on `z`; its GCD scores.
-fn baseline_scores(z: &Matrix, truth: &[usize], split: &GcdSplit, k: usize, seed: u64) -> Result<[f64; 3], String> {
+fn baseline_scores(z: &Matrix, truth: &[usize], split: &GcdSplit, k: usize, seed: u64) -> Result<[f64; 3]> {
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
     let pred = semi_supervised_kmeans(&x, z.dim, &split.known, k, BASELINE_RESTARTS, seed)?;
     gcd_scores(truth, &pred, split)
 }
 
 /// The training images of a run.
-fn load_images(spec: &RunSpec) -> Result<ImageSet, String> {
+fn load_images(spec: &RunSpec) -> Result<ImageSet> {
     let limit = spec.train_limit.or(match (spec.profile, &spec.data) {
         (Profile::Quick, DataSource::Mnist) => Some(QUICK_TRAIN_IMAGES),
         _ => None,
     });
     let set = match &spec.data {
-        DataSource::Mnist => load_mnist(MnistPart::Train, limit, spec.seed),
-        other => load_split(other, limit, None, spec.seed).map(|s| s.train),
+        DataSource::Mnist => load_mnist(MnistPart::Train, limit, spec.seed)?,
+        other => load_split(other, limit, None, spec.seed)?.train,
     };
-    set.map_err(|e| e.to_string())
+    Ok(set)
 }
 
 /// The configuration of a run ([`settle_config`]); `--epochs` sets the number of rounds (one
 /// epoch each after the warm-up).
-fn gpc_config(spec: &RunSpec) -> Result<GpcConfig, String> {
+fn gpc_config(spec: &RunSpec) -> Result<GpcConfig> {
     settle_config(spec, "gpc", || GpcConfig::for_profile(spec.profile), |c| &mut c.rounds)
 }
 
@@ -92,19 +92,18 @@ fn draw_plots(
     truth: &[usize],
     split: &GcdSplit,
     classes: usize,
-) -> Result<Vec<String>, String> {
-    let e = |e: crate::report::ReportError| e.to_string();
+) -> Result<Vec<String>> {
     let mut plots = Vec::new();
     let path: Vec<f64> = t.k_path.iter().map(|&k| k as f64).collect();
     let truth_line = vec![classes as f64; path.len()];
     let title = "GPC: estimated K̂ after each round (last: final mixture)";
-    plot_curves(&out.join("k_path.svg"), title, "round", &[("K̂", &path), ("true K", &truth_line)]).map_err(e)?;
+    plot_curves(&out.join("k_path.svg"), title, "round", &[("K̂", &path), ("true K", &truth_line)])?;
     plots.push("k_path.svg".to_string());
     let phases = t.history.phases();
     let losses: Vec<Vec<f64>> = phases.iter().map(|p| t.history.losses(p)).collect();
     let series: Vec<(&str, &[f64])> = phases.iter().zip(&losses).map(|(p, l)| (p.as_str(), l.as_slice())).collect();
     if !series.is_empty() {
-        plot_curves(&out.join("loss.svg"), "GPC: training loss per phase", "epoch of the phase", &series).map_err(e)?;
+        plot_curves(&out.join("loss.svg"), "GPC: training loss per phase", "epoch of the phase", &series)?;
         plots.push("loss.svg".to_string());
     }
     let rows = split.unlabelled();
@@ -113,28 +112,29 @@ fn draw_plots(
     let yt: Vec<usize> = rows.iter().map(|&i| truth[i]).collect();
     let yp: Vec<usize> = rows.iter().map(|&i| pred[i]).collect();
     let title = "GPC: embedding of the unlabelled rows (PCA), coloured by class";
-    plot_embedding(&out.join("embedding.svg"), title, &emb, rows.len(), d, &yt).map_err(e)?;
+    plot_embedding(&out.join("embedding.svg"), title, &emb, rows.len(), d, &yt)?;
     plots.push("embedding.svg".to_string());
     let title = "GPC: unlabelled rows, classes vs clusters (Hungarian)";
-    plot_confusion(&out.join("confusion.svg"), title, &yt, &yp).map_err(e)?;
+    plot_confusion(&out.join("confusion.svg"), title, &yt, &yp)?;
     plots.push("confusion.svg".to_string());
     Ok(plots)
 }
 
 /// Trains GPC as `spec` says and writes its report; its report entry.
-pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
+pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
     if spec.resume {
-        return Err("gpc has no checkpoints: --resume is not supported, run it again".into());
+        return Err(Error::Usage("gpc has no checkpoints: --resume is not supported, run it again".into()));
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let set = load_images(spec)?;
-    let truth = set.labels.clone().ok_or_else(|| format!("{}: GPC needs class labels", set.name))?;
+    let truth =
+        set.labels.clone().ok_or_else(|| Error::InvalidInput(format!("{}: GPC needs class labels", set.name)))?;
     let cfg = gpc_config(spec)?;
     let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
     let split = gcd_split(&truth, cfg.old_classes, cfg.labelled_fraction, spec.seed)?;
     let classes = set.num_classes();
     let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet };
@@ -148,7 +148,9 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
     let pred = match cfg.final_assignment.as_str() {
         "sskmeans" => sskm,
         "mixture" => trained.fit.labels.clone(),
-        other => return Err(format!("final_assignment `{other}`: expected sskmeans or mixture")),
+        other => {
+            return Err(Error::InvalidConfig(format!("final_assignment `{other}`: expected sskmeans or mixture")));
+        }
     };
     let [all, old, new] = gcd_scores(&truth, &pred, &split)?;
     let [b_all, b_old, b_new] = baseline_scores(&trained.embedding, &truth, &split, classes, spec.seed)?;
@@ -179,7 +181,7 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
     }
     crate::pipelines::run::write_npy(&out.join("embedding.npy"), &trained.embedding)?;
     let labels = json!({ "truth": truth, "known": split.known, "gpc": pred, "mixture": trained.fit.labels });
-    write_json_atomic(&out.join("labels.json"), &labels).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("labels.json"), &labels)?;
     let plots = draw_plots(out, &trained, &pred, &truth, &split, classes)?;
     let unlabelled = split.unlabelled().len();
     let mut entry = json!({
@@ -188,7 +190,7 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
             "{} ({} training images: classes 0–{} old, {} labelled; scored on the {unlabelled} unlabelled)",
             set.name, set.n, cfg.old_classes.saturating_sub(1), split.labelled_count()
         ),
-        "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
+        "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "device": spec.device,
         "k_path": trained.k_path,
         "split_merge": {
@@ -200,7 +202,7 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value, String> {
         "train_s": train_s,
         "history": trained.history.epochs,
     });
-    let obj = entry.as_object_mut().ok_or("report entry is not an object")?;
+    let obj = entry.as_object_mut().ok_or_else(|| Error::Internal("report entry is not an object".into()))?;
     for (key, v) in &metrics {
         obj.insert(key.clone(), v.clone());
     }

@@ -3,6 +3,7 @@
 //! other row, all rows of the new classes `old..` included, is unlabelled. Metrics are taken
 //! on the unlabelled rows.
 
+use crate::{Error, Result};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -33,13 +34,15 @@ impl GcdSplit {
 /// Splits rows with true `labels` for GCD: in each class `c < old`, `round(fraction · n_c)`
 /// rows drawn by a seeded shuffle (ChaCha8, `seed`) are labelled. Errors when `fraction` is
 /// outside [0, 1] or `old` is 0 or not below the number of classes (GCD needs new classes).
-pub fn gcd_split(labels: &[usize], old: usize, fraction: f64, seed: u64) -> Result<GcdSplit, String> {
+pub fn gcd_split(labels: &[usize], old: usize, fraction: f64, seed: u64) -> Result<GcdSplit> {
     if !(0.0..=1.0).contains(&fraction) {
-        return Err(format!("labelled fraction {fraction} is outside [0, 1]"));
+        return Err(Error::InvalidConfig(format!("labelled fraction {fraction} is outside [0, 1]")));
     }
     let classes = labels.iter().max().map_or(0, |&m| m + 1);
     if old == 0 || old >= classes {
-        return Err(format!("{classes} classes: the old classes must be 0..K with 1 ≤ K < {classes} (got {old})"));
+        return Err(Error::InvalidConfig(format!(
+            "{classes} classes: the old classes must be 0..K with 1 ≤ K < {classes} (got {old})"
+        )));
     }
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); old];
     for (i, &c) in labels.iter().enumerate() {

@@ -4,6 +4,7 @@
 //! and k-means++ continued from them (the core's `kmeans_plus_plus_from`) seeds the others;
 //! `n_init` seeded restarts, the lowest inertia wins.
 
+use crate::{Error, Result};
 use clasp_core::MatRef;
 use clasp_core::kmeans::kmeans_plus_plus_from;
 
@@ -20,16 +21,16 @@ pub fn semi_supervised_kmeans(
     k: usize,
     n_init: usize,
     seed: u64,
-) -> Result<Vec<usize>, String> {
+) -> Result<Vec<usize>> {
     let n = known.len();
     if x.len() != n * d || d == 0 {
-        return Err(format!("semi-supervised k-means: {} values for {n} rows of {d}", x.len()));
+        return Err(Error::InvalidInput(format!("semi-supervised k-means: {} values for {n} rows of {d}", x.len())));
     }
     if k == 0 || k > n {
-        return Err(format!("semi-supervised k-means: {k} clusters for {n} rows"));
+        return Err(Error::InvalidInput(format!("semi-supervised k-means: {k} clusters for {n} rows")));
     }
     if let Some(c) = known.iter().flatten().find(|&&c| c >= k) {
-        return Err(format!("semi-supervised k-means: labelled class {c} ≥ K = {k}"));
+        return Err(Error::InvalidInput(format!("semi-supervised k-means: labelled class {c} ≥ K = {k}")));
     }
     let mut fixed = vec![0.0f64; k * d];
     let mut count = vec![0usize; k];
@@ -51,7 +52,7 @@ pub fn semi_supervised_kmeans(
     let pool: Vec<f64> =
         x.chunks_exact(d).zip(known).filter(|(_, c)| c.is_none()).flat_map(|(r, _)| r.iter().copied()).collect();
     let pool = if pool.len() / d >= free.len() && !pool.is_empty() { pool } else { x.to_vec() };
-    let pm = MatRef::new(&pool, pool.len() / d, d, "x").map_err(|e| e.to_string())?;
+    let pm = MatRef::new(&pool, pool.len() / d, d, "x")?;
     let mut best: Option<(f64, Vec<usize>)> = None;
     for t in 0..n_init.max(1) {
         let mut centres = vec![0.0f64; k * d];
@@ -59,8 +60,7 @@ pub fn semi_supervised_kmeans(
             centres[c * d..(c + 1) * d].copy_from_slice(&fixed[a * d..(a + 1) * d]);
         }
         if !free.is_empty() {
-            let fresh = kmeans_plus_plus_from(pm, &fixed, free.len(), seed.wrapping_add(t as u64))
-                .map_err(|e| e.to_string())?;
+            let fresh = kmeans_plus_plus_from(pm, &fixed, free.len(), seed.wrapping_add(t as u64))?;
             for (f, &c) in free.iter().enumerate() {
                 centres[c * d..(c + 1) * d].copy_from_slice(&fresh[f * d..(f + 1) * d]);
             }
@@ -70,7 +70,7 @@ pub fn semi_supervised_kmeans(
             best = Some((inertia, labels));
         }
     }
-    best.map(|(_, l)| l).ok_or_else(|| "semi-supervised k-means: no restart ran".into())
+    best.map(|(_, l)| l).ok_or_else(|| Error::Internal("semi-supervised k-means: no restart ran".into()))
 }
 
 /// Nearest centre of a row and its squared distance.

@@ -13,6 +13,7 @@ use crate::nn::{ConvEncoder, l2_normalize};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
 use burn::prelude::*;
@@ -64,10 +65,10 @@ pub fn fit_mixture(
     cfg: &GpcConfig,
     k_init: usize,
     seed: u64,
-) -> Result<SplitMergeFit<f64>, String> {
+) -> Result<SplitMergeFit<f64>> {
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
-    let xm = MatRef::new(&x, z.n, z.dim, "embedding").map_err(|e| e.to_string())?;
-    split_merge(xm, Some(&split.known), &mixture_params(cfg, k_init, seed)).map_err(|e| format!("split/merge: {e}"))
+    let xm = MatRef::new(&x, z.n, z.dim, "embedding")?;
+    split_merge(xm, Some(&split.known), &mixture_params(cfg, k_init, seed)).context("split/merge")
 }
 
 /// Two augmented views of the images `idx`, stacked: `[2b, 1, h, w]`.
@@ -102,7 +103,7 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
     (seed, index, phase, quiet): (u64, usize, &str, bool),
     history: &mut History,
     device: &B::Device,
-) -> Result<ConvEncoder<B>, String> {
+) -> Result<ConvEncoder<B>> {
     let total = cfg.total_epochs();
     let progress = Progress::new(phase, set.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
     let stream = if phase == "baseline" { 2 } else { 1 };
@@ -132,7 +133,7 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
 }
 
 /// The unit-row embedding of every image of `set`.
-fn embed<B: TrainBackend>(model: &ConvEncoder<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix, String> {
+fn embed<B: TrainBackend>(model: &ConvEncoder<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     let valid = model.valid();
     embed_all(set, EMBED_BATCH, device, |x| l2_normalize(valid.forward(x)))
 }
@@ -159,9 +160,9 @@ pub fn train_gpc<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<GpcTrained, String> {
+) -> Result<GpcTrained> {
     if split.known.len() != set.n {
-        return Err(format!("{} labels for {} images", split.known.len(), set.n));
+        return Err(Error::InvalidInput(format!("{} labels for {} images", split.known.len(), set.n)));
     }
     B::seed(device, seed);
     let mut model: ConvEncoder<B> = cfg.encoder.init(device);

@@ -20,7 +20,6 @@ pub use knn::{KNN_DEFAULT_K, KNN_TEMPERATURE, knn_accuracy};
 pub use linear_probe::{ProbeParams, linear_probe};
 
 use crate::metrics::MetricError;
-use std::fmt;
 
 /// A row-major matrix of f32 features: row `i` is `data[i * dim..(i + 1) * dim]`.
 #[derive(Clone, Copy, Debug)]
@@ -105,15 +104,17 @@ fn check_supervised(
 }
 
 /// Why an evaluation cannot be computed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum EvalError {
     /// An input with no rows or no columns.
+    #[error("`{what}` is empty (no rows or no columns)")]
     Empty {
         /// Name of the input.
         what: &'static str,
     },
     /// A length that does not match the others (features vs `n * dim`, labels vs rows, test
     /// vs train dimension).
+    #[error("`{what}` has length {found}, expected {expected}")]
     ShapeMismatch {
         /// Name of the input.
         what: &'static str,
@@ -123,6 +124,7 @@ pub enum EvalError {
         found: usize,
     },
     /// A NaN or ±∞ feature.
+    #[error("`{what}` has a NaN or infinite value in row {row}")]
     NonFinite {
         /// Name of the feature matrix.
         what: &'static str,
@@ -130,6 +132,7 @@ pub enum EvalError {
         row: usize,
     },
     /// A label that is not a valid class id (`≥ classes`).
+    #[error("`{what}[{index}]` = {label} is not a class id (must be < {classes})")]
     LabelOutOfRange {
         /// Name of the label vector.
         what: &'static str,
@@ -141,6 +144,7 @@ pub enum EvalError {
         classes: usize,
     },
     /// A parameter out of its domain (`k = 0`, zero epochs, a negative learning rate, …).
+    #[error("invalid parameter `{name}` = {value}")]
     InvalidParameter {
         /// Name of the parameter.
         name: &'static str,
@@ -148,52 +152,14 @@ pub enum EvalError {
         value: f64,
     },
     /// An error of `clasp-core` (k-means).
-    Core(clasp_core::Error),
+    #[error("k-means: {0}")]
+    Core(#[from] clasp_core::Error),
     /// An error of a clustering metric.
-    Metric(MetricError),
+    #[error("metric: {0}")]
+    Metric(#[from] MetricError),
     /// The training backend (burn) failed, e.g. reading a tensor back.
+    #[error("training backend: {0}")]
     Backend(String),
-}
-
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EvalError::Empty { what } => write!(f, "`{what}` is empty (no rows or no columns)"),
-            EvalError::ShapeMismatch { what, expected, found } => {
-                write!(f, "`{what}` has length {found}, expected {expected}")
-            }
-            EvalError::NonFinite { what, row } => write!(f, "`{what}` has a NaN or infinite value in row {row}"),
-            EvalError::LabelOutOfRange { what, index, label, classes } => {
-                write!(f, "`{what}[{index}]` = {label} is not a class id (must be < {classes})")
-            }
-            EvalError::InvalidParameter { name, value } => write!(f, "invalid parameter `{name}` = {value}"),
-            EvalError::Core(e) => write!(f, "k-means: {e}"),
-            EvalError::Metric(e) => write!(f, "metric: {e}"),
-            EvalError::Backend(msg) => write!(f, "training backend: {msg}"),
-        }
-    }
-}
-
-impl std::error::Error for EvalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            EvalError::Core(e) => Some(e),
-            EvalError::Metric(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<clasp_core::Error> for EvalError {
-    fn from(e: clasp_core::Error) -> Self {
-        EvalError::Core(e)
-    }
-}
-
-impl From<MetricError> for EvalError {
-    fn from(e: MetricError) -> Self {
-        EvalError::Metric(e)
-    }
 }
 
 /// The three evaluations of one embedding.

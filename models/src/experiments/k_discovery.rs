@@ -3,6 +3,7 @@
 //! breast_cancer — from K = 1 and K = 2× the number of classes, K/ACC/NMI/ARI averaged over
 //! seeds, for either preset (example `k_discovery`, the demo's K-discovery part).
 
+use crate::Result;
 use crate::io::load_bundled;
 use crate::metrics::{accuracy, adjusted_rand_index, normalized_mutual_info};
 use crate::pca::pca;
@@ -23,7 +24,7 @@ pub type KDiscoveryData = (Vec<f64>, usize, usize, Vec<i64>, usize);
 /// iris as measured (one unit, centimetres), wine and breast_cancer standardised per feature
 /// (their features are on scales three orders of magnitude apart, which an isotropic prior
 /// such as DeepDPM's Ψ = 0.005·I cannot serve).
-pub fn k_discovery_data(name: &str) -> Result<KDiscoveryData, String> {
+pub fn k_discovery_data(name: &str) -> Result<KDiscoveryData> {
     let b = load_bundled(name)?;
     let classes = b.y.iter().copied().max().map_or(0, |m| m as usize + 1);
     let (n, d) = (b.x.rows, b.x.cols);
@@ -94,18 +95,18 @@ impl KDiscoveryRow {
 }
 
 /// Runs split/merge with `preset` on `name` from `k_init` for seeds 0..`seeds`.
-pub fn k_discovery(preset: SplitMergePreset, name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow, String> {
+pub fn k_discovery(preset: SplitMergePreset, name: &str, k_init: usize, seeds: u64) -> Result<KDiscoveryRow> {
     let (x, n, d, y, classes) = k_discovery_data(name)?;
-    let xm = MatRef::new(&x, n, d, "x").map_err(|e| e.to_string())?;
+    let xm = MatRef::new(&x, n, d, "x")?;
     let mut k = Vec::new();
     let mut scores: [Vec<f64>; 3] = Default::default();
     for seed in 0..seeds {
-        let fit = split_merge(xm, None, &k_discovery_params(preset, k_init, seed)).map_err(|e| e.to_string())?;
+        let fit = split_merge(xm, None, &k_discovery_params(preset, k_init, seed))?;
         let pred: Vec<i64> = fit.labels.iter().map(|&l| l as i64).collect();
         k.push(fit.k());
-        scores[0].push(accuracy(&y, &pred).map_err(|e| e.to_string())?);
-        scores[1].push(normalized_mutual_info(&y, &pred).map_err(|e| e.to_string())?);
-        scores[2].push(adjusted_rand_index(&y, &pred).map_err(|e| e.to_string())?);
+        scores[0].push(accuracy(&y, &pred)?);
+        scores[1].push(normalized_mutual_info(&y, &pred)?);
+        scores[2].push(adjusted_rand_index(&y, &pred)?);
     }
     let [(acc, acc_sd), (nmi, nmi_sd), (ari, ari_sd)] = scores.each_ref().map(|v| mean_sd(v));
     Ok(KDiscoveryRow { data: name.into(), classes, k_init, k, acc, nmi, ari, sd: [acc_sd, nmi_sd, ari_sd] })
@@ -113,7 +114,7 @@ pub fn k_discovery(preset: SplitMergePreset, name: &str, k_init: usize, seeds: u
 
 /// The table for a preset: digits-PCA10, iris, wine and breast_cancer (standardised), each
 /// from K = 1 and K = 2× the number of classes.
-pub fn k_discovery_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>, String> {
+pub fn k_discovery_table(preset: SplitMergePreset, seeds: u64) -> Result<Vec<KDiscoveryRow>> {
     let mut rows = Vec::new();
     for (name, truth) in [("digits", 10), ("iris", 3), ("wine", 3), ("breast_cancer", 2)] {
         for k_init in [1, 2 * truth] {

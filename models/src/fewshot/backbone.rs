@@ -9,6 +9,7 @@ use crate::data::ImageSet;
 use crate::nn::{ConvEncoderConfig, images_tensor};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -113,11 +114,14 @@ impl<B: Backend> Backbone<B> {
 }
 
 /// The images of `set` whose label is below `base` (labels kept).
-pub fn base_subset(set: &ImageSet, base: usize) -> Result<ImageSet, String> {
-    let labels = set.labels.as_ref().ok_or_else(|| format!("{}: the backbone needs class labels", set.name))?;
+pub fn base_subset(set: &ImageSet, base: usize) -> Result<ImageSet> {
+    let labels = set
+        .labels
+        .as_ref()
+        .ok_or_else(|| Error::InvalidInput(format!("{}: the backbone needs class labels", set.name)))?;
     let idx: Vec<usize> = (0..set.n).filter(|&i| labels[i] < base).collect();
     if idx.is_empty() {
-        return Err(format!("{}: no image of the base classes 0..{base}", set.name));
+        return Err(Error::InvalidInput(format!("{}: no image of the base classes 0..{base}", set.name)));
     }
     Ok(set.subset(&idx))
 }
@@ -130,10 +134,13 @@ pub fn train_backbone<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<(Backbone<B::InnerBackend>, History), String> {
-    let labels = base.labels.as_ref().ok_or_else(|| format!("{}: the backbone needs class labels", base.name))?;
+) -> Result<(Backbone<B::InnerBackend>, History)> {
+    let labels = base
+        .labels
+        .as_ref()
+        .ok_or_else(|| Error::InvalidInput(format!("{}: the backbone needs class labels", base.name)))?;
     if let Some(&l) = labels.iter().find(|&&l| l >= cfg.base_classes) {
-        return Err(format!("label {l} is not a base class (0..{})", cfg.base_classes));
+        return Err(Error::InvalidInput(format!("label {l} is not a base class (0..{})", cfg.base_classes)));
     }
     B::seed(device, seed);
     let mut model: Backbone<B> = cfg.init(device);
@@ -158,17 +165,13 @@ pub fn train_backbone<B: TrainBackend>(
 }
 
 /// The backbone's features of every image of `set`.
-pub fn backbone_features<B: Backend>(
-    model: &Backbone<B>,
-    set: &ImageSet,
-    device: &B::Device,
-) -> Result<Matrix, String> {
+pub fn backbone_features<B: Backend>(model: &Backbone<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     embed_all(set, EMBED_BATCH, device, |x| model.features(x))
 }
 
 /// Base-class accuracy of the backbone's classifier on `set` (labels below `base` only).
-pub fn base_accuracy<B: Backend>(model: &Backbone<B>, set: &ImageSet, device: &B::Device) -> Result<f64, String> {
-    let labels = set.labels.as_ref().ok_or("no labels")?;
+pub fn base_accuracy<B: Backend>(model: &Backbone<B>, set: &ImageSet, device: &B::Device) -> Result<f64> {
+    let labels = set.labels.as_ref().ok_or_else(|| Error::InvalidInput("no labels".into()))?;
     let logits = embed_all(set, EMBED_BATCH, device, |x| model.forward(x))?;
     let (mut hit, mut n) = (0usize, 0usize);
     for (row, &l) in logits.data.chunks_exact(logits.dim.max(1)).zip(labels) {
@@ -182,11 +185,11 @@ pub fn base_accuracy<B: Backend>(model: &Backbone<B>, set: &ImageSet, device: &B
 }
 
 /// The column mean of the `n × dim` rows `x` (the CL2N centre of base-class features).
-pub fn feature_mean(x: &[f64], dim: usize) -> Result<Vec<f64>, String> {
+pub fn feature_mean(x: &[f64], dim: usize) -> Result<Vec<f64>> {
     let n = x.len() / dim.max(1);
-    let m = clasp_core::MatRef::new(x, n, dim, "base features").map_err(|e| e.to_string())?;
+    let m = clasp_core::MatRef::new(x, n, dim, "base features")?;
     let mut mean = vec![0.0f64; dim];
-    column_mean(m, &mut mean).map_err(|e| e.to_string())?;
+    column_mean(m, &mut mean)?;
     Ok(mean)
 }
 
@@ -199,12 +202,12 @@ pub fn novel_episode_data(
     labels: Vec<usize>,
     mean: &[f64],
     base: usize,
-) -> Result<FewShotData, String> {
+) -> Result<FewShotData> {
     let n = labels.len();
     if x.len() != n * dim {
-        return Err(format!("{} feature values for {n} rows of {dim}", x.len()));
+        return Err(Error::InvalidInput(format!("{} feature values for {n} rows of {dim}", x.len())));
     }
-    cl2n(&mut MatMut::new(&mut x, n, dim, "features").map_err(|e| e.to_string())?, mean).map_err(|e| e.to_string())?;
+    cl2n(&mut MatMut::new(&mut x, n, dim, "features")?, mean)?;
     let classes = labels.iter().max().map_or(0, |&m| m + 1);
     let mut by_class = vec![Vec::new(); classes];
     for (i, &l) in labels.iter().enumerate() {

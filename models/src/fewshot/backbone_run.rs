@@ -15,12 +15,12 @@ use super::backbone::{
 use super::bars::{BarGroup, plot_bars};
 use super::{EpisodeSpec, FewShotData, Method, MethodConfig, evaluate, sample_episodes};
 use crate::data::{DataSource, ImageSet, MnistPart, Split, load_mnist, load_split};
-use crate::io::io_err;
 use crate::pipelines::Profile;
 use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
 use crate::report::plot_curves;
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
+use crate::{Error, Result};
 use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
@@ -55,7 +55,7 @@ struct FeatureJob<'a> {
 }
 
 impl Job for FeatureJob<'_> {
-    type Output = Result<Features, String>;
+    type Output = Result<Features>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         let (model, history) = train_backbone::<B>(self.cfg, self.base_train, self.seed, self.quiet, &device)?;
         let base = backbone_features(&model, self.base_train, &device)?;
@@ -67,7 +67,7 @@ impl Job for FeatureJob<'_> {
 
 /// Settings ([`settle_config`]): the profile's defaults are 1000 episodes per shot count in
 /// both profiles; full trains 5 epochs on all of MNIST.
-fn backbone_config(spec: &RunSpec) -> Result<BackboneConfig, String> {
+fn backbone_config(spec: &RunSpec) -> Result<BackboneConfig> {
     let profile = || match spec.profile {
         Profile::Quick => BackboneConfig::new(),
         Profile::Full => BackboneConfig::new().with_epochs(5),
@@ -76,16 +76,16 @@ fn backbone_config(spec: &RunSpec) -> Result<BackboneConfig, String> {
 }
 
 /// The training and test images of a run.
-fn load_data(spec: &RunSpec) -> Result<Split, String> {
+fn load_data(spec: &RunSpec) -> Result<Split> {
     let quick = spec.profile == Profile::Quick && spec.data == DataSource::Mnist;
     let train_limit = spec.train_limit.or(quick.then_some(QUICK_TRAIN_IMAGES));
     let test_limit = spec.test_limit.or(quick.then_some(QUICK_TEST_IMAGES));
     let split = match &spec.data {
         DataSource::Mnist => Split {
-            train: load_mnist(MnistPart::Train, train_limit, spec.seed).map_err(|e| e.to_string())?,
-            test: load_mnist(MnistPart::Test, test_limit, spec.seed.wrapping_add(1)).map_err(|e| e.to_string())?,
+            train: load_mnist(MnistPart::Train, train_limit, spec.seed)?,
+            test: load_mnist(MnistPart::Test, test_limit, spec.seed.wrapping_add(1))?,
         },
-        other => load_split(other, train_limit, test_limit, spec.seed).map_err(|e| e.to_string())?,
+        other => load_split(other, train_limit, test_limit, spec.seed)?,
     };
     Ok(split)
 }
@@ -95,11 +95,7 @@ fn load_data(spec: &RunSpec) -> Result<Split, String> {
 type Cell = (Method, usize, f64, f64, f64);
 
 /// Accuracy (fraction) and 95 % half-width of every method and shot count on `data`.
-fn table(
-    data: &FewShotData,
-    episodes: &[(usize, Vec<super::SampledEpisode>)],
-    ways: usize,
-) -> Result<Vec<Cell>, String> {
+fn table(data: &FewShotData, episodes: &[(usize, Vec<super::SampledEpisode>)], ways: usize) -> Result<Vec<Cell>> {
     let mut rows = Vec::new();
     for (shots, eps) in episodes {
         for method in METHODS {
@@ -117,20 +113,21 @@ fn key(method: Method, shots: usize) -> String {
 
 /// Trains the backbone, runs the episodes on its features and on the pixels, writes the
 /// report; its report entry.
-pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
+pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
     if spec.resume {
-        return Err("fewshot has no checkpoints: --resume is not supported, run it again".into());
+        return Err(Error::Usage("fewshot has no checkpoints: --resume is not supported, run it again".into()));
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = backbone_config(spec)?;
     let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
     let split = load_data(spec)?;
     let base_train = base_subset(&split.train, cfg.base_classes)?;
-    let test_labels = split.test.labels.clone().ok_or("the test images have no labels")?;
+    let test_labels =
+        split.test.labels.clone().ok_or_else(|| Error::InvalidInput("the test images have no labels".into()))?;
     let job = FeatureJob { cfg: &cfg, base_train: &base_train, test: &split.test, seed: spec.seed, quiet: spec.quiet };
     let feats = dispatch(spec.device, job)??;
     let train_s = start.elapsed().as_secs_f64();
@@ -196,8 +193,7 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
             "backbone: cross-entropy on the base classes",
             "epoch",
             &[("train", &losses)],
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         plots.push("loss.svg".into());
     }
     let novel_rows: usize = backbone.by_class.iter().map(Vec::len).sum();
@@ -207,7 +203,7 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
             "{}: backbone trained on the {} training images of classes 0..{base}; episodes on the {novel_rows} test images of classes {base}..",
             split.train.name, base_train.n
         ),
-        "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
+        "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "device": spec.device,
         "protocol": format!(
             "{}-way, {:?} shots, {} queries per class, {} episodes per shot count (seed {}; the pixel table on the first {} of them), identical for every method; CL2N with the base-class mean; methods at clasp's defaults (LaplacianShot λ 1 rectified, SLK λ 0.7, knn 3), untuned",
@@ -219,7 +215,7 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value, String> {
         "episodes_s": episodes_s,
         "history": feats.history.epochs,
     });
-    let obj = entry.as_object_mut().ok_or("report entry is not an object")?;
+    let obj = entry.as_object_mut().ok_or_else(|| Error::Internal("report entry is not an object".into()))?;
     obj.insert("metrics".into(), Value::Object(metrics));
     obj.insert("plots".into(), json!(plots));
     obj.insert("wall_s".into(), start.elapsed().as_secs_f64().into());

@@ -1,6 +1,7 @@
 //! A grouped bar chart with 95 % interval whiskers, as a standalone SVG (the few-shot
 //! accuracy table: one group per method and shot count, one bar per feature set).
 
+use crate::{Error, Result};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -21,12 +22,12 @@ fn esc(s: &str) -> String {
 }
 
 /// Writes the chart to `path`: y axis from `y_min` to 100 %, one colour per name of `series`.
-pub fn plot_bars(path: &Path, title: &str, series: &[&str], groups: &[BarGroup], y_min: f64) -> Result<(), String> {
+pub fn plot_bars(path: &Path, title: &str, series: &[&str], groups: &[BarGroup], y_min: f64) -> Result<()> {
     if groups.is_empty() || series.is_empty() {
-        return Err("bar chart: nothing to draw".into());
+        return Err(Error::InvalidInput("bar chart: nothing to draw".into()));
     }
     if groups.iter().flat_map(|g| &g.bars).any(|(m, h)| !m.is_finite() || !h.is_finite()) {
-        return Err("bar chart: a value is not finite".into());
+        return Err(Error::InvalidInput("bar chart: a value is not finite".into()));
     }
     let (left, top, plot_h, group_w, bar_w) = (60.0, 60.0, 320.0, 26.0 * series.len() as f64 + 24.0, 26.0);
     let width = left + group_w * groups.len() as f64 + 30.0;
@@ -107,5 +108,5 @@ pub fn plot_bars(path: &Path, title: &str, series: &[&str], groups: &[BarGroup],
         x += 40.0 + 7.5 * name.chars().count() as f64;
     }
     s.push_str("</svg>\n");
-    crate::io::write_atomic(path, s.as_bytes()).map_err(|e| e.to_string())
+    Ok(crate::io::write_atomic(path, s.as_bytes())?)
 }

@@ -1,5 +1,6 @@
 //! Features for the episode benchmark.
 
+use crate::{Error, Result};
 use clasp_core::MatMut;
 use clasp_core::bound::{cl2n, column_mean};
 
@@ -52,28 +53,30 @@ impl Protocol {
 }
 
 /// [`load_features_with`] under [`Protocol::AllClasses`].
-pub fn load_features(name: &str) -> Result<FewShotData, String> {
+pub fn load_features(name: &str) -> Result<FewShotData> {
     load_features_with(name, Protocol::AllClasses)
 }
 
 /// Loads a bundled data set (`digits`, `iris`, `wine`): divide by the largest value (16 for
 /// digits), then CL2N with the centre of `protocol`; under [`Protocol::BaseNovel`] only the
 /// novel classes are left for episodes (`by_class` of a base class is empty).
-pub fn load_features_with(name: &str, protocol: Protocol) -> Result<FewShotData, String> {
+pub fn load_features_with(name: &str, protocol: Protocol) -> Result<FewShotData> {
     let b = crate::io::load_bundled(name)?;
     let (n, dim) = (b.x.rows, b.x.cols);
     let mut labels = Vec::with_capacity(n);
     for (i, &l) in b.y.iter().enumerate() {
-        labels.push(usize::try_from(l).map_err(|_| format!("{name}: negative label {l} at row {i}"))?);
+        let label =
+            usize::try_from(l).map_err(|_| Error::invalid_file(name, format!("negative label {l} at row {i}")))?;
+        labels.push(label);
     }
     let classes = labels.iter().max().map_or(0, |&m| m + 1);
     let base = match protocol {
         Protocol::AllClasses => 0,
         Protocol::BaseNovel { base } if base == 0 || base >= classes => {
-            return Err(format!(
+            return Err(Error::InvalidInput(format!(
                 "{name} has {classes} classes: the base classes must be 1..{}",
                 classes.saturating_sub(1)
-            ));
+            )));
         }
         Protocol::BaseNovel { base } => base,
     };
@@ -87,11 +90,10 @@ pub fn load_features_with(name: &str, protocol: Protocol) -> Result<FewShotData,
     };
     let mut mean = vec![0.0f64; dim];
     {
-        let m = clasp_core::MatRef::new(&centre_rows, centre_rows.len() / dim.max(1), dim, "features")
-            .map_err(|e| e.to_string())?;
-        column_mean(m, &mut mean).map_err(|e| e.to_string())?;
+        let m = clasp_core::MatRef::new(&centre_rows, centre_rows.len() / dim.max(1), dim, "features")?;
+        column_mean(m, &mut mean)?;
     }
-    cl2n(&mut MatMut::new(&mut x, n, dim, "features").map_err(|e| e.to_string())?, &mean).map_err(|e| e.to_string())?;
+    cl2n(&mut MatMut::new(&mut x, n, dim, "features")?, &mean)?;
     let mut by_class = vec![Vec::new(); classes];
     for (i, &l) in labels.iter().enumerate() {
         if l >= base {

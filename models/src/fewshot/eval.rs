@@ -10,6 +10,7 @@ use clasp_core::{Iteration, Monitor, Unmonitored};
 use super::data::FewShotData;
 use super::methods::MethodConfig;
 use super::sampler::SampledEpisode;
+use crate::{Context, Error, Result};
 
 /// Result of one method on a set of episodes.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -31,12 +32,7 @@ fn gather(data: &FewShotData, rows: &[usize]) -> Vec<f64> {
 }
 
 /// Runs `cfg` on every episode.
-pub fn evaluate(
-    data: &FewShotData,
-    episodes: &[SampledEpisode],
-    ways: usize,
-    cfg: &MethodConfig,
-) -> Result<Summary, String> {
+pub fn evaluate(data: &FewShotData, episodes: &[SampledEpisode], ways: usize, cfg: &MethodConfig) -> Result<Summary> {
     evaluate_monitored(data, episodes, ways, cfg, 0, &mut Unmonitored)
 }
 
@@ -49,7 +45,7 @@ pub fn evaluate_monitored(
     cfg: &MethodConfig,
     run: usize,
     monitor: &mut dyn Monitor,
-) -> Result<Summary, String> {
+) -> Result<Summary> {
     let mut accs = Vec::with_capacity(episodes.len());
     let mut secs = 0.0f64;
     let mut total = 0.0;
@@ -57,9 +53,7 @@ pub fn evaluate_monitored(
         let s = gather(data, &e.support);
         let q = gather(data, &e.query);
         let t0 = Instant::now();
-        let pred = cfg
-            .predict(&s, &e.support_labels, &q, data.dim, ways)
-            .map_err(|err| format!("{}: {err}", cfg.method.name()))?;
+        let pred = cfg.predict(&s, &e.support_labels, &q, data.dim, ways).context(cfg.method.name())?;
         secs += t0.elapsed().as_secs_f64();
         let correct = pred.iter().zip(&e.query_labels).filter(|(a, b)| a == b).count();
         let acc = correct as f64 / e.query_labels.len() as f64;
@@ -93,12 +87,7 @@ pub const SYMMETRISE_GRID: [Symmetrise; 3] = [Symmetrise::None, Symmetrise::Mean
 
 /// Grid search of symmetrisation × knn × λ on validation episodes (never the test ones); ties keep the
 /// earlier grid point.
-pub fn tune(
-    data: &FewShotData,
-    validation: &[SampledEpisode],
-    ways: usize,
-    base: &MethodConfig,
-) -> Result<TuneResult, String> {
+pub fn tune(data: &FewShotData, validation: &[SampledEpisode], ways: usize, base: &MethodConfig) -> Result<TuneResult> {
     let mut best: Option<TuneResult> = None;
     for &symmetrise in &SYMMETRISE_GRID {
         for &knn in &KNN_GRID {
@@ -111,5 +100,5 @@ pub fn tune(
             }
         }
     }
-    best.ok_or_else(|| "empty grid".to_string())
+    best.ok_or_else(|| Error::Internal("empty grid".into()))
 }

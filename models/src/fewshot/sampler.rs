@@ -5,6 +5,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
 use super::data::FewShotData;
+use crate::{Error, Result};
 
 /// Shape of an episode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,25 +56,24 @@ fn choose(rng: &mut ChaCha8Rng, items: &[usize], m: usize) -> Vec<usize> {
 
 /// Draws `count` episodes: per episode `ways` distinct classes, then per class
 /// `shots + queries` distinct rows (the first `shots` are support).
-pub fn sample_episodes(
-    data: &FewShotData,
-    spec: EpisodeSpec,
-    count: usize,
-    seed: u64,
-) -> Result<Vec<SampledEpisode>, String> {
+pub fn sample_episodes(data: &FewShotData, spec: EpisodeSpec, count: usize, seed: u64) -> Result<Vec<SampledEpisode>> {
     if spec.ways == 0 || spec.shots == 0 || spec.queries == 0 {
-        return Err(format!(
+        return Err(Error::InvalidConfig(format!(
             "ways, shots and queries must be ≥ 1 (got {}, {}, {})",
             spec.ways, spec.shots, spec.queries
-        ));
+        )));
     }
     let classes: Vec<usize> = (0..data.by_class.len()).filter(|&c| !data.by_class[c].is_empty()).collect();
     if spec.ways > classes.len() {
-        return Err(format!("{} ways asked, the data set has {} classes", spec.ways, classes.len()));
+        return Err(Error::InvalidInput(format!(
+            "{} ways asked, the data set has {} classes",
+            spec.ways,
+            classes.len()
+        )));
     }
     let per = spec.shots + spec.queries;
     if let Some(c) = classes.iter().find(|&&c| data.by_class[c].len() < per) {
-        return Err(format!("class {c} has {} points, {per} needed", data.by_class[*c].len()));
+        return Err(Error::InvalidInput(format!("class {c} has {} points, {per} needed", data.by_class[*c].len())));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::with_capacity(count);

@@ -35,7 +35,7 @@ impl Files for Bundled<'_> {
             return Ok(None);
         };
         let file = shown.display().to_string();
-        let t = parse_npy(&bytes).map_err(|message| GraphError::Read { file: file.clone(), message })?;
+        let t = parse_npy(&bytes).map_err(|e| GraphError::Read { file: file.clone(), message: e.to_string() })?;
         Ok(Some((t, file)))
     }
 }
@@ -50,7 +50,7 @@ impl Files for Folder<'_> {
             if path.is_file() {
                 let file = path.display().to_string();
                 let t = read_table(&path, Header::Auto)
-                    .map_err(|message| GraphError::Read { file: file.clone(), message })?;
+                    .map_err(|e| GraphError::Read { file: file.clone(), message: e.to_string() })?;
                 return Ok(Some((t, file)));
             }
         }

@@ -9,6 +9,7 @@ use super::csbm::{CsbmParams, csbm};
 use super::memory::{peak_mb, reset_peak};
 use super::pamc::{Negatives, PamcConfig, train_pamc};
 use super::source::CSBM_CLASSES;
+use crate::Result;
 use crate::pipelines::run::RunSpec;
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
@@ -41,7 +42,7 @@ struct SweepJob<'a> {
 }
 
 impl Job for SweepJob<'_> {
-    type Output = Result<super::outcome::GraphTrained, String>;
+    type Output = Result<super::outcome::GraphTrained>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         train_pamc::<B>(self.graph, self.cfg, CSBM_CLASSES, self.seed, true, &device)
     }
@@ -49,11 +50,11 @@ impl Job for SweepJob<'_> {
 
 /// Runs the sweep over `base.scaling_sizes` with the encoder of `base`; `label` names the run in the
 /// progress line.
-pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<Vec<ScalingPoint>, String> {
+pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<Vec<ScalingPoint>> {
     let mut points = Vec::new();
     let mut dense_stopped: Option<String> = None;
     for &n in &base.scaling_sizes {
-        let g = csbm(&CsbmParams::sparse(n, CSBM_CLASSES), spec.seed).map_err(|e| e.to_string())?;
+        let g = csbm(&CsbmParams::sparse(n, CSBM_CLASSES), spec.seed)?;
         for (method, negatives) in [("pamc", Negatives::MetaHard), ("infonce", Negatives::Dense)] {
             if !spec.quiet {
                 eprintln!("{label}: scaling sweep, {method} on csbm-{n}");
@@ -86,7 +87,7 @@ pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<V
                     if negatives == Negatives::Dense {
                         dense_stopped = Some(format!("N = {n}"));
                     }
-                    point.error = Some(e);
+                    point.error = Some(e.to_string());
                 }
             }
             points.push(point);

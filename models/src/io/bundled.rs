@@ -9,6 +9,25 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+/// Why a bundled file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BundledError {
+    /// No file of that name ships with clasp.
+    #[error("no bundled file {rel}")]
+    Unknown {
+        /// The name asked for (below `data/`).
+        rel: String,
+    },
+    /// `CLASP_DATA` is set and the file cannot be read from its folder.
+    #[error("{}: {source} ({DATA_ENV} is set, so the copy built into clasp is not used)", path.display())]
+    Override {
+        /// The file looked for under `CLASP_DATA`.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
 /// The environment variable naming a folder that replaces the bundled copies.
 pub const DATA_ENV: &str = "CLASP_DATA";
 
@@ -63,17 +82,15 @@ static FILES: &[Entry] = bundle!(
 
 /// A bundled file's bytes and the name errors use for it: the real path under `CLASP_DATA`
 /// when that is set, else `<bundled>/REL`.
-pub fn bundled_file(rel: &str) -> Result<(Cow<'static, [u8]>, PathBuf), String> {
+pub fn bundled_file(rel: &str) -> Result<(Cow<'static, [u8]>, PathBuf), BundledError> {
     if let Some(dir) = std::env::var_os(DATA_ENV) {
         let path = PathBuf::from(dir).join(rel);
         return match std::fs::read(&path) {
             Ok(bytes) => Ok((Cow::Owned(bytes), path)),
-            Err(e) => {
-                Err(format!("{}: {e} ({DATA_ENV} is set, so the copy built into clasp is not used)", path.display()))
-            }
+            Err(source) => Err(BundledError::Override { path, source }),
         };
     }
-    let entry = FILES.iter().find(|e| e.rel == rel).ok_or_else(|| format!("no bundled file {rel}"))?;
+    let entry = FILES.iter().find(|e| e.rel == rel).ok_or_else(|| BundledError::Unknown { rel: rel.into() })?;
     Ok((Cow::Borrowed(entry.bytes), PathBuf::from("<bundled>").join(rel)))
 }
 
@@ -87,6 +104,6 @@ mod tests {
             let (bytes, name) = bundled_file(e.rel).unwrap();
             assert!(!bytes.is_empty() && name.ends_with(e.rel), "{}", e.rel);
         }
-        assert!(bundled_file("cifar/x.npy").unwrap_err().contains("no bundled file"));
+        assert!(bundled_file("cifar/x.npy").unwrap_err().to_string().contains("no bundled file"));
     }
 }

@@ -7,7 +7,7 @@
 //!   (an error naming line and column), never a header that silently drops a row;
 //! - an empty cell (`1,,3`) or a row of the wrong width is an error naming line and column.
 
-use super::Table;
+use super::{Table, TableError};
 
 /// Whether the first line is a header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -28,7 +28,7 @@ struct Line {
 }
 
 /// Parses delimited text into a table of f64 (see the module docs for the rules).
-pub fn parse_csv(text: &str, header: Header) -> Result<Table, String> {
+pub fn parse_csv(text: &str, header: Header) -> Result<Table, TableError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = split_lines(text)?.into_iter().peekable();
     let skip_first = match (header, lines.peek()) {
@@ -45,31 +45,29 @@ pub fn parse_csv(text: &str, header: Header) -> Result<Table, String> {
         if rows == 0 {
             cols = line.fields.len();
         } else if line.fields.len() != cols {
-            return Err(format!(
-                "line {}: {} fields, expected {cols} (as on the first data row)",
-                line.number,
-                line.fields.len()
-            ));
+            return Err(TableError::Ragged { line: line.number, found: line.fields.len(), expected: cols });
         }
         for (c, field) in line.fields.iter().enumerate() {
             if field.is_empty() {
-                return Err(format!("line {}, column {}: empty cell", line.number, c + 1));
+                return Err(TableError::EmptyCell { line: line.number, column: c + 1 });
             }
-            let v = field
-                .parse::<f64>()
-                .map_err(|_| format!("line {}, column {}: {field:?} is not a number", line.number, c + 1))?;
+            let v = field.parse::<f64>().map_err(|_| TableError::NotANumber {
+                line: line.number,
+                column: c + 1,
+                field: field.clone(),
+            })?;
             data.push(v);
         }
         rows += 1;
     }
     if rows == 0 {
-        return Err("no data rows".into());
+        return Err(TableError::NoRows);
     }
     Ok(Table { data, rows, cols })
 }
 
 /// The non-blank, non-comment lines as trimmed fields.
-fn split_lines(text: &str) -> Result<Vec<Line>, String> {
+fn split_lines(text: &str) -> Result<Vec<Line>, TableError> {
     let is_data = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
     let Some(first) = text.lines().find(|l| is_data(l)) else { return Ok(Vec::new()) };
     let Some(delimiter) = [b',', b';', b'\t'].into_iter().find(|&d| first.as_bytes().contains(&d)) else {
@@ -90,7 +88,7 @@ fn split_lines(text: &str) -> Result<Vec<Line>, String> {
         .from_reader(text.as_bytes());
     let mut lines = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| e.to_string())?;
+        let record = record?;
         let number = record.position().map_or(0, csv::Position::line);
         // A line of spaces only is one empty field: blank, not an empty cell.
         if record.len() == 1 && record[0].is_empty() {
@@ -122,10 +120,10 @@ mod tests {
     #[test]
     fn a_typo_in_the_first_row_is_an_error_not_a_header() {
         // Before: the whole first row was taken as a header and silently dropped (5 rows → 4).
-        let err = parse_csv("1,2x\n3,4\n5,6\n", Header::Auto).unwrap_err();
+        let err = parse_csv("1,2x\n3,4\n5,6\n", Header::Auto).unwrap_err().to_string();
         assert_eq!(err, "line 1, column 2: \"2x\" is not a number");
         assert_eq!(parse_csv("1,2x\n3,4\n", Header::Yes).unwrap(), table(&[3., 4.], 1, 2));
-        assert!(parse_csv("a,b\n1,2\n", Header::No).unwrap_err().contains("line 1, column 1"));
+        assert!(parse_csv("a,b\n1,2\n", Header::No).unwrap_err().to_string().contains("line 1, column 1"));
     }
 
     #[test]
@@ -137,10 +135,12 @@ mod tests {
     #[test]
     fn empty_cells_and_ragged_rows_name_line_and_column() {
         // Before: `1,,3` collapsed to two columns.
-        assert_eq!(parse_csv("1,2,3\n1,,3\n", Header::Auto).unwrap_err(), "line 2, column 2: empty cell");
-        assert_eq!(parse_csv("1,,3\n", Header::Auto).unwrap_err(), "line 1, column 2: empty cell");
-        assert!(parse_csv("1,2\n3\n", Header::Auto).unwrap_err().starts_with("line 2: 1 fields, expected 2"));
-        assert_eq!(parse_csv("a,b\n", Header::Auto).unwrap_err(), "no data rows");
-        assert_eq!(parse_csv("", Header::Auto).unwrap_err(), "no data rows");
+        assert_eq!(parse_csv("1,2,3\n1,,3\n", Header::Auto).unwrap_err().to_string(), "line 2, column 2: empty cell");
+        assert_eq!(parse_csv("1,,3\n", Header::Auto).unwrap_err().to_string(), "line 1, column 2: empty cell");
+        assert!(
+            parse_csv("1,2\n3\n", Header::Auto).unwrap_err().to_string().starts_with("line 2: 1 fields, expected 2")
+        );
+        assert_eq!(parse_csv("a,b\n", Header::Auto).unwrap_err().to_string(), "no data rows");
+        assert_eq!(parse_csv("", Header::Auto).unwrap_err().to_string(), "no data rows");
     }
 }

@@ -2,7 +2,7 @@
 //! against the file before anything is allocated: a truncated file says how many data bytes
 //! its header promises and how many it holds.
 
-use super::Table;
+use super::{Table, TableError};
 
 /// Element type of a decoded array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,20 +27,14 @@ pub struct NpyArray {
 }
 
 /// Why bytes are not a usable `.npy` array.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NpyError {
     /// Not the format (magic, header, dtype, layout).
+    #[error("{0}")]
     Format(String),
     /// The sizes do not fit (a truncated file, a shape too large to address).
+    #[error("{0}")]
     Shape(String),
-}
-
-impl std::fmt::Display for NpyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NpyError::Format(m) | NpyError::Shape(m) => f.write_str(m),
-        }
-    }
 }
 
 /// The header of a plain (non-structured) array is one flat dict: exactly one `{`, at most one
@@ -114,12 +108,12 @@ pub fn parse_npy_array(bytes: &[u8]) -> Result<NpyArray, NpyError> {
 
 /// Parses the bytes of a 1-D or 2-D `.npy` file into a table of f64 (a 1-D array is one
 /// column).
-pub fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
-    let a = parse_npy_array(bytes).map_err(|e| e.to_string())?;
+pub fn parse_npy(bytes: &[u8]) -> Result<Table, TableError> {
+    let a = parse_npy_array(bytes)?;
     let (rows, cols) = match a.shape.as_slice() {
         [n] => (*n, 1),
         [r, c] => (*r, *c),
-        other => return Err(format!("expected a 1-D or 2-D array, found shape {other:?}")),
+        _ => return Err(TableError::Rank { shape: a.shape }),
     };
     Ok(Table { data: a.data, rows, cols })
 }
@@ -146,7 +140,7 @@ pub(crate) mod tests {
 
     #[test]
     fn npy_rejects_garbage() {
-        assert!(parse_npy(b"not numpy").unwrap_err().contains("no NUMPY magic"));
+        assert!(parse_npy(b"not numpy").unwrap_err().to_string().contains("no NUMPY magic"));
     }
 
     #[test]
@@ -156,15 +150,15 @@ pub(crate) mod tests {
         bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
         bytes.extend_from_slice(header.as_bytes());
         bytes.extend_from_slice(&[0u8; 8]);
-        assert!(parse_npy(&bytes).unwrap_err().contains("malformed header"));
+        assert!(parse_npy(&bytes).unwrap_err().to_string().contains("malformed header"));
     }
 
     #[test]
     fn a_truncated_file_names_expected_and_actual_sizes() {
         // 4 × 3 f8 = 96 data bytes; the file holds 24 (`failed to fill whole buffer` before).
-        let err = parse_npy(&npy_bytes("<f8", &[4, 3], &[0u8; 24])).unwrap_err();
+        let err = parse_npy(&npy_bytes("<f8", &[4, 3], &[0u8; 24])).unwrap_err().to_string();
         assert!(err.contains("truncated") && err.contains("96") && err.contains("24"), "{err}");
-        let err = parse_npy(&npy_bytes("<f8", &[4_000_000_000, 3], &[0u8; 24])).unwrap_err();
+        let err = parse_npy(&npy_bytes("<f8", &[4_000_000_000, 3], &[0u8; 24])).unwrap_err().to_string();
         assert!(err.contains("truncated"), "{err}");
     }
 
@@ -176,6 +170,6 @@ pub(crate) mod tests {
             Table { data: vec![1., 2., 3., 4.], rows: 2, cols: 2 }
         );
         assert_eq!(parse_npy(&npy_bytes("<f8", &[4], &v)).unwrap().cols, 1);
-        assert!(parse_npy(&npy_bytes("<f8", &[1, 2, 2], &v)).unwrap_err().contains("1-D or 2-D"));
+        assert!(parse_npy(&npy_bytes("<f8", &[1, 2, 2], &v)).unwrap_err().to_string().contains("1-D or 2-D"));
     }
 }

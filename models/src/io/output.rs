@@ -7,7 +7,7 @@
 //! and renames it over `out`: an interrupted run never leaves a half-written file under the
 //! final name.
 
-use super::io_err;
+use crate::{Error, Result};
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::Write;
@@ -20,17 +20,53 @@ pub fn tmp_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Why `--out` cannot be written (found by [`prepare_output`] before any work).
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output is a folder.
+    #[error("--out {} is a folder; give a file name", out.display())]
+    Folder {
+        /// The output path.
+        out: PathBuf,
+    },
+    /// The output is one of the command's inputs.
+    #[error("--out {} is the input file {}; refusing to overwrite it", out.display(), input.display())]
+    Input {
+        /// The output path.
+        out: PathBuf,
+        /// The input it names.
+        input: PathBuf,
+    },
+    /// The output's folder does not exist.
+    #[error("--out {}: the folder {} does not exist", out.display(), folder.display())]
+    NoFolder {
+        /// The output path.
+        out: PathBuf,
+        /// Its folder.
+        folder: PathBuf,
+    },
+    /// No file can be created in the output's folder.
+    #[error("--out {}: cannot write in {}: {source}", out.display(), folder.display())]
+    NotWritable {
+        /// The output path.
+        out: PathBuf,
+        /// Its folder.
+        folder: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
 /// Checks that `out` can be written and is none of `inputs` (see the module docs). Call it
 /// before reading the data.
-pub fn prepare_output(out: &Path, inputs: &[&Path]) -> Result<(), String> {
-    let shown = out.display();
+pub fn prepare_output(out: &Path, inputs: &[&Path]) -> Result<()> {
     if out.is_dir() {
-        return Err(format!("--out {shown} is a folder; give a file name"));
+        return Err(OutputError::Folder { out: out.into() }.into());
     }
     if let Ok(target) = fs::canonicalize(out) {
         for input in inputs {
             if fs::canonicalize(input).is_ok_and(|i| i == target) {
-                return Err(format!("--out {shown} is the input file {}; refusing to overwrite it", input.display()));
+                return Err(OutputError::Input { out: out.into(), input: input.into() }.into());
             }
         }
     }
@@ -39,29 +75,26 @@ pub fn prepare_output(out: &Path, inputs: &[&Path]) -> Result<(), String> {
         _ => Path::new("."),
     };
     if !parent.is_dir() {
-        return Err(format!("--out {shown}: the folder {} does not exist", parent.display()));
+        return Err(OutputError::NoFolder { out: out.into(), folder: parent.into() }.into());
     }
     let probe = tmp_path(out);
-    File::create(&probe).map_err(|e| format!("--out {shown}: cannot write in {}: {e}", parent.display()))?;
-    fs::remove_file(&probe).map_err(|e| io_err(&probe, e))
+    File::create(&probe).map_err(|source| OutputError::NotWritable {
+        out: out.into(),
+        folder: parent.into(),
+        source,
+    })?;
+    fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))
 }
 
 /// A failed write: the file being written and the operating system's error.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
 pub struct WriteError {
     /// The temporary or final file.
     pub path: PathBuf,
     /// What went wrong.
     pub source: std::io::Error,
 }
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.source)
-    }
-}
-
-impl std::error::Error for WriteError {}
 
 /// Writes `bytes` to `path` through `<path>.tmp`, a sync and a rename; on failure the
 /// temporary file is removed and `path` is untouched.
@@ -89,11 +122,10 @@ pub fn json_text<S: serde::Serialize + ?Sized>(value: &S) -> serde_json::Result<
     Ok(text)
 }
 
-/// Writes [`json_text`] of `value` to `path`, atomically (the command-line form: the error is
-/// one line of text).
-pub fn write_json_atomic<S: serde::Serialize + ?Sized>(path: &Path, value: &S) -> Result<(), String> {
-    let text = json_text(value).map_err(|e| e.to_string())?;
-    write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
+/// Writes [`json_text`] of `value` to `path`, atomically.
+pub fn write_json_atomic<S: serde::Serialize + ?Sized>(path: &Path, value: &S) -> Result<()> {
+    let text = json_text(value).map_err(Error::JsonValue)?;
+    Ok(write_atomic(path, text.as_bytes())?)
 }
 
 #[cfg(test)]
@@ -112,13 +144,13 @@ mod tests {
         let d = scratch("prepare");
         let data = d.join("x.csv");
         fs::write(&data, "1,2\n").unwrap();
-        let err = prepare_output(&data, &[&data]).unwrap_err();
+        let err = prepare_output(&data, &[&data]).unwrap_err().to_string();
         assert!(err.contains("refusing to overwrite"), "{err}");
         // The same file through another spelling of the path.
-        let err = prepare_output(&d.join(".").join("x.csv"), &[&data]).unwrap_err();
+        let err = prepare_output(&d.join(".").join("x.csv"), &[&data]).unwrap_err().to_string();
         assert!(err.contains("input file"), "{err}");
-        assert!(prepare_output(&d, &[]).unwrap_err().contains("is a folder"));
-        assert!(prepare_output(&d.join("nope/out.json"), &[]).unwrap_err().contains("does not exist"));
+        assert!(prepare_output(&d, &[]).unwrap_err().to_string().contains("is a folder"));
+        assert!(prepare_output(&d.join("nope/out.json"), &[]).unwrap_err().to_string().contains("does not exist"));
         prepare_output(&d.join("out.json"), &[&data]).unwrap();
         assert!(!tmp_path(&d.join("out.json")).exists() && !d.join("out.json").exists());
         assert_eq!(fs::read_to_string(&data).unwrap(), "1,2\n");

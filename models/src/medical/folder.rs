@@ -7,23 +7,28 @@
 
 use super::image::{LabelledImage, decode_image};
 use super::source::MedicalSet;
-use crate::io::io_err;
 use crate::io::npy::{ElementKind, parse_npy_array};
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// An image file's `(height, width, channels, values in [0, 1])`.
-fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), String> {
+fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>)> {
     let what = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{what}: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if path.extension().is_some_and(|e| e == "npy") {
-        let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+        let a = parse_npy_array(&bytes).map_err(|e| Error::table(path, e))?;
         let (h, w, c) = match a.shape[..] {
             [h, w] => (h, w, 1),
             [h, w, c] if c == 1 || c == 3 => (h, w, c),
-            _ => return Err(format!("{what}: expected shape (H, W) or (H, W, 1|3), found {:?}", a.shape)),
+            _ => {
+                return Err(Error::invalid_file(
+                    path,
+                    format!("expected shape (H, W) or (H, W, 1|3), found {:?}", a.shape),
+                ));
+            }
         };
         if let Some(i) = a.data.iter().position(|v| !v.is_finite()) {
-            return Err(format!("{what}: value {i} is not finite"));
+            return Err(Error::invalid_file(path, format!("value {i} is not finite")));
         }
         let px = if a.kind == ElementKind::U8 {
             a.data.iter().map(|&v| (v / 255.0) as f32).collect()
@@ -41,17 +46,20 @@ fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>), String> {
 }
 
 /// A mask file's class ids.
-fn read_mask(path: &Path) -> Result<(usize, usize, Vec<u8>), String> {
-    let what = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{what}: {e}"))?;
+fn read_mask(path: &Path) -> Result<(usize, usize, Vec<u8>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (h, w, values): (usize, usize, Vec<f64>) = if path.extension().is_some_and(|e| e == "npy") {
-        let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+        let a = parse_npy_array(&bytes).map_err(|e| Error::table(path, e))?;
         let [h, w] = a.shape[..] else {
-            return Err(format!("{what}: a mask must be 2-D, found shape {:?}", a.shape));
+            return Err(Error::invalid_file(path, format!("a mask must be 2-D, found shape {:?}", a.shape)));
         };
         (h, w, a.data)
     } else {
-        let img = image::load_from_memory(&bytes).map_err(|e| format!("{what}: cannot decode the mask: {e}"))?;
+        let img = image::load_from_memory(&bytes).map_err(|source| Error::ImageDecode {
+            what: path.display().to_string(),
+            kind: "mask",
+            source,
+        })?;
         let g = img.to_luma8();
         (g.height() as usize, g.width() as usize, g.as_raw().iter().map(|&v| f64::from(v)).collect())
     };
@@ -62,10 +70,10 @@ fn read_mask(path: &Path) -> Result<(usize, usize, Vec<u8>), String> {
             if v.fract() == 0.0 && (0.0..=255.0).contains(&v) {
                 Ok(v as u8)
             } else {
-                Err(format!("{what}: entry {i} ({v}) is not a class id in 0..=255"))
+                Err(Error::invalid_file(path, format!("entry {i} ({v}) is not a class id in 0..=255")))
             }
         })
-        .collect::<Result<Vec<u8>, String>>()?;
+        .collect::<Result<Vec<u8>>>()?;
     Ok((h, w, labels))
 }
 
@@ -76,9 +84,10 @@ fn mask_for(path: &Path) -> Option<PathBuf> {
 }
 
 /// Loads every image/mask pair of `dir`.
-pub fn load_folder(dir: &Path) -> Result<MedicalSet, String> {
+pub fn load_folder(dir: &Path) -> Result<MedicalSet> {
     let what = dir.display();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{what}: {e} (expected ct, fundus or a folder)"))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::Usage(format!("{what}: {e} (expected ct, fundus or a folder)")))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -89,40 +98,41 @@ pub fn load_folder(dir: &Path) -> Result<MedicalSet, String> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(format!("{what}: no images (NAME.png / NAME.npy with NAME_mask.png / NAME_mask.npy)"));
+        return Err(Error::invalid_file(dir, "no images (NAME.png / NAME.npy with NAME_mask.png / NAME_mask.npy)"));
     }
     let mut images = Vec::new();
     for p in &paths {
-        let mask = mask_for(p).ok_or_else(|| format!("{}: no mask (expected NAME_mask.png or .npy)", p.display()))?;
+        let mask = mask_for(p).ok_or_else(|| Error::invalid_file(p, "no mask (expected NAME_mask.png or .npy)"))?;
         let (h, w, c, pixels) = read_image(p)?;
         let (mh, mw, labels) = read_mask(&mask)?;
         if (mh, mw) != (h, w) {
-            return Err(format!("{}: mask is {mh}×{mw}, image is {h}×{w}", mask.display()));
+            return Err(Error::invalid_file(mask, format!("mask is {mh}×{mw}, image is {h}×{w}")));
         }
         if h < 8 || w < 8 {
-            return Err(format!("{}: image is {h}×{w}, at least 8×8 is needed", p.display()));
+            return Err(Error::invalid_file(p, format!("image is {h}×{w}, at least 8×8 is needed")));
         }
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         images.push(LabelledImage { name, height: h, width: w, channels: c, pixels, labels });
     }
     let channels = images[0].channels;
     if let Some(bad) = images.iter().find(|i| i.channels != channels) {
-        return Err(format!("{what}: {} has {} channels, {} has {channels}", bad.name, bad.channels, images[0].name));
+        let message = format!("{} has {} channels, {} has {channels}", bad.name, bad.channels, images[0].name);
+        return Err(Error::invalid_file(dir, message));
     }
     let k = images.iter().flat_map(|i| i.labels.iter()).map(|&l| usize::from(l) + 1).max().unwrap_or(1);
     let names_file = dir.join("classes.txt");
     let classes: Vec<String> = if names_file.is_file() {
-        let text = std::fs::read_to_string(&names_file).map_err(|e| io_err(&names_file, e))?;
+        let text = std::fs::read_to_string(&names_file).map_err(|e| Error::io(&names_file, e))?;
         let names: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
         if names.len() < k {
-            return Err(format!("{}: {} names for {k} classes", names_file.display(), names.len()));
+            return Err(Error::invalid_file(&names_file, format!("{} names for {k} classes", names.len())));
         }
         names
     } else {
         (0..k).map(|i| format!("class {i}")).collect()
     };
     if classes.len() < 2 {
-        return Err(format!("{what}: the masks hold a single class; at least two are needed"));
+        return Err(Error::invalid_file(dir, "the masks hold a single class; at least two are needed"));
     }
     Ok(MedicalSet {
         name: what.to_string(),

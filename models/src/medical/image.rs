@@ -1,6 +1,8 @@
 //! One labelled medical image: intensities in [0, 1] (channel-last), the per-pixel inlier
 //! class, and small image helpers (decoding, box downscaling, greyscale).
 
+use crate::{Error, Result};
+
 /// An image with per-pixel inlier labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LabelledImage {
@@ -40,8 +42,12 @@ pub struct GreyImage {
 
 /// Decodes PNG/JPEG/GIF bytes into `(height, width, channels, values in [0, 1])`: grey images
 /// keep one channel, everything else becomes RGB.
-pub fn decode_image(bytes: &[u8], what: &str) -> Result<(usize, usize, usize, Vec<f32>), String> {
-    let img = image::load_from_memory(bytes).map_err(|e| format!("{what}: cannot decode the image: {e}"))?;
+pub fn decode_image(bytes: &[u8], what: &str) -> Result<(usize, usize, usize, Vec<f32>)> {
+    let img = image::load_from_memory(bytes).map_err(|source| Error::ImageDecode {
+        what: what.into(),
+        kind: "image",
+        source,
+    })?;
     let (w, h) = (img.width() as usize, img.height() as usize);
     let grey = matches!(img.color(), image::ColorType::L8 | image::ColorType::L16 | image::ColorType::La8);
     if grey {

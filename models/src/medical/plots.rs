@@ -3,6 +3,7 @@
 //! bright = OOD-like) — written as a PNG.
 
 use super::bench::Crop;
+use crate::{Error, Result};
 
 /// Panel magnification.
 const ZOOM: usize = 3;
@@ -48,9 +49,9 @@ fn score_panel(scores: &[f64]) -> Panel {
 
 /// PNG bytes of the figure: one row per crop, panels image | labels | OOD mask | each of
 /// `maps[r]` (score vectors of crop r, one per column).
-pub fn ood_figure(crops: &[&Crop], maps: &[Vec<&[f64]>]) -> Result<Vec<u8>, String> {
+pub fn ood_figure(crops: &[&Crop], maps: &[Vec<&[f64]>]) -> Result<Vec<u8>> {
     let Some(first) = crops.first() else {
-        return Err("ood figure: no crops".into());
+        return Err(Error::InvalidInput("ood figure: no crops".into()));
     };
     let s = first.size;
     let cols = 3 + maps.first().map_or(0, Vec::len);
@@ -59,7 +60,7 @@ pub fn ood_figure(crops: &[&Crop], maps: &[Vec<&[f64]>]) -> Result<Vec<u8>, Stri
     let mut img = image::RgbImage::from_pixel(w as u32, h as u32, image::Rgb([255, 255, 255]));
     for (r, crop) in crops.iter().enumerate() {
         if crop.size != s {
-            return Err("ood figure: crops of different sizes".into());
+            return Err(Error::InvalidInput("ood figure: crops of different sizes".into()));
         }
         let mut panels: Vec<Panel> = vec![
             image_panel(crop),
@@ -68,7 +69,10 @@ pub fn ood_figure(crops: &[&Crop], maps: &[Vec<&[f64]>]) -> Result<Vec<u8>, Stri
         ];
         for m in maps.get(r).into_iter().flatten() {
             if m.len() != s * s {
-                return Err(format!("ood figure: a score map of {} values for a {s}×{s} crop", m.len()));
+                return Err(Error::InvalidInput(format!(
+                    "ood figure: a score map of {} values for a {s}×{s} crop",
+                    m.len()
+                )));
             }
             panels.push(score_panel(m));
         }
@@ -86,6 +90,7 @@ pub fn ood_figure(crops: &[&Crop], maps: &[Vec<&[f64]>]) -> Result<Vec<u8>, Stri
         }
     }
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| format!("ood figure: {e}"))?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|source| Error::ImageEncode { what: "ood figure".into(), source })?;
     Ok(out.into_inner())
 }

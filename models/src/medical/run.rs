@@ -13,12 +13,12 @@ use super::maxquery::kmeans_queries::KMeansQueries;
 use super::maxquery::train::{Scored, train_and_score};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
-use crate::io::io_err;
 use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice, roc_curve};
 use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_roc, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
+use crate::{Context, Error, Result};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::time::Instant;
@@ -48,7 +48,7 @@ struct MaxQueryJob<'a> {
 }
 
 impl Job for MaxQueryJob<'_> {
-    type Output = Result<[Scored; 2], String>;
+    type Output = Result<[Scored; 2]>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         let main =
             train_and_score::<B>(self.set, self.cfg, self.cfg.lambda_qd, self.test, self.seed, self.quiet, &device)?;
@@ -58,16 +58,16 @@ impl Job for MaxQueryJob<'_> {
 }
 
 /// The configuration of a run ([`settle_config`]); checked.
-fn maxquery_config(spec: &MedicalRunSpec) -> Result<MaxQueryConfig, String> {
+fn maxquery_config(spec: &MedicalRunSpec) -> Result<MaxQueryConfig> {
     let cfg = settle_config(spec, "maxquery", || MaxQueryConfig::for_profile(spec.profile), |c| &mut c.epochs)?;
     cfg.check()?;
     Ok(cfg)
 }
 
 /// AUROC, AUPR and FPR95 of `score` with the OOD pixels positive.
-pub fn ood_metrics(ood: &[bool], score: &[f64]) -> Result<[f64; 3], String> {
-    let e = |e: crate::metrics::MetricError| format!("OOD metrics: {e}");
-    Ok([auroc(ood, score).map_err(e)?, average_precision(ood, score).map_err(e)?, fpr95(ood, score).map_err(e)?])
+pub fn ood_metrics(ood: &[bool], score: &[f64]) -> Result<[f64; 3]> {
+    let all = auroc(ood, score).and_then(|a| Ok([a, average_precision(ood, score)?, fpr95(ood, score)?]));
+    all.context("OOD metrics")
 }
 
 /// Inserts the AUROC/AUPR/FPR95 of every score of `scored` and its Dice into `m`; keys end in
@@ -79,7 +79,7 @@ fn insert_metrics(
     ood: &[bool],
     set: &MedicalSet,
     suffix: &str,
-) -> Result<(), String> {
+) -> Result<()> {
     for (name, score) in scored.scores.named() {
         let [a, p, f] = ood_metrics(ood, score)?;
         for (metric, v) in [("auroc", a), ("aupr", p), ("fpr95", f)] {
@@ -98,9 +98,9 @@ fn insert_dice(
     ood: &[bool],
     set: &MedicalSet,
     suffix: &str,
-) -> Result<(), String> {
+) -> Result<()> {
     let inlier: Vec<bool> = ood.iter().map(|o| !o).collect();
-    let per = dice_per_class(truth, pred, &inlier, set.classes.len()).map_err(|e| format!("Dice: {e}"))?;
+    let per = dice_per_class(truth, pred, &inlier, set.classes.len()).context("Dice")?;
     let by_class: Map<String, Value> =
         set.classes.iter().zip(&per).map(|(c, d)| (c.clone(), d.map_or(Value::Null, Value::from))).collect();
     m.insert(format!("dice{suffix}"), mean_dice(&per).map_or(Value::Null, Value::from));
@@ -116,8 +116,7 @@ fn draw_plots(
     test: &[Crop],
     ood: &[bool],
     m: &Map<String, Value>,
-) -> Result<Vec<String>, String> {
-    let e = |e: crate::report::ReportError| e.to_string();
+) -> Result<Vec<String>> {
     let [main, ablation] = runs;
     let series: Vec<(&str, &[f64])> = vec![
         ("total, with QD", &main.losses.total),
@@ -125,7 +124,7 @@ fn draw_plots(
         ("QD term, with QD", &main.losses.qd),
         ("QD term, no QD (untrained)", &ablation.losses.qd),
     ];
-    plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &series).map_err(e)?;
+    plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &series)?;
     let mut curves = Vec::new();
     let num = |k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
     for (label, score, key) in [
@@ -135,12 +134,12 @@ fn draw_plots(
         ("MaxQuery, no QD", &ablation.scores.maxquery, "auroc_no_qd"),
         ("inlier queries", &main.scores.inlier, "auroc_inlier"),
     ] {
-        let (fpr, tpr) = roc_curve(ood, score).map_err(|e| format!("ROC: {e}"))?;
+        let (fpr, tpr) = roc_curve(ood, score).context("ROC")?;
         curves.push((format!("{label} ({:.3})", num(key)), fpr, tpr));
     }
     let refs: Vec<(&str, &[f64], &[f64])> =
         curves.iter().map(|(n, f, t)| (n.as_str(), f.as_slice(), t.as_slice())).collect();
-    plot_roc(&out.join("roc.svg"), &format!("{name}: pixel ROC, OOD positive (AUROC)"), &refs).map_err(e)?;
+    plot_roc(&out.join("roc.svg"), &format!("{name}: pixel ROC, OOD positive (AUROC)"), &refs)?;
     let p = test.first().map_or(0, |c| c.size * c.size);
     let shown: Vec<&Crop> = test.iter().take(FIGURE_CROPS).collect();
     let maps: Vec<Vec<&[f64]>> = (0..shown.len())
@@ -154,28 +153,30 @@ fn draw_plots(
         })
         .collect();
     let png = ood_figure(&shown, &maps)?;
-    crate::io::output::write_atomic(&out.join("ood_maps.png"), &png).map_err(|e| e.to_string())?;
+    crate::io::output::write_atomic(&out.join("ood_maps.png"), &png)?;
     Ok(vec!["ood_maps.png".into(), "roc.svg".into(), "loss.svg".into()])
 }
 
 /// Trains MaxQuery as `spec` says and writes its report; its entry.
-pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value, String> {
+pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value> {
     let start = Instant::now();
     if !MEDICAL_PIPELINES.contains(&spec.pipeline.as_str()) {
-        return Err(format!(
-            "unknown medical pipeline `{}` (expected {})",
-            spec.pipeline,
-            MEDICAL_PIPELINES.join(", ")
-        ));
+        return Err(Error::Unknown {
+            what: "medical pipeline",
+            name: spec.pipeline.clone(),
+            expected: format!("expected {}", MEDICAL_PIPELINES.join(", ")),
+        });
     }
     if spec.resume {
-        return Err("maxquery: --resume is not supported (a quick run takes about a minute; start it again)".into());
+        return Err(Error::Usage(
+            "maxquery: --resume is not supported (a quick run takes about a minute; start it again)".into(),
+        ));
     }
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = maxquery_config(spec)?;
-    write_json_atomic(&out.join("config.json"), &json!(cfg)).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("config.json"), &json!(cfg))?;
     let set = load_source(&spec.data)?;
     let test_side = crop_side(&set, cfg.test_crop);
     let test = test_crops(&set, test_side, cfg.test_crops, spec.seed);
@@ -227,7 +228,7 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value, String> {
         "train_s_no_qd": runs[1].train_s,
         "plots": plots,
     });
-    let obj = entry.as_object_mut().ok_or("report entry is not an object")?;
+    let obj = entry.as_object_mut().ok_or_else(|| Error::Internal("report entry is not an object".into()))?;
     for (k, v) in &metrics {
         obj.insert(k.clone(), v.clone());
     }

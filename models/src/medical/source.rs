@@ -6,6 +6,7 @@ use super::image::{GreyImage, LabelledImage, box_downscale, decode_image, to_gre
 use super::labels::{CT_CLASSES, FUNDUS_CLASSES, ct_labels, fundus_labels};
 use crate::io::bundled::bundled_file;
 use crate::io::npy::parse_npy_array;
+use crate::{Error, Result};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -26,12 +27,12 @@ pub enum MedicalSource {
 }
 
 impl FromStr for MedicalSource {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "ct" => Ok(MedicalSource::Ct),
             "fundus" => Ok(MedicalSource::Fundus),
-            "" => Err("empty data source (expected ct, fundus or a folder)".into()),
+            "" => Err(Error::Usage("empty data source (expected ct, fundus or a folder)".into())),
             path => Ok(MedicalSource::Folder(PathBuf::from(path))),
         }
     }
@@ -66,13 +67,13 @@ pub struct MedicalSet {
 }
 
 /// A bundled grey image in [0, 1] (PNG, or an integer `.npy` scaled by its min and max).
-fn bundled_grey(rel: &str) -> Result<GreyImage, String> {
+fn bundled_grey(rel: &str) -> Result<GreyImage> {
     let (bytes, path) = bundled_file(rel)?;
     let what = path.display().to_string();
     if rel.ends_with(".npy") {
-        let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+        let a = parse_npy_array(&bytes).map_err(|e| Error::table(&path, e))?;
         let [h, w] = a.shape[..] else {
-            return Err(format!("{what}: expected a 2-D array, found shape {:?}", a.shape));
+            return Err(Error::invalid_file(path, format!("expected a 2-D array, found shape {:?}", a.shape)));
         };
         let (lo, hi) = a.data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, u), &v| (l.min(v), u.max(v)));
         let span = (hi - lo).max(f64::MIN_POSITIVE);
@@ -85,21 +86,20 @@ fn bundled_grey(rel: &str) -> Result<GreyImage, String> {
 
 /// Slope and intercept of a bundled slice's `meta.json` (`rescale_slope`, `rescale_intercept`;
 /// 1 and 0 when absent).
-fn rescale(rel: &str) -> Result<(f64, f64), String> {
+fn rescale(rel: &str) -> Result<(f64, f64)> {
     let (bytes, path) = bundled_file(rel)?;
-    let meta: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+    let meta: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::JsonValue(e).context(format!("{}: not JSON", path.display())))?;
     let get = |k: &str, d: f64| meta.get(k).and_then(serde_json::Value::as_f64).unwrap_or(d);
     Ok((get("rescale_slope", 1.0), get("rescale_intercept", 0.0)))
 }
 
 /// The CT slice with its HU classes; OOD patches from the MR slice and the cell image.
-pub fn load_ct() -> Result<MedicalSet, String> {
+pub fn load_ct() -> Result<MedicalSet> {
     let (bytes, path) = bundled_file("medical/ct_small/pixels.npy")?;
-    let what = path.display().to_string();
-    let a = parse_npy_array(&bytes).map_err(|e| format!("{what}: {e}"))?;
+    let a = parse_npy_array(&bytes).map_err(|e| Error::table(&path, e))?;
     let [h, w] = a.shape[..] else {
-        return Err(format!("{what}: expected a 2-D slice, found shape {:?}", a.shape));
+        return Err(Error::invalid_file(path, format!("expected a 2-D slice, found shape {:?}", a.shape)));
     };
     let (slope, intercept) = rescale("medical/ct_small/meta.json")?;
     let hu: Vec<f64> = a.data.iter().map(|&s| s * slope + intercept).collect();
@@ -122,11 +122,11 @@ pub fn load_ct() -> Result<MedicalSet, String> {
 
 /// The fundus photograph (box-downscaled to 256 × 256) with FOV / vessel / retina classes; OOD
 /// patches from the microaneurysm detail and the cell image.
-pub fn load_fundus() -> Result<MedicalSet, String> {
+pub fn load_fundus() -> Result<MedicalSet> {
     let (bytes, path) = bundled_file("medical/fundus/retina.jpg")?;
     let (h, w, c, px) = decode_image(&bytes, &path.display().to_string())?;
     if c != 3 {
-        return Err(format!("{}: expected an RGB image", path.display()));
+        return Err(Error::invalid_file(path, "expected an RGB image"));
     }
     let s = FUNDUS_SIDE;
     let pixels = box_downscale(&px, h, w, 3, s, s);
@@ -148,7 +148,7 @@ pub fn load_fundus() -> Result<MedicalSet, String> {
 }
 
 /// Loads `source`.
-pub fn load_source(source: &MedicalSource) -> Result<MedicalSet, String> {
+pub fn load_source(source: &MedicalSource) -> Result<MedicalSet> {
     match source {
         MedicalSource::Ct => load_ct(),
         MedicalSource::Fundus => load_fundus(),

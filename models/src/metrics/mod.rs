@@ -29,14 +29,14 @@ pub use nmi::normalized_mutual_info;
 pub use retrieval::{cross_scores, embedding_recalls, recall_at_k, recalls_at};
 pub use roc::{fpr_at_tpr, fpr95, roc_curve};
 
-use std::fmt;
-
 /// Why a metric cannot be computed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum MetricError {
     /// No samples.
+    #[error("no samples")]
     Empty,
     /// Two per-sample inputs of different lengths.
+    #[error("`{what}` has {found} entries, expected {expected}")]
     LengthMismatch {
         /// Name of the second input.
         what: &'static str,
@@ -46,28 +46,15 @@ pub enum MetricError {
         found: usize,
     },
     /// A NaN or infinite score.
+    #[error("score {index} is not finite")]
     NonFinite {
         /// Index of the first offending score.
         index: usize,
     },
     /// AUROC needs both positive and negative samples.
+    #[error("only one class present: AUROC is undefined")]
     OneClass,
 }
-
-impl fmt::Display for MetricError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MetricError::Empty => write!(f, "no samples"),
-            MetricError::LengthMismatch { what, expected, found } => {
-                write!(f, "`{what}` has {found} entries, expected {expected}")
-            }
-            MetricError::NonFinite { index } => write!(f, "score {index} is not finite"),
-            MetricError::OneClass => write!(f, "only one class present: AUROC is undefined"),
-        }
-    }
-}
-
-impl std::error::Error for MetricError {}
 
 /// Non-empty inputs of equal length.
 fn check_pair<A, B>(a: &[A], b: &[B], what: &'static str) -> Result<(), MetricError> {

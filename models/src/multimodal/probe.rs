@@ -6,6 +6,7 @@ use crate::data::stratified_sample;
 use crate::eval::{Features, ProbeParams, linear_probe};
 use crate::metrics::auroc;
 use crate::pipelines::Matrix;
+use crate::{Error, Result};
 
 /// The label fractions of the probes (1 %, 10 %, 100 %).
 pub const LABEL_FRACTIONS: [f64; 3] = [0.01, 0.1, 1.0];
@@ -45,13 +46,13 @@ pub fn probe_accuracy(
     classes: usize,
     fraction: f64,
     seed: u64,
-) -> Result<f64, String> {
+) -> Result<f64> {
     let idx = labelled_subset(ytr, fraction, seed);
     let x = rows(train, &idx);
     let y: Vec<usize> = idx.iter().map(|&i| ytr[i]).collect();
     let f = Features { data: &x, n: idx.len(), dim: train.dim };
     let params = ProbeParams { seed, ..Default::default() };
-    linear_probe(f, &y, test.features(), yte, classes, &params).map_err(|e| e.to_string())
+    Ok(linear_probe(f, &y, test.features(), yte, classes, &params)?)
 }
 
 /// Test AUROC (class 1 positive) of an L2-regularised binary logistic regression (standardised
@@ -64,9 +65,9 @@ pub fn probe_auroc(
     yte: &[usize],
     fraction: f64,
     seed: u64,
-) -> Result<f64, String> {
+) -> Result<f64> {
     if ytr.iter().chain(yte).any(|&y| y > 1) {
-        return Err("AUROC probe: labels must be 0 or 1".into());
+        return Err(Error::InvalidInput("AUROC probe: labels must be 0 or 1".into()));
     }
     let idx = labelled_subset(ytr, fraction, seed);
     let d = train.dim;
@@ -104,7 +105,7 @@ pub fn probe_auroc(
     let scores: Vec<f64> =
         test.data.chunks_exact(d).map(|row| z(row).iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + b).collect();
     let positive: Vec<bool> = yte.iter().map(|&y| y == 1).collect();
-    auroc(&positive, &scores).map_err(|e| e.to_string())
+    Ok(auroc(&positive, &scores)?)
 }
 
 #[cfg(test)]

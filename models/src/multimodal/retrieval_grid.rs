@@ -3,9 +3,9 @@
 //! framed green (the true partner), amber (another row of the same class) or red (another
 //! class). Written as a PNG.
 
-use crate::io::io_err;
 use crate::multimodal::data::View;
 use crate::pipelines::Matrix;
+use crate::{Error, Result};
 use image::{Rgb, RgbImage};
 use std::path::Path;
 
@@ -56,10 +56,11 @@ pub fn write_retrieval_grid(
     labels: Option<&[usize]>,
     queries: &[usize],
     top: usize,
-) -> Result<(), String> {
+) -> Result<()> {
+    let out_of_range = |what: &str| Error::InvalidInput(format!("retrieval grid: {what} out of range"));
     let n = a.rows();
     let (Some((_, h, w)), true) = (column_image(a, 0), za.n == n && zb.n == n && za.dim == zb.dim) else {
-        return Err("retrieval grid: needs column-token views and one projection per row".into());
+        return Err(Error::InvalidInput("retrieval grid: needs column-token views and one projection per row".into()));
     };
     let cell_w = w as u32 * SCALE + 2 * FRAME;
     let cell_h = h as u32 * SCALE + 2 * FRAME;
@@ -70,13 +71,13 @@ pub fn write_retrieval_grid(
     let (green, amber, red, grey) = (Rgb([20, 160, 60]), Rgb([230, 150, 0]), Rgb([210, 30, 30]), Rgb([90, 90, 90]));
     for (row, &q) in queries.iter().enumerate() {
         let y = GAP + row as u32 * (cell_h + GAP);
-        let (qa, _, _) = column_image(a, q).ok_or("retrieval grid: query out of range")?;
+        let (qa, _, _) = column_image(a, q).ok_or_else(|| out_of_range("query"))?;
         draw(&mut img, GAP, y, &qa, h, w, grey);
-        let (pb, _, _) = column_image(b, q).ok_or("retrieval grid: query out of range")?;
+        let (pb, _, _) = column_image(b, q).ok_or_else(|| out_of_range("query"))?;
         draw(&mut img, GAP + cell_w + GAP, y, &pb, h, w, green);
         let mut order: Vec<usize> = (0..n).collect();
         let d = za.dim;
-        let zq = za.data.get(q * d..(q + 1) * d).ok_or("retrieval grid: query out of range")?;
+        let zq = za.data.get(q * d..(q + 1) * d).ok_or_else(|| out_of_range("query"))?;
         let s: Vec<f32> = zb.data.chunks_exact(d.max(1)).map(|g| g.iter().zip(zq).map(|(x, y)| x * y).sum()).collect();
         order.sort_by(|&x, &y| s[y].total_cmp(&s[x]).then(y.cmp(&x)));
         for (j, &r) in order.iter().take(top).enumerate() {
@@ -87,10 +88,11 @@ pub fn write_retrieval_grid(
             } else {
                 red
             };
-            let (px, _, _) = column_image(b, r).ok_or("retrieval grid: item out of range")?;
+            let (px, _, _) = column_image(b, r).ok_or_else(|| out_of_range("item"))?;
             let x = GAP + 2 * (cell_w + GAP) + GAP + j as u32 * (cell_w + GAP);
             draw(&mut img, x, y, &px, h, w, frame);
         }
     }
-    img.save_with_format(path, image::ImageFormat::Png).map_err(|e| io_err(path, e))
+    img.save_with_format(path, image::ImageFormat::Png)
+        .map_err(|source| Error::ImageEncode { what: path.display().to_string(), source })
 }

@@ -12,13 +12,13 @@ use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, 
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
 use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
-use crate::io::io_err;
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
 use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
+use crate::{Error, Result};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::time::Instant;
@@ -51,7 +51,7 @@ struct MgcaJob<'a> {
 }
 
 impl Job for MgcaJob<'_> {
-    type Output = Result<Vec<MgcaTrained>, String>;
+    type Output = Result<Vec<MgcaTrained>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         self.variants
             .iter()
@@ -61,7 +61,7 @@ impl Job for MgcaJob<'_> {
 }
 
 /// The pairs of `data` for `cfg`.
-pub fn load_pairs(data: &PairSource, cfg: &MgcaConfig, seed: u64) -> Result<PairedSplit, String> {
+pub fn load_pairs(data: &PairSource, cfg: &MgcaConfig, seed: u64) -> Result<PairedSplit> {
     match data {
         PairSource::BreastCancer => breast_cancer_pairs(seed),
         PairSource::MnistHalves => mnist_halves(cfg.train_pairs, cfg.test_pairs, seed),
@@ -73,7 +73,7 @@ pub fn load_pairs(data: &PairSource, cfg: &MgcaConfig, seed: u64) -> Result<Pair
 }
 
 /// The configuration of a run ([`settle_config`]), then the pair-count flags; checked.
-fn mgca_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig, String> {
+fn mgca_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig> {
     let mut cfg = settle_config(spec, "mgca", || MgcaConfig::for_data(spec.profile, &spec.data), |c| &mut c.epochs)?;
     if spec.train_limit.is_some() {
         cfg.train_pairs = spec.train_limit;
@@ -86,10 +86,10 @@ fn mgca_config(spec: &RunSpec<PairSource>) -> Result<MgcaConfig, String> {
 }
 
 /// Recall@1/5/10 of view a → b and b → a on the held-out pairs, and their means.
-fn retrieval(test: &[ViewEmbedding; 2]) -> Result<(Value, [f64; 3]), String> {
+fn retrieval(test: &[ViewEmbedding; 2]) -> Result<(Value, [f64; 3])> {
     let (za, zb) = (&test[0].z, &test[1].z);
-    let rab = embedding_recalls(&za.data, &zb.data, za.n, za.dim, &KS).map_err(|e| e.to_string())?;
-    let rba = embedding_recalls(&zb.data, &za.data, za.n, za.dim, &KS).map_err(|e| e.to_string())?;
+    let rab = embedding_recalls(&za.data, &zb.data, za.n, za.dim, &KS)?;
+    let rba = embedding_recalls(&zb.data, &za.data, za.n, za.dim, &KS)?;
     let mean = [0, 1, 2].map(|i| (rab[i] + rba[i]) / 2.0);
     let obj = |r: &[f64]| json!({ "1": r[0], "5": r[1], "10": r[2] });
     Ok((json!({ "a_to_b": obj(&rab), "b_to_a": obj(&rba) }), mean))
@@ -107,7 +107,7 @@ fn probes(
     yte: &[usize],
     classes: usize,
     seed: u64,
-) -> Result<(Value, Value), String> {
+) -> Result<(Value, Value)> {
     let (mut acc, mut auc) = (Map::new(), Map::new());
     for f in LABEL_FRACTIONS {
         let draws = if f < 1.0 { PROBE_DRAWS } else { 1 };
@@ -128,7 +128,7 @@ fn probes(
 }
 
 /// The metrics of one trained variant.
-fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<Map<String, Value>, String> {
+fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<Map<String, Value>> {
     let mut m = Map::new();
     let (per_direction, mean) = retrieval(&t.test)?;
     for (k, v) in KS.iter().zip(mean) {
@@ -144,7 +144,7 @@ fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<Map<String, 
             auc.insert(key.to_string(), u);
             let truth: Vec<i64> = yte.iter().map(|&y| y as i64).collect();
             let pred: Vec<i64> = t.test[v].prototype.iter().map(|&p| p as i64).collect();
-            nmi.insert(key.to_string(), normalized_mutual_info(&truth, &pred).map_err(|e| e.to_string())?.into());
+            nmi.insert(key.to_string(), normalized_mutual_info(&truth, &pred)?.into());
         }
         let mean_nmi = nmi.values().filter_map(Value::as_f64).sum::<f64>() / 2.0;
         m.insert("linear_probe".into(), Value::Object(acc));
@@ -161,7 +161,7 @@ fn score(t: &MgcaTrained, split: &PairedSplit, seed: u64) -> Result<Map<String, 
 }
 
 /// The raw-feature probes of both views (the baseline of the encoders' probes).
-fn raw_probes(split: &PairedSplit, seed: u64) -> Result<Value, String> {
+fn raw_probes(split: &PairedSplit, seed: u64) -> Result<Value> {
     let (Some(ytr), Some(yte)) = (&split.train.labels, &split.test.labels) else {
         return Ok(Value::Null);
     };
@@ -193,8 +193,7 @@ fn flat(prefix: &str, v: &Value, out: &mut Map<String, Value>) {
     }
 }
 
-fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &[&str]) -> Result<Vec<String>, String> {
-    let e = |e: crate::report::ReportError| e.to_string();
+fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &[&str]) -> Result<Vec<String>> {
     let mut plots = Vec::new();
     let full = &trained[0].history;
     let mut series: Vec<(String, Vec<f64>)> = vec![("mgca total".into(), full.losses("train"))];
@@ -209,14 +208,13 @@ fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &
     }
     let s: Vec<(&str, &[f64])> = series.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
     if s.iter().all(|(_, v)| !v.is_empty()) {
-        plot_curves(&out.join("loss.svg"), &format!("mgca on {}: training loss", split.train.name), "epoch", &s)
-            .map_err(e)?;
+        plot_curves(&out.join("loss.svg"), &format!("mgca on {}: training loss", split.train.name), "epoch", &s)?;
         plots.push("loss.svg".into());
     }
     let z = &trained[0].test[0].z;
     let colour = split.test.labels.clone().unwrap_or_else(|| trained[0].test[0].prototype.clone());
     let title = format!("mgca on {}: held-out view-a projections (PCA), coloured by class", split.test.name);
-    plot_embedding(&out.join("embedding.svg"), &title, &z.data, z.n, z.dim, &colour).map_err(e)?;
+    plot_embedding(&out.join("embedding.svg"), &title, &z.data, z.n, z.dim, &colour)?;
     plots.push("embedding.svg".into());
     let columns =
         |v: &super::data::View| matches!(v, super::data::View::Tokens { tokens, token_dim, .. } if tokens < token_dim);
@@ -236,16 +234,16 @@ fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &
 }
 
 /// Trains MGCA as `spec` says and writes its report; its report entry.
-pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
+pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
     if spec.resume {
-        return Err("mgca keeps no checkpoint: rerun without --resume".into());
+        return Err(Error::Usage("mgca keeps no checkpoint: rerun without --resume".into()));
     }
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = mgca_config(spec)?;
-    write_json_atomic(&out.join("config.json"), &json!(cfg)).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("config.json"), &json!(cfg))?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
     let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
@@ -255,7 +253,7 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
     for t in &trained {
         results.push(score(t, &split, spec.seed)?);
     }
-    let main = results.first().cloned().ok_or("no model was trained")?;
+    let main = results.first().cloned().ok_or_else(|| Error::Internal("no model was trained".into()))?;
     let plots = draw_plots(out, &split, &trained, &names)?;
     let mut entry = json!({
         "name": spec.pipeline,
@@ -265,7 +263,7 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value, String> {
         "settings": cfg,
         "device": spec.device,
     });
-    let obj = entry.as_object_mut().ok_or("report entry is not an object")?;
+    let obj = entry.as_object_mut().ok_or_else(|| Error::Internal("report entry is not an object".into()))?;
     for (k, v) in &main {
         obj.insert(k.clone(), v.clone());
     }

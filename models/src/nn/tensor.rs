@@ -1,6 +1,7 @@
 //! Tensor helpers: images in, matrices out, row normalisation.
 
 use crate::data::ImageSet;
+use crate::{Error, Result};
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -21,9 +22,9 @@ pub fn images_tensor<B: Backend>(set: &ImageSet, idx: &[usize], device: &B::Devi
 }
 
 /// A 2-D tensor's values as a row-major `Vec<f32>` with its shape.
-pub fn to_matrix<B: Backend>(x: Tensor<B, 2>) -> Result<(Vec<f32>, usize, usize), String> {
+pub fn to_matrix<B: Backend>(x: Tensor<B, 2>) -> Result<(Vec<f32>, usize, usize)> {
     let [n, d] = x.dims();
-    let v = x.into_data().convert::<f32>().into_vec::<f32>().map_err(|e| format!("tensor read-back failed: {e:?}"))?;
+    let v = x.into_data().convert::<f32>().into_vec::<f32>().map_err(Error::TensorRead)?;
     Ok((v, n, d))
 }
 

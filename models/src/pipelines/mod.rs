@@ -13,6 +13,7 @@ pub mod video_run;
 
 use crate::data::{ImageSet, Split};
 use crate::train::{History, TrainBackend};
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -29,12 +30,14 @@ pub enum Profile {
 }
 
 impl FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "quick" => Ok(Profile::Quick),
             "full" => Ok(Profile::Full),
-            other => Err(format!("unknown profile `{other}` (expected quick or full)")),
+            other => {
+                Err(Error::Unknown { what: "profile", name: other.into(), expected: "expected quick or full".into() })
+            }
         }
     }
 }
@@ -119,14 +122,9 @@ pub trait Pipeline {
         split: &Split,
         ctx: &TrainContext,
         device: &B::Device,
-    ) -> Result<Trained, String>;
+    ) -> Result<Trained>;
     /// Loads the model saved in `dir` and applies it to `set`.
-    fn infer<B: TrainBackend>(
-        cfg: &Self::Config,
-        dir: &Path,
-        set: &ImageSet,
-        device: &B::Device,
-    ) -> Result<Inference, String>;
+    fn infer<B: TrainBackend>(cfg: &Self::Config, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference>;
 }
 
 /// The image pipelines (behind [`Pipeline`]).
@@ -143,7 +141,7 @@ pub fn embed_all<B: burn::prelude::Backend>(
     batch: usize,
     device: &B::Device,
     f: impl Fn(burn::prelude::Tensor<B, 4>) -> burn::prelude::Tensor<B, 2>,
-) -> Result<Matrix, String> {
+) -> Result<Matrix> {
     let mut out = Matrix::default();
     let idx: Vec<usize> = (0..set.n).collect();
     for chunk in idx.chunks(batch.max(1)) {
@@ -153,7 +151,7 @@ pub fn embed_all<B: burn::prelude::Backend>(
     }
     out.n = set.n;
     if out.data.iter().any(|v| !v.is_finite()) {
-        return Err("the embedding holds non-finite values".into());
+        return Err(Error::NonFinite { what: "embedding" });
     }
     Ok(out)
 }
@@ -163,7 +161,7 @@ pub fn embed_split<B: burn::prelude::Backend>(
     split: &Split,
     device: &B::Device,
     f: impl Fn(burn::prelude::Tensor<B, 4>) -> burn::prelude::Tensor<B, 2>,
-) -> Result<(Matrix, Matrix), String> {
+) -> Result<(Matrix, Matrix)> {
     Ok((embed_all(&split.train, EMBED_BATCH, device, &f)?, embed_all(&split.test, EMBED_BATCH, device, &f)?))
 }
 

@@ -7,10 +7,10 @@
 use super::{Matrix, Pipeline, Profile, TrainContext, Trained, depict::Depict, mlcd::Mlcd, swav::Swav};
 use crate::data::{DataSource, Split, load_split};
 use crate::eval::{EmbeddingEval, cluster_scores, evaluate};
-use crate::io::io_err;
 use crate::report::{plot_cluster_sizes, plot_confusion, plot_curves, plot_embedding, write_html, write_json_atomic};
 use crate::train::device::{Device, Job, dispatch};
 use crate::train::{History, TrainBackend};
+use crate::{Error, Result};
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -84,13 +84,13 @@ pub struct KMeansHead {
 
 impl KMeansHead {
     /// Nearest-centre labels of the rows of `x` (through the core's k-means assignment).
-    pub fn assign(&self, x: &Matrix) -> Result<Vec<usize>, String> {
+    pub fn assign(&self, x: &Matrix) -> Result<Vec<usize>> {
         let k = self.centers.len() / self.dim.max(1);
         let data: Vec<f64> = x.data.iter().map(|&v| f64::from(v)).collect();
-        let xm = clasp_core::MatRef::new(&data, x.n, x.dim, "embedding").map_err(|e| e.to_string())?;
-        let cm = clasp_core::MatRef::new(&self.centers, k, self.dim, "centers").map_err(|e| e.to_string())?;
+        let xm = clasp_core::MatRef::new(&data, x.n, x.dim, "embedding")?;
+        let cm = clasp_core::MatRef::new(&self.centers, k, self.dim, "centers")?;
         let (mut labels, mut distances) = (vec![0usize; x.n], vec![0.0f64; x.n]);
-        clasp_core::kmeans::kmeans_assign(xm, cm, &mut labels, &mut distances).map_err(|e| e.to_string())?;
+        clasp_core::kmeans::kmeans_assign(xm, cm, &mut labels, &mut distances)?;
         Ok(labels)
     }
 }
@@ -111,7 +111,7 @@ struct TrainJob<'a, P: Pipeline> {
 }
 
 impl<P: Pipeline> Job for TrainJob<'_, P> {
-    type Output = Result<Trained, String>;
+    type Output = Result<Trained>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         P::train::<B>(self.cfg, self.split, self.ctx, &device)
     }
@@ -119,16 +119,16 @@ impl<P: Pipeline> Job for TrainJob<'_, P> {
 
 /// Unless `resume`, removes the checkpoint an earlier run left in `out`, so that training
 /// starts afresh.
-pub(crate) fn clear_stale_checkpoint(out: &Path, resume: bool) -> Result<(), String> {
+pub(crate) fn clear_stale_checkpoint(out: &Path, resume: bool) -> Result<()> {
     let ckpt = out.join("checkpoint");
     if !resume && ckpt.exists() {
-        std::fs::remove_dir_all(&ckpt).map_err(|e| io_err(&ckpt, e))?;
+        std::fs::remove_dir_all(&ckpt).map_err(|e| Error::io(&ckpt, e))?;
     }
     Ok(())
 }
 
 /// Writes a row-major f32 matrix as `.npy`.
-pub fn write_npy(path: &Path, m: &Matrix) -> Result<(), String> {
+pub fn write_npy(path: &Path, m: &Matrix) -> Result<()> {
     use npyz::WriterBuilder;
     let mut out = Vec::new();
     {
@@ -137,15 +137,15 @@ pub fn write_npy(path: &Path, m: &Matrix) -> Result<(), String> {
             .shape(&[m.n as u64, m.dim as u64])
             .writer(&mut out)
             .begin_nd()
-            .map_err(|e| io_err(path, e))?;
-        w.extend(m.data.iter().copied()).map_err(|e| io_err(path, e))?;
-        w.finish().map_err(|e| io_err(path, e))?;
+            .map_err(|e| Error::io(path, e))?;
+        w.extend(m.data.iter().copied()).map_err(|e| Error::io(path, e))?;
+        w.finish().map_err(|e| Error::io(path, e))?;
     }
-    crate::io::write_atomic(path, &out).map_err(|e| e.to_string())
+    Ok(crate::io::write_atomic(path, &out)?)
 }
 
 /// Reads a 2-D f32 `.npy` written by [`write_npy`].
-pub fn read_npy(path: &Path) -> Result<Matrix, String> {
+pub fn read_npy(path: &Path) -> Result<Matrix> {
     let t = crate::io::read_table(path, crate::io::Header::No)?;
     Ok(Matrix { data: t.data.iter().map(|&v| v as f32).collect(), n: t.rows, dim: t.cols })
 }
@@ -158,10 +158,16 @@ pub(crate) fn settle_config<C: serde::de::DeserializeOwned, D>(
     what: &str,
     fallback: impl FnOnce() -> C,
     epochs_of: impl FnOnce(&mut C) -> &mut usize,
-) -> Result<C, String> {
-    let load = |path: &Path, why: &str| -> Result<C, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, format!("{why}: {e}")))?;
-        serde_json::from_str(&text).map_err(|e| io_err(path, format!("{why}: not a valid {what} configuration: {e}")))
+) -> Result<C> {
+    let load = |path: &Path, why: &'static str| -> Result<C> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| Error::ConfigRead { path: path.into(), why, source })?;
+        serde_json::from_str(&text).map_err(|source| Error::ConfigParse {
+            path: path.into(),
+            why,
+            what: what.into(),
+            source,
+        })
     };
     let mut cfg = if spec.resume {
         load(&spec.out.join("config.json"), "cannot resume")?
@@ -178,27 +184,27 @@ pub(crate) fn settle_config<C: serde::de::DeserializeOwned, D>(
 
 /// Writes the one-pipeline report of a run, `DIR/report.json` (`{"seed", "profile",
 /// "pipelines": [entry]}`) and `DIR/report.html`; returns the entry.
-pub(crate) fn write_run_report<D>(spec: &RunSpec<D>, entry: Value) -> Result<Value, String> {
+pub(crate) fn write_run_report<D>(spec: &RunSpec<D>, entry: Value) -> Result<Value> {
     let out = &spec.out;
     let report = json!({ "seed": spec.seed, "profile": spec.profile.name(), "pipelines": [entry.clone()] });
-    write_json_atomic(&out.join("report.json"), &report).map_err(|e| e.to_string())?;
-    write_html(&report, out, &out.join("report.html")).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("report.json"), &report)?;
+    write_html(&report, out, &out.join("report.html"))?;
     Ok(entry)
 }
 
 /// Trains pipeline `P` as `spec` says and returns its report entry.
-fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
+fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let (dtrain, dtest) = default_limits(spec.profile, &spec.data);
     let (train_limit, test_limit) = (spec.train_limit.or(dtrain), spec.test_limit.or(dtest));
-    let split = load_split(&spec.data, train_limit, test_limit, spec.seed).map_err(|e| e.to_string())?;
+    let split = load_split(&spec.data, train_limit, test_limit, spec.seed)?;
     let cfg_path = out.join("config.json");
     clear_stale_checkpoint(out, spec.resume)?;
     let cfg = settle_config(spec, P::NAME, || P::config(spec.profile, &split.train), P::epochs)?;
-    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
     let clusters = if split.train.labels.is_some() { split.train.num_classes() } else { 10 };
     let info = RunInfo {
         pipeline: P::NAME.into(),
@@ -212,20 +218,20 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
         train_images: split.train.n,
         test_images: split.test.n,
     };
-    write_json_atomic(&out.join("run.json"), &json!(info)).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("run.json"), &json!(info))?;
     let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
     let trained = dispatch(spec.device, TrainJob::<P> { cfg: &cfg, split: &split, ctx: &ctx, pipeline: PhantomData })??;
     write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
     write_npy(&out.join("test_embedding.npy"), &trained.test_embedding)?;
     let head = fit_kmeans_head(&trained.train_embedding, clusters, spec.seed)?;
-    write_json_atomic(&out.join("head.json"), &json!(head)).map_err(|e| e.to_string())?;
+    write_json_atomic(&out.join("head.json"), &json!(head))?;
     let train_s = start.elapsed().as_secs_f64();
     let (metrics, pred) = score(&trained, &split, &head, clusters, spec.seed)?;
     let plots = draw_plots(out, P::NAME, &trained, &split, &pred)?;
     let mut entry = json!({
         "name": P::NAME,
         "dataset": format!("{} ({} train / {} test images, {}×{})", spec.data.name(), split.train.n, split.test.n, split.train.height, split.train.width),
-        "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
+        "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "metrics": metrics,
         "device": spec.device,
         "train_s": train_s,
@@ -241,20 +247,14 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
 }
 
 /// k-means (core, k-means++, 10 restarts) on the training embedding.
-fn fit_kmeans_head(x: &Matrix, clusters: usize, seed: u64) -> Result<KMeansHead, String> {
-    let fit = crate::eval::kmeans_features(x.features(), clusters, 10, seed).map_err(|e| e.to_string())?;
+fn fit_kmeans_head(x: &Matrix, clusters: usize, seed: u64) -> Result<KMeansHead> {
+    let fit = crate::eval::kmeans_features(x.features(), clusters, 10, seed)?;
     Ok(KMeansHead { dim: x.dim, centers: fit.centers })
 }
 
 /// The raw-pixel baselines of a split: computed once per split (its pixels and labels), number
 /// of clusters and seed in a process, since `clasp demo` scores several pipelines on one split.
-fn raw_baseline(
-    split: &Split,
-    ytr: &[usize],
-    yte: &[usize],
-    clusters: usize,
-    seed: u64,
-) -> Result<EmbeddingEval, String> {
+fn raw_baseline(split: &Split, ytr: &[usize], yte: &[usize], clusters: usize, seed: u64) -> Result<EmbeddingEval> {
     use std::collections::HashMap;
     use std::hash::{DefaultHasher, Hash, Hasher};
     use std::sync::{Mutex, OnceLock};
@@ -267,14 +267,15 @@ fn raw_baseline(
     (ytr, yte, clusters, seed).hash(&mut h);
     let key = h.finish();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().map_err(|e| e.to_string())?.get(&key) {
+    let poisoned = |e: std::sync::PoisonError<_>| Error::Internal(e.to_string());
+    if let Some(hit) = cache.lock().map_err(poisoned)?.get(&key) {
         return Ok(hit.clone());
     }
     let (tr, te) = (&split.train, &split.test);
     let train = crate::eval::Features { data: &tr.pixels, n: tr.n, dim: tr.dim() };
     let test = crate::eval::Features { data: &te.pixels, n: te.n, dim: te.dim() };
-    let raw = evaluate(train, ytr, test, yte, clusters, seed).map_err(|e| e.to_string())?;
-    cache.lock().map_err(|e| e.to_string())?.insert(key, raw.clone());
+    let raw = evaluate(train, ytr, test, yte, clusters, seed)?;
+    cache.lock().map_err(poisoned)?.insert(key, raw.clone());
     Ok(raw)
 }
 
@@ -285,20 +286,18 @@ fn score(
     head: &KMeansHead,
     clusters: usize,
     seed: u64,
-) -> Result<(Map<String, Value>, Vec<usize>), String> {
+) -> Result<(Map<String, Value>, Vec<usize>)> {
     let mut m = Map::new();
     let kmeans_pred = head.assign(&trained.test_embedding)?;
     let pred = trained.head_test.clone().unwrap_or_else(|| kmeans_pred.clone());
     let (Some(ytr), Some(yte)) = (&split.train.labels, &split.test.labels) else {
         return Ok((m, pred));
     };
-    let err = |e: crate::eval::EvalError| e.to_string();
     let emb: EmbeddingEval =
-        evaluate(trained.train_embedding.features(), ytr, trained.test_embedding.features(), yte, clusters, seed)
-            .map_err(err)?;
+        evaluate(trained.train_embedding.features(), ytr, trained.test_embedding.features(), yte, clusters, seed)?;
     let raw = raw_baseline(split, ytr, yte, clusters, seed)?;
     let main = match &trained.head_test {
-        Some(h) => cluster_scores(yte, h).map_err(err)?,
+        Some(h) => cluster_scores(yte, h)?,
         None => emb.kmeans.clone(),
     };
     for (k, v) in [
@@ -323,15 +322,14 @@ fn score(
 
 /// Loss curves, the 2-D projection of the test embedding, the confusion matrix and the cluster
 /// sizes; returns the plot file names (relative to `out`).
-fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[usize]) -> Result<Vec<String>, String> {
-    let e = |e: crate::report::ReportError| e.to_string();
+fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[usize]) -> Result<Vec<String>> {
     let mut plots = Vec::new();
     let history: &History = &trained.history;
     let phases = history.phases();
     let losses: Vec<Vec<f64>> = phases.iter().map(|p| history.losses(p)).collect();
     let series: Vec<(&str, &[f64])> = phases.iter().zip(&losses).map(|(p, l)| (p.as_str(), l.as_slice())).collect();
     if !series.is_empty() {
-        plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &series).map_err(e)?;
+        plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &series)?;
         plots.push("loss.svg".to_string());
     }
     let truth: Vec<usize> = split.test.labels.clone().unwrap_or_else(|| pred.to_vec());
@@ -343,8 +341,7 @@ fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[
         emb.n,
         emb.dim,
         &truth,
-    )
-    .map_err(e)?;
+    )?;
     plots.push("embedding.svg".to_string());
     if split.test.labels.is_some() {
         plot_confusion(
@@ -352,28 +349,31 @@ fn draw_plots(out: &Path, name: &str, trained: &Trained, split: &Split, pred: &[
             &format!("{name}: confusion after Hungarian matching"),
             &truth,
             pred,
-        )
-        .map_err(e)?;
+        )?;
         plots.push("confusion.svg".to_string());
     }
-    plot_cluster_sizes(&out.join("cluster_sizes.svg"), &format!("{name}: cluster sizes (test)"), pred).map_err(e)?;
+    plot_cluster_sizes(&out.join("cluster_sizes.svg"), &format!("{name}: cluster sizes (test)"), pred)?;
     plots.push("cluster_sizes.svg".to_string());
     Ok(plots)
 }
 
 /// Trains the pipeline `spec.pipeline` names; its report entry.
-pub fn train(spec: &RunSpec) -> Result<Value, String> {
+pub fn train(spec: &RunSpec) -> Result<Value> {
     match spec.pipeline.as_str() {
         "swav" => run_pipeline::<Swav>(spec),
         "depict" => run_pipeline::<Depict>(spec),
         "mlcd" => run_pipeline::<Mlcd>(spec),
         "pamc" | "infonce" | "dag" => crate::graph::run::train_graph(spec, &graph_data_name(&spec.data)),
 
-        other => Err(format!(
-            "unknown pipeline `{other}` (expected one of {}, {})",
-            super::PIPELINES.join(", "),
-            crate::graph::run::GRAPH_PIPELINES.join(", ")
-        )),
+        other => Err(Error::Unknown {
+            what: "pipeline",
+            name: other.into(),
+            expected: format!(
+                "expected one of {}, {}",
+                super::PIPELINES.join(", "),
+                crate::graph::run::GRAPH_PIPELINES.join(", ")
+            ),
+        }),
     }
 }
 
@@ -394,45 +394,39 @@ struct InferJob<'a, P: Pipeline> {
 }
 
 impl<P: Pipeline> Job for InferJob<'_, P> {
-    type Output = Result<super::Inference, String>;
+    type Output = Result<super::Inference>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         P::infer::<B>(self.cfg, self.dir, self.set, &device)
     }
 }
 
 /// Reads `DIR/run.json` of a trained model.
-pub fn read_run_info(dir: &Path) -> Result<RunInfo, String> {
+pub fn read_run_info(dir: &Path) -> Result<RunInfo> {
     let path = dir.join("run.json");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| io_err(&path, format!("not a trained model directory ({e})")))?;
-    serde_json::from_str(&text).map_err(|e| io_err(&path, e))
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(Error::NotAModel { path, source }),
+    };
+    serde_json::from_str(&text).map_err(|source| Error::Json { path, source })
 }
 
 /// Reads `DIR/head.json` of a trained model.
-pub fn read_kmeans_head(dir: &Path) -> Result<KMeansHead, String> {
+pub fn read_kmeans_head(dir: &Path) -> Result<KMeansHead> {
     let path = dir.join("head.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| io_err(&path, e))
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|source| Error::Json { path, source })
 }
 
-fn infer_pipeline<P: Pipeline>(
-    dir: &Path,
-    set: &crate::data::ImageSet,
-    device: Device,
-) -> Result<super::Inference, String> {
+fn infer_pipeline<P: Pipeline>(dir: &Path, set: &crate::data::ImageSet, device: Device) -> Result<super::Inference> {
     let path = dir.join("config.json");
-    let cfg = P::Config::load(&path).map_err(|e| io_err(&path, e))?;
+    let cfg = P::Config::load(&path).map_err(|source| Error::BurnConfig { path, source })?;
     dispatch(device, InferJob::<P> { cfg: &cfg, dir, set, pipeline: PhantomData })?
 }
 
 /// Applies the model trained in `dir` to `set` (resized to the training size if needed):
 /// its embedding and cluster labels (the model's own head where it has one, else the k-means
 /// head fitted on the training embedding). Returns the inference and which head labelled it.
-pub fn infer(
-    dir: &Path,
-    set: &crate::data::ImageSet,
-    device: Device,
-) -> Result<(super::Inference, &'static str), String> {
+pub fn infer(dir: &Path, set: &crate::data::ImageSet, device: Device) -> Result<(super::Inference, &'static str)> {
     let info = read_run_info(dir)?;
     let set = if (set.height, set.width) != (info.height, info.width) {
         set.resized(info.height, info.width)
@@ -443,18 +437,16 @@ pub fn infer(
         "swav" => infer_pipeline::<Swav>(dir, &set, device)?,
         "depict" => infer_pipeline::<Depict>(dir, &set, device)?,
         "mlcd" => infer_pipeline::<Mlcd>(dir, &set, device)?,
-        other => return Err(format!("{}: unknown pipeline `{other}`", dir.join("run.json").display())),
+        other => return Err(Error::invalid_file(dir.join("run.json"), format!("unknown pipeline `{other}`"))),
     };
     if inference.head.is_some() {
         return Ok((inference, "model"));
     }
     let head = read_kmeans_head(dir)?;
     if head.dim != inference.embedding.dim {
-        return Err(format!(
-            "{}: head dimension {} ≠ embedding dimension {}",
-            dir.display(),
-            head.dim,
-            inference.embedding.dim
+        return Err(Error::invalid_file(
+            dir,
+            format!("head dimension {} ≠ embedding dimension {}", head.dim, inference.embedding.dim),
         ));
     }
     inference.head = Some(head.assign(&inference.embedding)?);

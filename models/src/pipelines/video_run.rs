@@ -10,10 +10,10 @@ use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
 use crate::eval::{ProbeParams, kmeans_scores, linear_probe};
-use crate::io::io_err;
 use crate::report::{plot_curves, plot_embedding};
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
+use crate::{Error, Result};
 use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -51,21 +51,28 @@ pub fn profile_config(target: VideoTarget, profile: Profile, train: &VideoSet) -
     }
 }
 
-fn target_of(pipeline: &str) -> Result<VideoTarget, String> {
+fn target_of(pipeline: &str) -> Result<VideoTarget> {
     match pipeline {
         "sigma" => Ok(VideoTarget::Sigma),
         "pixel" => Ok(VideoTarget::Pixel),
-        other => Err(format!("unknown video pipeline `{other}` (expected {})", VIDEO_PIPELINES.join(" or "))),
+        other => Err(Error::Unknown {
+            what: "video pipeline",
+            name: other.into(),
+            expected: format!("expected {}", VIDEO_PIPELINES.join(" or ")),
+        }),
     }
 }
 
 /// The configuration of a run: the resumed run's, or the profile's replaced by `--config`;
 /// then `--epochs`. The target is the pipeline's.
 /// The run's configuration ([`settle_config`]), checked to be for `target`'s pipeline.
-fn video_config(spec: &VideoRunSpec, split: &VideoSplit, target: VideoTarget) -> Result<VideoMaeConfig, String> {
+fn video_config(spec: &VideoRunSpec, split: &VideoSplit, target: VideoTarget) -> Result<VideoMaeConfig> {
     let cfg = settle_config(spec, "video", || profile_config(target, spec.profile, &split.train), |c| &mut c.epochs)?;
     if cfg.target != target {
-        return Err(format!("the configuration is for target {:?}, the pipeline is `{}`", cfg.target, spec.pipeline));
+        return Err(Error::InvalidConfig(format!(
+            "the configuration is for target {:?}, the pipeline is `{}`",
+            cfg.target, spec.pipeline
+        )));
     }
     Ok(cfg)
 }
@@ -77,7 +84,7 @@ struct VideoJob<'a> {
 }
 
 impl Job for VideoJob<'_> {
-    type Output = Result<VideoTrained, String>;
+    type Output = Result<VideoTrained>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         train_video::<B>(self.cfg, self.split, self.ctx, &device)
     }
@@ -85,9 +92,8 @@ impl Job for VideoJob<'_> {
 
 /// `probe_L` (linear probe test accuracy) and `nmi_L` (k-means with K = classes on the test
 /// embedding) for every probed labelling L both parts have; `nmi` is the motion one.
-fn score(trained: &VideoTrained, split: &VideoSplit, seed: u64) -> Result<Map<String, Value>, String> {
+fn score(trained: &VideoTrained, split: &VideoSplit, seed: u64) -> Result<Map<String, Value>> {
     let mut m = Map::new();
-    let err = |e: crate::eval::EvalError| e.to_string();
     let (tr, te): (&Matrix, &Matrix) = (&trained.train_embedding, &trained.test_embedding);
     for name in PROBED {
         let (Some(ytr), Some(yte)) = (split.train.label_set(name), split.test.label_set(name)) else {
@@ -101,9 +107,8 @@ fn score(trained: &VideoTrained, split: &VideoSplit, seed: u64) -> Result<Map<St
             &yte.values,
             k,
             &ProbeParams { seed, ..Default::default() },
-        )
-        .map_err(err)?;
-        let (clusters, _) = kmeans_scores(te.features(), &yte.values, k, 10, seed).map_err(err)?;
+        )?;
+        let (clusters, _) = kmeans_scores(te.features(), &yte.values, k, 10, seed)?;
         m.insert(format!("probe_{name}"), probe.into());
         m.insert(format!("nmi_{name}"), clusters.nmi.into());
     }
@@ -114,40 +119,38 @@ fn score(trained: &VideoTrained, split: &VideoSplit, seed: u64) -> Result<Map<St
 }
 
 /// The loss curve and the test embedding coloured by each labelling (PCA).
-fn draw_plots(out: &Path, name: &str, trained: &VideoTrained, test: &VideoSet) -> Result<Vec<String>, String> {
-    let e = |e: crate::report::ReportError| e.to_string();
+fn draw_plots(out: &Path, name: &str, trained: &VideoTrained, test: &VideoSet) -> Result<Vec<String>> {
     let history: &History = &trained.history;
     let mut plots = Vec::new();
     let losses = history.losses("train");
     if !losses.is_empty() {
-        plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &[("train", &losses)])
-            .map_err(e)?;
+        plot_curves(&out.join("loss.svg"), &format!("{name}: training loss"), "epoch", &[("train", &losses)])?;
         plots.push("loss.svg".to_string());
     }
     let emb = &trained.test_embedding;
     for l in &test.labels {
         let file = format!("embedding_{}.svg", l.name);
         let title = format!("{name}: test clip embedding (PCA), coloured by {}", l.name);
-        plot_embedding(&out.join(&file), &title, &emb.data, emb.n, emb.dim, &l.values).map_err(e)?;
+        plot_embedding(&out.join(&file), &title, &emb.data, emb.n, emb.dim, &l.values)?;
         plots.push(file);
     }
     Ok(plots)
 }
 
 /// Trains the video pipeline `spec.pipeline`; its report entry.
-pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
+pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value> {
     let start = Instant::now();
     let target = target_of(&spec.pipeline)?;
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
-    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let (dtrain, dtest) = default_clips(spec.profile);
     let (ntrain, ntest) = (spec.train_limit.unwrap_or(dtrain), spec.test_limit.unwrap_or(dtest));
-    let split = load_video_split(&spec.data, ntrain, ntest, spec.seed).map_err(|e| e.to_string())?;
+    let split = load_video_split(&spec.data, ntrain, ntest, spec.seed)?;
     let cfg = video_config(spec, &split, target)?;
     clear_stale_checkpoint(out, spec.resume)?;
     let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
     let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
     let trained = dispatch(spec.device, VideoJob { cfg: &cfg, split: &split, ctx: &ctx })??;
     write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
@@ -160,7 +163,7 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value, String> {
     let entry = json!({
         "name": spec.pipeline,
         "dataset": format!("{} ({} train / {} test clips of {}×{}×{})", spec.data.name(), tr.n, te.n, tr.frames, tr.height, tr.width),
-        "settings": serde_json::to_value(&cfg).map_err(|e| e.to_string())?,
+        "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "metrics": metrics,
         "device": spec.device,
         "train_s": train_s,

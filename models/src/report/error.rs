@@ -6,14 +6,16 @@ use std::path::PathBuf;
 
 /// Why a plot or a report page could not be written. Every variant displays as one line naming
 /// the offending input, index or file.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// An input with no entries (no series, an empty series, no samples, no columns).
+    #[error("{what} is empty")]
     Empty {
         /// Which input.
         what: String,
     },
     /// Two inputs that must agree in length do not.
+    #[error("{what} has {found} entries, expected {expected}")]
     LengthMismatch {
         /// Which input has the wrong length.
         what: String,
@@ -23,6 +25,7 @@ pub enum ReportError {
         found: usize,
     },
     /// A NaN or infinite value.
+    #[error("{what}: value {index} is not finite")]
     NonFinite {
         /// Which input.
         what: String,
@@ -30,6 +33,7 @@ pub enum ReportError {
         index: usize,
     },
     /// A label too large to be used as a metric id (above `i64::MAX`).
+    #[error("{what}: label {index} does not fit in an i64")]
     LabelOutOfRange {
         /// Which input.
         what: String,
@@ -37,70 +41,37 @@ pub enum ReportError {
         index: usize,
     },
     /// The 2-D projection (PCA) failed.
+    #[error("projection failed: {0}")]
     Projection(String),
     /// A clustering metric (the Hungarian matching) failed.
-    Metric(MetricError),
+    #[error("matching failed: {0}")]
+    Metric(#[from] MetricError),
     /// plotters could not draw the chart.
+    #[error("drawing failed: {0}")]
     Plot(String),
     /// The report JSON does not have the documented shape (e.g. `pipelines` is not an array).
+    #[error("invalid report: {0}")]
     InvalidReport(String),
     /// A plot listed in the report does not exist.
+    #[error("plot file {} does not exist", path.display())]
     MissingPlot {
         /// The file that was looked for (`base_dir` joined with the listed path).
         path: PathBuf,
     },
     /// A plot listed in the report is neither SVG, PNG nor JPEG (by its extension).
+    #[error("plot file {} is not .svg, .png or .jpg", path.display())]
     UnsupportedPlot {
         /// The listed file.
         path: PathBuf,
     },
     /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
     },
-}
-
-impl fmt::Display for ReportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReportError::Empty { what } => write!(f, "{what} is empty"),
-            ReportError::LengthMismatch { what, expected, found } => {
-                write!(f, "{what} has {found} entries, expected {expected}")
-            }
-            ReportError::NonFinite { what, index } => write!(f, "{what}: value {index} is not finite"),
-            ReportError::LabelOutOfRange { what, index } => {
-                write!(f, "{what}: label {index} does not fit in an i64")
-            }
-            ReportError::Projection(msg) => write!(f, "projection failed: {msg}"),
-            ReportError::Metric(e) => write!(f, "matching failed: {e}"),
-            ReportError::Plot(msg) => write!(f, "drawing failed: {msg}"),
-            ReportError::InvalidReport(msg) => write!(f, "invalid report: {msg}"),
-            ReportError::MissingPlot { path } => write!(f, "plot file {} does not exist", path.display()),
-            ReportError::UnsupportedPlot { path } => {
-                write!(f, "plot file {} is not .svg, .png or .jpg", path.display())
-            }
-            ReportError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for ReportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ReportError::Io { source, .. } => Some(source),
-            ReportError::Metric(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<MetricError> for ReportError {
-    fn from(e: MetricError) -> Self {
-        ReportError::Metric(e)
-    }
 }
 
 /// A plotters drawing error as a [`ReportError::Plot`].

@@ -50,7 +50,7 @@ pub(crate) fn project_2d(
         keep.iter().flat_map(|&i| embedding[i * dim..(i + 1) * dim].iter().map(|&v| f64::from(v))).collect();
     let total_var = total_variance(&x, m, dim);
     let p = dim.min(2);
-    let scores = crate::pca::pca(&x, m, dim, p).map_err(ReportError::Projection)?;
+    let scores = crate::pca::pca(&x, m, dim, p).map_err(|e| ReportError::Projection(e.to_string()))?;
     let points: Vec<(f64, f64)> = scores.chunks_exact(p).map(|r| (r[0], if p == 2 { r[1] } else { 0.0 })).collect();
     if let Some(i) = points.iter().position(|&(a, b)| !a.is_finite() || !b.is_finite()) {
         return Err(ReportError::Projection(format!("component scores of row {} are not finite", keep[i])));

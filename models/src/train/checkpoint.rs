@@ -4,7 +4,7 @@
 //! an interrupted write never leaves a half checkpoint that looks complete; `--resume DIR`
 //! loads `DIR/checkpoint/` and continues with the next epoch.
 
-use crate::io::io_err;
+use crate::{Error, Result};
 use burn::module::Module;
 use burn::optim::Optimizer;
 use burn::prelude::*;
@@ -33,7 +33,7 @@ impl Checkpoint {
     }
 
     /// Writes model, optimiser and state.
-    pub fn save<B, M, O, S>(&self, model: &M, optim: &O, state: &S) -> Result<(), String>
+    pub fn save<B, M, O, S>(&self, model: &M, optim: &O, state: &S) -> Result<()>
     where
         B: AutodiffBackend,
         M: Module<B> + burn::module::AutodiffModule<B>,
@@ -42,22 +42,22 @@ impl Checkpoint {
     {
         let tmp = self.dir.with_extension("tmp");
         if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| io_err(&tmp, e))?;
+            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
-        std::fs::create_dir_all(&tmp).map_err(|e| io_err(&tmp, e))?;
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let rec = FileRecorder::new();
-        model.clone().save_file(tmp.join("model"), &rec).map_err(|e| io_err(&tmp, format!("{e:?}")))?;
-        rec.record(optim.to_record(), tmp.join("optim")).map_err(|e| io_err(&tmp, format!("{e:?}")))?;
-        let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
-        std::fs::write(tmp.join("state.json"), text).map_err(|e| io_err(&tmp, e))?;
+        model.clone().save_file(tmp.join("model"), &rec).map_err(|e| Error::record(&tmp, e))?;
+        rec.record(optim.to_record(), tmp.join("optim")).map_err(|e| Error::record(&tmp, e))?;
+        let text = serde_json::to_string_pretty(state).map_err(Error::JsonValue)?;
+        std::fs::write(tmp.join("state.json"), text).map_err(|e| Error::io(&tmp, e))?;
         if self.dir.exists() {
-            std::fs::remove_dir_all(&self.dir).map_err(|e| io_err(&self.dir, e))?;
+            std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         }
-        std::fs::rename(&tmp, &self.dir).map_err(|e| io_err(&self.dir, e))
+        std::fs::rename(&tmp, &self.dir).map_err(|e| Error::io(&self.dir, e))
     }
 
     /// Loads model, optimiser and state into freshly initialised ones.
-    pub fn load<B, M, O, S>(&self, model: M, optim: O, device: &B::Device) -> Result<(M, O, S), String>
+    pub fn load<B, M, O, S>(&self, model: M, optim: O, device: &B::Device) -> Result<(M, O, S)>
     where
         B: AutodiffBackend,
         M: Module<B> + burn::module::AutodiffModule<B>,
@@ -65,26 +65,25 @@ impl Checkpoint {
         S: DeserializeOwned,
     {
         if !self.exists() {
-            return Err(format!("{}: no complete checkpoint to resume from", self.dir.display()));
+            return Err(Error::invalid_file(&self.dir, "no complete checkpoint to resume from"));
         }
         let rec = FileRecorder::new();
-        let model =
-            model.load_file(self.dir.join("model"), &rec, device).map_err(|e| io_err(&self.dir, format!("{e:?}")))?;
-        let record = rec.load(self.dir.join("optim"), device).map_err(|e| io_err(&self.dir, format!("{e:?}")))?;
+        let model = model.load_file(self.dir.join("model"), &rec, device).map_err(|e| Error::record(&self.dir, e))?;
+        let record = rec.load(self.dir.join("optim"), device).map_err(|e| Error::record(&self.dir, e))?;
         let optim = optim.load_record(record);
         let path = self.dir.join("state.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
-        let state = serde_json::from_str(&text).map_err(|e| io_err(&path, e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let state = serde_json::from_str(&text).map_err(|source| Error::Json { path, source })?;
         Ok((model, optim, state))
     }
 }
 
 /// Saves a trained model alone (inference weights) as `DIR/model.mpk`.
-pub fn save_model<B: Backend, M: Module<B>>(model: &M, dir: &Path) -> Result<(), String> {
-    model.clone().save_file(dir.join("model"), &FileRecorder::new()).map_err(|e| io_err(dir, format!("{e:?}")))
+pub fn save_model<B: Backend, M: Module<B>>(model: &M, dir: &Path) -> Result<()> {
+    model.clone().save_file(dir.join("model"), &FileRecorder::new()).map_err(|e| Error::record(dir, e))
 }
 
 /// Loads `DIR/model.mpk` into a freshly initialised model of the same configuration.
-pub fn load_model<B: Backend, M: Module<B>>(model: M, dir: &Path, device: &B::Device) -> Result<M, String> {
-    model.load_file(dir.join("model"), &FileRecorder::new(), device).map_err(|e| io_err(dir, format!("{e:?}")))
+pub fn load_model<B: Backend, M: Module<B>>(model: M, dir: &Path, device: &B::Device) -> Result<M> {
+    model.load_file(dir.join("model"), &FileRecorder::new(), device).map_err(|e| Error::record(dir, e))
 }

@@ -2,6 +2,7 @@
 //! `flex` backend (measured the fastest CPU backend for these models; see the README), `wgpu`,
 //! `cuda` and `rocm` are burn's cubecl backends, compiled in by the features of the same names.
 
+use crate::{Error, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clasp_backends::burn::SinkhornBackend;
 use std::fmt;
@@ -26,14 +27,18 @@ pub enum Device {
 }
 
 impl FromStr for Device {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "cpu" => Ok(Device::Cpu),
             "wgpu" => Ok(Device::Wgpu),
             "cuda" => Ok(Device::Cuda),
             "rocm" => Ok(Device::Rocm),
-            other => Err(format!("unknown device `{other}` (expected cpu, wgpu, cuda or rocm)")),
+            other => Err(Error::Unknown {
+                what: "device",
+                name: other.into(),
+                expected: "expected cpu, wgpu, cuda or rocm".into(),
+            }),
         }
     }
 }
@@ -62,7 +67,7 @@ pub type CpuBackend = burn::backend::Autodiff<burn::backend::Flex>;
 
 /// Whether `device` can run here: its backend compiled in and a device for it present (probed
 /// without touching the runtime, which would panic).
-pub fn check(device: Device) -> Result<(), String> {
+pub fn check(device: Device) -> Result<()> {
     use clasp_backends::BackendKind;
     let kind = match device {
         Device::Cpu => return Ok(()),
@@ -71,17 +76,23 @@ pub fn check(device: Device) -> Result<(), String> {
         Device::Rocm => BackendKind::Rocm,
     };
     if !kind.is_compiled() {
-        return Err(format!("--device {device}: this binary was built without it; rebuild with `--features {device}`"));
+        return Err(Error::InvalidArgument {
+            flag: "--device",
+            reason: format!("{device}: this binary was built without it; rebuild with `--features {device}`"),
+        });
     }
     if !kind.is_available() {
-        return Err(format!("--device {device}: no {device} device found on this machine"));
+        return Err(Error::InvalidArgument {
+            flag: "--device",
+            reason: format!("{device}: no {device} device found on this machine"),
+        });
     }
     Ok(())
 }
 
 /// Runs `job` on the backend of `device`; an error when that backend is not compiled in or
 /// no device for it exists (probed without touching the runtime, which would panic).
-pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
+pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output> {
     check(device)?;
     match device {
         Device::Cpu => Ok(job.run::<CpuBackend>(Default::default())),
@@ -92,6 +103,6 @@ pub fn dispatch<J: Job>(device: Device, job: J) -> Result<J::Output, String> {
         #[cfg(feature = "rocm")]
         Device::Rocm => Ok(job.run::<burn::backend::Autodiff<burn::backend::Rocm>>(Default::default())),
         #[allow(unreachable_patterns)]
-        _ => Err(format!("--device {device}: not compiled in")),
+        _ => Err(Error::InvalidArgument { flag: "--device", reason: format!("{device}: not compiled in") }),
     }
 }

@@ -17,6 +17,7 @@ pub use history::{EpochLog, History};
 pub use meter::EpochMeter;
 pub use progress::Progress;
 
+use crate::{Error, Result};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
@@ -39,7 +40,7 @@ pub fn step<B, M, O>(
     loss: Tensor<B, 1>,
     lr: f64,
     skip: &[burn::module::ParamId],
-) -> Result<(M, f64), String>
+) -> Result<(M, f64)>
 where
     B: AutodiffBackend,
     M: burn::module::AutodiffModule<B>,
@@ -47,7 +48,7 @@ where
 {
     let value = loss.clone().into_scalar().elem::<f64>();
     if !value.is_finite() {
-        return Err(format!("training diverged: the loss is {value}"));
+        return Err(Error::Diverged { loss: value });
     }
     let mut grads = GradientsParams::from_grads(loss.backward(), &model);
     for id in skip {

@@ -40,7 +40,8 @@ pub fn decode_gif(bytes: &[u8], path: &Path) -> Result<Frames, DataError> {
 
 /// The bundled tiny GIF (or `CLASP_DATA/video/…`).
 pub fn tiny_gif() -> Result<Frames, DataError> {
-    let (bytes, path) = crate::io::bundled_file(TINY_GIF).map_err(|m| DataError::format(PathBuf::from(TINY_GIF), m))?;
+    let (bytes, path) =
+        crate::io::bundled_file(TINY_GIF).map_err(|m| DataError::format(PathBuf::from(TINY_GIF), m.to_string()))?;
     decode_gif(&bytes, &path)
 }
 

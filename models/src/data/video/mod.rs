@@ -77,22 +77,21 @@ const DIGIT_POOL: usize = 2000;
 /// [`CLIP_FRAMES`] frames every [`CLIP_STRIDE`] frames and split at random into 80 % / 20 %
 /// (at least one clip each), `train`/`test` capping the parts.
 pub fn load_video_split(source: &VideoSource, train: usize, test: usize, seed: u64) -> Result<VideoSplit, DataError> {
-    let generated = |r: Result<VideoSet, String>, what: &str| r.map_err(|m| DataError::format(what, m));
     match source {
         VideoSource::MovingDigits => {
             let (a, b) = digit_pools(DIGIT_POOL, seed)?;
             let spec = MovingDigits::default();
             Ok(VideoSplit {
-                train: generated(spec.generate(&a, train, seed), "moving-digits")?,
-                test: generated(spec.generate(&b, test, seed.wrapping_add(1)), "moving-digits")?,
+                train: spec.generate(&a, train, seed)?,
+                test: spec.generate(&b, test, seed.wrapping_add(1))?,
             })
         }
         VideoSource::MovingCrops => {
             let stills = bundled_stills()?;
             let spec = MovingCrops::default();
             Ok(VideoSplit {
-                train: generated(spec.generate(&stills, train, seed), "moving-crops")?,
-                test: generated(spec.generate(&stills, test, seed.wrapping_add(1)), "moving-crops")?,
+                train: spec.generate(&stills, train, seed)?,
+                test: spec.generate(&stills, test, seed.wrapping_add(1))?,
             })
         }
         VideoSource::TinyGif => split_videos(&[tiny_gif()?], "tiny-gif", TINY_GIF, train, test, seed),

@@ -34,7 +34,8 @@ pub fn bundled_stills() -> Result<Vec<Still>, DataError> {
         .iter()
         .map(|name| {
             let rel = format!("stills/{name}.png");
-            let (bytes, path) = crate::io::bundled_file(&rel).map_err(|m| DataError::format(PathBuf::from(&rel), m))?;
+            let (bytes, path) =
+                crate::io::bundled_file(&rel).map_err(|m| DataError::format(PathBuf::from(&rel), m.to_string()))?;
             let grey = image::load_from_memory(&bytes)
                 .map_err(|e| DataError::format(&path, format!("cannot decode the image: {e}")))?
                 .to_luma32f();
@@ -64,11 +65,14 @@ impl Default for MovingCrops {
 
 impl MovingCrops {
     /// `clips` clips over `stills` (source image and direction uniform), seeded.
-    pub fn generate(&self, stills: &[Still], clips: usize, seed: u64) -> Result<VideoSet, String> {
+    pub fn generate(&self, stills: &[Still], clips: usize, seed: u64) -> Result<VideoSet, DataError> {
         let w = self.window;
         let room = w + self.speed.unsigned_abs() as usize;
         if stills.is_empty() || stills.iter().any(|s| s.height < room || s.width < room) {
-            return Err(format!("moving crops need stills of at least {room}×{room}"));
+            return Err(DataError::format(
+                "moving-crops",
+                format!("moving crops need stills of at least {room}×{room}"),
+            ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let frame_len = w * w;

@@ -48,16 +48,17 @@ pub fn digit_pools(pool: usize, seed: u64) -> Result<(ImageSet, ImageSet), DataE
 
 impl MovingDigits {
     /// `clips` clips drawn from the labelled digit images `pool` (14 × 14), seeded.
-    pub fn generate(&self, pool: &ImageSet, clips: usize, seed: u64) -> Result<VideoSet, String> {
-        let labels = pool.labels.as_ref().ok_or("moving digits need labelled digit images")?;
+    pub fn generate(&self, pool: &ImageSet, clips: usize, seed: u64) -> Result<VideoSet, DataError> {
+        let bad = |message: String| DataError::format("moving-digits", message);
+        let labels = pool.labels.as_ref().ok_or_else(|| bad("moving digits need labelled digit images".into()))?;
         let by_class: Vec<Vec<usize>> = (0..10).map(|c| (0..pool.n).filter(|&i| labels[i] == c).collect()).collect();
         let classes: Vec<usize> = (0..10).filter(|&c| !by_class[c].is_empty()).collect();
         let ds = pool.height;
         if classes.is_empty() || pool.width != ds || self.side < ds + self.speed.unsigned_abs() as usize {
-            return Err(format!(
+            return Err(bad(format!(
                 "cannot draw {ds}×{} digits moving {} px/frame on a {} canvas",
                 pool.width, self.speed, self.side
-            ));
+            )));
         }
         let max = (self.side - ds) as i32;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -4,6 +4,7 @@
 
 use crate::pca::pca;
 use crate::pipelines::Matrix;
+use crate::{Context, Result};
 use clasp_core::MatRef;
 use clasp_core::mixture::split_merge::{SplitMergeParams, SplitMergePreset, split_merge};
 
@@ -21,12 +22,12 @@ fn as_f64(h: &Matrix) -> Vec<f64> {
 /// its labels.
 ///
 /// Errors: a PCA or core error.
-pub fn split_merge_baseline(h: &Matrix, seed: u64) -> Result<Vec<usize>, String> {
+pub fn split_merge_baseline(h: &Matrix, seed: u64) -> Result<Vec<usize>> {
     let p = SPLIT_MERGE_DIMS.min(h.dim);
     let x = pca(&as_f64(h), h.n, h.dim, p)?;
-    let xm = MatRef::new(&x, h.n, p, "embedding").map_err(|e| e.to_string())?;
+    let xm = MatRef::new(&x, h.n, p, "embedding")?;
     let params = SplitMergeParams::preset(SplitMergePreset::Clasp).k_init(1).seed(seed);
-    split_merge(xm, None, &params).map(|fit| fit.labels).map_err(|e| format!("split/merge: {e}"))
+    split_merge(xm, None, &params).map(|fit| fit.labels).context("split/merge")
 }
 
 /// Mean silhouette of `labels` given the pairwise distances `dist` (`n × n`); a point alone in
@@ -59,7 +60,7 @@ fn silhouette(dist: &[f64], n: usize, labels: &[usize], k: usize) -> f64 {
 
 /// k-means (core, 3 restarts) for every K in 2..=`k_max`, keeping the K of the highest mean
 /// silhouette: (K, its labels). `None` above [`SILHOUETTE_MAX_NODES`] nodes.
-pub fn kmeans_silhouette(h: &Matrix, k_max: usize, seed: u64) -> Result<Option<(usize, Vec<usize>)>, String> {
+pub fn kmeans_silhouette(h: &Matrix, k_max: usize, seed: u64) -> Result<Option<(usize, Vec<usize>)>> {
     let n = h.n;
     if !(3..=SILHOUETTE_MAX_NODES).contains(&n) {
         return Ok(None);
@@ -79,7 +80,7 @@ pub fn kmeans_silhouette(h: &Matrix, k_max: usize, seed: u64) -> Result<Option<(
     }
     let mut best: Option<(f64, usize, Vec<usize>)> = None;
     for k in 2..=k_max.min(n - 1) {
-        let fit = crate::eval::kmeans_f64(&x, n, h.dim, k, 3, seed).map_err(|e| e.to_string())?;
+        let fit = crate::eval::kmeans_f64(&x, n, h.dim, k, 3, seed)?;
         let s = silhouette(&dist, n, &fit.labels, k);
         if best.as_ref().is_none_or(|(bs, _, _)| s > *bs) {
             best = Some((s, k, fit.labels));

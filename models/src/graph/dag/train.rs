@@ -13,6 +13,7 @@ use crate::graph::sparse::SparseEdges;
 use crate::nn::to_matrix;
 use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_rng, step};
+use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::graph::gcn_normalized;
@@ -34,7 +35,7 @@ fn node_mask<B: Backend>(n: usize, rate: f64, seed: u64, epoch: usize, device: &
 }
 
 /// Argmax labels of C and the number of distinct ones (K̂).
-fn labels_of<B: Backend>(c: Tensor<B, 2>) -> Result<(Vec<usize>, usize), String> {
+fn labels_of<B: Backend>(c: Tensor<B, 2>) -> Result<(Vec<usize>, usize)> {
     let (v, _, k) = to_matrix(c)?;
     let labels: Vec<usize> = v.chunks_exact(k).map(argmax).collect();
     let mut used = vec![false; k];
@@ -48,7 +49,7 @@ fn count(labels: &[usize]) -> usize {
 }
 
 /// A baseline's report entry: K found and, with labels, its scores.
-fn baseline_entry(g: &GraphData, labels: &[usize]) -> Result<Value, String> {
+fn baseline_entry(g: &GraphData, labels: &[usize]) -> Result<Value> {
     let mut m = graph_scores(g, labels)?;
     m.insert("k_found".into(), count(labels).into());
     Ok(Value::Object(m))
@@ -63,7 +64,7 @@ pub fn train_dag<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<GraphTrained, String> {
+) -> Result<GraphTrained> {
     let n = g.n();
     let k_max = cfg.k_max.min(n).max(1);
     B::seed(device, seed);
@@ -71,9 +72,9 @@ pub fn train_dag<B: TrainBackend>(
     let degrees: Vec<f32> = (0..n).map(|p| a.row(p).1.iter().sum::<f64>() as f32).collect();
     let two_m: f64 = degrees.iter().map(|&d| f64::from(d)).sum();
     if two_m <= 0.0 {
-        return Err(format!("dag: {} has no edges", g.name));
+        return Err(Error::InvalidInput(format!("dag: {} has no edges", g.name)));
     }
-    let prop = SparseEdges::<B>::from_csr(&gcn_normalized(a).map_err(|e| format!("dag: {e}"))?, device);
+    let prop = SparseEdges::<B>::from_csr(&gcn_normalized(a).context("dag")?, device);
     let adj = SparseEdges::<B>::from_csr(&g.adjacency, device);
     let degree = Tensor::<B, 1>::from_data(TensorData::new(degrees, [n]), device);
     let x = features_tensor::<B>(g, device);
@@ -109,8 +110,7 @@ pub fn train_dag<B: TrainBackend>(
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, extra));
     }
     let m = model.valid();
-    let prop_inner =
-        SparseEdges::<B::InnerBackend>::from_csr(&gcn_normalized(a).map_err(|e| format!("dag: {e}"))?, device);
+    let prop_inner = SparseEdges::<B::InnerBackend>::from_csr(&gcn_normalized(a).context("dag")?, device);
     let h = m.encode(x.inner(), &prop_inner);
     let (labels, k_found) = labels_of(m.communities(h.clone(), cfg.temperature))?;
     let (data, _, dim) = to_matrix(h)?;

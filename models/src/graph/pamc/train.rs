@@ -13,6 +13,7 @@ use crate::graph::sparse::SparseEdges;
 use crate::nn::{l2_normalize, to_matrix};
 use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::{Context, Error, Result};
 use burn::module::{AutodiffModule, Param};
 use burn::prelude::*;
 use clasp_core::graph::{gcn_normalized, propagated_adjacency};
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 /// similarities, the diagonal mask, the exponentials, their products and their gradients),
 /// counted as 8·n² f64. (At N = 30 000 an estimate of 3·n² f64 let a run start that would
 /// have needed several times the machine's memory.)
-fn dense_adjacency<B: Backend>(a: &clasp_core::graph::Csr<f64>, device: &B::Device) -> Result<Tensor<B, 2>, String> {
+fn dense_adjacency<B: Backend>(a: &clasp_core::graph::Csr<f64>, device: &B::Device) -> Result<Tensor<B, 2>> {
     let n = a.indptr().len() - 1;
     Need::new("dense InfoNCE: about sixteen n×n f32 matrices in the loss and its gradient", &[&[8, n, n]]).check(
         "infonce",
@@ -49,7 +50,7 @@ fn pretrain<B: TrainBackend>(
     quiet: bool,
     history: &mut History,
     device: &B::Device,
-) -> Result<super::model::Stack<B>, String> {
+) -> Result<super::model::Stack<B>> {
     let [n, d] = x.dims();
     let mut ae = Autoencoder::new(d, &cfg.hidden, cfg.embed, device);
     let mut optim = adam(0.0).init::<B, Autoencoder<B>>();
@@ -71,11 +72,11 @@ fn pretrain<B: TrainBackend>(
 }
 
 /// The DEC target p of `q` (core, q²/f), as a constant tensor.
-fn dec_target<B: Backend>(q: Tensor<B, 2>, device: &B::Device) -> Result<Tensor<B, 2>, String> {
+fn dec_target<B: Backend>(q: Tensor<B, 2>, device: &B::Device) -> Result<Tensor<B, 2>> {
     let (v, n, k) = to_matrix(q.detach())?;
     let qd: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
     let mut p = vec![0.0f64; qd.len()];
-    target_distribution(&qd, k, TargetKind::DecSquare, &mut p).map_err(|e| format!("PamC target: {e}"))?;
+    target_distribution(&qd, k, TargetKind::DecSquare, &mut p).context("PamC target")?;
     let p: Vec<f32> = p.iter().map(|&x| x as f32).collect();
     Ok(Tensor::from_data(TensorData::new(p, [n, k]), device))
 }
@@ -91,13 +92,13 @@ pub fn train_pamc<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<GraphTrained, String> {
+) -> Result<GraphTrained> {
     let n = g.n();
     if k == 0 || k > n {
-        return Err(format!("pamc: {k} clusters for {n} nodes"));
+        return Err(Error::InvalidInput(format!("pamc: {k} clusters for {n} nodes")));
     }
     B::seed(device, seed);
-    let a_hat = propagated_adjacency(g.adjacency.as_ref(), cfg.order).map_err(|e| format!("pamc: Â: {e}"))?;
+    let a_hat = propagated_adjacency(g.adjacency.as_ref(), cfg.order).context("pamc: Â")?;
     let dense = match cfg.negatives {
         Negatives::Dense => Some(dense_adjacency::<B>(&a_hat, device)?),
         Negatives::MetaHard | Negatives::MetaSoft => None,
@@ -105,7 +106,7 @@ pub fn train_pamc<B: TrainBackend>(
     let sparse = SparseEdges::<B>::from_csr(&a_hat, device);
     let mut x = features_tensor::<B>(g, device);
     if cfg.smoothing > 0 {
-        let filter = gcn_normalized(g.adjacency.as_ref()).map_err(|e| format!("pamc: {e}"))?;
+        let filter = gcn_normalized(g.adjacency.as_ref()).context("pamc")?;
         let filter = SparseEdges::<B>::from_csr(&filter, device);
         for _ in 0..cfg.smoothing {
             x = filter.matmul(x);
@@ -115,7 +116,7 @@ pub fn train_pamc<B: TrainBackend>(
     let encoder = pretrain(&x, cfg, seed, quiet, &mut history, device)?;
     let (z0, _, dim) = to_matrix(encoder.valid().forward(x.clone().inner()))?;
     let fit = crate::eval::kmeans_features(Matrix { data: z0, n, dim }.features(), k, cfg.kmeans_restarts, seed)
-        .map_err(|e| format!("pamc: k-means: {e}"))?;
+        .context("pamc: k-means")?;
     let mu: Vec<f32> = fit.centers.iter().map(|&v| v as f32).collect();
     let centers = Param::from_tensor(Tensor::from_data(TensorData::new(mu, [k, dim]), device));
     let mut model = PamcModel { encoder, centers };

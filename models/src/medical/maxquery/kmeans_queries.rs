@@ -8,6 +8,7 @@
 //! the 5×5 local standard deviation of the channel mean.
 
 use crate::medical::bench::Crop;
+use crate::{Error, Result};
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans, kmeans_assign};
 
@@ -77,7 +78,7 @@ pub struct KMeansQueries {
 
 impl KMeansQueries {
     /// Fits `k` centres on (at most `max_pixels`, evenly strided) pixels of `crops`.
-    pub fn fit(crops: &[Crop], k: usize, classes: usize, max_pixels: usize, seed: u64) -> Result<Self, String> {
+    pub fn fit(crops: &[Crop], k: usize, classes: usize, max_pixels: usize, seed: u64) -> Result<Self> {
         let mut rows = Vec::new();
         let mut labels = Vec::new();
         let mut dim = 0;
@@ -89,7 +90,7 @@ impl KMeansQueries {
         }
         let n = labels.len();
         if n == 0 {
-            return Err("k-means queries: no training pixels".into());
+            return Err(Error::InvalidInput("k-means queries: no training pixels".into()));
         }
         let stride = n.div_ceil(max_pixels.max(1)).max(1);
         let keep: Vec<usize> = (0..n).step_by(stride).collect();
@@ -103,9 +104,9 @@ impl KMeansQueries {
         for row in x.chunks_exact_mut(dim) {
             row.iter_mut().enumerate().for_each(|(j, v)| *v = (*v - mean[j]) / sd[j]);
         }
-        let xm = MatRef::new(&x, m, dim, "pixel features").map_err(|e| e.to_string())?;
+        let xm = MatRef::new(&x, m, dim, "pixel features")?;
         let k = k.min(m).max(1);
-        let fit = kmeans(xm, &KMeansParams::default().k(k).n_init(3).seed(seed)).map_err(|e| e.to_string())?;
+        let fit = kmeans(xm, &KMeansParams::default().k(k).n_init(3).seed(seed))?;
         let mut votes = vec![vec![0usize; classes.max(1)]; k];
         for (&c, &l) in fit.labels.iter().zip(&y) {
             if l < classes {
@@ -121,20 +122,20 @@ impl KMeansQueries {
 
     /// Per pixel of `crop`: the predicted class and the OOD score (squared distance to the
     /// nearest centre).
-    pub fn score(&self, crop: &Crop) -> Result<(Vec<usize>, Vec<f64>), String> {
+    pub fn score(&self, crop: &Crop) -> Result<(Vec<usize>, Vec<f64>)> {
         let (mut rows, dim) = pixel_features(crop);
         if dim != self.dim {
-            return Err(format!("k-means queries: {dim} features, fitted on {}", self.dim));
+            return Err(Error::InvalidInput(format!("k-means queries: {dim} features, fitted on {}", self.dim)));
         }
         for row in rows.chunks_exact_mut(dim) {
             row.iter_mut().enumerate().for_each(|(j, v)| *v = (*v - self.mean[j]) / self.sd[j]);
         }
         let p = rows.len() / dim;
         let k = self.class_of.len();
-        let xm = MatRef::new(&rows, p, dim, "pixel features").map_err(|e| e.to_string())?;
-        let cm = MatRef::new(&self.centers, k, dim, "centres").map_err(|e| e.to_string())?;
+        let xm = MatRef::new(&rows, p, dim, "pixel features")?;
+        let cm = MatRef::new(&self.centers, k, dim, "centres")?;
         let (mut labels, mut dist) = (vec![0usize; p], vec![0f64; p]);
-        kmeans_assign(xm, cm, &mut labels, &mut dist).map_err(|e| e.to_string())?;
+        kmeans_assign(xm, cm, &mut labels, &mut dist)?;
         Ok((labels.iter().map(|&c| self.class_of[c]).collect(), dist))
     }
 }

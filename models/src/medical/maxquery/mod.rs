@@ -17,6 +17,7 @@ pub mod scores;
 pub mod train;
 
 use crate::pipelines::Profile;
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// The pixel–query affinity S.
@@ -105,7 +106,7 @@ impl MaxQueryConfig {
     }
 
     /// Checks the settings.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<()> {
         let positive = [
             ("epochs", self.epochs),
             ("steps_per_epoch", self.steps_per_epoch),
@@ -119,13 +120,15 @@ impl MaxQueryConfig {
             ("kmeans_pixels", self.kmeans_pixels),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(format!("maxquery: `{name}` must be positive"));
+            return Err(Error::InvalidConfig(format!("maxquery: `{name}` must be positive")));
         }
         if self.crop < 8 || self.test_crop < 8 {
-            return Err("maxquery: crops must be at least 8 pixels wide".into());
+            return Err(Error::InvalidConfig("maxquery: crops must be at least 8 pixels wide".into()));
         }
         if !(self.tau > 0.0 && self.lr > 0.0 && self.lambda_dice >= 0.0 && self.lambda_qd >= 0.0) {
-            return Err("maxquery: tau and lr must be positive, the loss weights non-negative".into());
+            return Err(Error::InvalidConfig(
+                "maxquery: tau and lr must be positive, the loss weights non-negative".into(),
+            ));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use super::{Affinity, MaxQueryConfig};
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
 use crate::train::{TrainBackend, adam, step};
+use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use std::time::Instant;
@@ -50,8 +51,8 @@ pub fn crops_tensor<B: Backend>(crops: &[Crop], device: &B::Device) -> Tensor<B,
 }
 
 /// A 3-D tensor's values, row-major.
-fn values<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<f32>, String> {
-    t.into_data().convert::<f32>().into_vec::<f32>().map_err(|e| format!("tensor read-back failed: {e:?}"))
+fn values<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<f32>> {
+    t.into_data().convert::<f32>().into_vec::<f32>().map_err(Error::TensorRead)
 }
 
 /// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set` and scores
@@ -65,7 +66,7 @@ pub fn train_and_score<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<Scored, String> {
+) -> Result<Scored> {
     let start = Instant::now();
     B::seed(device, seed);
     let k = set.classes.len();

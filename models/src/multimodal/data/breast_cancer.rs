@@ -6,6 +6,7 @@
 use super::{PairedSet, PairedSplit, View};
 use crate::data::{TEST_FRACTION, train_test_indices};
 use crate::io::load_bundled;
+use crate::{Error, Result};
 
 /// Columns of view a (mean + SE features).
 pub const BREAST_CANCER_VIEW_A: std::ops::Range<usize> = 0..20;
@@ -26,14 +27,14 @@ fn standardise(x: &mut [f32], cols: usize, fit: &[usize]) {
 }
 
 /// The bundled breast_cancer as paired views, split (seeded, stratified 80/20) and standardised.
-pub fn breast_cancer_pairs(seed: u64) -> Result<PairedSplit, String> {
+pub fn breast_cancer_pairs(seed: u64) -> Result<PairedSplit> {
     let d = load_bundled("breast_cancer")?;
     if d.x.cols != 30 {
-        return Err(format!("breast_cancer: {} columns, expected 30", d.x.cols));
+        return Err(Error::invalid_file("breast_cancer", format!("{} columns, expected 30", d.x.cols)));
     }
     let labels: Vec<usize> =
         d.y.iter()
-            .map(|&v| usize::try_from(v).map_err(|_| format!("breast_cancer: label {v}")))
+            .map(|&v| usize::try_from(v).map_err(|_| Error::invalid_file("breast_cancer", format!("label {v}"))))
             .collect::<Result<_, _>>()?;
     let n = d.x.rows;
     let (train, test) = train_test_indices(Some(&labels), n, TEST_FRACTION, seed);

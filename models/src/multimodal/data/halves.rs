@@ -5,16 +5,17 @@
 
 use super::{PairedSet, PairedSplit, View};
 use crate::data::{ImageSet, MNIST_SIDE, MnistPart, load_mnist};
+use crate::{Error, Result};
 
 /// Width of a half (columns = tokens per view).
 pub const HALF_WIDTH: usize = MNIST_SIDE / 2;
 
 /// The left and right halves of every image of `set` (any even width) as token views: token
 /// `c` of the left view is pixel column `c`, token `c` of the right view column `width/2 + c`.
-pub fn split_halves(set: &ImageSet) -> Result<(View, View), String> {
+pub fn split_halves(set: &ImageSet) -> Result<(View, View)> {
     let (h, w) = (set.height, set.width);
     if w % 2 != 0 || w == 0 || h == 0 {
-        return Err(format!("{}: images {h}×{w} cannot be cut into two equal halves", set.name));
+        return Err(Error::InvalidInput(format!("{}: images {h}×{w} cannot be cut into two equal halves", set.name)));
     }
     let half = w / 2;
     let mut left = Vec::with_capacity(set.n * h * half);
@@ -31,7 +32,7 @@ pub fn split_halves(set: &ImageSet) -> Result<(View, View), String> {
     Ok((view(left), view(right)))
 }
 
-fn paired(set: &ImageSet) -> Result<PairedSet, String> {
+fn paired(set: &ImageSet) -> Result<PairedSet> {
     let (a, b) = split_halves(set)?;
     let p = PairedSet {
         name: "mnist-halves".into(),
@@ -47,8 +48,8 @@ fn paired(set: &ImageSet) -> Result<PairedSet, String> {
 
 /// `train` pairs from MNIST's training part and `test` from its test part (seeded stratified
 /// subsets; `None` takes the whole part).
-pub fn mnist_halves(train: Option<usize>, test: Option<usize>, seed: u64) -> Result<PairedSplit, String> {
-    let tr = load_mnist(MnistPart::Train, train, seed).map_err(|e| e.to_string())?;
-    let te = load_mnist(MnistPart::Test, test, seed.wrapping_add(1)).map_err(|e| e.to_string())?;
+pub fn mnist_halves(train: Option<usize>, test: Option<usize>, seed: u64) -> Result<PairedSplit> {
+    let tr = load_mnist(MnistPart::Train, train, seed)?;
+    let te = load_mnist(MnistPart::Test, test, seed.wrapping_add(1))?;
     Ok(PairedSplit { train: paired(&tr)?, test: paired(&te)? })
 }

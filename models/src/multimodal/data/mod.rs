@@ -2,6 +2,8 @@
 //! label. A view is plain features (no tokens), a sequence of dense tokens (pixel columns,
 //! image patches) or a padded sequence of text token ids.
 
+use crate::{Error, Result};
+
 mod breast_cancer;
 mod halves;
 mod pairs_csv;
@@ -159,18 +161,18 @@ impl PairedSet {
     }
 
     /// Checks that both views have the same number of rows and the labels one per row.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<()> {
         let (na, nb) = (self.a.rows(), self.b.rows());
         if na != nb {
-            return Err(format!("{}: view a has {na} rows, view b {nb}", self.name));
+            return Err(Error::InvalidInput(format!("{}: view a has {na} rows, view b {nb}", self.name)));
         }
         if let Some(l) = &self.labels
             && l.len() != na
         {
-            return Err(format!("{}: {} labels for {na} pairs", self.name, l.len()));
+            return Err(Error::InvalidInput(format!("{}: {} labels for {na} pairs", self.name, l.len())));
         }
         if na == 0 {
-            return Err(format!("{}: no pairs", self.name));
+            return Err(Error::InvalidInput(format!("{}: no pairs", self.name)));
         }
         Ok(())
     }

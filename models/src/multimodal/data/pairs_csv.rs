@@ -6,7 +6,7 @@
 
 use super::{CharTokenizer, PairedSet, PairedSplit, View};
 use crate::data::{ImageSet, TEST_FRACTION, read_grey_image, train_test_indices};
-use crate::io::io_err;
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// One line of the CSV.
@@ -37,13 +37,16 @@ pub struct RawPairs {
     pub class_names: Vec<String>,
 }
 
-fn parse_records(path: &Path) -> Result<Vec<PairRecord>, String> {
+fn parse_records(path: &Path) -> Result<Vec<PairRecord>> {
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| io_err(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| Error::table(path, e))?;
     let mut out = Vec::new();
     for (line, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| io_err(path, e))?;
+        let rec = rec.map_err(|e| Error::table(path, e))?;
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -51,16 +54,14 @@ fn parse_records(path: &Path) -> Result<Vec<PairRecord>, String> {
             continue;
         }
         if !(2..=3).contains(&rec.len()) {
-            return Err(format!(
-                "{}: line {}: {} fields, expected image_path,report_text[,label]",
-                path.display(),
-                line + 1,
-                rec.len()
+            return Err(Error::invalid_file(
+                path,
+                format!("line {}: {} fields, expected image_path,report_text[,label]", line + 1, rec.len()),
             ));
         }
         let image = rec.get(0).unwrap_or_default().trim();
         if image.is_empty() {
-            return Err(format!("{}: line {}: empty image path", path.display(), line + 1));
+            return Err(Error::invalid_file(path, format!("line {}: empty image path", line + 1)));
         }
         out.push(PairRecord {
             image: base.join(image),
@@ -69,20 +70,20 @@ fn parse_records(path: &Path) -> Result<Vec<PairRecord>, String> {
         });
     }
     if out.is_empty() {
-        return Err(format!("{}: no image–report pairs", path.display()));
+        return Err(Error::invalid_file(path, "no image–report pairs"));
     }
     Ok(out)
 }
 
 /// Reads the CSV at `path` and decodes every image to `side × side` grey.
-pub fn load_pairs_csv(path: &Path, side: usize) -> Result<RawPairs, String> {
+pub fn load_pairs_csv(path: &Path, side: usize) -> Result<RawPairs> {
     if side == 0 {
-        return Err("the image side must be positive".into());
+        return Err(Error::InvalidConfig("the image side must be positive".into()));
     }
     let records = parse_records(path)?;
     let mut images = Vec::with_capacity(records.len() * side * side);
     for r in &records {
-        let (pixels, height, width) = read_grey_image(&r.image).map_err(|e| e.to_string())?;
+        let (pixels, height, width) = read_grey_image(&r.image)?;
         let one = ImageSet { name: String::new(), pixels, n: 1, height, width, labels: None, class_names: vec![] };
         images.extend(one.resized(side, side).pixels);
     }
@@ -134,22 +135,20 @@ pub fn image_tokens(pixels: &[f32], side: usize, patch: usize) -> Vec<f32> {
 /// Seeded 80/20 split (stratified with labels) of `raw` into image-patch tokens (view a) and
 /// report character ids of length `text_len` (view b); the tokenizer is fitted on the training
 /// reports only.
-pub fn pairs_split(
-    raw: &RawPairs,
-    patch: usize,
-    text_len: usize,
-    seed: u64,
-) -> Result<(PairedSplit, CharTokenizer), String> {
+pub fn pairs_split(raw: &RawPairs, patch: usize, text_len: usize, seed: u64) -> Result<(PairedSplit, CharTokenizer)> {
     let (n, side) = (raw.texts.len(), raw.side);
     if patch == 0 || side % patch != 0 {
-        return Err(format!("patch size {patch} does not divide the image side {side}"));
+        return Err(Error::InvalidConfig(format!("patch size {patch} does not divide the image side {side}")));
     }
     if text_len == 0 {
-        return Err("the text length must be positive".into());
+        return Err(Error::InvalidConfig("the text length must be positive".into()));
     }
     let (train, test) = train_test_indices(raw.labels.as_deref(), n, TEST_FRACTION, seed);
     if train.len() < 2 || test.is_empty() {
-        return Err(format!("{}: {n} pairs are too few (at least 4 are needed for a train/held-out split)", raw.name));
+        return Err(Error::InvalidInput(format!(
+            "{}: {n} pairs are too few (at least 4 are needed for a train/held-out split)",
+            raw.name
+        )));
     }
     let tokenizer = CharTokenizer::fit(train.iter().map(|&i| raw.texts[i].as_str()));
     let tokens: Vec<f32> =

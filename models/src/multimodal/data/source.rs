@@ -1,5 +1,6 @@
 //! The `--data` of `clasp train mgca`.
 
+use crate::{Error, Result};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -15,15 +16,17 @@ pub enum PairSource {
 }
 
 impl FromStr for PairSource {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "breast-cancer" | "breast_cancer" => Ok(PairSource::BreastCancer),
             "mnist-halves" | "mnist_halves" => Ok(PairSource::MnistHalves),
             path if path.to_ascii_lowercase().ends_with(".csv") => Ok(PairSource::Csv(PathBuf::from(path))),
-            other => Err(format!(
-                "unknown paired data `{other}` (expected breast-cancer, mnist-halves or a .csv of image_path,report_text pairs)"
-            )),
+            other => Err(Error::Unknown {
+                what: "paired data",
+                name: other.into(),
+                expected: "expected breast-cancer, mnist-halves or a .csv of image_path,report_text pairs".into(),
+            }),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::multimodal::data::PairSource;
 use crate::pipelines::Profile;
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Weights of the three alignment losses (an ablation sets one to 0).
@@ -118,7 +119,7 @@ impl MgcaConfig {
     }
 
     /// Checks the settings that would otherwise fail deep inside training.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<()> {
         let positive = [
             ("hidden", self.hidden),
             ("token_width", self.token_width),
@@ -131,7 +132,7 @@ impl MgcaConfig {
             ("text_len", self.text_len),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(format!("mgca configuration: `{name}` must be positive"));
+            return Err(Error::InvalidConfig(format!("mgca configuration: `{name}` must be positive")));
         }
         for (name, v) in [
             ("instance_temperature", self.instance_temperature),
@@ -141,15 +142,17 @@ impl MgcaConfig {
             ("learning_rate", self.learning_rate),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(format!("mgca configuration: `{name}` must be a positive number, not {v}"));
+                return Err(Error::InvalidConfig(format!(
+                    "mgca configuration: `{name}` must be a positive number, not {v}"
+                )));
             }
         }
         let w = self.weights;
         if [w.instance, w.token, w.prototype, self.weight_decay].iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err("mgca configuration: weights and weight_decay must be ≥ 0".into());
+            return Err(Error::InvalidConfig("mgca configuration: weights and weight_decay must be ≥ 0".into()));
         }
         if w.instance + w.token + w.prototype == 0.0 {
-            return Err("mgca configuration: every loss weight is 0".into());
+            return Err(Error::InvalidConfig("mgca configuration: every loss weight is 0".into()));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! MGCA's three alignment losses.
 
 use crate::pipelines::swav::swapped_prediction_loss;
+use crate::{Context, Result};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
 use clasp_backends::burn::{SinkhornBackend, swav_codes};
@@ -71,9 +72,9 @@ pub fn prototype_loss<B: Backend + SinkhornBackend>(
     sb: Tensor<B, 2>,
     params: &SwavParams,
     temperature: f64,
-) -> Result<(Tensor<B, 1>, [Tensor<B, 2>; 2]), String> {
-    let (qa, _) = swav_codes::<B>(sa.clone().detach(), params).map_err(|e| format!("MGCA codes: {e}"))?;
-    let (qb, _) = swav_codes::<B>(sb.clone().detach(), params).map_err(|e| format!("MGCA codes: {e}"))?;
+) -> Result<(Tensor<B, 1>, [Tensor<B, 2>; 2])> {
+    let (qa, _) = swav_codes::<B>(sa.clone().detach(), params).context("MGCA codes")?;
+    let (qb, _) = swav_codes::<B>(sb.clone().detach(), params).context("MGCA codes")?;
     let loss = swapped_prediction_loss(&[sa, sb], &[qa.clone(), qb.clone()], temperature);
     Ok((loss, [qa, qb]))
 }

@@ -4,6 +4,7 @@
 use super::MgcaConfig;
 use crate::multimodal::data::{PAD, View};
 use crate::nn::{l2_normalize, normalized_rows_param};
+use crate::{Error, Result};
 use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
@@ -103,8 +104,8 @@ impl<B: Backend> ViewEncoder<B> {
     }
 
     /// Global and token features of a batch.
-    pub fn forward(&self, batch: ViewBatch<B>) -> Result<Encoded<B>, String> {
-        let missing = || "the encoder does not match the view's kind".to_string();
+    pub fn forward(&self, batch: ViewBatch<B>) -> Result<Encoded<B>> {
+        let missing = || Error::Internal("the encoder does not match the view's kind".into());
         let (flat, tokens) = match batch {
             ViewBatch::Features(x) => (x, None),
             ViewBatch::Tokens(x) => {
@@ -190,8 +191,9 @@ impl<B: Backend> MgcaModel<B> {
     }
 
     /// View `v` (0 = a, 1 = b) of a batch.
-    pub fn forward(&self, v: usize, batch: ViewBatch<B>) -> Result<ViewOut<B>, String> {
-        let enc = self.encoders.get(v).ok_or("view index out of range")?.forward(batch)?;
+    pub fn forward(&self, v: usize, batch: ViewBatch<B>) -> Result<ViewOut<B>> {
+        let enc =
+            self.encoders.get(v).ok_or_else(|| Error::Internal("view index out of range".into()))?.forward(batch)?;
         let z = l2_normalize(self.heads[v].forward(enc.global.clone()));
         let tokens = enc.tokens.map(|(u, m)| (l2_normalize3(self.local_heads[v].forward(u)), m));
         Ok(ViewOut { global: enc.global, z, tokens })

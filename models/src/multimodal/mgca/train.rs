@@ -4,6 +4,7 @@ use super::{LossWeights, MgcaConfig, MgcaModel, ViewBatch, instance_loss, protot
 use crate::multimodal::data::{PairedSet, PairedSplit};
 use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::sinkhorn::SwavParams;
@@ -35,10 +36,10 @@ pub struct MgcaTrained {
     pub seconds: f64,
 }
 
-fn append<B: Backend>(m: &mut Matrix, t: Tensor<B, 2>) -> Result<(), String> {
+fn append<B: Backend>(m: &mut Matrix, t: Tensor<B, 2>) -> Result<()> {
     let (v, n, d) = crate::nn::to_matrix(t)?;
     if v.iter().any(|x| !x.is_finite()) {
-        return Err("the embedding holds non-finite values".into());
+        return Err(Error::NonFinite { what: "embedding" });
     }
     m.data.extend(v);
     m.n += n;
@@ -46,14 +47,14 @@ fn append<B: Backend>(m: &mut Matrix, t: Tensor<B, 2>) -> Result<(), String> {
     Ok(())
 }
 
-fn embed<B: Backend>(model: &MgcaModel<B>, set: &PairedSet, device: &B::Device) -> Result<[ViewEmbedding; 2], String> {
+fn embed<B: Backend>(model: &MgcaModel<B>, set: &PairedSet, device: &B::Device) -> Result<[ViewEmbedding; 2]> {
     let mut out: [ViewEmbedding; 2] = Default::default();
     let idx: Vec<usize> = (0..set.n()).collect();
     for chunk in idx.chunks(EMBED_BATCH) {
         for (v, view) in [&set.a, &set.b].into_iter().enumerate() {
             let o = model.forward(v, ViewBatch::from_view(view, chunk, device))?;
             let proto = model.scores(o.z.clone()).argmax(1);
-            let ids = proto.into_data().convert::<i64>().into_vec::<i64>().map_err(|e| format!("{e:?}"))?;
+            let ids = proto.into_data().convert::<i64>().into_vec::<i64>().map_err(Error::TensorRead)?;
             out[v].prototype.extend(ids.into_iter().map(|p| p.max(0) as usize));
             append(&mut out[v].global, o.global)?;
             append(&mut out[v].z, o.z)?;
@@ -72,7 +73,7 @@ pub fn train_mgca<B: TrainBackend>(
     quiet: bool,
     label: &str,
     device: &B::Device,
-) -> Result<MgcaTrained, String> {
+) -> Result<MgcaTrained> {
     cfg.check()?;
     let start = std::time::Instant::now();
     let set = &split.train;
@@ -84,7 +85,7 @@ pub fn train_mgca<B: TrainBackend>(
     let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
     let batch = cfg.batch_size.min(set.n());
     if batch < 2 {
-        return Err(format!("{}: batches of {batch} pair(s) cannot be contrasted", set.name));
+        return Err(Error::InvalidInput(format!("{}: batches of {batch} pair(s) cannot be contrasted", set.name)));
     }
     let use_tokens = weights.token > 0.0 && set.a.tokens() > 0 && set.b.tokens() > 0;
     let mut history = History::default();

@@ -10,6 +10,7 @@ use crate::pipelines::{
 };
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::mixture::{TargetKind, target_distribution};
@@ -34,25 +35,25 @@ struct State {
 }
 
 /// Clean cluster probabilities of every image (n × K, f64).
-fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix, String> {
+fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     embed_all(set, EMBED_BATCH, device, |x| model.probabilities(x))
 }
 
 /// DEPICT's E-step: the targets Q of the probabilities P (clasp core).
-fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>, String> {
+fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>> {
     let q: Vec<f64> = p.data.iter().map(|&v| f64::from(v)).collect();
     let mut out = vec![0.0; q.len()];
     let kind = match kind {
         DepictTarget::Sqrt => TargetKind::DepictSqrt,
         DepictTarget::Square => TargetKind::DecSquare,
     };
-    target_distribution(&q, p.dim, kind, &mut out).map_err(|e| format!("DEPICT target: {e}"))?;
+    target_distribution(&q, p.dim, kind, &mut out).context("DEPICT target")?;
     Ok(out)
 }
 
 /// k-means of the clean embedding (clasp core): the labels and the centres.
-fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>), String> {
-    let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed).map_err(|e| e.to_string())?;
+fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>)> {
+    let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed)?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
 }
 
@@ -82,7 +83,7 @@ impl Pipeline for Depict {
         split: &Split,
         ctx: &TrainContext,
         device: &B::Device,
-    ) -> Result<Trained, String> {
+    ) -> Result<Trained> {
         let set = &split.train;
         let k = cfg.autoencoder.embedding;
         B::seed(device, ctx.seed);
@@ -169,12 +170,7 @@ impl Pipeline for Depict {
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test, extra })
     }
 
-    fn infer<B: TrainBackend>(
-        cfg: &DepictConfig,
-        dir: &Path,
-        set: &ImageSet,
-        device: &B::Device,
-    ) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(cfg: &DepictConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference> {
         let model: DepictModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         let head = Some(argmax_rows(&probabilities(&model, set, device)?));

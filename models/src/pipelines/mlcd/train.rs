@@ -2,11 +2,11 @@
 
 use super::{MlcdConfig, MlcdModel, multi_label_loss};
 use crate::data::{ImageSet, Split};
-use crate::io::io_err;
 use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split};
 use crate::train::augment::translate;
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use rand::RngExt;
@@ -45,8 +45,8 @@ pub fn nearest_centres(x: &[f64], n: usize, dim: usize, centres: &[f64], l: usiz
 }
 
 /// k-means with `k` centres (clasp core) of an n × dim matrix; the centres.
-fn cluster(x: &[f64], n: usize, dim: usize, k: usize, restarts: usize, seed: u64) -> Result<Vec<f64>, String> {
-    let fit = crate::eval::kmeans_f64(x, n, dim, k, restarts, seed).map_err(|e| format!("MLCD clustering: {e}"))?;
+fn cluster(x: &[f64], n: usize, dim: usize, k: usize, restarts: usize, seed: u64) -> Result<Vec<f64>> {
+    let fit = crate::eval::kmeans_f64(x, n, dim, k, restarts, seed).context("MLCD clustering")?;
     Ok(fit.centers)
 }
 
@@ -82,12 +82,12 @@ fn fit<B: TrainBackend>(
     set: &ImageSet,
     ctx: &TrainContext,
     device: &B::Device,
-) -> Result<(MlcdModel<B>, History), String> {
+) -> Result<(MlcdModel<B>, History)> {
     if cfg.positives == 0 || cfg.positives > cfg.centres || cfg.centres > set.n {
-        return Err(format!(
+        return Err(Error::InvalidConfig(format!(
             "mlcd: need 1 ≤ positives ({}) ≤ centres ({}) ≤ training images ({})",
             cfg.positives, cfg.centres, set.n
-        ));
+        )));
     }
     B::seed(device, ctx.seed);
     let mut model: MlcdModel<B> = cfg.init(device);
@@ -170,7 +170,7 @@ impl Pipeline for Mlcd {
         split: &Split,
         ctx: &TrainContext,
         device: &B::Device,
-    ) -> Result<Trained, String> {
+    ) -> Result<Trained> {
         let (model, history) = fit::<B>(cfg, &split.train, ctx, device)?;
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
@@ -181,18 +181,15 @@ impl Pipeline for Mlcd {
         {
             let single = cfg.clone().with_positives(1);
             let sctx = TrainContext { out: ctx.out.join("ablation_l1"), ..ctx.clone() };
-            std::fs::create_dir_all(&sctx.out).map_err(|e| io_err(&sctx.out, e))?;
+            std::fs::create_dir_all(&sctx.out).map_err(|e| Error::io(&sctx.out, e))?;
             let (m1, _) = fit::<B>(&single, &split.train, &sctx, device)?;
             let v1 = m1.valid();
             let (tr, te) = embed_split(split, device, |x| v1.embed(x))?;
             let classes = split.train.num_classes();
-            let err = |e: crate::eval::EvalError| e.to_string();
             let params = crate::eval::ProbeParams { seed: ctx.seed, ..Default::default() };
-            let probe =
-                crate::eval::linear_probe(tr.features(), ytr, te.features(), yte, classes, &params).map_err(err)?;
+            let probe = crate::eval::linear_probe(tr.features(), ytr, te.features(), yte, classes, &params)?;
             let knn =
-                crate::eval::knn_accuracy(tr.features(), ytr, te.features(), yte, classes, crate::eval::KNN_DEFAULT_K)
-                    .map_err(err)?;
+                crate::eval::knn_accuracy(tr.features(), ytr, te.features(), yte, classes, crate::eval::KNN_DEFAULT_K)?;
             // The multi-label model's own numbers are the report's `linear_probe` and `knn`
             // (same evaluation, same seed), so only the l = 1 model is evaluated here.
             extra.insert(
@@ -203,12 +200,7 @@ impl Pipeline for Mlcd {
         Ok(Trained { history, train_embedding, test_embedding, head_test: None, extra })
     }
 
-    fn infer<B: TrainBackend>(
-        cfg: &MlcdConfig,
-        dir: &Path,
-        set: &ImageSet,
-        device: &B::Device,
-    ) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(cfg: &MlcdConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference> {
         let model: MlcdModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })

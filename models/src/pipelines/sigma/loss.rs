@@ -3,6 +3,7 @@
 //! et al., NeurIPS 2022, §3.3).
 
 use crate::pipelines::swav::swapped_prediction_loss;
+use crate::{Context, Result};
 use burn::prelude::*;
 use clasp_backends::burn::{SinkhornBackend, swav_codes};
 use clasp_core::sinkhorn::SwavParams;
@@ -10,10 +11,10 @@ use clasp_core::sinkhorn::SwavParams;
 /// SIGMA's hard targets of `scores` (`[n, K]`, similarities): the one-hot argmax of every row
 /// of the SwAV codes (clasp's Sinkhorn through the backend's [`SinkhornBackend`], on the
 /// device for the GPU backends), i.e. clasp-core's `swav_assign`. No gradient flows through.
-pub fn hard_codes<B: SinkhornBackend>(scores: Tensor<B, 2>, params: &SwavParams) -> Result<Tensor<B, 2>, String> {
+pub fn hard_codes<B: SinkhornBackend>(scores: Tensor<B, 2>, params: &SwavParams) -> Result<Tensor<B, 2>> {
     let [n, k] = scores.dims();
     let device = scores.device();
-    let (codes, _) = swav_codes::<B>(scores.detach(), params).map_err(|e| format!("SIGMA codes: {e}"))?;
+    let (codes, _) = swav_codes::<B>(scores.detach(), params).context("SIGMA codes")?;
     let classes = Tensor::<B, 1, Int>::arange(0..k as i64, &device).reshape([1, k]).expand([n, k]);
     Ok(codes.argmax(1).expand([n, k]).equal(classes).float())
 }

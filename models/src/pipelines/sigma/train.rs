@@ -10,6 +10,7 @@ use crate::nn::{l2_normalize, to_matrix};
 use crate::pipelines::{Matrix, TrainContext};
 use crate::train::checkpoint::save_model;
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, epoch_batches, epoch_rng, step};
+use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::AdamWConfig;
 use burn::prelude::*;
@@ -46,7 +47,7 @@ struct State {
 const EMBED_BATCH: usize = 256;
 
 /// The tube grid of `cfg` over the clips of `set`.
-pub fn grid(cfg: &VideoMaeConfig, set: &VideoSet) -> Result<TubeGrid, String> {
+pub fn grid(cfg: &VideoMaeConfig, set: &VideoSet) -> Result<TubeGrid> {
     TubeGrid::new((cfg.tube_frames, cfg.patch_h, cfg.patch_w), set.frames, set.height, set.width)
 }
 
@@ -93,13 +94,13 @@ fn batch_loss<B: TrainBackend>(
     model: &VideoMae<B>,
     batch: &MaskedBatch<B>,
     params: &SwavParams,
-) -> Result<(Tensor<B, 1>, Duration), String> {
+) -> Result<(Tensor<B, 1>, Duration)> {
     let prediction = model.predict(batch);
     match cfg.target {
         VideoTarget::Pixel => Ok((pixel_loss(prediction, batch.masked.clone()), Duration::ZERO)),
         VideoTarget::Sigma => {
             let (Some(mlp), Some(c)) = (&model.target_mlp, &model.prototypes) else {
-                return Err("a SIGMA model without its target MLP and prototypes".into());
+                return Err(Error::Internal("a SIGMA model without its target MLP and prototypes".into()));
             };
             let c = c.val();
             let s_target = l2_normalize(mlp.forward(batch.masked.clone())).matmul(c.clone().transpose());
@@ -119,7 +120,7 @@ pub fn embed_clips<B: Backend>(
     g: &TubeGrid,
     set: &VideoSet,
     device: &B::Device,
-) -> Result<Matrix, String> {
+) -> Result<Matrix> {
     let mut out = Matrix { n: set.n, ..Matrix::default() };
     let idx: Vec<usize> = (0..set.n).collect();
     for chunk in idx.chunks(EMBED_BATCH) {
@@ -128,7 +129,7 @@ pub fn embed_clips<B: Backend>(
         out.dim = d;
     }
     if out.data.iter().any(|v| !v.is_finite()) {
-        return Err("the clip embedding holds non-finite values".into());
+        return Err(Error::NonFinite { what: "clip embedding" });
     }
     Ok(out)
 }
@@ -140,7 +141,7 @@ pub fn train_video<B: TrainBackend>(
     split: &VideoSplit,
     ctx: &TrainContext,
     device: &B::Device,
-) -> Result<VideoTrained, String> {
+) -> Result<VideoTrained> {
     let set = &split.train;
     let g = grid(cfg, set)?;
     let name = match cfg.target {

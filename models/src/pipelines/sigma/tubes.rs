@@ -4,6 +4,7 @@
 //! the same spatial positions in every time step, so a masked patch cannot be copied from its
 //! neighbour in time.
 
+use crate::{Error, Result};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
@@ -26,7 +27,7 @@ pub struct TubeGrid {
 
 impl TubeGrid {
     /// The grid of `frames × height × width` clips, or an error when not even one tube fits.
-    pub fn new(tube: (usize, usize, usize), frames: usize, height: usize, width: usize) -> Result<Self, String> {
+    pub fn new(tube: (usize, usize, usize), frames: usize, height: usize, width: usize) -> Result<Self> {
         let (tube_frames, patch_h, patch_w) = tube;
         let g = TubeGrid {
             tube_frames,
@@ -37,7 +38,9 @@ impl TubeGrid {
             cols: width / patch_w.max(1),
         };
         if tube_frames == 0 || patch_h == 0 || patch_w == 0 || g.tokens() == 0 {
-            return Err(format!("{tube_frames}×{patch_h}×{patch_w} tubes do not fit {frames}×{height}×{width} clips"));
+            return Err(Error::InvalidConfig(format!(
+                "{tube_frames}×{patch_h}×{patch_w} tubes do not fit {frames}×{height}×{width} clips"
+            )));
         }
         Ok(g)
     }

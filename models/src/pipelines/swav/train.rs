@@ -6,6 +6,7 @@ use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, 
 use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_backends::burn::swav_codes;
@@ -78,7 +79,7 @@ impl Pipeline for Swav {
         split: &Split,
         ctx: &TrainContext,
         device: &B::Device,
-    ) -> Result<Trained, String> {
+    ) -> Result<Trained> {
         let set = &split.train;
         B::seed(device, ctx.seed);
         let mut model: SwavModel<B> = cfg.init(device);
@@ -120,7 +121,7 @@ impl Pipeline for Swav {
                         scores[s].clone()
                     };
                     let t_sk = Instant::now();
-                    let (q, _) = swav_codes::<B>(input.detach(), &params).map_err(|e| format!("SwAV codes: {e}"))?;
+                    let (q, _) = swav_codes::<B>(input.detach(), &params).context("SwAV codes")?;
                     let q = q.narrow(0, queued, b);
                     sinkhorn_time += t_sk.elapsed();
                     codes.push(q);
@@ -155,12 +156,7 @@ impl Pipeline for Swav {
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test: None, extra })
     }
 
-    fn infer<B: TrainBackend>(
-        cfg: &SwavConfig,
-        dir: &Path,
-        set: &ImageSet,
-        device: &B::Device,
-    ) -> Result<Inference, String> {
+    fn infer<B: TrainBackend>(cfg: &SwavConfig, dir: &Path, set: &ImageSet, device: &B::Device) -> Result<Inference> {
         let model: SwavModel<B::InnerBackend> = load_model(cfg.init(device), dir, device)?;
         let embedding = embed_all(set, EMBED_BATCH, device, |x| model.embed(x))?;
         Ok(Inference { embedding, head: None })
