@@ -10,6 +10,7 @@ mod device;
 mod fewshot;
 mod mixture;
 mod peers;
+mod rounds;
 mod sdp;
 mod sinkhorn;
 mod stream;
@@ -52,6 +53,11 @@ pub struct BenchArgs {
     /// default: every core.
     #[arg(long, value_parser = crate::cli::limits::count(1, 4096))]
     pub threads: Option<usize>,
+    /// With `--peers`: alternate clasp and the reference script this many times per workload
+    /// and print each peer's median ratio with its range (a `summary` line), so that one noisy
+    /// run cannot decide a comparison.
+    #[arg(long, default_value_t = 1, requires = "peers", value_parser = crate::cli::limits::count(1, 1000))]
+    pub rounds: usize,
 }
 
 /// The devices `clasp bench --device` knows.
@@ -205,14 +211,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .build()
         .map_err(|source| Error::ThreadPool { threads, source })?;
     for w in selected {
-        let mut record = pool.install(|| (w.run)(repeat))?;
-        let obj = record.as_object_mut().ok_or_else(|| Error::Internal("workload returned a non-object".into()))?;
-        obj.insert("workload".into(), json!(w.name));
-        obj.insert("impl".into(), json!("clasp"));
-        obj.insert("threads".into(), json!(threads));
-        println!("{record}");
-        if let Some(script) = args.peers.as_ref().filter(|_| w.name != "stream" && !CLASP_ONLY.contains(&w.name)) {
-            peers::compare(&args.python, script, w.name, repeat, threads, &record, args.json)?;
+        let script = args.peers.as_ref().filter(|_| w.name != "stream" && !CLASP_ONLY.contains(&w.name));
+        let rounds = if script.is_some() { args.rounds } else { 1 };
+        let mut compared = Vec::new();
+        for _ in 0..rounds {
+            let mut record = pool.install(|| (w.run)(repeat))?;
+            let obj = record.as_object_mut().ok_or_else(|| Error::Internal("workload returned a non-object".into()))?;
+            obj.insert("workload".into(), json!(w.name));
+            obj.insert("impl".into(), json!("clasp"));
+            obj.insert("threads".into(), json!(threads));
+            println!("{record}");
+            if let Some(script) = script {
+                compared.extend(peers::compare(&args.python, script, w.name, repeat, threads, &record, args.json)?);
+            }
+        }
+        if rounds > 1 {
+            rounds::summarise(w.name, threads, rounds, &compared, args.json);
         }
     }
     Ok(())

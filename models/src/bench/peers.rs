@@ -7,7 +7,28 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Runs the peer script for `workload` and prints one `ratio` JSON line per peer.
+/// One reference's time beside clasp's on the same metric.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// The reference's name as peers.py prints it.
+    pub peer: String,
+    /// The compared key (`ms_per_iter` or `ms_total`).
+    pub metric: &'static str,
+    /// The reference's time (ms).
+    pub peer_ms: f64,
+    /// clasp's time (ms).
+    pub clasp_ms: f64,
+}
+
+impl Comparison {
+    /// Peer time / clasp time (> 1: clasp is faster).
+    pub fn ratio(&self) -> f64 {
+        self.peer_ms / self.clasp_ms
+    }
+}
+
+/// Runs the peer script for `workload`, prints one `ratio` JSON line per peer and returns the
+/// comparisons.
 pub fn compare(
     python: &str,
     script: &Path,
@@ -16,7 +37,7 @@ pub fn compare(
     threads: usize,
     ours: &Value,
     quiet: bool,
-) -> Result<()> {
+) -> Result<Vec<Comparison>> {
     let mut child = Command::new(python)
         .arg(script)
         .arg(workload)
@@ -29,27 +50,26 @@ pub fn compare(
         .map_err(|source| Error::Process { what: format!("cannot run {python} {}", script.display()), source })?;
     let stdout = child.stdout.take().ok_or_else(|| Error::Peers("peers.py: no stdout".into()))?;
     // Line by line as the peers finish (the SDP references take minutes each), not at exit.
-    let mut compared = 0;
+    let mut compared = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.map_err(|source| Error::Process { what: "reading peers.py output".into(), source })?;
         if line.trim().is_empty() {
             continue;
         }
-        report(workload, &line, ours, quiet)?;
-        compared += 1;
+        compared.push(report(workload, &line, ours, quiet)?);
     }
     let status = child.wait().map_err(|source| Error::Process { what: format!("peers.py {workload}"), source })?;
     if !status.success() {
         return Err(Error::Peers(format!("peers.py {workload} failed ({status}); see its stderr above")));
     }
-    if compared == 0 {
+    if compared.is_empty() {
         return Err(Error::Peers(format!("peers.py printed no result for `{workload}`")));
     }
-    Ok(())
+    Ok(compared)
 }
 
 /// Prints one peer line and the ratio line against clasp's record.
-fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<()> {
+fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<Comparison> {
     let peer: Value =
         serde_json::from_str(line).map_err(|e| Error::JsonValue(e).context(format!("peers.py printed `{line}`")))?;
     println!("{peer}");
@@ -65,5 +85,6 @@ fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<()> {
     if !quiet {
         eprintln!("{workload}: clasp {mine:.4} ms vs {} {theirs:.4} ms ({key}) -> {:.2}x", peer["peer"], theirs / mine);
     }
-    Ok(())
+    let name = peer["peer"].as_str().map_or_else(|| peer["peer"].to_string(), str::to_owned);
+    Ok(Comparison { peer: name, metric: key, peer_ms: theirs, clasp_ms: mine })
 }
