@@ -60,13 +60,7 @@ pub(crate) fn build_kernel_body<T: Real>(
     kernel: &mut [T::Acc],
     colsum: &mut [T::Acc],
 ) -> KernelSums<T::Acc> {
-    let zero = <T::Acc as Float>::ZERO;
-    let mut sums = KernelSums {
-        total: zero,
-        min_row: <T::Acc as Float>::INFINITY,
-        hi: <T::Acc as Float>::NEG_INFINITY,
-        lo: <T::Acc as Float>::INFINITY,
-    };
+    let mut sums = KernelSums::<T::Acc>::empty();
     for (row, out) in x.chunks_exact(k).zip(kernel.chunks_exact_mut(k)) {
         let (s, hi, lo) = kernel_row::<T>(row, scale, shift, out, colsum);
         sums.total += s;
@@ -85,6 +79,11 @@ simd_dispatch! {
 }
 
 impl<F: Float> KernelSums<F> {
+    /// The sums of no rows (the neutral element of [`Self::then`]).
+    fn empty() -> Self {
+        KernelSums { total: F::ZERO, min_row: F::INFINITY, hi: F::NEG_INFINITY, lo: F::INFINITY }
+    }
+
     /// The sums of two consecutive runs of rows (totals added in row-run order).
     fn then(self, next: Self) -> Self {
         KernelSums {
@@ -110,13 +109,7 @@ pub(crate) fn build_kernel<T: Real>(
     colsum: &mut [T::Acc],
     work: &mut [T::Acc],
 ) -> KernelSums<T::Acc> {
-    let zero = <T::Acc as Float>::ZERO;
-    let mut sums = KernelSums {
-        total: zero,
-        min_row: <T::Acc as Float>::INFINITY,
-        hi: <T::Acc as Float>::NEG_INFINITY,
-        lo: <T::Acc as Float>::INFINITY,
-    };
+    let mut sums = KernelSums::<T::Acc>::empty();
     let rows = x.len() / k.max(1);
     column_sums_by_chunks(
         rows,
