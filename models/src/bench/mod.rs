@@ -103,7 +103,7 @@ pub fn workloads() -> Vec<Workload> {
     vec![
         Workload {
             name: "stream",
-            about: "single-core streaming f32 read bandwidth (the roofline for memory-bound kernels)",
+            about: "streaming f32 read bandwidth on the bench threads (the roofline for memory-bound kernels)",
             run: |repeat| Ok(json!({ "gbps": stream_read_gbps(repeat) })),
         },
         Workload {
