@@ -162,17 +162,21 @@ fn row_max<F: Float>(row: &[F]) -> F {
 /// becomes ln r in place, `resp` receives r, `log_prob_norm` the row log-sum-exps.
 #[inline(always)]
 fn normalise_rows_both_body<F: Float>(w: &mut [F], resp: &mut [F], log_prob_norm: &mut [F], k: usize) {
+    // The shifted arguments of every row first, then one exp over the whole run (a long
+    // vectorised loop instead of K-long ones), then the row sums.
+    for ((row, r), m) in w.chunks_exact(k).zip(resp.chunks_exact_mut(k)).zip(log_prob_norm.iter_mut()) {
+        *m = row_max(row);
+        for (rv, &v) in r.iter_mut().zip(row) {
+            *rv = v - *m;
+        }
+    }
+    F::exp_fast_in_place(resp);
     for ((row, r), lpn) in w.chunks_exact_mut(k).zip(resp.chunks_exact_mut(k)).zip(log_prob_norm.iter_mut()) {
-        let m = row_max(row);
+        let m = *lpn;
         if m == F::NEG_INFINITY {
-            *lpn = m;
             r.fill(F::ZERO);
             continue;
         }
-        for (rv, &v) in r.iter_mut().zip(row.iter()) {
-            *rv = v - m;
-        }
-        F::exp_fast_in_place(r);
         let s = r.iter().fold(F::ZERO, |s, &v| s + v);
         let inv = F::ONE / s;
         let lse = m + s.ln();
