@@ -99,19 +99,7 @@ pub(crate) fn estimate<T: Real>(
     let eps10 = <T::Acc as Float>::EPSILON * <T::Acc as Float>::from_f64(10.0);
     let resp_of = |rows: MatRef<'_, T>, at: usize| &resp[at * k..(at + rows.rows()) * k];
     // [Σᵢ rᵢₖ (k) | Σᵢ rᵢₖ xᵢ (k × d)].
-    let mut sums = sum_row_chunks(x, k + k * d, |rows, at| {
-        let mut acc = vec![zero; k + k * d];
-        let (nk, means) = acc.split_at_mut(k);
-        for (row, r) in rows.row_iter().zip(resp_of(rows, at).chunks_exact(k)) {
-            for (c, &w) in r.iter().enumerate() {
-                nk[c] += w;
-                for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
-                    *m += w * v.to_acc();
-                }
-            }
-        }
-        acc
-    });
+    let mut sums = sum_row_chunks(x, k + k * d, |rows, at| weighted_sums(rows, resp_of(rows, at), k));
     let mut means = sums.split_off(k);
     let mut nk = sums;
     for (c, n) in nk.iter_mut().enumerate() {
@@ -157,6 +145,28 @@ pub(crate) fn estimate<T: Real>(
         CovarianceType::Tied => tied_scatter(x, &means, &nk, reg),
     };
     Estimate { nk, means, covariances }
+}
+
+simd_dispatch! {
+    /// [Σᵢ rᵢₖ (k) | Σᵢ rᵢₖ xᵢ (k × d)] of a run of rows, in row order; AVX2 when available
+    /// (same results).
+    fn weighted_sums<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> Vec<T::Acc> => weighted_sums_body
+}
+
+#[inline(always)]
+fn weighted_sums_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> Vec<T::Acc> {
+    let d = x.cols();
+    let mut acc = vec![<T::Acc as Float>::ZERO; k + k * d];
+    let (nk, means) = acc.split_at_mut(k);
+    for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
+        for (c, &w) in r.iter().enumerate() {
+            nk[c] += w;
+            for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
+                *m += w * v.to_acc();
+            }
+        }
+    }
+    acc
 }
 
 /// Σ_b a_b c_b with four partial sums over fixed 4-wide chunks (one vector register).
