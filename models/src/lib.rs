@@ -11,6 +11,8 @@ pub mod data;
 #[cfg(feature = "train")]
 pub mod discovery;
 #[cfg(feature = "train")]
+pub mod distributed;
+#[cfg(feature = "train")]
 pub mod eval;
 pub mod experiments;
 pub mod fewshot;

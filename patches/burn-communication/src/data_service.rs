@@ -204,6 +204,10 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
         transfer_id: TensorTransferId,
     ) -> Option<bytes::Bytes> {
         loop {
+            // Register for the next notification *before* checking: `notify_waiters` only wakes
+            // futures that exist when it is called, so a tensor exposed between the check and
+            // the `await` would otherwise be missed (lost wake-up).
+            let notified = self.new_tensor_notify.notified();
             {
                 let mut exposed_tensors = self.exposed_tensors.lock().await;
                 // take the tensor out of the hashmap while we download
@@ -220,7 +224,7 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
                 }
             }
             // No matching tensor, wait for a new one to come in.
-            self.new_tensor_notify.notified().await;
+            notified.await;
         }
     }
 

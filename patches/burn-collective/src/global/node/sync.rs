@@ -66,22 +66,27 @@ impl<P: Protocol> SyncService<P> {
                 .expect("Peer closed connection unexpectedly");
         }
         loop {
+            // Register for the next notification *before* checking: `notify_waiters` only wakes
+            // futures that exist when it is called, so a request handled between the check and
+            // the `await` would otherwise be missed (lost wake-up).
+            let notified = self.sync_notif.notified();
             {
-                // compare currently synced peers with list of all nodes
-                let mut syncing_peers = self.syncing_peers.lock().unwrap().to_vec();
-                syncing_peers.sort();
-
-                let mut all_node_ids = node_state.nodes.keys().cloned().collect::<Vec<_>>();
-                all_node_ids.sort();
-
-                if syncing_peers == all_node_ids {
-                    // all nodes have synced
-                    syncing_peers.clear();
+                // Every node (this one included) must have sent a sync request. Consume one
+                // request per node from the shared list itself (a copy would leave the list
+                // full, and the next sync would never see it equal to the node list); requests
+                // a fast peer already sent for the next sync stay for that one.
+                let mut syncing_peers = self.syncing_peers.lock().unwrap();
+                if node_state.nodes.keys().all(|id| syncing_peers.contains(id)) {
+                    for id in node_state.nodes.keys() {
+                        if let Some(pos) = syncing_peers.iter().position(|p| p == id) {
+                            syncing_peers.swap_remove(pos);
+                        }
+                    }
                     return;
                 }
             }
             // Wait for the next sync to come in
-            self.sync_notif.notified().await
+            notified.await
         }
     }
 
