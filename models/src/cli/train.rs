@@ -10,6 +10,7 @@ use crate::multimodal::run::{MGCA, train_mgca_run};
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
 use crate::pipelines::{PIPELINES, Profile};
+use crate::distributed::{DistArgs, DistMode};
 use crate::train::Device;
 use clap::Args;
 use std::path::PathBuf;
@@ -64,6 +65,10 @@ pub struct TrainArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Data-parallel training (swav): `--peers N` runs N processes here; `--rank R --peers N
+    /// --coordinator HOST:PORT` is one rank of a run over several machines.
+    #[command(flatten)]
+    pub dist: DistArgs,
 }
 
 impl TrainArgs {
@@ -86,6 +91,10 @@ impl TrainArgs {
             epochs: self.epochs,
             train_limit: self.train_images,
             test_limit: self.test_images,
+            dist: match self.dist.mode()? {
+                DistMode::Rank(spec) => Some(spec),
+                DistMode::Single | DistMode::Launch(_) => None,
+            },
         })
     }
 }
@@ -103,8 +112,23 @@ pub fn all_pipelines() -> Vec<&'static str> {
         .collect()
 }
 
+/// The pipelines `--peers` trains data-parallel.
+pub const DATA_PARALLEL_PIPELINES: [&str; 1] = ["swav"];
+
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<(), String> {
+    let mode = args.dist.mode()?;
+    if mode != DistMode::Single && !DATA_PARALLEL_PIPELINES.contains(&args.pipeline.as_str()) {
+        return Err(format!(
+            "--peers: data-parallel training is implemented for {} (not `{}`)",
+            DATA_PARALLEL_PIPELINES.join(", "),
+            args.pipeline
+        ));
+    }
+    if let DistMode::Launch(peers) = mode {
+        let argv: Vec<_> = std::env::args_os().skip(1).collect();
+        return Ok(crate::distributed::launch::launch_local(peers, &argv)?);
+    }
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
@@ -129,6 +153,11 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     } else {
         return Err(format!("unknown pipeline `{}` (expected one of {})", args.pipeline, all_pipelines().join(", ")));
     };
+    if let DistMode::Rank(spec) = &mode
+        && spec.rank != 0
+    {
+        return Ok(());
+    }
     let metrics = entry.get("metrics").cloned().unwrap_or_default();
     eprintln!("{} on {data}: {metrics}", args.pipeline);
     eprintln!("report: {}", out.join("report.html").display());

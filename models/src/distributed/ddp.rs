@@ -166,18 +166,26 @@ where
     Ok((optim.step(lr, model, grads), value))
 }
 
-/// A hash of every float tensor of `model` (bit patterns, in visiting order).
-pub fn fingerprint<B: AutodiffBackend, M: Module<B>>(model: &M) -> u64 {
-    let mut flat = Flatten::<B::InnerBackend> { parts: Vec::new() };
-    model.visit(&mut flat);
-    let mut h = DefaultHasher::new();
-    for part in flat.parts {
-        match part.into_data().into_vec::<f32>() {
-            Ok(v) => v.iter().for_each(|x| x.to_bits().hash(&mut h)),
-            Err(_) => u64::MAX.hash(&mut h),
+/// Hashes the bit patterns of every float tensor of a module, in visiting order.
+struct Hashing {
+    hasher: DefaultHasher,
+}
+
+impl<B: Backend> ModuleVisitor<B> for Hashing {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        match param.val().into_data().into_vec::<f32>() {
+            Ok(v) => v.iter().for_each(|x| x.to_bits().hash(&mut self.hasher)),
+            Err(_) => u64::MAX.hash(&mut self.hasher),
         }
     }
-    h.finish()
+}
+
+/// A hash of every float tensor of `model` (parameters and running statistics, the latter
+/// synchronised first: burn keeps their last update pending until a save or `valid()`).
+pub fn fingerprint<B: AutodiffBackend, M: AutodiffModule<B>>(model: &M) -> u64 {
+    let mut hashing = Hashing { hasher: DefaultHasher::new() };
+    model.valid().visit(&mut hashing);
+    hashing.hasher.finish()
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ const READY: &str = "clasp-orchestrator-ready";
 /// Entry of the hidden `clasp orchestrator` command: serves on `port` (every interface, as
 /// burn binds) until stdin closes.
 pub fn serve(port: u16) -> Result<(), String> {
+    super::logging::quiet_collective_logs(0);
     // burn only logs a failed bind; check it here so the parent gets an error.
     std::net::TcpListener::bind(("0.0.0.0", port)).map_err(|e| format!("orchestrator port {port}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -52,17 +53,15 @@ impl Orchestrator {
             .map_err(|e| fail(e.to_string()))?;
         let stdout = child.stdout.take();
         let (tx, rx) = mpsc::channel();
+        // Reads until the ready line (skipping anything else printed) or the end of the output.
         std::thread::spawn(move || {
-            let mut line = String::new();
-            if let Some(out) = stdout {
-                let _ = BufReader::new(out).read_line(&mut line);
-            }
-            let _ = tx.send(line);
+            let ready = stdout.is_some_and(|out| BufReader::new(out).lines().any(|l| l.is_ok_and(|l| l.trim() == READY)));
+            let _ = tx.send(ready);
         });
         let orch = Self { child };
         match rx.recv_timeout(timeout) {
-            Ok(line) if line.trim() == READY => Ok(orch),
-            Ok(_) => Err(fail(format!("it exited (is port {port} of --coordinator in use?)"))),
+            Ok(true) => Ok(orch),
+            Ok(false) => Err(fail(format!("it exited (is port {port} of --coordinator in use?)"))),
             Err(_) => Err(fail(format!("not ready within {} s", timeout.as_secs_f64()))),
         }
     }

@@ -27,23 +27,28 @@ pub fn sync_batch_norm<B: DiffAllReduce>(
     };
     let device = first.device();
     let c = first.dims()[1];
+    // Pass 1: Σx and the row count of every batch → the global means.
     let rows: Vec<Tensor<B, 2>> = batches
         .iter()
-        .map(|x| {
-            let n = Tensor::<B, 2>::full([1, 1], x.dims()[0] as f32, &device);
-            Tensor::cat(vec![x.clone().sum_dim(0), x.clone().square().sum_dim(0), n], 1)
-        })
+        .map(|x| Tensor::cat(vec![x.clone().sum_dim(0), Tensor::full([1, 1], x.dims()[0] as f32, &device)], 1))
         .collect();
-    let sums = B::all_reduce_sum_diff(engine, "the batch-norm statistics", Tensor::cat(rows, 0))?;
+    let sums = B::all_reduce_sum_diff(engine, "the batch-norm means", Tensor::cat(rows, 0))?;
+    let counts = sums.clone().narrow(1, c, 1);
+    let means = sums.narrow(1, 0, c).div(counts.clone());
+    // Pass 2: Σ(x − mean)² → the global (biased) variances, as burn's BatchNorm computes them.
+    let squares: Vec<Tensor<B, 2>> = batches
+        .iter()
+        .enumerate()
+        .map(|(v, x)| x.clone().sub(means.clone().narrow(0, v, 1)).square().sum_dim(0))
+        .collect();
+    let vars = B::all_reduce_sum_diff(engine, "the batch-norm variances", Tensor::cat(squares, 0))?.div(counts);
     let (gamma, beta) = (bn.gamma.val().reshape([1, c]), bn.beta.val().reshape([1, c]));
     let m = bn.momentum;
     let mut out = Vec::with_capacity(batches.len());
     for (v, x) in batches.into_iter().enumerate() {
-        let row = sums.clone().narrow(0, v, 1);
-        let n = row.clone().narrow(1, 2 * c, 1);
-        let mean = row.clone().narrow(1, 0, c).div(n.clone());
-        let var = row.narrow(1, c, c).div(n).sub(mean.clone().square()).clamp_min(0.0);
-        let running_mean = bn.running_mean.value_sync().mul_scalar(1.0 - m) + mean.clone().detach().reshape([c]).mul_scalar(m);
+        let (mean, var) = (means.clone().narrow(0, v, 1), vars.clone().narrow(0, v, 1));
+        let running_mean =
+            bn.running_mean.value_sync().mul_scalar(1.0 - m) + mean.clone().detach().reshape([c]).mul_scalar(m);
         let running_var = bn.running_var.value_sync().mul_scalar(1.0 - m) + var.clone().detach().reshape([c]).mul_scalar(m);
         bn.running_mean.update(running_mean.detach());
         bn.running_var.update(running_var.detach());
