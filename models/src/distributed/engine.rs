@@ -91,6 +91,30 @@ impl Traffic {
     }
 }
 
+/// Fault injection for the tests of a peer dying mid-run: `CLASP_FAULT_EXIT=R:N` makes rank R
+/// exit abruptly (status 70, no goodbye to its peers) at its N-th all-reduce.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fault {
+    at: Option<(usize, u64)>,
+}
+
+impl Fault {
+    fn from_env() -> Self {
+        let at = std::env::var("CLASP_FAULT_EXIT").ok().and_then(|v| {
+            let (r, n) = v.split_once(':')?;
+            Some((r.parse().ok()?, n.parse().ok()?))
+        });
+        Self { at }
+    }
+
+    fn strike(&self, rank: usize, calls: u64) {
+        if self.at == Some((rank, calls)) {
+            eprintln!("clasp (rank {rank}): CLASP_FAULT_EXIT: exiting at all-reduce {calls}");
+            std::process::exit(70);
+        }
+    }
+}
+
 struct Inner<B: Backend> {
     rank: usize,
     peers: usize,
@@ -98,6 +122,8 @@ struct Inner<B: Backend> {
     timeout: Duration,
     failure: Mutex<Option<DistError>>,
     traffic: Mutex<Traffic>,
+    /// The injected crash of the dead-peer tests, if any.
+    fault: Fault,
     /// The orchestrator child process rank 0 runs (dropped, i.e. stopped, with the engine).
     _orchestrator: Option<Orchestrator>,
 }
@@ -162,6 +188,7 @@ impl<B: Backend> Collective<B> {
                 timeout,
                 failure: Mutex::new(None),
                 traffic: Mutex::new(Traffic::default()),
+                fault: Fault::from_env(),
                 _orchestrator: orch,
             }),
         }
@@ -300,12 +327,14 @@ impl<B: Backend> Collective<B> {
         if self.inner.peers == 1 {
             return Ok(x);
         }
-        {
+        let calls = {
             let shape = burn::tensor::TensorMetadata::shape(&x);
             let mut t = self.inner.traffic.lock().unwrap_or_else(PoisonError::into_inner);
             t.calls += 1;
             t.floats += shape.num_elements() as u64;
-        }
+            t.calls
+        };
+        self.inner.fault.strike(self.inner.rank, calls);
         let peer = PeerId::from(self.inner.rank);
         self.call(what, move || burn_collective::all_reduce::<B>(peer, x, ReduceOperation::Sum))
     }

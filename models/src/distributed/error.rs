@@ -62,11 +62,11 @@ pub enum DistError {
         /// Which setting and why.
         detail: String,
     },
-    /// A peer process of `--peers N` could not be started or failed.
+    /// Peer processes of `--peers N` could not be started or failed.
     Peer {
-        /// Its rank.
+        /// The (lowest) rank concerned.
         rank: usize,
-        /// How it ended.
+        /// What happened, to every rank concerned.
         detail: String,
     },
     /// A tensor's data could not be read back (a dtype this engine does not reduce).
@@ -98,7 +98,7 @@ impl fmt::Display for DistError {
             DistError::Disagreement { what } => write!(f, "the peers disagree on {what}"),
             DistError::Broken { first } => write!(f, "the distributed run stopped after an earlier failure: {first}"),
             DistError::Unshardable { detail } => write!(f, "cannot split the run over the peers: {detail}"),
-            DistError::Peer { rank, detail } => write!(f, "peer rank {rank} {detail}"),
+            DistError::Peer { rank: _, detail } => write!(f, "peers of --peers: {detail}"),
             DistError::Data { what } => write!(f, "{what}: only f32 tensors are reduced"),
         }
     }

@@ -7,7 +7,7 @@ use super::error::DistError;
 use std::ffi::OsString;
 use std::net::TcpListener;
 use std::process::{Child, Command};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// `n` distinct free TCP ports (held open together while choosing, so they differ).
 pub fn free_ports(n: usize) -> Result<Vec<u16>, DistError> {
@@ -52,39 +52,51 @@ pub fn launch_local(peers: usize, args: &[OsString]) -> Result<(), DistError> {
             Ok(child) => children.push((rank, child)),
             Err(e) => {
                 kill_all(&mut children);
-                return Err(DistError::Peer { rank, detail: format!("could not be started: {e}") });
+                return Err(DistError::Peer { rank, detail: format!("rank {rank} could not be started: {e}") });
             }
         }
     }
     supervise(children)
 }
 
-/// Waits until every child succeeded, or one failed (then kills the others).
+/// Waits until every child succeeded, or one failed: then the others get a moment to end on
+/// their own (a rank that fails usually takes its peers down with a consequential error), the
+/// rest are killed, and the error lists every failed rank with its exit status.
 fn supervise(mut children: Vec<(usize, Child)>) -> Result<(), DistError> {
+    let mut failed: Vec<(usize, String)> = Vec::new();
+    let mut grace_until: Option<Instant> = None;
     while !children.is_empty() {
         let mut i = 0;
         while i < children.len() {
             match children[i].1.try_wait() {
                 Ok(None) => i += 1,
-                Ok(Some(status)) if status.success() => {
-                    children.swap_remove(i);
-                }
                 Ok(Some(status)) => {
-                    let rank = children[i].0;
-                    children.swap_remove(i);
-                    kill_all(&mut children);
-                    return Err(DistError::Peer { rank, detail: format!("failed ({status}; its message is above)") });
+                    let (rank, _) = children.swap_remove(i);
+                    if !status.success() {
+                        failed.push((rank, status.to_string()));
+                    }
                 }
                 Err(e) => {
-                    let rank = children[i].0;
-                    kill_all(&mut children);
-                    return Err(DistError::Peer { rank, detail: format!("could not be waited for: {e}") });
+                    let (rank, _) = children.swap_remove(i);
+                    failed.push((rank, format!("could not be waited for: {e}")));
                 }
+            }
+        }
+        if !failed.is_empty() {
+            let until = *grace_until.get_or_insert_with(|| Instant::now() + Duration::from_secs(2));
+            if Instant::now() >= until {
+                kill_all(&mut children);
+                break;
             }
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(())
+    if failed.is_empty() {
+        return Ok(());
+    }
+    failed.sort();
+    let list: Vec<String> = failed.iter().map(|(r, s)| format!("rank {r} ({s})")).collect();
+    Err(DistError::Peer { rank: failed[0].0, detail: format!("failed: {}; their messages are above", list.join(", ")) })
 }
 
 fn kill_all(children: &mut [(usize, Child)]) {
