@@ -127,7 +127,12 @@ fn check_rank(rank: usize, peers: usize, ports: &[u16], out: &Path, extra: &[&st
     let mut a = strings(&["collective-check", "--peer-timeout", "8", "--out"]);
     a.push(out.to_string_lossy().into_owned());
     a.extend(strings(&["--rank", &rank.to_string(), "--peers", &peers.to_string()]));
-    a.extend(strings(&["--coordinator", &format!("127.0.0.1:{}", ports[0]), "--data-port", &ports[1 + rank].to_string()]));
+    a.extend(strings(&[
+        "--coordinator",
+        &format!("127.0.0.1:{}", ports[0]),
+        "--data-port",
+        &ports[1 + rank].to_string(),
+    ]));
     a.extend(strings(extra));
     a
 }
@@ -150,7 +155,8 @@ fn assert_all_succeeded(outcomes: &[Outcome]) {
 fn consecutive_multi_process_all_reduces_complete() {
     let dir = temp_dir("rounds");
     let ports = free_ports(3).unwrap();
-    let ranks: Vec<_> = (0..2).map(|r| check_rank(r, 2, &ports, &dir, &["--rounds", "6", "--floats", "100000"])).collect();
+    let ranks: Vec<_> =
+        (0..2).map(|r| check_rank(r, 2, &ports, &dir, &["--rounds", "6", "--floats", "100000"])).collect();
     assert_all_succeeded(&run_together(&dir, &ranks, &[]));
     for r in 0..2 {
         let report = read_json(&dir.join(format!("rank-{r}.json")));
@@ -178,7 +184,8 @@ fn sharded_swav_codes_equal_the_single_process_codes() {
             let report = read_json(&dir.join(format!("rank-{r}.json")));
             let rows = report["rows"].as_array().unwrap();
             let (a, b) = (rows[0].as_u64().unwrap() as usize, rows[1].as_u64().unwrap() as usize);
-            let got: Vec<f32> = report["codes"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            let got: Vec<f32> =
+                report["codes"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
             worst = got.iter().zip(&want[a * k..b * k]).fold(worst, |w, (x, y)| w.max((x - y).abs()));
             let got_labels: Vec<usize> =
                 report["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
@@ -196,7 +203,17 @@ fn sharded_swav_codes_equal_the_single_process_codes() {
 #[test]
 fn wrong_ranks_and_peer_counts_are_clear_errors() {
     let out = Command::new(CLASP)
-        .args(["collective-check", "--rank", "2", "--peers", "2", "--coordinator", "127.0.0.1:9", "--out", "/nonexistent"])
+        .args([
+            "collective-check",
+            "--rank",
+            "2",
+            "--peers",
+            "2",
+            "--coordinator",
+            "127.0.0.1:9",
+            "--out",
+            "/nonexistent",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -221,12 +238,7 @@ fn wrong_ranks_and_peer_counts_are_clear_errors() {
     let ranks = vec![check_rank(0, 2, &ports, &dir, &[]), check_rank(1, 3, &ports, &dir, &[])];
     let outcomes = run_together(&dir, &ranks, &[]);
     assert!(outcomes.iter().all(|o| o.status == 2), "{}\n{}", outcomes[0].log, outcomes[1].log);
-    assert!(
-        outcomes.iter().any(|o| o.log.contains("different --peers")),
-        "{}\n{}",
-        outcomes[0].log,
-        outcomes[1].log
-    );
+    assert!(outcomes.iter().any(|o| o.log.contains("different --peers")), "{}\n{}", outcomes[0].log, outcomes[1].log);
 }
 
 /// A peer that dies mid-run makes the others fail with a clear error within the timeout.
@@ -254,7 +266,8 @@ const TINY: &str = r#"{"encoder":{"channels1":4,"channels2":8,"hidden":16,"out":
 "batch_size":16,"learning_rate":0.001,"weight_decay":1e-6}"#;
 
 fn train_args(config: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a = strings(&["train", "swav", "--data", "digits", "--train-images", "64", "--test-images", "32", "--quiet"]);
+    let mut a =
+        strings(&["train", "swav", "--data", "digits", "--train-images", "64", "--test-images", "32", "--quiet"]);
     a.extend(strings(&["--config", &config.to_string_lossy(), "--out", &out.to_string_lossy()]));
     a.extend(strings(extra));
     a

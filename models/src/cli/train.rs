@@ -3,6 +3,7 @@
 //! the image pipelines). `--data` is read per family: image sources for swav/depict/mlcd,
 //! video sources for sigma/pixel, paired data for mgca.
 
+use crate::distributed::{DistArgs, DistMode};
 use crate::graph::run::GRAPH_PIPELINES;
 use crate::medical::run::{MEDICAL_PIPELINES, MedicalRunSpec, train_medical};
 use crate::multimodal::data::PairSource;
@@ -10,7 +11,6 @@ use crate::multimodal::run::{MGCA, train_mgca_run};
 use crate::pipelines::run::{RunSpec, train};
 use crate::pipelines::video_run::{VIDEO_PIPELINES, VideoRunSpec, train_video_run};
 use crate::pipelines::{PIPELINES, Profile};
-use crate::distributed::{DistArgs, DistMode};
 use crate::train::Device;
 use clap::Args;
 use std::path::PathBuf;

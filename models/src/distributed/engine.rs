@@ -12,9 +12,7 @@ use super::error::DistError;
 use super::orchestrator::Orchestrator;
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
-use burn_collective::{
-    AllReduceStrategy, CollectiveConfig, CollectiveError, PeerId, ReduceOperation,
-};
+use burn_collective::{AllReduceStrategy, CollectiveConfig, CollectiveError, PeerId, ReduceOperation};
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -61,14 +59,18 @@ impl DistSpec {
             return Err(bad("the port is not a number in 1..65535"));
         }
         if self.host.is_empty() || self.host.contains('/') {
-            return Err(DistError::BadAddress { flag: "--host", value: self.host.clone(), why: "expected a host name or IP".into() });
+            return Err(DistError::BadAddress {
+                flag: "--host",
+                value: self.host.clone(),
+                why: "expected a host name or IP".into(),
+            });
         }
         let data_port = match self.data_port {
             Some(p) => p,
             None => u16::try_from(usize::from(port) + 1 + self.rank).map_err(|_| DistError::BadAddress {
                 flag: "--data-port",
                 value: "(default)".into(),
-                why: format!("the coordinator's port + 1 + rank exceeds 65535; give --data-port"),
+                why: "the coordinator's port + 1 + rank exceeds 65535; give --data-port".into(),
             })?,
         };
         Ok((port, data_port))
@@ -206,7 +208,11 @@ impl<B: Backend> Collective<B> {
         super::logging::quiet_collective_logs(spec.rank);
         let orch = if spec.rank == 0 { Some(Orchestrator::spawn(port, spec.timeout)?) } else { None };
         let coord_host = spec.coordinator.rsplit_once(':').map_or("", |(h, _)| h);
-        let bad = |flag: &'static str, value: String| DistError::BadAddress { flag, value, why: "not a valid address".into() };
+        let bad = |flag: &'static str, value: String| DistError::BadAddress {
+            flag,
+            value,
+            why: "not a valid address".into(),
+        };
         let global = format!("ws://{coord_host}:{port}");
         let node = format!("ws://{}:{data_port}", spec.host);
         let config = CollectiveConfig::default()
@@ -312,7 +318,8 @@ impl<B: Backend> Collective<B> {
             Err(RecvTimeoutError::Timeout) => DistError::Timeout { what, after: self.inner.timeout },
             Err(RecvTimeoutError::Disconnected) => DistError::Collective {
                 what,
-                detail: "the collective call panicked (a connection to a peer failed: a peer died or is unreachable)".into(),
+                detail: "the collective call panicked (a connection to a peer failed: a peer died or is unreachable)"
+                    .into(),
             },
         };
         self.fail(e)
@@ -340,7 +347,11 @@ impl<B: Backend> Collective<B> {
     }
 
     /// Σ over peers of `x` (every peer gets the sum).
-    pub fn all_reduce_sum<const D: usize>(&self, what: &'static str, x: Tensor<B, D>) -> Result<Tensor<B, D>, DistError> {
+    pub fn all_reduce_sum<const D: usize>(
+        &self,
+        what: &'static str,
+        x: Tensor<B, D>,
+    ) -> Result<Tensor<B, D>, DistError> {
         let out = self.all_reduce_primitive(what, x.into_primitive().tensor())?;
         Ok(Tensor::from_primitive(TensorPrimitive::Float(out)))
     }

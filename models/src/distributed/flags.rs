@@ -44,6 +44,9 @@ pub enum DistMode {
 impl DistArgs {
     /// The mode, validated (rank range, addresses, timeout).
     pub fn mode(&self) -> Result<DistMode, DistError> {
+        if self.peers.is_none() {
+            return Ok(DistMode::Single);
+        }
         if !(self.peer_timeout.is_finite() && self.peer_timeout > 0.0) {
             return Err(DistError::BadAddress {
                 flag: "--peer-timeout",
@@ -83,6 +86,7 @@ mod tests {
         assert_eq!(DistArgs { peers: Some(3), ..base.clone() }.mode(), Ok(DistMode::Launch(3)));
         let rank = DistArgs { peers: Some(2), rank: Some(5), coordinator: Some("h:1".into()), ..base.clone() };
         assert_eq!(rank.mode(), Err(DistError::RankOutOfRange { rank: 5, peers: 2 }));
-        assert!(DistArgs { peer_timeout: 0.0, ..base }.mode().is_err());
+        assert!(DistArgs { peers: Some(2), peer_timeout: 0.0, ..base.clone() }.mode().is_err());
+        assert_eq!(DistArgs { peer_timeout: 0.0, ..base }.mode(), Ok(DistMode::Single));
     }
 }

@@ -55,7 +55,8 @@ impl Orchestrator {
         let (tx, rx) = mpsc::channel();
         // Reads until the ready line (skipping anything else printed) or the end of the output.
         std::thread::spawn(move || {
-            let ready = stdout.is_some_and(|out| BufReader::new(out).lines().any(|l| l.is_ok_and(|l| l.trim() == READY)));
+            let ready =
+                stdout.is_some_and(|out| BufReader::new(out).lines().any(|l| l.is_ok_and(|l| l.trim() == READY)));
             let _ = tx.send(ready);
         });
         let orch = Self { child };

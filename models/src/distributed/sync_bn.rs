@@ -49,7 +49,8 @@ pub fn sync_batch_norm<B: DiffAllReduce>(
         let (mean, var) = (means.clone().narrow(0, v, 1), vars.clone().narrow(0, v, 1));
         let running_mean =
             bn.running_mean.value_sync().mul_scalar(1.0 - m) + mean.clone().detach().reshape([c]).mul_scalar(m);
-        let running_var = bn.running_var.value_sync().mul_scalar(1.0 - m) + var.clone().detach().reshape([c]).mul_scalar(m);
+        let running_var =
+            bn.running_var.value_sync().mul_scalar(1.0 - m) + var.clone().detach().reshape([c]).mul_scalar(m);
         bn.running_mean.update(running_mean.detach());
         bn.running_var.update(running_var.detach());
         let std = var.add_scalar(bn.epsilon).sqrt();
@@ -74,17 +75,18 @@ mod tests {
         let data: Vec<f32> = (0..15).map(|i| ((i * 37 % 17) as f32 / 5.0) - 1.2).collect();
         let x_ref = Tensor::<B, 2>::from_data(TensorData::new(data.clone(), [5, 3]), &dev).require_grad();
         let x = Tensor::<B, 2>::from_data(TensorData::new(data, [5, 3]), &dev).require_grad();
-        let w = Tensor::<B, 2>::from_data(TensorData::new((0..15).map(|i| i as f32 * 0.1).collect::<Vec<_>>(), [5, 3]), &dev);
+        let w = Tensor::<B, 2>::from_data(
+            TensorData::new((0..15).map(|i| i as f32 * 0.1).collect::<Vec<_>>(), [5, 3]),
+            &dev,
+        );
         let y_ref = bn_ref.forward(x_ref.clone());
         let y = sync_batch_norm(&engine, &bn, vec![x.clone()]).unwrap().remove(0);
-        let close = |a: Tensor<B, 2>, b: Tensor<B, 2>| {
-            let (a, b) = (a.into_data().into_vec::<f32>().unwrap(), b.into_data().into_vec::<f32>().unwrap());
-            a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-5)
-        };
-        assert!(close(y.clone(), y_ref.clone()));
+        let values = |t: TensorData| t.into_vec::<f32>().unwrap();
+        let close = |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).all(|(p, q)| (p - q).abs() < 1e-5);
+        assert!(close(values(y.clone().into_data()), values(y_ref.clone().into_data())));
         let g_ref = (y_ref * w.clone()).sum().backward();
         let g = (y * w).sum().backward();
-        assert!(close(x.grad(&g).unwrap().into(), x_ref.grad(&g_ref).unwrap().into()));
+        assert!(close(values(x.grad(&g).unwrap().into_data()), values(x_ref.grad(&g_ref).unwrap().into_data())));
         let rm = |b: &BatchNorm<B>| b.running_var.value().into_data().into_vec::<f32>().unwrap();
         assert!(rm(&bn).iter().zip(rm(&bn_ref)).all(|(p, q)| (p - q).abs() < 1e-5));
     }

@@ -223,8 +223,13 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value, String> {
     if primary {
         write_json_atomic(&out.join("run.json"), &json!(info)).map_err(|e| e.to_string())?;
     }
-    let ctx =
-        TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed, dist: spec.dist.clone() };
+    let ctx = TrainContext {
+        out: out.clone(),
+        resume: spec.resume,
+        quiet: spec.quiet,
+        seed: spec.seed,
+        dist: spec.dist.clone(),
+    };
     let trained = dispatch(spec.device, TrainJob::<P> { cfg: &cfg, split: &split, ctx: &ctx, pipeline: PhantomData })??;
     if !primary {
         return Ok(json!({ "name": P::NAME, "history": trained.history.epochs }));

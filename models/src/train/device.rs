@@ -2,8 +2,8 @@
 //! `flex` backend (measured the fastest CPU backend for these models; see the README), `wgpu`,
 //! `cuda` and `rocm` are burn's cubecl backends, compiled in by the features of the same names.
 
-use burn::tensor::backend::AutodiffBackend;
 use crate::distributed::DiffAllReduce;
+use burn::tensor::backend::AutodiffBackend;
 use clasp_backends::burn::SinkhornBackend;
 use std::fmt;
 use std::str::FromStr;

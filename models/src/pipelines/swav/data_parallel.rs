@@ -52,7 +52,9 @@ fn check_shardable(cfg: &SwavConfig, peers: usize, resume: bool) -> Result<(), D
     if cfg.batch_size < peers {
         return bad(format!("batch_size {} is smaller than --peers {peers}", cfg.batch_size));
     }
-    if cfg.queue_length > 0 && (cfg.batch_size % peers != 0 || cfg.queue_length % cfg.batch_size != 0) {
+    if cfg.queue_length > 0
+        && (!cfg.batch_size.is_multiple_of(peers) || !cfg.queue_length.is_multiple_of(cfg.batch_size))
+    {
         return bad(format!(
             "with a queue, batch_size ({}) must be a multiple of --peers ({peers}) and queue_length ({}) a multiple of batch_size, \
              so that the peers' queues together hold the single-process queue",
@@ -146,8 +148,10 @@ pub(super) fn train<B: TrainBackend>(
             for (s, z) in projections.iter().take(2).enumerate() {
                 let queued = state.queue[s].len() / cfg.projection;
                 let input = if queued > 0 {
-                    let q =
-                        Tensor::<B, 2>::from_data(TensorData::new(state.queue[s].clone(), [queued, cfg.projection]), device);
+                    let q = Tensor::<B, 2>::from_data(
+                        TensorData::new(state.queue[s].clone(), [queued, cfg.projection]),
+                        device,
+                    );
                     Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
                 } else {
                     scores[s].clone()
@@ -163,7 +167,8 @@ pub(super) fn train<B: TrainBackend>(
                 }
             }
             // This peer's share of the global mean: its rows' mean × b / global batch.
-            let loss = swapped_prediction_loss(&scores, &codes, cfg.temperature).mul_scalar(b as f64 / idx.len() as f64);
+            let loss =
+                swapped_prediction_loss(&scores, &codes, cfg.temperature).mul_scalar(b as f64 / idx.len() as f64);
             let (m, value) = ddp::step(&engine, model, &mut optim, loss, cfg.learning_rate, &frozen)?;
             model = m;
             step_time += t_step.elapsed();
