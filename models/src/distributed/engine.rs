@@ -205,7 +205,7 @@ impl<B: Backend> Collective<B> {
         if spec.peers == 1 {
             return Ok(Self::solo(device));
         }
-        super::logging::quiet_collective_logs(spec.rank);
+        super::logging::quiet_collective_logs(&format!("rank {}", spec.rank), log::LevelFilter::Warn);
         let orch = if spec.rank == 0 { Some(Orchestrator::spawn(port, spec.timeout)?) } else { None };
         let coord_host = spec.coordinator.rsplit_once(':').map_or("", |(h, _)| h);
         let bad = |flag: &'static str, value: String| DistError::BadAddress {

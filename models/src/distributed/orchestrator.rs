@@ -18,7 +18,7 @@ const READY: &str = "clasp-orchestrator-ready";
 /// Entry of the hidden `clasp orchestrator` command: serves on `port` (every interface, as
 /// burn binds) until stdin closes.
 pub fn serve(port: u16) -> Result<(), String> {
-    super::logging::quiet_collective_logs(0);
+    super::logging::quiet_collective_logs("orchestrator", log::LevelFilter::Off);
     // burn only logs a failed bind; check it here so the parent gets an error.
     std::net::TcpListener::bind(("0.0.0.0", port)).map_err(|e| format!("orchestrator port {port}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
