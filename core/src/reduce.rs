@@ -4,8 +4,9 @@
 //! (K-length) sums global while every process owns only its own samples. Algorithms that
 //! support sharding take an `&mut impl AllReduce<F>` and call it on every partial sum that
 //! must be global; the single-process implementation [`Local`] is the identity. A distributed
-//! engine implements the trait by summing across ranks (none ships with clasp yet: the
-//! implementation on burn's collective operations is planned for `clasp-models`).
+//! engine implements the trait by summing across ranks: `clasp-models` ships one on burn's
+//! collective operations (`clasp_models::distributed::Collective`, its `AllReduce<f32>` in
+//! `models/src/distributed/all_reduce.rs`), shared with the gradients of data-parallel training.
 
 use crate::error::Result;
 use crate::scalar::Float;

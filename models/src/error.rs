@@ -103,6 +103,10 @@ pub enum Error {
     #[cfg(any(feature = "train", feature = "device-cpu"))]
     #[error(transparent)]
     Backend(#[from] clasp_backends::Error),
+    /// The distributed engine, its launcher or a data-parallel run.
+    #[error(transparent)]
+    #[cfg(feature = "train")]
+    Dist(#[from] crate::distributed::DistError),
     /// An error with the step or input it happened in put before it (`gmm: …`,
     /// `pamc: k-means: …`, `--data x: …`).
     #[error("{context}: {source}")]

@@ -10,6 +10,8 @@ pub mod cli;
 pub mod data;
 #[cfg(feature = "train")]
 pub mod discovery;
+#[cfg(feature = "train")]
+pub mod distributed;
 mod error;
 #[cfg(feature = "train")]
 pub mod eval;

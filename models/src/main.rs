@@ -42,6 +42,18 @@ enum Command {
     /// Solve the Peng–Wei k-means SDP (ADMM, projected gradient, iLA-SDP or Burer–Monteiro) and round it.
     #[command(allow_negative_numbers = true)]
     Sdp(clasp_models::cli::sdp::SdpArgs),
+    /// burn's collective orchestrator for a distributed run (started by rank 0).
+    #[command(hide = true)]
+    #[cfg(feature = "train")]
+    Orchestrator {
+        /// Port to serve on.
+        #[arg(long)]
+        port: u16,
+    },
+    /// One rank of the distributed self-check: all-reduces and sharded SwAV codes (tests, benchmark).
+    #[command(hide = true)]
+    #[cfg(feature = "train")]
+    CollectiveCheck(clasp_models::distributed::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +71,10 @@ fn main() -> ExitCode {
         Command::Kmeans(args) => clasp_models::cli::kmeans::run(&args),
         Command::Fewshot(args) => clasp_models::cli::fewshot::run(&args),
         Command::Sdp(args) => clasp_models::cli::sdp::run(&args),
+        #[cfg(feature = "train")]
+        Command::Orchestrator { port } => clasp_models::distributed::orchestrator::serve(port),
+        #[cfg(feature = "train")]
+        Command::CollectiveCheck(args) => clasp_models::distributed::check::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,6 +48,7 @@ fn a_short_run_reports_the_table_for_backbone_and_pixels() {
         epochs: None,
         train_limit: None,
         test_limit: None,
+        dist: None,
     };
     let entry = train_fewshot_run(&spec).unwrap();
     for features in ["backbone", "pixels"] {

@@ -66,6 +66,7 @@ fn a_short_run_writes_the_gcd_report() {
         epochs: None,
         train_limit: Some(400),
         test_limit: Some(50),
+        dist: None,
     };
     let entry = train_gpc_run(&spec).unwrap();
     for key in ["acc_all", "acc_old", "acc_new", "acc_all_baseline", "acc_all_gcd_encoder"] {

@@ -113,6 +113,7 @@ fn spec(pipeline: &str, data: &str, out: PathBuf, config: Option<PathBuf>) -> Ru
         epochs: Some(2),
         train_limit: None,
         test_limit: None,
+        dist: None,
     }
 }
 

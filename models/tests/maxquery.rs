@@ -220,6 +220,7 @@ fn tiny_args(data: &str, out: &Path, config: &Path, seed: u64) -> TrainArgs {
         resume: None,
         out: Some(out.to_path_buf()),
         quiet: true,
+        dist: Default::default(),
     }
 }
 

@@ -268,6 +268,7 @@ fn train_args(data: &str, out: &Path, epochs: usize) -> TrainArgs {
         resume: None,
         out: Some(out.to_path_buf()),
         quiet: true,
+        dist: Default::default(),
     }
 }
 

@@ -61,6 +61,7 @@ fn spec(pipeline: &str, out: PathBuf, epochs: usize, config: Option<PathBuf>) ->
         epochs: Some(epochs),
         train_limit: Some(TRAIN),
         test_limit: Some(TEST),
+        dist: None,
     }
 }
 

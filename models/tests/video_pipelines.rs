@@ -58,6 +58,7 @@ fn spec(pipeline: &str, data: VideoSource, out: PathBuf, config: Option<PathBuf>
         epochs: Some(epochs),
         train_limit: Some(32),
         test_limit: Some(24),
+        dist: None,
     }
 }
 

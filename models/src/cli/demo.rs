@@ -288,6 +288,7 @@ fn pipeline(args: &DemoArgs, name: &str) -> Result<Value> {
             epochs: None,
             train_limit: None,
             test_limit: None,
+            dist: None,
         })
     }
     let mut entry = if MEDICAL_PIPELINES.contains(&name) {

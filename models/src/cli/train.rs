@@ -3,6 +3,7 @@
 //! the image pipelines). `--data` is read per family: image sources for swav/depict/mlcd,
 //! video sources for sigma/pixel, paired data for mgca.
 
+use crate::distributed::{DistArgs, DistMode};
 use crate::graph::run::GRAPH_PIPELINES;
 use crate::medical::run::{MEDICAL_PIPELINES, MedicalRunSpec, train_medical};
 use crate::multimodal::data::PairSource;
@@ -65,6 +66,10 @@ pub struct TrainArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Data-parallel training (swav): `--peers N` runs N processes here; `--rank R --peers N
+    /// --coordinator HOST:PORT` is one rank of a run over several machines.
+    #[command(flatten)]
+    pub dist: DistArgs,
 }
 
 impl TrainArgs {
@@ -91,6 +96,10 @@ impl TrainArgs {
             epochs: self.epochs,
             train_limit: self.train_images,
             test_limit: self.test_images,
+            dist: match self.dist.mode()? {
+                DistMode::Rank(spec) => Some(spec),
+                DistMode::Single | DistMode::Launch(_) => None,
+            },
         })
     }
 }
@@ -108,8 +117,26 @@ pub fn all_pipelines() -> Vec<&'static str> {
         .collect()
 }
 
+/// The pipelines `--peers` trains data-parallel.
+pub const DATA_PARALLEL_PIPELINES: [&str; 1] = ["swav"];
+
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
+    let mode = args.dist.mode()?;
+    if mode != DistMode::Single && !DATA_PARALLEL_PIPELINES.contains(&args.pipeline.as_str()) {
+        return Err(Error::InvalidArgument {
+            flag: "--peers",
+            reason: format!(
+                "data-parallel training is implemented for {} (not `{}`)",
+                DATA_PARALLEL_PIPELINES.join(", "),
+                args.pipeline
+            ),
+        });
+    }
+    if let DistMode::Launch(peers) = mode {
+        let argv: Vec<_> = std::env::args_os().skip(1).collect();
+        return Ok(crate::distributed::launch::launch_local(peers, &argv)?);
+    }
     let (entry, data, out) = if VIDEO_PIPELINES.contains(&args.pipeline.as_str()) {
         let spec: VideoRunSpec = args.spec("moving-digits")?;
         (train_video_run(&spec)?, spec.data.name(), spec.out)
@@ -138,6 +165,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             expected: format!("expected one of {}", all_pipelines().join(", ")),
         });
     };
+    if let DistMode::Rank(spec) = &mode
+        && spec.rank != 0
+    {
+        return Ok(());
+    }
     let metrics = entry.get("metrics").cloned().unwrap_or_default();
     eprintln!("{} on {data}: {metrics}", args.pipeline);
     eprintln!("report: {}", out.join("report.html").display());

@@ -36,6 +36,12 @@ impl MlpConfig {
 }
 
 impl<B: Backend> Mlp<B> {
+    /// The layers in order (dense, batch norm, dense), for a caller that normalises with
+    /// statistics of its own (the synchronised batch norm of data-parallel training).
+    pub fn layers(&self) -> (&Linear<B>, &BatchNorm<B>, &Linear<B>) {
+        (&self.fc1, &self.bn, &self.fc2)
+    }
+
     /// `[n, in]` → `[n, out]`.
     pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         self.fc2.forward(relu(self.bn.forward(self.fc1.forward(x))))

@@ -81,6 +81,8 @@ pub struct TrainContext {
     pub quiet: bool,
     /// Seed of every random choice.
     pub seed: u64,
+    /// The distributed run this process is a rank of (data-parallel training), if any.
+    pub dist: Option<crate::distributed::DistSpec>,
 }
 
 /// What a training run returns.

@@ -46,6 +46,8 @@ pub struct RunSpec<D = DataSource> {
     pub train_limit: Option<usize>,
     /// Override of the number of test images (stratified subset) or clips.
     pub test_limit: Option<usize>,
+    /// The distributed run this process is a rank of (`--rank/--peers/--coordinator`), if any.
+    pub dist: Option<crate::distributed::DistSpec>,
 }
 
 /// What `run.json` records of a run (read back by `clasp assign` and `clasp export-edge`).
@@ -202,9 +204,15 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
     let (train_limit, test_limit) = (spec.train_limit.or(dtrain), spec.test_limit.or(dtest));
     let split = load_split(&spec.data, train_limit, test_limit, spec.seed)?;
     let cfg_path = out.join("config.json");
-    clear_stale_checkpoint(out, spec.resume)?;
+    // In a distributed run only rank 0 writes (the ranks of one machine share `out`).
+    let primary = spec.dist.as_ref().is_none_or(|d| d.rank == 0);
+    if primary {
+        clear_stale_checkpoint(out, spec.resume)?;
+    }
     let cfg = settle_config(spec, P::NAME, || P::config(spec.profile, &split.train), P::epochs)?;
-    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    if primary {
+        cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    }
     let clusters = if split.train.labels.is_some() { split.train.num_classes() } else { 10 };
     let info = RunInfo {
         pipeline: P::NAME.into(),
@@ -218,9 +226,20 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
         train_images: split.train.n,
         test_images: split.test.n,
     };
-    write_json_atomic(&out.join("run.json"), &json!(info))?;
-    let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
+    if primary {
+        write_json_atomic(&out.join("run.json"), &json!(info))?;
+    }
+    let ctx = TrainContext {
+        out: out.clone(),
+        resume: spec.resume,
+        quiet: spec.quiet,
+        seed: spec.seed,
+        dist: spec.dist.clone(),
+    };
     let trained = dispatch(spec.device, TrainJob::<P> { cfg: &cfg, split: &split, ctx: &ctx, pipeline: PhantomData })??;
+    if !primary {
+        return Ok(json!({ "name": P::NAME, "history": trained.history.epochs }));
+    }
     write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
     write_npy(&out.join("test_embedding.npy"), &trained.test_embedding)?;
     let head = fit_kmeans_head(&trained.train_embedding, clusters, spec.seed)?;

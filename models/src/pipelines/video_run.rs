@@ -151,7 +151,7 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value> {
     clear_stale_checkpoint(out, spec.resume)?;
     let cfg_path = out.join("config.json");
     cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
-    let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed };
+    let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed, dist: None };
     let trained = dispatch(spec.device, VideoJob { cfg: &cfg, split: &split, ctx: &ctx })??;
     write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
     write_npy(&out.join("test_embedding.npy"), &trained.test_embedding)?;

@@ -2,15 +2,17 @@
 //! `flex` backend (measured the fastest CPU backend for these models; see the README), `wgpu`,
 //! `cuda` and `rocm` are burn's cubecl backends, compiled in by the features of the same names.
 
+use crate::distributed::DiffAllReduce;
 use crate::{Error, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clasp_backends::burn::SinkhornBackend;
 use std::fmt;
 use std::str::FromStr;
 
-/// What a pipeline needs of a backend: autodiff, and SwAV/SIGMA codes from clasp on its tensors.
-pub trait TrainBackend: AutodiffBackend + SinkhornBackend {}
-impl<B: AutodiffBackend + SinkhornBackend> TrainBackend for B {}
+/// What a pipeline needs of a backend: autodiff, SwAV/SIGMA codes from clasp on its tensors,
+/// and a differentiable all-reduce for data-parallel training.
+pub trait TrainBackend: AutodiffBackend + SinkhornBackend + DiffAllReduce {}
+impl<B: AutodiffBackend + SinkhornBackend + DiffAllReduce> TrainBackend for B {}
 
 /// The `--device` of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

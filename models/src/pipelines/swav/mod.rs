@@ -7,6 +7,7 @@
 //! Prototypes are re-normalised before every step and frozen during the first epoch.
 
 mod config;
+mod data_parallel;
 mod loss;
 mod model;
 mod train;

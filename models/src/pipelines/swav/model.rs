@@ -42,6 +42,11 @@ impl<B: Backend> SwavModel<B> {
         z.matmul(self.prototypes.val().transpose())
     }
 
+    /// The projection head h (data-parallel training applies it with a synchronised batch norm).
+    pub fn head(&self) -> &Mlp<B> {
+        &self.head
+    }
+
     /// Unit projections z of a view.
     pub fn project(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         l2_normalize(self.head.forward(self.encoder.forward(x)))

@@ -21,15 +21,15 @@ pub struct Swav;
 
 /// Resumable state between epochs.
 #[derive(Serialize, Deserialize, Default)]
-struct State {
-    epochs_done: usize,
-    history: History,
+pub(super) struct State {
+    pub(super) epochs_done: usize,
+    pub(super) history: History,
     /// Projections of the two global views of recent batches (queue_length × d each).
-    queue: [Vec<f32>; 2],
+    pub(super) queue: [Vec<f32>; 2],
 }
 
 /// The crops of one batch: two global views at full size, then the local views.
-fn multi_crop<B: Backend>(
+pub(super) fn multi_crop<B: Backend>(
     cfg: &SwavConfig,
     set: &ImageSet,
     idx: &[usize],
@@ -80,6 +80,9 @@ impl Pipeline for Swav {
         ctx: &TrainContext,
         device: &B::Device,
     ) -> Result<Trained> {
+        if let Some(spec) = &ctx.dist {
+            return super::data_parallel::train::<B>(cfg, split, ctx, spec, device);
+        }
         let set = &split.train;
         B::seed(device, ctx.seed);
         let mut model: SwavModel<B> = cfg.init(device);
