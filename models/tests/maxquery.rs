@@ -128,6 +128,54 @@ fn folder_loader_reads_pairs_and_names_bad_inputs() {
     assert!(load_folder(&dir.join("nope")).is_err());
 }
 
+/// A bundled DICOM slice (`data/medical/…`).
+fn dicom_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/medical").join(rel)).unwrap()
+}
+
+#[test]
+fn folder_loader_reads_dicom_slices_and_names_the_ones_it_cannot() {
+    let dir = temp_dir("dicom");
+    std::fs::write(dir.join("slice.dcm"), dicom_bytes("ct_small/CT_small.dcm")).unwrap();
+    write_mask_png(&dir.join("slice_mask.png"), 128, |y, _| u8::from(y >= 64));
+    let set = load_folder(&dir).unwrap();
+    let img = &set.images[0];
+    assert_eq!((img.name.as_str(), img.height, img.width, img.channels), ("slice.dcm", 128, 128, 1));
+    // HU (stored − 1024, stored = pydicom's pixel_array) scaled by its 1st and 99th percentiles.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dicom/ct_small/pixels.npy");
+    let stored = clasp_models::io::npy::parse_npy_array(&std::fs::read(fixture).unwrap()).unwrap().data;
+    let hu: Vec<f64> = stored.iter().map(|s| s - 1024.0).collect();
+    let mut sorted = hu.clone();
+    sorted.sort_by(f64::total_cmp);
+    let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
+    let (lo, hi) = (q(0.01), q(0.99));
+    let want: Vec<f32> = hu.iter().map(|v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f32).collect();
+    assert_eq!(img.pixels, want);
+    assert_eq!((img.labels[0], img.labels[127 * 128]), (0, 1));
+
+    // A compressed transfer syntax (MR_small with its UID edited to RLE Lossless): a typed error
+    // naming the file and the syntax.
+    let mut rle = dicom_bytes("mr_small/MR_small.dcm");
+    let from = b"1.2.840.10008.1.2.1\0";
+    let at = rle.windows(from.len()).position(|w| w == from).unwrap();
+    rle[at..at + from.len()].copy_from_slice(b"1.2.840.10008.1.2.5\0");
+    std::fs::write(dir.join("a.dcm"), &rle).unwrap();
+    write_mask_png(&dir.join("a_mask.png"), 64, |_, _| 0);
+    let e = load_folder(&dir).unwrap_err();
+    assert!(matches!(e, clasp_models::Error::DicomTransferSyntax { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("a.dcm") && msg.contains("RLE Lossless (1.2.840.10008.1.2.5) is not supported"), "{msg}");
+    // A truncated file.
+    std::fs::write(dir.join("a.dcm"), &dicom_bytes("mr_small/MR_small.dcm")[..3000]).unwrap();
+    let e = load_folder(&dir).unwrap_err();
+    assert!(matches!(e, clasp_models::Error::Dicom { .. }), "{e:?}");
+    assert!(e.to_string().contains("a.dcm: not a readable DICOM file"), "{e}");
+    // Garbage with a .dcm name.
+    std::fs::write(dir.join("a.dcm"), b"not dicom at all").unwrap();
+    let e = load_folder(&dir).unwrap_err().to_string();
+    assert!(e.contains("a.dcm: not a DICOM file"), "{e}");
+}
+
 #[test]
 fn benchmark_is_deterministic_by_seed() {
     let set = load_ct().unwrap();
