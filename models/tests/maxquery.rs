@@ -339,3 +339,43 @@ fn tiny_runs_through_the_cli_write_a_complete_report() {
     std::fs::write(&config, r#"{"epochs": 0}"#).unwrap();
     assert!(run(&tiny_args("ct", &dir.join("bad"), &config, 0)).is_err());
 }
+
+#[test]
+fn an_interrupted_run_resumes_to_the_uninterrupted_result() {
+    let _guard = serial();
+    let dir = temp_dir("resume");
+    let config = dir.join("tiny.json");
+    std::fs::write(
+        &config,
+        r#"{"epochs": 2, "steps_per_epoch": 2, "batch": 2, "crop": 24, "test_crop": 32, "test_crops": 2,
+            "queries": 8, "dim": 16, "channels": 8, "decoder_layers": 1, "tau": 0.1, "lr": 0.002,
+            "lambda_dice": 1.0, "lambda_qd": 1.0, "kmeans_pixels": 2000}"#,
+    )
+    .unwrap();
+    let whole = dir.join("whole");
+    run(&tiny_args("ct", &whole, &config, 5)).unwrap();
+    // One epoch, then --resume to the configured two.
+    let cut = dir.join("cut");
+    run(&TrainArgs { epochs: Some(1), ..tiny_args("ct", &cut, &config, 5) }).unwrap();
+    assert!(cut.join("checkpoint/state.json").is_file() && cut.join("no_qd/checkpoint/state.json").is_file());
+    let first = read_entry(&cut);
+    assert_eq!(first["losses"]["qd"]["total"].as_array().unwrap().len(), 1);
+    let resumed = TrainArgs {
+        epochs: Some(2),
+        config: None,
+        out: None,
+        resume: Some(cut.clone()),
+        ..tiny_args("ct", &cut, &config, 5)
+    };
+    run(&resumed).unwrap();
+    let (a, b) = (read_entry(&whole), read_entry(&cut));
+    // Bit-identical: every metric and every per-epoch loss of both networks.
+    assert_eq!(a["metrics"], b["metrics"]);
+    assert_eq!(a["losses"], b["losses"]);
+    assert_eq!(b["losses"]["no_qd"]["total"].as_array().unwrap().len(), 2);
+    assert_eq!(a["settings"], b["settings"]);
+    // Resuming a folder that holds no run is an error naming its config.json.
+    let none = TrainArgs { config: None, resume: Some(dir.join("nothing")), ..tiny_args("ct", &cut, &config, 5) };
+    let e = run(&none).unwrap_err().to_string();
+    assert!(e.contains("config.json") && e.contains("cannot resume"), "{e}");
+}
