@@ -66,6 +66,30 @@ pub enum Error {
         /// The decoder's error.
         source: image::ImageError,
     },
+    /// A DICOM file cannot be parsed (not DICOM, truncated, a malformed element).
+    #[error("{}: not a readable DICOM file: {}", path.display(), chain(source.as_ref()))]
+    Dicom {
+        /// The file.
+        path: PathBuf,
+        /// The DICOM parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A DICOM file in a transfer syntax whose pixel data clasp does not decode (a compressed,
+    /// encapsulated one: JPEG, JPEG 2000, RLE, …).
+    #[error(
+        "{}: DICOM transfer syntax {name} ({uid}) is not supported: only native (uncompressed) pixel data is read \
+         (Implicit VR Little Endian, Explicit VR Little or Big Endian, Deflated Explicit VR Little Endian); \
+         decompress the file first (e.g. `gdcmconv --raw` or `dcmdjpeg`)",
+        path.display()
+    )]
+    DicomTransferSyntax {
+        /// The file.
+        path: PathBuf,
+        /// The transfer syntax UID of its file meta group.
+        uid: String,
+        /// The syntax's name (`unknown` when the UID is not a known one).
+        name: String,
+    },
     /// An image could not be encoded or written.
     #[error("{what}: {source}")]
     ImageEncode {
@@ -273,6 +297,19 @@ impl Error {
     pub fn context(self, context: impl Into<String>) -> Self {
         Error::Context { context: context.into(), source: Box::new(self) }
     }
+}
+
+/// An error and its sources, `: `-separated (the DICOM parser's own messages are terse and put
+/// the detail in the chain).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    s
 }
 
 impl From<WriteError> for Error {

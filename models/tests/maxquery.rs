@@ -128,6 +128,54 @@ fn folder_loader_reads_pairs_and_names_bad_inputs() {
     assert!(load_folder(&dir.join("nope")).is_err());
 }
 
+/// A bundled DICOM slice (`data/medical/…`).
+fn dicom_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/medical").join(rel)).unwrap()
+}
+
+#[test]
+fn folder_loader_reads_dicom_slices_and_names_the_ones_it_cannot() {
+    let dir = temp_dir("dicom");
+    std::fs::write(dir.join("slice.dcm"), dicom_bytes("ct_small/CT_small.dcm")).unwrap();
+    write_mask_png(&dir.join("slice_mask.png"), 128, |y, _| u8::from(y >= 64));
+    let set = load_folder(&dir).unwrap();
+    let img = &set.images[0];
+    assert_eq!((img.name.as_str(), img.height, img.width, img.channels), ("slice.dcm", 128, 128, 1));
+    // HU (stored − 1024, stored = pydicom's pixel_array) scaled by its 1st and 99th percentiles.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dicom/ct_small/pixels.npy");
+    let stored = clasp_models::io::npy::parse_npy_array(&std::fs::read(fixture).unwrap()).unwrap().data;
+    let hu: Vec<f64> = stored.iter().map(|s| s - 1024.0).collect();
+    let mut sorted = hu.clone();
+    sorted.sort_by(f64::total_cmp);
+    let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
+    let (lo, hi) = (q(0.01), q(0.99));
+    let want: Vec<f32> = hu.iter().map(|v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f32).collect();
+    assert_eq!(img.pixels, want);
+    assert_eq!((img.labels[0], img.labels[127 * 128]), (0, 1));
+
+    // A compressed transfer syntax (MR_small with its UID edited to RLE Lossless): a typed error
+    // naming the file and the syntax.
+    let mut rle = dicom_bytes("mr_small/MR_small.dcm");
+    let from = b"1.2.840.10008.1.2.1\0";
+    let at = rle.windows(from.len()).position(|w| w == from).unwrap();
+    rle[at..at + from.len()].copy_from_slice(b"1.2.840.10008.1.2.5\0");
+    std::fs::write(dir.join("a.dcm"), &rle).unwrap();
+    write_mask_png(&dir.join("a_mask.png"), 64, |_, _| 0);
+    let e = load_folder(&dir).unwrap_err();
+    assert!(matches!(e, clasp_models::Error::DicomTransferSyntax { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("a.dcm") && msg.contains("RLE Lossless (1.2.840.10008.1.2.5) is not supported"), "{msg}");
+    // A truncated file.
+    std::fs::write(dir.join("a.dcm"), &dicom_bytes("mr_small/MR_small.dcm")[..3000]).unwrap();
+    let e = load_folder(&dir).unwrap_err();
+    assert!(matches!(e, clasp_models::Error::Dicom { .. }), "{e:?}");
+    assert!(e.to_string().contains("a.dcm: not a readable DICOM file"), "{e}");
+    // Garbage with a .dcm name.
+    std::fs::write(dir.join("a.dcm"), b"not dicom at all").unwrap();
+    let e = load_folder(&dir).unwrap_err().to_string();
+    assert!(e.contains("a.dcm: not a DICOM file"), "{e}");
+}
+
 #[test]
 fn benchmark_is_deterministic_by_seed() {
     let set = load_ct().unwrap();
@@ -291,4 +339,44 @@ fn tiny_runs_through_the_cli_write_a_complete_report() {
     assert!(e.contains("missing"), "{e}");
     std::fs::write(&config, r#"{"epochs": 0}"#).unwrap();
     assert!(run(&tiny_args("ct", &dir.join("bad"), &config, 0)).is_err());
+}
+
+#[test]
+fn an_interrupted_run_resumes_to_the_uninterrupted_result() {
+    let _guard = serial();
+    let dir = temp_dir("resume");
+    let config = dir.join("tiny.json");
+    std::fs::write(
+        &config,
+        r#"{"epochs": 2, "steps_per_epoch": 2, "batch": 2, "crop": 24, "test_crop": 32, "test_crops": 2,
+            "queries": 8, "dim": 16, "channels": 8, "decoder_layers": 1, "tau": 0.1, "lr": 0.002,
+            "lambda_dice": 1.0, "lambda_qd": 1.0, "kmeans_pixels": 2000}"#,
+    )
+    .unwrap();
+    let whole = dir.join("whole");
+    run(&tiny_args("ct", &whole, &config, 5)).unwrap();
+    // One epoch, then --resume to the configured two.
+    let cut = dir.join("cut");
+    run(&TrainArgs { epochs: Some(1), ..tiny_args("ct", &cut, &config, 5) }).unwrap();
+    assert!(cut.join("checkpoint/state.json").is_file() && cut.join("no_qd/checkpoint/state.json").is_file());
+    let first = read_entry(&cut);
+    assert_eq!(first["losses"]["qd"]["total"].as_array().unwrap().len(), 1);
+    let resumed = TrainArgs {
+        epochs: Some(2),
+        config: None,
+        out: None,
+        resume: Some(cut.clone()),
+        ..tiny_args("ct", &cut, &config, 5)
+    };
+    run(&resumed).unwrap();
+    let (a, b) = (read_entry(&whole), read_entry(&cut));
+    // Bit-identical: every metric and every per-epoch loss of both networks.
+    assert_eq!(a["metrics"], b["metrics"]);
+    assert_eq!(a["losses"], b["losses"]);
+    assert_eq!(b["losses"]["no_qd"]["total"].as_array().unwrap().len(), 2);
+    assert_eq!(a["settings"], b["settings"]);
+    // Resuming a folder that holds no run is an error naming its config.json.
+    let none = TrainArgs { config: None, resume: Some(dir.join("nothing")), ..tiny_args("ct", &cut, &config, 5) };
+    let e = run(&none).unwrap_err().to_string();
+    assert!(e.contains("config.json") && e.contains("cannot resume"), "{e}");
 }

@@ -73,9 +73,8 @@ static FILES: &[Entry] = bundle!(
     "graphs/karate/edges.npy",
     "graphs/karate/weights.npy",
     "graphs/karate/labels.npy",
-    "medical/ct_small/pixels.npy",
-    "medical/ct_small/meta.json",
-    "medical/mr_small/pixels.npy",
+    "medical/ct_small/CT_small.dcm",
+    "medical/mr_small/MR_small.dcm",
     "medical/fundus/retina.jpg",
     "medical/fundus/microaneurysms.png",
 );

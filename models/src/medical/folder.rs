@@ -1,10 +1,14 @@
-//! A user's own slices with masks (`--data <folder>`): every `NAME.png` / `NAME.npy` (not
-//! ending in `_mask`) is an image and needs `NAME_mask.png` or `NAME_mask.npy` beside it, the
-//! per-pixel class ids 0..K−1 (PNG: the grey value is the id). Images: PNG/JPEG (values / 255),
-//! or `.npy` of shape (H, W) or (H, W, C) with C = 1 or 3 (uint8 / 255; any other dtype scaled
-//! by its 1st and 99th percentiles and clamped to [0, 1]). Every image needs the same number
-//! of channels; an optional `classes.txt` names the classes, one per line.
+//! A user's own slices with masks (`--data <folder>`): every `NAME.png` / `NAME.npy` /
+//! `NAME.dcm` (not ending in `_mask`) is an image and needs `NAME_mask.png` or `NAME_mask.npy`
+//! beside it, the per-pixel class ids 0..K−1 (PNG: the grey value is the id). Images: PNG/JPEG
+//! (values / 255), `.npy` of shape (H, W) or (H, W, C) with C = 1 or 3 (uint8 / 255; any other
+//! dtype scaled by its 1st and 99th percentiles and clamped to [0, 1]), or a DICOM slice with
+//! native pixel data ([`super::dicom`]; the first frame; 8-bit unsigned without a rescale / 255,
+//! else the rescaled values (HU for CT) scaled by their 1st and 99th percentiles; MONOCHROME1
+//! inverted). Every image needs the same number of channels; an optional `classes.txt` names the
+//! classes, one per line.
 
+use super::dicom::read_dicom;
 use super::image::{LabelledImage, decode_image};
 use super::source::MedicalSet;
 use crate::io::npy::{ElementKind, parse_npy_array};
@@ -13,6 +17,9 @@ use std::path::{Path, PathBuf};
 
 /// An image file's `(height, width, channels, values in [0, 1])`.
 fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>)> {
+    if has_extension(path, "dcm") {
+        return read_dicom_image(path);
+    }
     let what = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if path.extension().is_some_and(|e| e == "npy") {
@@ -33,16 +40,41 @@ fn read_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>)> {
         let px = if a.kind == ElementKind::U8 {
             a.data.iter().map(|&v| (v / 255.0) as f32).collect()
         } else {
-            let mut sorted = a.data.clone();
-            sorted.sort_by(f64::total_cmp);
-            let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
-            let (lo, hi) = (q(0.01), q(0.99));
-            let span = if hi > lo { hi - lo } else { 1.0 };
-            a.data.iter().map(|&v| ((v - lo) / span).clamp(0.0, 1.0) as f32).collect()
+            percentile_scaled(&a.data)
         };
         return Ok((h, w, c, px));
     }
     decode_image(&bytes, &what)
+}
+
+/// A DICOM slice's `(height, width, channels, values in [0, 1])`.
+fn read_dicom_image(path: &Path) -> Result<(usize, usize, usize, Vec<f32>)> {
+    let slice = read_dicom(path)?;
+    let plain_bytes = slice.bits_allocated == 8 && !slice.signed && slice.slope == 1.0 && slice.intercept == 0.0;
+    let mut px: Vec<f32> = if plain_bytes {
+        slice.stored.iter().map(|&v| v as f32 / 255.0).collect()
+    } else {
+        percentile_scaled(&slice.rescaled())
+    };
+    if slice.photometric == "MONOCHROME1" {
+        px.iter_mut().for_each(|v| *v = 1.0 - *v);
+    }
+    Ok((slice.rows, slice.columns, slice.samples, px))
+}
+
+/// `values` scaled by their 1st and 99th percentiles and clamped to [0, 1].
+fn percentile_scaled(values: &[f64]) -> Vec<f32> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
+    let (lo, hi) = (q(0.01), q(0.99));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    values.iter().map(|&v| ((v - lo) / span).clamp(0.0, 1.0) as f32).collect()
+}
+
+/// `path` ends in `.EXT` (any case).
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// A mask file's class ids.
@@ -93,12 +125,15 @@ pub fn load_folder(dir: &Path) -> Result<MedicalSet> {
         .filter(|p| {
             let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            ["png", "npy", "jpg", "jpeg"].contains(&ext.as_str()) && !stem.ends_with("_mask")
+            ["png", "npy", "jpg", "jpeg", "dcm"].contains(&ext.as_str()) && !stem.ends_with("_mask")
         })
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(Error::invalid_file(dir, "no images (NAME.png / NAME.npy with NAME_mask.png / NAME_mask.npy)"));
+        return Err(Error::invalid_file(
+            dir,
+            "no images (NAME.png / NAME.npy / NAME.dcm with NAME_mask.png / NAME_mask.npy)",
+        ));
     }
     let mut images = Vec::new();
     for p in &paths {

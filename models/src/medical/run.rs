@@ -6,15 +6,20 @@
 //! training-free k-means-query baseline, score every test pixel (MaxQuery, its probability
 //! variant, MaxQuery against the fixed inlier queries, MSP and energy; OOD pixels positive), compute Dice per inlier class on the inlier
 //! test pixels, draw the plots and write `report.json` and `report.html`.
+//!
+//! Both networks are checkpointed after every epoch (`checkpoint/` and `no_qd/checkpoint/`);
+//! `--resume DIR` (with the run's `--data` and `--seed`) reads `DIR/config.json`, continues each
+//! network after its last saved epoch (from the start when it saved none) and gives the
+//! uninterrupted run's report.
 
 use super::bench::{Crop, crop_side, test_crops, train_batch};
 use super::maxquery::MaxQueryConfig;
 use super::maxquery::kmeans_queries::KMeansQueries;
-use super::maxquery::train::{Scored, train_and_score};
+use super::maxquery::train::{Checkpointing, Scored, train_and_score};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
 use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice, roc_curve};
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_roc, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
@@ -39,20 +44,26 @@ intensity jitter, inliers only. Test crops (seeded): random windows with 1–3 O
 microaneurysm detail or cell texture), z-scored and written at the crop's local mean and contrast (OOD on the ellipse). \
 OOD pixels are the positives of AUROC, AUPR and FPR95; Dice is computed on the inlier pixels.";
 
+/// The folder (in the run's) of the ablation's checkpoint; the main network's is `checkpoint/`.
+pub const NO_QD_DIR: &str = "no_qd";
+
 struct MaxQueryJob<'a> {
     set: &'a MedicalSet,
     cfg: &'a MaxQueryConfig,
     test: &'a [Crop],
     seed: u64,
     quiet: bool,
+    /// Of the main network and of the ablation.
+    checkpoints: [Checkpointing<'a>; 2],
 }
 
 impl Job for MaxQueryJob<'_> {
     type Output = Result<[Scored; 2]>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        let main =
-            train_and_score::<B>(self.set, self.cfg, self.cfg.lambda_qd, self.test, self.seed, self.quiet, &device)?;
-        let ablation = train_and_score::<B>(self.set, self.cfg, 0.0, self.test, self.seed, self.quiet, &device)?;
+        let [c_main, c_ablation] = self.checkpoints.map(Some);
+        let (set, cfg, test, seed, quiet) = (self.set, self.cfg, self.test, self.seed, self.quiet);
+        let main = train_and_score::<B>(set, cfg, cfg.lambda_qd, test, seed, quiet, c_main, &device)?;
+        let ablation = train_and_score::<B>(set, cfg, 0.0, test, seed, quiet, c_ablation, &device)?;
         Ok([main, ablation])
     }
 }
@@ -167,14 +178,12 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value> {
             expected: format!("expected {}", MEDICAL_PIPELINES.join(", ")),
         });
     }
-    if spec.resume {
-        return Err(Error::Usage(
-            "maxquery: --resume is not supported (a quick run takes about a minute; start it again)".into(),
-        ));
-    }
     crate::train::device::check(spec.device)?;
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let no_qd_dir = out.join(NO_QD_DIR);
+    clear_stale_checkpoint(out, spec.resume)?;
+    clear_stale_checkpoint(&no_qd_dir, spec.resume)?;
     let cfg = maxquery_config(spec)?;
     write_json_atomic(&out.join("config.json"), &json!(cfg))?;
     let set = load_source(&spec.data)?;
@@ -182,7 +191,17 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value> {
     let test = test_crops(&set, test_side, cfg.test_crops, spec.seed);
     let truth: Vec<usize> = test.iter().flat_map(|c| c.labels.iter().map(|&l| usize::from(l))).collect();
     let ood: Vec<bool> = test.iter().flat_map(|c| c.ood.iter().copied()).collect();
-    let job = MaxQueryJob { set: &set, cfg: &cfg, test: &test, seed: spec.seed, quiet: spec.quiet };
+    let job = MaxQueryJob {
+        set: &set,
+        cfg: &cfg,
+        test: &test,
+        seed: spec.seed,
+        quiet: spec.quiet,
+        checkpoints: [
+            Checkpointing { dir: out, resume: spec.resume },
+            Checkpointing { dir: &no_qd_dir, resume: spec.resume },
+        ],
+    };
     let runs = dispatch(spec.device, job)??;
     let mut metrics = Map::new();
     insert_metrics(&mut metrics, &runs[0], &truth, &ood, &set, "")?;

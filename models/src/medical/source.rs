@@ -2,10 +2,10 @@
 //! photograph (`fundus`), or a user's folder of slices with masks ([`super::folder`]), each
 //! with its inlier labels ([`super::labels`]) and the other images OOD patches are cut from.
 
+use super::dicom::parse_dicom;
 use super::image::{GreyImage, LabelledImage, box_downscale, decode_image, to_grey};
 use super::labels::{CT_CLASSES, FUNDUS_CLASSES, ct_labels, fundus_labels};
 use crate::io::bundled::bundled_file;
-use crate::io::npy::parse_npy_array;
 use crate::{Error, Result};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -66,43 +66,36 @@ pub struct MedicalSet {
     pub label_rule: String,
 }
 
-/// A bundled grey image in [0, 1] (PNG, or an integer `.npy` scaled by its min and max).
+/// A bundled grey image in [0, 1] (PNG, or a DICOM slice scaled by its min and max).
 fn bundled_grey(rel: &str) -> Result<GreyImage> {
     let (bytes, path) = bundled_file(rel)?;
-    let what = path.display().to_string();
-    if rel.ends_with(".npy") {
-        let a = parse_npy_array(&bytes).map_err(|e| Error::table(&path, e))?;
-        let [h, w] = a.shape[..] else {
-            return Err(Error::invalid_file(path, format!("expected a 2-D array, found shape {:?}", a.shape)));
-        };
-        let (lo, hi) = a.data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, u), &v| (l.min(v), u.max(v)));
+    if rel.ends_with(".dcm") {
+        let slice = parse_dicom(&bytes, &path)?;
+        let v = slice.rescaled();
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, u), &v| (l.min(v), u.max(v)));
         let span = (hi - lo).max(f64::MIN_POSITIVE);
-        let pixels = a.data.iter().map(|&v| ((v - lo) / span) as f32).collect();
-        return Ok(GreyImage { name: rel.into(), height: h, width: w, pixels });
+        let pixels: Vec<f32> = v.iter().map(|&v| ((v - lo) / span) as f32).collect();
+        return Ok(GreyImage {
+            name: rel.into(),
+            height: slice.rows,
+            width: slice.columns,
+            pixels: to_grey(&pixels, slice.samples),
+        });
     }
-    let (h, w, c, px) = decode_image(&bytes, &what)?;
+    let (h, w, c, px) = decode_image(&bytes, &path.display().to_string())?;
     Ok(GreyImage { name: rel.into(), height: h, width: w, pixels: to_grey(&px, c) })
 }
 
-/// Slope and intercept of a bundled slice's `meta.json` (`rescale_slope`, `rescale_intercept`;
-/// 1 and 0 when absent).
-fn rescale(rel: &str) -> Result<(f64, f64)> {
-    let (bytes, path) = bundled_file(rel)?;
-    let meta: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::JsonValue(e).context(format!("{}: not JSON", path.display())))?;
-    let get = |k: &str, d: f64| meta.get(k).and_then(serde_json::Value::as_f64).unwrap_or(d);
-    Ok((get("rescale_slope", 1.0), get("rescale_intercept", 0.0)))
-}
-
-/// The CT slice with its HU classes; OOD patches from the MR slice and the cell image.
+/// The CT slice with its HU classes (HU = stored · `RescaleSlope` + `RescaleIntercept` of the
+/// DICOM header); OOD patches from the MR slice and the cell image.
 pub fn load_ct() -> Result<MedicalSet> {
-    let (bytes, path) = bundled_file("medical/ct_small/pixels.npy")?;
-    let a = parse_npy_array(&bytes).map_err(|e| Error::table(&path, e))?;
-    let [h, w] = a.shape[..] else {
-        return Err(Error::invalid_file(path, format!("expected a 2-D slice, found shape {:?}", a.shape)));
-    };
-    let (slope, intercept) = rescale("medical/ct_small/meta.json")?;
-    let hu: Vec<f64> = a.data.iter().map(|&s| s * slope + intercept).collect();
+    let (bytes, path) = bundled_file("medical/ct_small/CT_small.dcm")?;
+    let slice = parse_dicom(&bytes, &path)?;
+    if slice.samples != 1 {
+        return Err(Error::invalid_file(path, "expected a grey slice"));
+    }
+    let (h, w, slope, intercept) = (slice.rows, slice.columns, slice.slope, slice.intercept);
+    let hu = slice.rescaled();
     let (lo, hi) = CT_WINDOW;
     let pixels = hu.iter().map(|&v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) as f32).collect();
     let image =
@@ -112,7 +105,7 @@ pub fn load_ct() -> Result<MedicalSet> {
         classes: CT_CLASSES.iter().map(|s| s.to_string()).collect(),
         channels: 1,
         images: vec![image],
-        ood_sources: vec![bundled_grey("medical/mr_small/pixels.npy")?, bundled_grey("stills/cell.png")?],
+        ood_sources: vec![bundled_grey("medical/mr_small/MR_small.dcm")?, bundled_grey("stills/cell.png")?],
         label_rule: format!(
             "CT_small.dcm (pydicom), HU = stored·{slope} + {intercept}: air < −400 ≤ fat < −30 ≤ soft tissue < 200 ≤ bone; \
              input (HU + 1000)/2000 clamped to [0, 1]"

@@ -6,10 +6,12 @@ use super::scores::{OodScores, argmax};
 use super::{Affinity, MaxQueryConfig};
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
+use crate::train::checkpoint::Checkpoint;
 use crate::train::{TrainBackend, adam, step};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
+use std::path::Path;
 use std::time::Instant;
 
 /// Test crops per inference batch.
@@ -18,7 +20,7 @@ const EVAL_BATCH: usize = 8;
 const INLIER_BATCHES: usize = 4;
 
 /// Per-epoch mean losses of a run.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LossLog {
     /// Total loss per epoch.
     pub total: Vec<f64>,
@@ -28,6 +30,17 @@ pub struct LossLog {
     pub dice: Vec<f64>,
     /// QD loss per epoch (computed, and logged, even when its weight is 0).
     pub qd: Vec<f64>,
+}
+
+/// What a checkpoint records besides the model and the optimiser.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// Epochs trained.
+    epochs_done: usize,
+    /// Their losses.
+    losses: LossLog,
+    /// Training wall time so far, in seconds.
+    train_s: f64,
 }
 
 /// A trained network's outputs on the test crops.
@@ -55,9 +68,23 @@ fn values<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<f32>> {
     t.into_data().convert::<f32>().into_vec::<f32>().map_err(Error::TensorRead)
 }
 
+/// Where a run keeps its checkpoint ([`Checkpoint`], written after every epoch) and whether
+/// it continues from it.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpointing<'a> {
+    /// The directory holding `checkpoint/`.
+    pub dir: &'a Path,
+    /// Continue from the checkpoint, if there is one (none: train from the start).
+    pub resume: bool,
+}
+
 /// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set` and scores
 /// `test`. The backend is re-seeded with `seed` first, so variants start from the same weights
-/// and see the same crops.
+/// and see the same crops. With `checkpoint`, the model, the optimiser and the losses are
+/// saved after every epoch, and a resumed run continues after the last saved epoch: a step
+/// depends only on the weights, the optimiser state and (seed, step index), so the result is
+/// the uninterrupted run's.
+#[allow(clippy::too_many_arguments)]
 pub fn train_and_score<B: TrainBackend>(
     set: &MedicalSet,
     cfg: &MaxQueryConfig,
@@ -65,6 +92,7 @@ pub fn train_and_score<B: TrainBackend>(
     test: &[Crop],
     seed: u64,
     quiet: bool,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<Scored> {
     let start = Instant::now();
@@ -74,9 +102,17 @@ pub fn train_and_score<B: TrainBackend>(
     let mut model = MaxQueryNet::<B>::new(cfg, set.channels, k, device);
     let mut optim = adam(0.0).init::<B, MaxQueryNet<B>>();
     let groups = Tensor::<B, 2>::from_data(TensorData::new(query_groups(cfg.queries, k), [cfg.queries, k]), device);
-    let mut log = LossLog::default();
+    let ckpt = checkpoint.map(|c| (Checkpoint::new(c.dir), c.resume));
+    let mut state = State::default();
+    if let Some((ckpt, true)) = &ckpt
+        && ckpt.exists()
+    {
+        (model, optim, state) = ckpt.load(model, optim, device)?;
+    }
+    let (first, earlier_s) = (state.epochs_done, state.train_s);
+    let mut log = state.losses;
     let tag = if lambda_qd > 0.0 { "maxquery" } else { "maxquery (no QD)" };
-    for epoch in 0..cfg.epochs {
+    for epoch in first..cfg.epochs {
         let mut sums = [0f64; 4];
         for s in 0..cfg.steps_per_epoch {
             let crops = train_batch(set, size, cfg.batch, seed, epoch * cfg.steps_per_epoch + s);
@@ -110,8 +146,12 @@ pub fn train_and_score<B: TrainBackend>(
                 sums[3] / n
             );
         }
+        if let Some((ckpt, _)) = &ckpt {
+            let train_s = earlier_s + start.elapsed().as_secs_f64();
+            ckpt.save(&model, &optim, &State { epochs_done: epoch + 1, losses: log.clone(), train_s })?;
+        }
     }
-    let train_s = start.elapsed().as_secs_f64();
+    let train_s = earlier_s + start.elapsed().as_secs_f64();
     let net = model.valid();
     // The inlier queries: refined queries averaged over fresh training crops (steps after the
     // last training step), re-normalised for the cosine affinity.
