@@ -163,8 +163,10 @@ pub(crate) fn column_sums_by_chunks<F: crate::scalar::Float, O: Send, S: Send>(
             *t += v;
         }
     };
+    // One thread: the same chunks in order, without rayon's task overhead (small solves
+    // iterate this in well under a millisecond).
     #[cfg(feature = "parallel")]
-    if rows > step {
+    if rows > step && rayon::current_num_threads() > 1 {
         use rayon::prelude::*;
         let chunks = rows.div_ceil(step);
         let mut outs: alloc::vec::Vec<&mut [O]> = alloc::vec::Vec::with_capacity(chunks);
