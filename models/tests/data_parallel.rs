@@ -13,10 +13,14 @@ mod support;
 
 use burn::config::Config;
 use burn::module::Module;
+use clasp_models::discovery::GpcConfig;
 use clasp_models::fewshot::backbone::BackboneConfig;
 use clasp_models::medical::maxquery::MaxQueryConfig;
 use clasp_models::medical::maxquery::model::MaxQueryNet;
+use clasp_models::multimodal::data::{PairSource, breast_cancer_pairs};
+use clasp_models::multimodal::mgca::{MgcaConfig, MgcaModel};
 use clasp_models::nn::{ConvAutoencoderConfig, ConvEncoderConfig};
+use clasp_models::pipelines::Profile;
 use clasp_models::pipelines::depict::DepictConfig;
 use clasp_models::pipelines::mlcd::MlcdConfig;
 use clasp_models::pipelines::sigma::{VideoMaeConfig, VideoTarget};
@@ -227,3 +231,75 @@ fn fewshot_backbone() {
     let load = |d: &Path| load_model(cfg.init::<B>(&dev), d, &dev).unwrap();
     assert_params_close("fewshot", &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
 }
+
+/// GPC (each peer its rows of both views; the GCD contrast over the gathered batch; every peer
+/// fits the same mixtures on the whole embedding): a warm-up epoch and one round, with the GCD
+/// baseline encoder alongside, on 256 digits.
+#[test]
+fn gpc() {
+    let dir = temp_dir("dp-gpc");
+    let cfg = GpcConfig::new()
+        .with_encoder(ConvEncoderConfig::new().with_channels1(4).with_channels2(8).with_hidden(32).with_out(8))
+        .with_warmup_epochs(1)
+        .with_rounds(1)
+        .with_batch_size(64)
+        .with_max_sweeps(3)
+        .with_k_init(12);
+    let config = save_config(&dir, &cfg);
+    let args = ["train", "gpc", "--data", "digits", "--train-images", "256", "--config", config.as_str()];
+    let (single, peers) = single_and_two_peers(&dir, &args);
+    assert_losses_close("gpc", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_eq!(entry(&peers)["k_path"], entry(&single)["k_path"]);
+    let dev = Default::default();
+    let load = |d: &Path| load_model(cfg.encoder.init::<B>(&dev), d, &dev).unwrap();
+    assert_params_close("gpc", &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
+}
+
+/// MGCA on breast_cancer's two feature groups (each peer its pairs; the batch norms
+/// synchronised, the instance contrast over the gathered batch, the codes sharded), one epoch
+/// of batches of 64. The biases before a batch norm ([`MGCA_BN_INVARIANT`]) are bounded by
+/// 2·lr a step. (On token views such as MNIST halves, the dense layer's weights of tokens that
+/// are constant over a batch — blank borders — are batch-norm-invariant as well.)
+#[test]
+fn mgca() {
+    let dir = temp_dir("dp-mgca");
+    let data = PairSource::BreastCancer;
+    let mut cfg = MgcaConfig::for_data(Profile::Quick, &data);
+    cfg.hidden = 16;
+    cfg.embed_dim = 8;
+    cfg.prototypes = 6;
+    cfg.epochs = 1;
+    cfg.batch_size = 64;
+    cfg.ablations = false;
+    let config = dir.join("tiny.json");
+    std::fs::write(&config, serde_json::to_string(&cfg).unwrap()).unwrap();
+    let args = ["train", "mgca", "--data", "breast-cancer", "--config", &config.to_string_lossy()];
+    let (single, peers) = single_and_two_peers(&dir, &args);
+    assert_losses_close("mgca", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    let split = breast_cancer_pairs(0).unwrap();
+    let dev = Default::default();
+    let load = |d: &Path| load_model(MgcaModel::<B>::new(&split.train.a, &split.train.b, &cfg, &dev), d, &dev).unwrap();
+    let steps = split.train.n() / cfg.batch_size;
+    let bound = 2.0 * cfg.learning_rate as f32 * steps as f32;
+    assert_params_close("mgca", &load(&peers), &load(&single), PARAM_ABS, &MGCA_BN_INVARIANT, bound);
+}
+
+/// MGCA's biases whose shift reaches a batch norm unchanged (right before it, or before the
+/// ReLU and dense layer ahead of the projection head's, while the ReLUs stay active) and the
+/// running means that follow them: no gradient in exact arithmetic.
+const MGCA_BN_INVARIANT: [&str; 14] = [
+    "encoders.0.fc_in.bias",
+    "encoders.1.fc_in.bias",
+    "encoders.0.bn.running_mean",
+    "encoders.1.bn.running_mean",
+    "encoders.0.fc_out.bias",
+    "encoders.1.fc_out.bias",
+    "heads.0.fc1.bias",
+    "heads.1.fc1.bias",
+    "heads.0.bn1.running_mean",
+    "heads.1.bn1.running_mean",
+    "heads.0.fc2.bias",
+    "heads.1.fc2.bias",
+    "heads.0.bn2.running_mean",
+    "heads.1.bn2.running_mean",
+];

@@ -256,3 +256,38 @@ fn the_launcher_reports_a_dead_rank() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("`pamc`: it trains full-batch"), "{err}");
 }
+
+/// A data-parallel run interrupted after its first epoch and resumed (`--resume DIR --peers 2`)
+/// equals the uninterrupted data-parallel run bit for bit: every peer loads rank 0's checkpoint,
+/// whose queue is the peers' queues gathered (each peer takes its rows of it back).
+#[test]
+fn swav_data_parallel_resume_equals_the_uninterrupted_run() {
+    let dir = temp_dir("resume");
+    let config = dir.join("tiny.json");
+    std::fs::write(&config, TINY).unwrap();
+    let cfg: SwavConfig = serde_json::from_str(TINY).unwrap();
+    let peers = ["--peers", "2", "--peer-timeout", "20"];
+    let (whole, parts) = (dir.join("whole"), dir.join("parts"));
+    let data = ["train", "swav", "--data", "digits", "--train-images", "64", "--test-images", "32", "--quiet"];
+    let parts_dir = parts.to_string_lossy().into_owned();
+    let resume = [&data[..], &["--resume", parts_dir.as_str(), "--epochs", "2"], &peers].concat();
+    let runs = [
+        train_args(&config, &whole, &peers),
+        train_args(&config, &parts, &[&peers[..], &["--epochs", "1"]].concat()),
+        strings(&resume),
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        let sub = dir.join(format!("run{i}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_all_succeeded(&run_together(&sub, std::slice::from_ref(args)));
+    }
+    let losses = |d: &Path| -> Vec<f64> {
+        let r = read_json(&d.join("report.json"));
+        r["pipelines"][0]["history"].as_array().unwrap().iter().map(|e| e["loss"].as_f64().unwrap()).collect()
+    };
+    assert_eq!(losses(&parts), losses(&whole));
+    assert_eq!(losses(&whole).len(), 2);
+    for ((name, g), (_, w)) in saved_parameters(&cfg, &parts).iter().zip(&saved_parameters(&cfg, &whole)) {
+        assert_eq!(max_abs_diff(g, w), 0.0, "{name}");
+    }
+}

@@ -67,8 +67,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Data-parallel training (every minibatch pipeline: swav, depict, mlcd, sigma, pixel,
-    /// maxquery, fewshot): `--peers N` runs N processes here; `--rank R --peers N --coordinator
-    /// HOST:PORT` is one rank of a run over several machines.
+    /// maxquery, fewshot, gpc, mgca): `--peers N` runs N processes here; `--rank R --peers N
+    /// --coordinator HOST:PORT` is one rank of a run over several machines.
     #[command(flatten)]
     pub dist: DistArgs,
 }
@@ -119,7 +119,8 @@ pub fn all_pipelines() -> Vec<&'static str> {
 }
 
 /// The pipelines `--peers` trains data-parallel: every pipeline that trains on minibatches.
-pub const DATA_PARALLEL_PIPELINES: [&str; 7] = ["swav", "depict", "mlcd", "sigma", "pixel", "maxquery", "fewshot"];
+pub const DATA_PARALLEL_PIPELINES: [&str; 9] =
+    ["swav", "depict", "mlcd", "sigma", "pixel", "maxquery", "fewshot", "gpc", "mgca"];
 
 /// Why `--peers` cannot train `pipeline` (`None`: it can).
 pub fn data_parallel_refusal(pipeline: &str) -> Option<String> {

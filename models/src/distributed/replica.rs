@@ -11,7 +11,7 @@
 //! - each peer's loss is its share of the global loss: a mean over its rows times
 //!   rows/global-batch ([`Replica::share`]); terms that need the whole batch (batch
 //!   statistics, contrastive negatives, Dice's class sums) get them through a differentiable
-//!   all-reduce ([`Replica::batch_norm`], [`Replica::gather_rows`], [`Replica::sum`]), each peer
+//!   all-reduce ([`Replica::batch_norm`], [`Replica::gather_views`], [`Replica::sum`]), each peer
 //!   adding 1/peers of a term every peer computes whole;
 //! - the Sinkhorn codes are sharded (SwAV's `distributed_sinkhorn` order: the prototype sums
 //!   all-reduced every iteration) through the core's `AllReduce` hook on the same engine
@@ -170,7 +170,17 @@ impl<B: TrainBackend> Replica<B> {
     /// This peer's rows (of the current batch, [`Replica::batch`]) of a tensor holding the
     /// global batch's rows along dimension 0.
     pub fn local<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        if self.is_distributed() { x.narrow(0, self.rows.start, self.rows.len()) } else { x }
+        self.local_views(x, 1)
+    }
+
+    /// This peer's rows of each of `views` blocks stacked along dimension 0, each block the
+    /// global batch's rows (`[views·global, …]` → `[views·rows, …]`, block by block).
+    pub fn local_views<const D: usize>(&self, x: Tensor<B, D>, views: usize) -> Tensor<B, D> {
+        if !self.is_distributed() {
+            return x;
+        }
+        let (start, len) = (self.rows.start, self.rows.len());
+        Tensor::cat((0..views).map(|v| x.clone().narrow(0, v * self.global + start, len)).collect(), 0)
     }
 
     /// This peer's share of a mean over the global batch, from the mean over its rows:
@@ -212,27 +222,36 @@ impl<B: TrainBackend> Replica<B> {
         }
     }
 
+    /// [`Replica::batch_norm`] of one batch.
+    pub fn norm(&self, bn: &BatchNorm<B>, x: Tensor<B, 2>) -> Result<Tensor<B, 2>> {
+        let normed = self.batch_norm(bn, vec![x])?.pop();
+        normed.ok_or_else(|| Error::Internal("the batch norm returned no batch".into()))
+    }
+
     /// Σ over the peers of `x`, differentiable (its gradient sums the peers' gradients).
     pub fn sum<const D: usize>(&self, what: &'static str, x: Tensor<B, D>) -> Result<Tensor<B, D>> {
         if self.is_distributed() { Ok(B::all_reduce_sum_diff(&self.engine, what, x)?) } else { Ok(x) }
     }
 
-    /// The global batch's rows of `x` (`[rows, d]`, this peer's rows of the current batch),
-    /// gathered from every peer in row order, differentiable.
-    pub fn gather_rows(&self, what: &'static str, x: Tensor<B, 2>) -> Result<Tensor<B, 2>> {
+    /// The inverse of [`Replica::local_views`], differentiable: `x` holds `views` blocks of this
+    /// peer's rows of the current batch (`[views·rows, d]`); returns every peer's, `[views·global,
+    /// d]`, each block in row order (one all-reduce of the blocks placed at their rows).
+    pub fn gather_views(&self, what: &'static str, x: Tensor<B, 2>, views: usize) -> Result<Tensor<B, 2>> {
         if !self.is_distributed() {
             return Ok(x);
         }
         let [_, d] = x.dims();
         let device = x.device();
-        let (before, after) = (self.rows.start, self.global - self.rows.end);
-        let mut parts = Vec::with_capacity(3);
-        if before > 0 {
-            parts.push(Tensor::zeros([before, d], &device));
-        }
-        parts.push(x);
-        if after > 0 {
-            parts.push(Tensor::zeros([after, d], &device));
+        let (n, before, after) = (self.rows.len(), self.rows.start, self.global - self.rows.end);
+        let mut parts = Vec::with_capacity(3 * views);
+        for v in 0..views {
+            if before > 0 {
+                parts.push(Tensor::zeros([before, d], &device));
+            }
+            parts.push(x.clone().narrow(0, v * n, n));
+            if after > 0 {
+                parts.push(Tensor::zeros([after, d], &device));
+            }
         }
         self.sum(what, Tensor::cat(parts, 0))
     }
@@ -362,7 +381,8 @@ mod tests {
         assert_eq!(r.batch(10), 0..10);
         let x = Tensor::<B, 2>::from_floats([[1.0, 2.0], [3.0, 4.0]], &dev);
         assert_eq!(r.local(x.clone()).dims(), [2, 2]);
-        assert_eq!(r.gather_rows("t", x.clone()).unwrap().into_data(), x.clone().into_data());
+        assert_eq!(r.gather_views("t", x.clone(), 2).unwrap().into_data(), x.clone().into_data());
+        assert_eq!(r.local_views(x.clone(), 2).into_data(), x.clone().into_data());
         let l = Tensor::<B, 1>::from_floats([3.0], &dev);
         assert_eq!(r.share(l.clone()).into_data(), l.clone().into_data());
         assert_eq!(r.whole(l.clone()).into_data(), l.into_data());

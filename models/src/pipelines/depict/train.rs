@@ -12,7 +12,7 @@ use crate::pipelines::{
 };
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
-use crate::{Context, Error, Result};
+use crate::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
 use burn::tensor::activation::tanh;
@@ -66,8 +66,7 @@ fn pass<B: TrainBackend>(
 ) -> Result<(AutoencoderPass<B>, Tensor<B, 2>)> {
     let ae = &model.ae;
     let (h1, h2, pre) = ae.encode(x, |t| if noisy { replica.dropout(ae.noise(), t) } else { t });
-    let normed = replica.batch_norm(ae.embed_norm(), vec![pre])?.pop();
-    let z = tanh(normed.ok_or_else(|| Error::Internal("the batch norm returned no batch".into()))?);
+    let z = tanh(replica.norm(ae.embed_norm(), pre)?);
     let p = ae.decode(z, h1, h2);
     let log_p = model.log_probabilities(p.z.clone());
     Ok((p, log_p))
