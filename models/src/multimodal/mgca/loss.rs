@@ -31,14 +31,19 @@ pub fn instance_loss_rows<B: Backend>(
 ) -> Tensor<B, 1> {
     let ([r, _], [b, _]) = (za.dims(), za_all.dims());
     let device = za.device();
-    let mut eye = vec![0.0f32; r * b];
-    (0..r).for_each(|i| eye[i * b + offset + i] = 1.0);
-    let eye = Tensor::<B, 2>::from_data(TensorData::new(eye, [r, b]), &device);
-    // Row i of za·zbᵀ over every column, and column i of it over every row.
+    let (mut eye_rows, mut eye_cols) = (vec![0.0f32; r * b], vec![0.0f32; b * r]);
+    for i in 0..r {
+        eye_rows[i * b + offset + i] = 1.0;
+        eye_cols[(offset + i) * r + i] = 1.0;
+    }
+    let eye_rows = Tensor::<B, 2>::from_data(TensorData::new(eye_rows, [r, b]), &device);
+    let eye_cols = Tensor::<B, 2>::from_data(TensorData::new(eye_cols, [b, r]), &device);
+    // Rows offset.. of za·zbᵀ over every column, and its columns offset.. over every row (all
+    // of them: one product, as the single-process loss takes it).
     let rows_logits = za.matmul(zb_all.transpose()).div_scalar(temperature);
-    let cols_logits = za_all.matmul(zb.transpose()).div_scalar(temperature);
-    let rows = (log_softmax(rows_logits, 1) * eye.clone()).sum().div_scalar(b as f64);
-    let cols = (log_softmax(cols_logits, 0) * eye.transpose()).sum().div_scalar(b as f64);
+    let cols_logits = if r == b { rows_logits.clone() } else { za_all.matmul(zb.transpose()).div_scalar(temperature) };
+    let rows = (log_softmax(rows_logits, 1) * eye_rows).sum().div_scalar(b as f64);
+    let cols = (log_softmax(cols_logits, 0) * eye_cols).sum().div_scalar(b as f64);
     (rows + cols).neg().div_scalar(2.0)
 }
 
