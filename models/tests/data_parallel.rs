@@ -26,7 +26,7 @@ use clasp_models::pipelines::mlcd::MlcdConfig;
 use clasp_models::pipelines::sigma::{VideoMaeConfig, VideoTarget};
 use clasp_models::train::checkpoint::load_model;
 use std::path::{Path, PathBuf};
-use support::{assert_all_succeeded, max_abs_diff, read_json, run_together, strings, temp_dir, tensors};
+use support::{epoch_losses, max_abs_diff, read_json, run_one_by_one, strings, temp_dir, tensors};
 
 type B = burn::backend::Flex;
 
@@ -38,28 +38,19 @@ const PARAM_ABS: f32 = 1e-5;
 /// `dir/single` and `dir/peers2`.
 fn single_and_two_peers(dir: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
     let (single, peers) = (dir.join("single"), dir.join("peers2"));
-    for (i, (out, extra)) in
-        [(&single, vec![]), (&peers, vec!["--peers", "2", "--peer-timeout", "20"])].iter().enumerate()
-    {
-        let sub = dir.join(format!("run{i}"));
-        std::fs::create_dir_all(&sub).unwrap();
+    let run = |out: &Path, extra: &[&str]| {
         let mut a = strings(args);
         a.extend(strings(&["--quiet", "--out", &out.to_string_lossy()]));
         a.extend(strings(extra));
-        assert_all_succeeded(&run_together(&sub, &[a]));
-    }
+        a
+    };
+    run_one_by_one(dir, &[run(&single, &[]), run(&peers, &["--peers", "2", "--peer-timeout", "20"])]);
     (single, peers)
 }
 
 /// The report entry of a run.
 fn entry(dir: &Path) -> serde_json::Value {
     read_json(&dir.join("report.json"))["pipelines"][0].clone()
-}
-
-/// The per-epoch losses of a run's history.
-fn history_losses(dir: &Path) -> Vec<f64> {
-    let e = entry(dir);
-    e["history"].as_array().unwrap().iter().map(|h| h["loss"].as_f64().unwrap()).collect()
 }
 
 /// `got` within `rel` of `want` (relative), every epoch.
@@ -113,7 +104,7 @@ fn depict() {
     let pretrain = DepictConfig::new(ae.clone()).with_pretrain_epochs(2).with_warmup_epochs(0).with_epochs(0);
     let config = save_config(&dir, &pretrain.clone().with_batch_size(16));
     let (single, peers) = single_and_two_peers(&dir.join("pretrain"), &[&args[..], &[config.as_str()]].concat());
-    assert_losses_close("depict pretraining", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_losses_close("depict pretraining", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     let dev = Default::default();
     let load = |d: &Path| load_model(pretrain.init::<B>(&dev), d, &dev).unwrap();
     let invariant = ["ae.embed.bias", "ae.embed_norm.running_mean"];
@@ -122,7 +113,7 @@ fn depict() {
     let all = DepictConfig::new(ae).with_pretrain_epochs(1).with_warmup_epochs(1).with_epochs(1).with_batch_size(16);
     let config = save_config(&dir, &all);
     let (single, peers) = single_and_two_peers(&dir.join("all"), &[&args[..], &[config.as_str()]].concat());
-    assert_losses_close("depict", &history_losses(&peers), &history_losses(&single), 1e-3);
+    assert_losses_close("depict", &epoch_losses(&peers), &epoch_losses(&single), 1e-3);
 }
 
 /// MLCD (each peer its rows of the batch's shifted images and masks), 2 epochs of 4 steps.
@@ -140,7 +131,7 @@ fn mlcd() {
     let config = save_config(&dir, &cfg);
     let args = ["train", "mlcd", "--data", "digits", "--train-images", "64", "--test-images", "32", "--config"];
     let (single, peers) = single_and_two_peers(&dir, &[&args[..], &[config.as_str()]].concat());
-    assert_losses_close("mlcd", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_losses_close("mlcd", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     let dev = Default::default();
     let load = |d: &Path| load_model(cfg.init::<B>(&dev), d, &dev).unwrap();
     assert_params_close("mlcd", &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
@@ -166,7 +157,7 @@ fn sigma_and_pixel() {
         let config = save_config(&dir, &cfg);
         let args = ["train", name, "--data", "moving-digits", "--train-images", "16", "--test-images", "16"];
         let (single, peers) = single_and_two_peers(&dir, &[&args[..], &["--config", config.as_str()]].concat());
-        assert_losses_close(name, &history_losses(&peers), &history_losses(&single), LOSS_REL);
+        assert_losses_close(name, &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
         let dev = Default::default();
         // 8 frames of 32 × 32 in tubes of tube_frames × patch_h × patch_w.
         let tokens = (8 / cfg.tube_frames) * (32 / cfg.patch_h) * (32 / cfg.patch_w);
@@ -226,7 +217,7 @@ fn fewshot_backbone() {
     let config = save_config(&dir, &cfg);
     let args = ["train", "fewshot", "--data", "digits", "--config", config.as_str()];
     let (single, peers) = single_and_two_peers(&dir, &args);
-    assert_losses_close("fewshot", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_losses_close("fewshot", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     let dev = Default::default();
     let load = |d: &Path| load_model(cfg.init::<B>(&dev), d, &dev).unwrap();
     assert_params_close("fewshot", &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
@@ -248,7 +239,7 @@ fn gpc() {
     let config = save_config(&dir, &cfg);
     let args = ["train", "gpc", "--data", "digits", "--train-images", "256", "--config", config.as_str()];
     let (single, peers) = single_and_two_peers(&dir, &args);
-    assert_losses_close("gpc", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_losses_close("gpc", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     assert_eq!(entry(&peers)["k_path"], entry(&single)["k_path"]);
     let dev = Default::default();
     let load = |d: &Path| load_model(cfg.encoder.init::<B>(&dev), d, &dev).unwrap();
@@ -275,7 +266,7 @@ fn mgca() {
     std::fs::write(&config, serde_json::to_string(&cfg).unwrap()).unwrap();
     let args = ["train", "mgca", "--data", "breast-cancer", "--config", &config.to_string_lossy()];
     let (single, peers) = single_and_two_peers(&dir, &args);
-    assert_losses_close("mgca", &history_losses(&peers), &history_losses(&single), LOSS_REL);
+    assert_losses_close("mgca", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     let split = breast_cancer_pairs(0).unwrap();
     let dev = Default::default();
     let load = |d: &Path| load_model(MgcaModel::<B>::new(&split.train.a, &split.train.b, &cfg, &dev), d, &dev).unwrap();

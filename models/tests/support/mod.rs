@@ -110,6 +110,22 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Runs each of `runs` (a `clasp` command line) alone, one after the other (2 cores), in
+/// `dir/run0`, `dir/run1`, …; every one must succeed.
+pub fn run_one_by_one(dir: &Path, runs: &[Vec<String>]) {
+    for (i, args) in runs.iter().enumerate() {
+        let sub = dir.join(format!("run{i}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_all_succeeded(&run_together(&sub, std::slice::from_ref(args)));
+    }
+}
+
+/// The per-epoch losses of the run whose output directory is `dir` (its report's history).
+pub fn epoch_losses(dir: &Path) -> Vec<f64> {
+    let r = read_json(&dir.join("report.json"));
+    r["pipelines"][0]["history"].as_array().unwrap().iter().map(|e| e["loss"].as_f64().unwrap()).collect()
+}
+
 pub fn assert_all_succeeded(outcomes: &[Outcome]) {
     for (i, o) in outcomes.iter().enumerate() {
         assert_eq!(o.status, 0, "process {i} failed:\n{}", o.log);

@@ -93,7 +93,8 @@ fn project<B: TrainBackend>(
 /// The single-process queue (as a checkpoint holds it: whole batches, newest first) from every
 /// peer's part (its rows, [`shard_rows`], of each batch), by one all-reduce.
 fn gather_queue<B: TrainBackend>(replica: &Replica<B>, cfg: &SwavConfig, local: &[f32]) -> Result<Vec<f32>> {
-    if !replica.is_distributed() {
+    // Every peer holds as many batches (none without a queue): they all skip or all reduce.
+    if !replica.is_distributed() || local.is_empty() {
         return Ok(local.to_vec());
     }
     let d = cfg.projection;
