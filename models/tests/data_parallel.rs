@@ -6,8 +6,8 @@
 //! Tolerances (measured, then given a margin), after the steps of each run: epoch losses
 //! relative ≤ 1e-5 and every saved parameter within 1e-5, except the parameters without a
 //! gradient in exact arithmetic (attention key biases, a bias before a batch norm), which Adam
-//! moves by ±lr a step whatever the summation order, and DEPICT after its pretraining (see
-//! [`depict`]).
+//! moves by ±lr a step whatever the summation order, DEPICT after its pretraining (see
+//! [`depict`]) and MGCA's parameters (see [`mgca`]).
 
 mod support;
 
@@ -248,9 +248,11 @@ fn gpc() {
 
 /// MGCA on breast_cancer's two feature groups (each peer its pairs; the batch norms
 /// synchronised, the instance contrast over the gathered batch, the codes sharded), one epoch
-/// of batches of 64. The biases before a batch norm ([`MGCA_BN_INVARIANT`]) are bounded by
-/// 2·lr a step. (On token views such as MNIST halves, the dense layer's weights of tokens that
-/// are constant over a batch — blank borders — are batch-norm-invariant as well.)
+/// of batches of 64: the losses to [`LOSS_REL`]; the parameters only to Adam's bound of 2·lr a
+/// step. Its five batch norms leave many gradients at rounding level — the biases before them,
+/// and the weights of hidden units that are (nearly) always or never active — which Adam turns
+/// into ±lr steps whatever the summation order (measured 2.6e-4 on the weights, 8.6e-3 on the
+/// biases after 7 steps at lr 1e-3).
 #[test]
 fn mgca() {
     let dir = temp_dir("dp-mgca");
@@ -272,25 +274,5 @@ fn mgca() {
     let load = |d: &Path| load_model(MgcaModel::<B>::new(&split.train.a, &split.train.b, &cfg, &dev), d, &dev).unwrap();
     let steps = split.train.n() / cfg.batch_size;
     let bound = 2.0 * cfg.learning_rate as f32 * steps as f32;
-    assert_params_close("mgca", &load(&peers), &load(&single), PARAM_ABS, &MGCA_BN_INVARIANT, bound);
+    assert_params_close("mgca", &load(&peers), &load(&single), bound, &[], 0.0);
 }
-
-/// MGCA's biases whose shift reaches a batch norm unchanged (right before it, or before the
-/// ReLU and dense layer ahead of the projection head's, while the ReLUs stay active) and the
-/// running means that follow them: no gradient in exact arithmetic.
-const MGCA_BN_INVARIANT: [&str; 14] = [
-    "encoders.0.fc_in.bias",
-    "encoders.1.fc_in.bias",
-    "encoders.0.bn.running_mean",
-    "encoders.1.bn.running_mean",
-    "encoders.0.fc_out.bias",
-    "encoders.1.fc_out.bias",
-    "heads.0.fc1.bias",
-    "heads.1.fc1.bias",
-    "heads.0.bn1.running_mean",
-    "heads.1.bn1.running_mean",
-    "heads.0.fc2.bias",
-    "heads.1.fc2.bias",
-    "heads.0.bn2.running_mean",
-    "heads.1.bn2.running_mean",
-];
