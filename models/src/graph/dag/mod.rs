@@ -2,12 +2,17 @@
 //! Graphs", KDD 2024), reconstructed from the abstract as `shared/notes/pipelines.md` §7
 //! describes (no code or paper body is available):
 //!
-//! - encoder: a 2-layer GCN, H = Â_gcn·ReLU(Â_gcn·X̃·W₁)·W₂ with Â_gcn = D̃^{-1/2}(A+I)D̃^{-1/2}
-//!   (core) applied as a sparse product on the device; X̃ replaces the features of a random
-//!   `mask_rate` share of the nodes (new each epoch) by a learned token;
+//! - encoder: a 2-layer GCN, H = Â_gcn·ReLU(Â_gcn·X̃·W₁ + b₁)·W₂ + b₂ with
+//!   Â_gcn = D̃^{-1/2}(A+I)D̃^{-1/2} (core) applied as a sparse product on the device; X̃
+//!   replaces the features of a random `mask_rate` share of the nodes (new each epoch) by a
+//!   learned token;
 //! - masked attribute reconstruction (GraphMAE): the masked nodes' rows of H are zeroed, a
-//!   one-layer GCN decodes X̂ = Â_gcn·H̃·W_d, and L_rec = mean over masked i of (1 − cos(x_i, x̂_i))^γ;
-//! - readout C = softmax((H·W_c + b)/T) over K_max communities;
+//!   one-layer GCN decodes X̂ = Â_gcn·H̃·W_d + b_d, and L_rec = mean over masked i of
+//!   (1 − cos(x_i, x̂_i))^γ; the first `warmup_epochs` train on L_rec alone;
+//! - readout C = softmax((H·W_c + b)/T) over K_max communities, started from a k-means
+//!   over-segmentation of the warmed-up H into K_max clusters (nearest-centre logits), so the
+//!   structure term merges communities and the group sparsity empties them, instead of
+//!   splitting a near-uniform C (which leaves the saddle by one bisection and stays at K̂ = 2);
 //! - group sparsity Ω = Σ_k ‖C_{:,k}‖₂ / √n (the ℓ2,1 norm that empties whole columns);
 //! - structure term −Q with the soft modularity Q = (tr(CᵀAC) − ‖Cᵀd‖²/2m)/2m, tr(CᵀAC) summed
 //!   over the stored edges (O(nnz·K));
@@ -52,6 +57,10 @@ pub struct DagConfig {
     pub lambda_sparse: f64,
     /// Weight of DMoN's collapse regulariser (not in the DAG reconstruction of the notes; 0 = off).
     pub lambda_collapse: f64,
+    /// Epochs of masked-attribute reconstruction alone before the readout is set (to a k-means
+    /// over-segmentation of the embedding into K_max communities).
+    #[serde(default)]
+    pub warmup_epochs: usize,
     /// Training epochs.
     pub epochs: usize,
     /// Learning rate.
@@ -73,6 +82,7 @@ impl DagConfig {
             lambda_struct: 1.0,
             lambda_sparse: 0.05,
             lambda_collapse: 0.0,
+            warmup_epochs: 30,
             epochs: match profile {
                 Profile::Quick => 60,
                 Profile::Full => 300,

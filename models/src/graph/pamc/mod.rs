@@ -8,6 +8,7 @@
 //! Adam → labels argmax q at the final epoch. The `infonce` baseline replaces L_pos + L_neg by
 //! Graph-MLP's dense pairwise InfoNCE over all n² pairs (same code, same budget).
 
+mod input;
 mod loss;
 mod model;
 mod train;
@@ -52,6 +53,10 @@ pub struct PamcConfig {
     pub epochs: usize,
     /// Clustering learning rate.
     pub lr: f64,
+    /// The DEC target p is recomputed from q every this many clustering epochs and held fixed
+    /// in between (DEC's update interval; 1 = every epoch, as the released PamC code).
+    #[serde(default = "every_epoch")]
+    pub target_every: usize,
     /// Weight α of the contrastive terms.
     pub alpha: f64,
     /// Weight β of KL(p‖q).
@@ -73,6 +78,11 @@ pub struct PamcConfig {
     pub scaling_sizes: Vec<usize>,
 }
 
+/// The default DEC target interval of configurations written before it existed.
+fn every_epoch() -> usize {
+    1
+}
+
 impl PamcConfig {
     /// The settings of a profile: `full` is the paper's network and schedule; `quick` a
     /// narrower encoder and fewer epochs (minutes on 2 cores).
@@ -89,6 +99,7 @@ impl PamcConfig {
             pretrain_lr: 1e-3,
             epochs,
             lr: 1e-3,
+            target_every: 1,
             alpha: 2.0,
             beta: 2.5,
             order: 3,
