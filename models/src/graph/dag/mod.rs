@@ -80,7 +80,7 @@ impl DagConfig {
             gamma: 2.0,
             temperature: 1.0,
             lambda_struct: 1.0,
-            lambda_sparse: 0.05,
+            lambda_sparse: 0.01,
             lambda_collapse: 0.0,
             warmup_epochs: 30,
             epochs: match profile {

@@ -71,3 +71,27 @@ impl<B: Backend> DagModel<B> {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    type B = burn::backend::Flex;
+
+    #[test]
+    fn the_centre_readout_is_a_softmax_of_negative_squared_distances() {
+        let dev = Default::default();
+        let model = DagModel::<B>::new(3, 4, 2, 2, &dev);
+        let centres = Tensor::<B, 2>::from_floats([[0.0, 0.0], [2.0, 1.0]], &dev);
+        let model = model.with_readout_centres(centres, 0.5);
+        let h = Tensor::<B, 2>::from_floats([[1.0, 0.0], [3.0, 3.0]], &dev);
+        let c = model.communities(h, 1.0).into_data().to_vec::<f32>().unwrap();
+        // Squared distances (1, 2) and (18, 5): C = softmax(−d²/0.5) per row.
+        for (row, d) in [[1.0f64, 2.0], [18.0, 5.0]].iter().enumerate() {
+            let e = d.map(|v| (-v / 0.5).exp());
+            for k in 0..2 {
+                let want = e[k] / (e[0] + e[1]);
+                assert!((f64::from(c[row * 2 + k]) - want).abs() < 1e-5, "{row} {k}: {} vs {want}", c[row * 2 + k]);
+            }
+        }
+    }
+}
