@@ -75,7 +75,13 @@ struct Inputs<B: Backend> {
 
 impl<B: TrainBackend> Inputs<B> {
     /// One epoch's encoding with a fresh mask: H and the masked-attribute reconstruction loss.
-    fn encode_masked(&self, model: &DagModel<B>, cfg: &DagConfig, seed: u64, epoch: usize) -> (Tensor<B, 2>, Tensor<B, 1>) {
+    fn encode_masked(
+        &self,
+        model: &DagModel<B>,
+        cfg: &DagConfig,
+        seed: u64,
+        epoch: usize,
+    ) -> (Tensor<B, 2>, Tensor<B, 1>) {
         let device = self.x_dense.device();
         let (masked, mask) = node_mask::<B>(self.n, cfg.mask_rate, seed, epoch, &device);
         let h = model.encode(&self.x, Some(mask.clone()), &self.prop);

@@ -1,10 +1,10 @@
 //! PamC's training: autoencoder pretraining, k-means centres (core), then full-batch epochs on
 //! β·KL(p‖q) + α·(contrastive terms) with the DEC target from the core every epoch.
 
+use super::input::EncoderInput;
 use super::loss::{
     dense_infonce, hard_assignment, kl_divergence, meta_negative_term, meta_nodes, positive_term, student_t,
 };
-use super::input::EncoderInput;
 use super::model::{Autoencoder, PamcModel, Stack};
 use super::{Negatives, PamcConfig};
 use crate::cli::budget::{Need, available_memory};
@@ -105,7 +105,8 @@ pub fn train_pamc<B: TrainBackend>(
         Negatives::Dense => Some(dense_adjacency::<B>(&a_hat, device)?),
         Negatives::MetaHard | Negatives::MetaSoft => None,
     };
-    let terms = Contrast { negatives: cfg.negatives, sparse: SparseEdges::<B>::from_csr(&a_hat, device), dense, tau: cfg.tau };
+    let terms =
+        Contrast { negatives: cfg.negatives, sparse: SparseEdges::<B>::from_csr(&a_hat, device), dense, tau: cfg.tau };
     let input = EncoderInput::<B>::new(g, cfg.smoothing, device)?;
     let mut history = History::default();
     let encoder = pretrain(input.smoothed(), cfg, seed, quiet, &mut history, device)?;
