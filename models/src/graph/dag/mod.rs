@@ -35,6 +35,26 @@ pub use train::train_dag;
 use crate::pipelines::Profile;
 use serde::{Deserialize, Serialize};
 
+/// The readout's state when the community terms start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadoutInit {
+    /// A k-means over-segmentation of the warmed-up embedding into K_max communities
+    /// (nearest-centre logits), which the modularity merges and the group sparsity empties.
+    #[serde(rename = "kmeans")]
+    KMeans,
+    /// The layer's random initialisation: a near-uniform C, which soft modularity leaves by a
+    /// bisection (the two karate factions; K̂ = 2 on Cora and Citeseer too).
+    Uniform,
+}
+
+impl ReadoutInit {
+    /// The setting of configurations written before the choice existed.
+    fn uniform() -> Self {
+        ReadoutInit::Uniform
+    }
+}
+
 /// DAG's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DagConfig {
@@ -57,10 +77,12 @@ pub struct DagConfig {
     pub lambda_sparse: f64,
     /// Weight of DMoN's collapse regulariser (not in the DAG reconstruction of the notes; 0 = off).
     pub lambda_collapse: f64,
-    /// Epochs of masked-attribute reconstruction alone before the readout is set (to a k-means
-    /// over-segmentation of the embedding into K_max communities).
+    /// Epochs of masked-attribute reconstruction alone before the community terms start.
     #[serde(default)]
     pub warmup_epochs: usize,
+    /// How the readout starts after the warm-up.
+    #[serde(default = "ReadoutInit::uniform")]
+    pub readout_init: ReadoutInit,
     /// Training epochs.
     pub epochs: usize,
     /// Learning rate.
@@ -83,6 +105,7 @@ impl DagConfig {
             lambda_sparse: 0.01,
             lambda_collapse: 0.0,
             warmup_epochs: 30,
+            readout_init: ReadoutInit::KMeans,
             epochs: match profile {
                 Profile::Quick => 60,
                 Profile::Full => 300,

@@ -3,7 +3,7 @@
 //! full-batch Adam on L_rec + λ_struct·(−Q) + λ_sparse·Ω, a fresh node mask every epoch; K̂
 //! recorded per epoch; baselines on the final embedding.
 
-use super::DagConfig;
+use super::{DagConfig, ReadoutInit};
 use super::baselines::{kmeans_silhouette, split_merge_baseline};
 use super::loss::{collapse, group_sparsity, scaled_cosine_error, soft_modularity};
 use super::model::DagModel;
@@ -149,7 +149,10 @@ pub fn train_dag<B: TrainBackend>(
         meter.batch(value, n, &progress, epoch, cfg.warmup_epochs);
         history.epochs.push(meter.finish("warmup", epoch, cfg.warmup_epochs, &progress, BTreeMap::new()));
     }
-    let mut model = readout_from_kmeans(model, &inputs, k_max, seed)?;
+    let mut model = match cfg.readout_init {
+        ReadoutInit::KMeans => readout_from_kmeans(model, &inputs, k_max, seed)?,
+        ReadoutInit::Uniform => model,
+    };
     let mut k_path = Vec::with_capacity(cfg.epochs);
     for epoch in 0..cfg.epochs {
         let progress = Progress::new("dag", 1, quiet);
