@@ -3,10 +3,10 @@
 //! full-batch Adam on L_rec + λ_struct·(−Q) + λ_sparse·Ω, a fresh node mask every epoch; K̂
 //! recorded per epoch; baselines on the final embedding.
 
-use super::{DagConfig, ReadoutInit};
 use super::baselines::{kmeans_silhouette, split_merge_baseline};
 use super::loss::{collapse, group_sparsity, scaled_cosine_error, soft_modularity};
 use super::model::DagModel;
+use super::{DagConfig, ReadoutInit};
 use crate::graph::GraphData;
 use crate::graph::features::NodeFeatures;
 use crate::graph::outcome::{GraphTrained, features_tensor};
