@@ -28,8 +28,8 @@ pub struct TrainArgs {
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
-    /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
-    /// edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
+    /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` (5 classes),
+    /// `csbm-N-K` or a folder with edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
     /// `mnist-halves`, or a CSV of `image_path,report_text[,label]` lines.
     /// Medical (default `ct`): `ct` (bundled CT slice, HU tissue classes),
     /// `fundus` (bundled fundus photograph), or a folder of `NAME.png|npy` images with
