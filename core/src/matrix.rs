@@ -113,10 +113,23 @@ fn check_shape(len: usize, rows: usize, cols: usize, what: &'static str) -> Resu
 #[inline(always)]
 pub(crate) fn transpose_block<T: Real>(rows: &[T], d: usize, stride: usize, out: &mut [T::Acc]) {
     let b = rows.len() / d.max(1);
-    // Feature by feature: contiguous writes, the strided reads come from L1.
+    // Four rows at a time: each feature's four values are one contiguous store.
+    let whole = b.min(stride) / 4 * 4;
+    for (q, quad) in rows[..whole * d].chunks_exact(4 * d.max(1)).enumerate() {
+        let (r01, r23) = quad.split_at(2 * d);
+        let (r0, r1) = r01.split_at(d);
+        let (r2, r3) = r23.split_at(d);
+        let values = r0.iter().zip(r1).zip(r2).zip(r3);
+        for (run, (((a, b), c), e)) in out.chunks_exact_mut(stride.max(1)).zip(values) {
+            if let Some(o) = run.get_mut(4 * q..4 * q + 4) {
+                o.copy_from_slice(&[a.to_acc(), b.to_acc(), c.to_acc(), e.to_acc()]);
+            }
+        }
+    }
+    // The remaining rows and the padding feature by feature.
     for (j, run) in out.chunks_exact_mut(stride.max(1)).take(d).enumerate() {
-        let (vals, pad) = run.split_at_mut(b.min(stride));
-        for (o, v) in vals.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(d)) {
+        let (vals, pad) = run[whole..].split_at_mut(b.min(stride) - whole);
+        for (o, v) in vals.iter_mut().zip(rows.get(whole * d + j..).unwrap_or(&[]).iter().step_by(d)) {
             *o = v.to_acc();
         }
         pad.fill(<T::Acc as Float>::ZERO);

@@ -67,10 +67,31 @@ pub trait Float:
     fn sum_lanes(x: &[Self]) -> Self;
     /// Σⱼ xⱼ yⱼ over the common length, accumulated as [`Float::sum_lanes`].
     fn dot_lanes(x: &[Self], y: &[Self]) -> Self;
-    /// Σⱼ aⱼ cₘⱼ for four vectors cₘ at least as long as `a`, each with four lane partial
-    /// sums over whole chunks of 4 folded (s₀ + s₂) + (s₁ + s₃), then the tail: the same bits
+    /// The upper triangle of a block's scatter: s[a·d + j] += Σᵣ w[a·b + r] · c[j·b + r] for
+    /// j ≥ a (`w`, `c`: d feature-major runs of `b` values; `s`: d × d), each sum with four lane
+    /// partial sums over whole chunks of 4 folded (s₀ + s₂) + (s₁ + s₃), then the tail: the same
+    /// bits on every code path (f64 runs explicit AVX code when detected).
+    fn scatter_upper(w: &[Self], c: &[Self], b: usize, d: usize, s: &mut [Self]);
+    /// The k-means assignment's fold of the centres `centres` (rows of `d` values, indices
+    /// `first..`) into the running argmin (`best`, `arg`) of 8 rows whose feature j is
+    /// `xt[j * stride..][..8]`: each squared distance summed over the features in order
+    /// (subtract, multiply, add), compared in centre order with a strict `<` (ties keep the
+    /// lowest index); the same bits on every code path (f64 runs explicit AVX code when
+    /// detected).
+    fn fold_nearest(
+        xt: &[Self],
+        stride: usize,
+        centres: &[Self],
+        d: usize,
+        first: usize,
+        best: &mut [Self; 8],
+        arg: &mut [usize; 8],
+    );
+    /// The full-covariance E-step's quadratic forms of 16 rows whose feature i is
+    /// `t[i * stride..][..16]` (differences x − μ) under the upper-triangular `d × d` factor `u`:
+    /// qᵣ = Σⱼ yⱼ², yⱼ = Σ_{i ≤ j} tᵢ U_ij, each sum in index order (multiply, add); the same bits
     /// on every code path (f64 runs explicit AVX code when detected).
-    fn dot4_lanes(a: &[Self], c: [&[Self]; 4]) -> [Self; 4];
+    fn tri_quad(t: &[Self], stride: usize, u: &[Self], d: usize, q: &mut [Self; 16]);
     /// Natural logarithm.
     fn ln(self) -> Self;
     /// ln(1 + x), accurate for small x.
@@ -129,7 +150,7 @@ pub trait Real: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
 macro_rules! impl_float {
     ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $sqrt:path, $fabs:path, $pow:path,
      $floor:path, $fmax:path, $fmin:path, simd: $exp_fast:path, $exp_in_place:path, $sum:path,
-     $dot:path, $dot4:path $(, $store:path)?) => {
+     $dot:path, $scatter:path, $nearest:path, $tri:path $(, $store:path)?) => {
         impl Real for $t {
             type Acc = $t;
             const NAME: &'static str = $name;
@@ -193,8 +214,24 @@ macro_rules! impl_float {
                 $dot(x, y)
             }
             #[inline(always)]
-            fn dot4_lanes(a: &[Self], c: [&[Self]; 4]) -> [Self; 4] {
-                $dot4(a, c)
+            fn scatter_upper(w: &[Self], c: &[Self], b: usize, d: usize, s: &mut [Self]) {
+                $scatter(w, c, b, d, s)
+            }
+            #[inline(always)]
+            fn fold_nearest(
+                xt: &[Self],
+                stride: usize,
+                centres: &[Self],
+                d: usize,
+                first: usize,
+                best: &mut [Self; 8],
+                arg: &mut [usize; 8],
+            ) {
+                $nearest(xt, stride, centres, d, first, best, arg)
+            }
+            #[inline(always)]
+            fn tri_quad(t: &[Self], stride: usize, u: &[Self], d: usize, q: &mut [Self; 16]) {
+                $tri(t, stride, u, d, q)
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -256,7 +293,9 @@ impl_float!(
     crate::simd::exp::exp_in_place_f32,
     crate::simd::reduce::sum_f32,
     crate::simd::reduce::dot_f32,
-    crate::simd::reduce::dot4_portable,
+    crate::simd::reduce::scatter_upper_portable,
+    crate::simd::nearest::fold_nearest_portable,
+    crate::simd::triangular::tri_quad_portable,
     crate::simd::stream::store_scaled_row_f32
 );
 impl_float!(
@@ -275,7 +314,9 @@ impl_float!(
     crate::simd::exp::exp_in_place_portable,
     crate::simd::reduce::sum_portable,
     crate::simd::reduce::dot_portable,
-    crate::simd::reduce::dot4_f64
+    crate::simd::reduce::scatter_upper_f64,
+    crate::simd::nearest::fold_nearest_f64,
+    crate::simd::triangular::tri_quad_f64
 );
 
 macro_rules! impl_half {

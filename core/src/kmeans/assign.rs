@@ -2,11 +2,12 @@
 //! lowest k, as scikit-learn's `argmin`) and distanceᵢ = that squared distance.
 //!
 //! No allocation: rows are processed in blocks transposed into a fixed stack buffer; within a
-//! block, chunks of 8 rows keep their running distances to one centre in registers over the
-//! features (vectorised across the rows, fused with the running argmin), so the data is read
-//! once per pass and nothing but the final label and distance is stored. The sum over the
-//! features runs in feature order, as the plain per-row loop. Used by Lloyd's k-means, by the GMM/SDP modules, and as the
-//! CPU reference of the GPU assignment kernel.
+//! block, chunks of 8 rows keep their running distances to the centres in registers over the
+//! features (vectorised across the rows, fused with the running argmin: [`Float::fold_nearest`],
+//! explicit AVX code for f64), so the data is read once per pass and nothing but the final
+//! label and distance is stored. The sum over
+//! the features runs in feature order, as the plain per-row loop. Used by Lloyd's k-means, by
+//! the GMM/SDP modules, and as the CPU reference of the GPU assignment kernel.
 
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
@@ -20,11 +21,14 @@ use crate::validate;
 const BLOCK_ELEMS: usize = 2048;
 /// Rows per block at most.
 const BLOCK_ROWS: usize = 64;
-/// Rows whose distances are accumulated together in registers.
+/// Rows whose distances are accumulated together in registers ([`Float::fold_nearest`]).
 const LANES: usize = 8;
+/// Elements of the stack buffer of centres in the compute type.
+const CENTRE_ELEMS: usize = 1024;
 
 /// Assigns every row of `x` (n × d) to its nearest row of `centers` (k × d), writing
-/// `labels` (n) and the squared distances `distances` (n). Returns the inertia Σᵢ distanceᵢ.
+/// `labels` (n) and the squared distances `distances` (n). Returns the inertia Σᵢ distanceᵢ
+/// (summed in row order).
 ///
 /// Errors: shape mismatch between `x` and `centers` or the output lengths, non-finite
 /// entries. Outputs are untouched on `Err`.
@@ -46,19 +50,19 @@ pub fn kmeans_assign<T: Real, C: Real<Acc = T::Acc>>(
     validate::len(distances, n, "distances")?;
     validate::finite(x.as_slice(), "x")?;
     validate::finite(centers.as_slice(), "centers")?;
-    Ok(assign_unchecked(x, centers, labels, distances))
+    assign_unchecked(x, centers, labels, distances);
+    Ok(distances.iter().fold(<T::Acc as Float>::ZERO, |s, &v| s + v))
 }
 
-/// [`kmeans_assign`] without validation (shapes must already agree): the rows in parallel
-/// chunks ([`crate::parallel`]), then the inertia summed in row order.
+/// [`kmeans_assign`] without validation (shapes must already agree) and without the inertia:
+/// the rows in parallel chunks ([`crate::parallel`]).
 pub(crate) fn assign_unchecked<T: Real, C: Real<Acc = T::Acc>>(
     x: MatRef<'_, T>,
     centers: MatRef<'_, C>,
     labels: &mut [usize],
     distances: &mut [T::Acc],
-) -> T::Acc {
+) {
     for_row_chunks2(x, labels, 1, distances, 1, |x, l, d| assign_rows(x, centers, l, d));
-    distances.iter().fold(<T::Acc as Float>::ZERO, |s, &v| s + v)
 }
 
 simd_dispatch! {
@@ -106,7 +110,9 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
     }
     // Whole chunks of LANES rows per block; the last block is zero-padded to a whole chunk.
     let rows_per_block = rows_per_block / LANES * LANES;
+    let centres_per_batch = (CENTRE_ELEMS / d).max(1);
     let mut xt = [zero; BLOCK_ELEMS];
+    let mut ct = [zero; CENTRE_ELEMS];
     let xs = x.as_slice();
     for ((rows, lab), dis) in
         xs.chunks(rows_per_block * d).zip(labels.chunks_mut(rows_per_block)).zip(distances.chunks_mut(rows_per_block))
@@ -114,31 +120,22 @@ fn assign_body<T: Real, C: Real<Acc = T::Acc>>(
         let b = lab.len();
         let stride = b.div_ceil(LANES) * LANES;
         transpose_block(rows, d, stride, &mut xt);
-        // Per chunk of LANES rows: the distances to one centre are accumulated in registers
-        // over the features in order, then compared with the best so far.
-        for (chunk, (lab, dis)) in lab.chunks_mut(LANES).zip(dis.chunks_mut(LANES)).enumerate() {
-            let at = chunk * LANES;
-            let mut best = [<T::Acc as Float>::INFINITY; LANES];
-            let mut arg = [0usize; LANES];
-            for (k, c) in centers.row_iter().enumerate() {
-                let mut acc = [zero; LANES];
-                for (j, cj) in c.iter().enumerate() {
-                    let cj = cj.to_acc();
-                    let xj = &xt[j * stride + at..j * stride + at + LANES];
-                    for (s, &v) in acc.iter_mut().zip(xj) {
-                        let t = v - cj;
-                        *s += t * t;
-                    }
-                }
-                for ((s, bd), l) in acc.iter().zip(best.iter_mut()).zip(arg.iter_mut()) {
-                    if *s < *bd {
-                        *bd = *s;
-                        *l = k;
-                    }
-                }
+        let mut best = [[<T::Acc as Float>::INFINITY; LANES]; BLOCK_ROWS / LANES];
+        let mut arg = [[0usize; LANES]; BLOCK_ROWS / LANES];
+        // The centres in batches converted to the compute type, each folded into every chunk's
+        // running argmin in centre order.
+        for (batch, cs) in centers.as_slice().chunks(centres_per_batch * d).enumerate() {
+            for (o, v) in ct.iter_mut().zip(cs) {
+                *o = v.to_acc();
             }
-            lab.copy_from_slice(&arg[..lab.len()]);
-            dis.copy_from_slice(&best[..dis.len()]);
+            let first = batch * centres_per_batch;
+            for (at, (bd, l)) in (0..stride).step_by(LANES).zip(best.iter_mut().zip(arg.iter_mut())) {
+                <T::Acc as Float>::fold_nearest(&xt[at..], stride, &ct[..cs.len()], d, first, bd, l);
+            }
+        }
+        for ((lab, dis), (bd, l)) in lab.chunks_mut(LANES).zip(dis.chunks_mut(LANES)).zip(best.iter().zip(&arg)) {
+            lab.copy_from_slice(&l[..lab.len()]);
+            dis.copy_from_slice(&bd[..dis.len()]);
         }
     }
 }

@@ -79,7 +79,9 @@ pub(crate) fn lloyd<T: Real>(
         if stop.is_break() {
             break;
         }
-        labels_old.copy_from_slice(&labels);
+        // The next pass overwrites `labels`; after the last pass (max_iter) the labels are
+        // recomputed below.
+        core::mem::swap(&mut labels, &mut labels_old);
     }
     if !strict && let Ok(cm) = MatRef::new(&centers, k, d, "centers") {
         assign_unchecked(x, cm, &mut labels, &mut dist);

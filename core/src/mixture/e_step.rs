@@ -266,8 +266,8 @@ fn weighted_log_prob_body<T: Real>(
                         &model.precisions_cholesky[..d * d]
                     };
                     // diff = x − μ for the block (feature-major), then per chunk of LANES
-                    // rows yⱼ = Σ_{i ≤ j} diffᵢ U_ij and q = Σⱼ yⱼ², both held in registers
-                    // (summed in the same order as a row-by-row evaluation).
+                    // rows yⱼ = Σ_{i ≤ j} diffᵢ U_ij and q = Σⱼ yⱼ², held in registers
+                    // ([`Float::tri_quad`], summed in the order of a row-by-row evaluation).
                     let diff = &mut diff[..d * stride];
                     for i in 0..d {
                         let mi = mu[i];
@@ -278,21 +278,9 @@ fn weighted_log_prob_body<T: Real>(
                         }
                     }
                     for (chunk, qc) in q.chunks_mut(LANES).enumerate() {
-                        let at = chunk * LANES;
-                        let mut acc_q = [zero; LANES];
-                        for j in 0..d {
-                            let mut yj = [zero; LANES];
-                            for i in 0..=j {
-                                let uij = u[i * d + j];
-                                for (yv, &t) in yj.iter_mut().zip(&diff[i * stride + at..i * stride + at + LANES]) {
-                                    *yv += t * uij;
-                                }
-                            }
-                            for (a, &v) in acc_q.iter_mut().zip(&yj) {
-                                *a += v * v;
-                            }
-                        }
-                        qc.copy_from_slice(&acc_q[..qc.len()]);
+                        let mut qv = [zero; LANES];
+                        <T::Acc as Float>::tri_quad(&diff[chunk * LANES..], stride, u, d, &mut qv);
+                        qc.copy_from_slice(&qv[..qc.len()]);
                     }
                 }
                 CovarianceType::Diag => {

@@ -205,22 +205,7 @@ fn full_scatter_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize, means
                     *wt = *t * w;
                 }
             }
-            let s = &mut cov[c * d * d..(c + 1) * d * d];
-            for a in 0..d {
-                let wa = &wdiff[a * b..(a + 1) * b];
-                // Four dot products at once (independent accumulator chains, each summed
-                // as one 4-lane dot product); the last group repeats column d − 1 as filler.
-                for bb in (a..d).step_by(4) {
-                    let col = |o: usize| {
-                        let j = (bb + o).min(d - 1);
-                        &diff[j * b..(j + 1) * b]
-                    };
-                    let v = <T::Acc as Float>::dot4_lanes(wa, [col(0), col(1), col(2), col(3)]);
-                    for (o, v) in v.into_iter().take(d - bb).enumerate() {
-                        s[a * d + bb + o] += v;
-                    }
-                }
-            }
+            <T::Acc as Float>::scatter_upper(&wdiff, &diff, b, d, &mut cov[c * d * d..(c + 1) * d * d]);
         }
     }
     cov

@@ -1,10 +1,12 @@
 //! The arithmetic the portable SIMD kernels need, for the two compute types. The kernels are
 //! written once over this trait, below the crate's scalar traits (which call them).
 
-use core::ops::{Add, AddAssign, Mul};
+use core::ops::{Add, AddAssign, Mul, Sub};
 
 /// A compute type of the portable kernels (f32 and f64).
-pub(crate) trait Lane: Copy + PartialOrd + Add<Output = Self> + Mul<Output = Self> + AddAssign {
+pub(crate) trait Lane:
+    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + AddAssign
+{
     /// 0.
     const ZERO: Self;
     /// +∞.

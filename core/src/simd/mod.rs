@@ -11,6 +11,10 @@
 //!   `crate::lanes`.
 //! - `exp`: the branch-free fast exponential behind [`Float::exp_fast`] and
 //!   [`Float::exp_fast_in_place`] (f32 slices through AVX-512F or AVX2 + FMA in `x86_exp`).
+//! - `nearest`: the nearest-centre fold of the k-means assignment behind
+//!   [`Float::fold_nearest`] (f64 has explicit, bit-identical AVX code in `x86_nearest`).
+//! - `triangular`: the full-covariance E-step's quadratic forms behind [`Float::tri_quad`]
+//!   (f64 has explicit, bit-identical AVX code in `x86_triangular`).
 //! - `stream`: non-temporal f32 row stores behind [`Real::store_scaled_row`].
 //!
 //! Per-type specialisation goes through the methods of [`Float`] and [`Real`] (never a
@@ -20,6 +24,8 @@
 //! [`Float::sum_lanes`]: crate::Float::sum_lanes
 //! [`Float::dot_lanes`]: crate::Float::dot_lanes
 //! [`Float::exp_fast`]: crate::Float::exp_fast
+//! [`Float::fold_nearest`]: crate::Float::fold_nearest
+//! [`Float::tri_quad`]: crate::Float::tri_quad
 //! [`Float::exp_fast_in_place`]: crate::Float::exp_fast_in_place
 //! [`Real`]: crate::Real
 //! [`Real::store_scaled_row`]: crate::Real::store_scaled_row
@@ -29,12 +35,18 @@ mod detect;
 mod dispatch;
 pub(crate) mod exp;
 mod lane;
+pub(crate) mod nearest;
 pub(crate) mod reduce;
 pub(crate) mod stream;
+pub(crate) mod triangular;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86_exp;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86_nearest;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86_reduce;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86_triangular;
 
 #[cfg(all(feature = "std", any(target_arch = "x86", target_arch = "x86_64")))]
 pub(crate) use detect::features;

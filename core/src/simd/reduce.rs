@@ -92,17 +92,39 @@ pub(crate) fn dot4_portable<F: Lane>(a: &[F], c: [&[F]; 4]) -> [F; 4] {
     out
 }
 
-/// [`dot4_portable`] for f64: the explicit AVX code when the CPU has AVX (LLVM's SLP
-/// vectoriser turns the portable loop into broadcasts and shuffles across the four vectors).
+/// The upper triangle of a block's scatter, s[a·d + j] += Σᵣ w[a·b + r] · c[j·b + r] for
+/// j ≥ a (`w` and `c`: d feature-major runs of `b` values; `s`: d × d), each entry one
+/// [`dot4_portable`] sum of four columns at a time (the last group repeats column d − 1 as
+/// filler), portably.
 #[inline(always)]
-pub(crate) fn dot4_f64(a: &[f64], c: [&[f64]; 4]) -> [f64; 4] {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::features().avx && c.iter().all(|v| v.len() >= a.len()) {
-        // SAFETY: AVX support was detected at run time (`simd::features`), and every vector
-        // is at least as long as `a`.
-        return unsafe { super::x86_reduce::dot4_avx_f64(a, c) };
+pub(crate) fn scatter_upper_portable<F: Lane>(w: &[F], c: &[F], b: usize, d: usize, s: &mut [F]) {
+    for a in 0..d {
+        let wa = &w[a * b..(a + 1) * b];
+        for first in (a..d).step_by(4) {
+            let col = |o: usize| {
+                let j = (first + o).min(d - 1);
+                &c[j * b..(j + 1) * b]
+            };
+            let v = dot4_portable(wa, [col(0), col(1), col(2), col(3)]);
+            for (o, v) in v.into_iter().take(d - first).enumerate() {
+                s[a * d + first + o] += v;
+            }
+        }
     }
-    dot4_portable(a, c)
+}
+
+/// [`scatter_upper_portable`] for f64: the explicit AVX code when the CPU has AVX (LLVM's SLP
+/// vectoriser turns the portable four-column dot into broadcasts and shuffles, and one call
+/// per block keeps the dot products inlined).
+#[inline(always)]
+pub(crate) fn scatter_upper_f64(w: &[f64], c: &[f64], b: usize, d: usize, s: &mut [f64]) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::features().avx && w.len() >= d * b && c.len() >= d * b && s.len() >= d * d {
+        // SAFETY: AVX support was detected at run time (`simd::features`); the runs and the
+        // output have the stated lengths (checked above).
+        return unsafe { super::x86_reduce::scatter_upper_avx_f64(w, c, b, d, s) };
+    }
+    scatter_upper_portable(w, c, b, d, s);
 }
 
 #[inline(always)]
@@ -134,28 +156,40 @@ mod tests {
     }
 
     #[test]
-    fn f64_dot4_equals_the_portable_one_and_four_dots_bit_for_bit() {
-        let v = |m: usize| -> std::vec::Vec<f64> {
-            (0..203).map(|i| ((i * (37 + m) % 101) as f64 - 50.0) * 0.013 + 1e-3 * m as f64).collect()
+    fn the_f64_scatter_equals_the_portable_one_and_plain_dots_bit_for_bit() {
+        let v = |m: usize, n: usize| -> std::vec::Vec<f64> {
+            (0..n).map(|i| ((i * (37 + m) % 101) as f64 - 50.0) * 0.013 + 1e-3 * m as f64).collect()
         };
-        let (a, c0, c1, c2, c3) = (v(0), v(1), v(2), v(3), v(4));
-        for n in (0..20).chain([64, 201, 203]) {
-            let c = [&c0[..n], &c1[..n], &c2[..n], &c3[..n]];
-            let got = dot4_f64(&a[..n], c);
-            let want = dot4_portable(&a[..n], c);
-            for m in 0..4 {
-                assert_eq!(got[m].to_bits(), want[m].to_bits(), "n {n}, vector {m}");
-                // The same sum as four separate 4-lane dot products.
-                let whole = n / 4 * 4;
-                let mut s = [0.0f64; 4];
-                for i in 0..whole {
-                    s[i % 4] += a[i] * c[m][i];
+        for (b, d) in [(64usize, 10usize), (7, 3), (13, 5), (4, 1), (64, 4), (33, 9)] {
+            let (w, c) = (v(0, b * d), v(1, b * d));
+            let start = v(2, d * d);
+            let (mut got, mut want) = (start.clone(), start.clone());
+            scatter_upper_f64(&w, &c, b, d, &mut got);
+            scatter_upper_portable(&w, &c, b, d, &mut want);
+            assert_eq!(
+                got.iter().map(|x| x.to_bits()).collect::<std::vec::Vec<_>>(),
+                want.iter().map(|x| x.to_bits()).collect::<std::vec::Vec<_>>(),
+                "b {b}, d {d}"
+            );
+            // Every upper entry is its start plus one 4-lane dot product; the lower stays.
+            let whole = b / 4 * 4;
+            for a in 0..d {
+                for j in 0..d {
+                    let expect = if j < a {
+                        start[a * d + j]
+                    } else {
+                        let mut l = [0.0f64; 4];
+                        for r in 0..whole {
+                            l[r % 4] += w[a * b + r] * c[j * b + r];
+                        }
+                        let mut t = (l[0] + l[2]) + (l[1] + l[3]);
+                        for r in whole..b {
+                            t += w[a * b + r] * c[j * b + r];
+                        }
+                        start[a * d + j] + t
+                    };
+                    assert_eq!(got[a * d + j].to_bits(), expect.to_bits(), "b {b}, d {d}, entry ({a}, {j})");
                 }
-                let mut t = (s[0] + s[2]) + (s[1] + s[3]);
-                for i in whole..n {
-                    t += a[i] * c[m][i];
-                }
-                assert_eq!(got[m].to_bits(), t.to_bits(), "n {n}, vector {m} against one dot");
             }
         }
     }
