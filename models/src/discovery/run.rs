@@ -6,17 +6,23 @@
 //! semi-supervised k-means with the true K on the same embedding (and on a GCD baseline
 //! encoder trained as long without the mixture), draw the plots and write `report.json`
 //! and `report.html`.
+//!
+//! The encoders are checkpointed after every epoch (`checkpoint/`, `baseline/checkpoint/`);
+//! `--resume DIR` (with the run's `--data` and `--seed`) reads `DIR/config.json`, continues
+//! after the last saved epoch and gives the uninterrupted run's report.
 
 use super::config::GpcConfig;
+use super::refit::refit_mixture;
 use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
-use super::train::{GpcTrained, train_gpc};
+use super::train::{BASELINE_DIR, GpcTrained, train_gpc};
 use crate::data::{DataSource, ImageSet, MnistPart, load_mnist, load_split};
 use crate::metrics::gcd_accuracy;
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
 use crate::pipelines::{Matrix, Profile};
 use crate::report::{plot_confusion, plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
 use burn::config::Config;
@@ -39,12 +45,13 @@ struct GpcJob<'a> {
     split: &'a GcdSplit,
     seed: u64,
     quiet: bool,
+    checkpoint: Checkpointing<'a>,
 }
 
 impl Job for GpcJob<'_> {
     type Output = Result<GpcTrained>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        train_gpc::<B>(self.cfg, self.set, self.split, self.seed, self.quiet, &device)
+        train_gpc::<B>(self.cfg, self.set, self.split, self.seed, self.quiet, Some(self.checkpoint), &device)
     }
 }
 
@@ -124,11 +131,10 @@ fn draw_plots(
 pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
-    if spec.resume {
-        return Err(Error::Usage("gpc has no checkpoints: --resume is not supported, run it again".into()));
-    }
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    clear_stale_checkpoint(out, spec.resume)?;
+    clear_stale_checkpoint(&out.join(BASELINE_DIR), spec.resume)?;
     let set = load_images(spec)?;
     let truth =
         set.labels.clone().ok_or_else(|| Error::InvalidInput(format!("{}: GPC needs class labels", set.name)))?;
@@ -137,7 +143,8 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
     let split = gcd_split(&truth, cfg.old_classes, cfg.labelled_fraction, spec.seed)?;
     let classes = set.num_classes();
-    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet };
+    let checkpoint = Checkpointing { dir: out, resume: spec.resume };
+    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet, checkpoint };
     let trained = dispatch(spec.device, job)??;
     let train_s = start.elapsed().as_secs_f64();
     let k_found = trained.fit.k();
@@ -145,11 +152,16 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let x: Vec<f64> = trained.embedding.data.iter().map(|&v| f64::from(v)).collect();
     let sskm = semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_found, BASELINE_RESTARTS, spec.seed)?;
     let [s_all, s_old, s_new] = gcd_scores(&truth, &sskm, &split)?;
+    let refit = refit_mixture(&trained.embedding, &split, k_found, cfg.refit_restarts.max(1), spec.seed)?;
+    let [r_all, r_old, r_new] = gcd_scores(&truth, &refit, &split)?;
     let pred = match cfg.final_assignment.as_str() {
+        "refit" => refit,
         "sskmeans" => sskm,
         "mixture" => trained.fit.labels.clone(),
         other => {
-            return Err(Error::InvalidConfig(format!("final_assignment `{other}`: expected sskmeans or mixture")));
+            return Err(Error::InvalidConfig(format!(
+                "final_assignment `{other}`: expected refit, sskmeans or mixture"
+            )));
         }
     };
     let [all, old, new] = gcd_scores(&truth, &pred, &split)?;
@@ -165,6 +177,9 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
         ("acc_all_mixture", m_all),
         ("acc_old_mixture", m_old),
         ("acc_new_mixture", m_new),
+        ("acc_all_refit", r_all),
+        ("acc_old_refit", r_old),
+        ("acc_new_refit", r_new),
         ("acc_all_sskmeans_k_found", s_all),
         ("acc_old_sskmeans_k_found", s_old),
         ("acc_new_sskmeans_k_found", s_new),
@@ -198,7 +213,7 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
             "sweeps": trained.fit.info.sweeps, "final_k_path": trained.fit.info.k_path,
         },
         "final_assignment": cfg.final_assignment,
-        "baseline": "acc_*: GPC's labels (final_assignment); *_mixture: argmax of the final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = k_found; *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
+        "baseline": "acc_*: GPC's labels (final_assignment); *_refit: argmax of the full-covariance semi-supervised mixture at K = k_found refitted from semi-supervised k-means; *_mixture: argmax of split/merge's final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = k_found; *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
         "train_s": train_s,
         "history": trained.history.epochs,
     });

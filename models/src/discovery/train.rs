@@ -2,16 +2,19 @@
 //! loss, then rounds of (a) the core's semi-supervised EM with the labelled rows clamped and
 //! NIW split/merge moves estimating K on the current embedding, and (b) encoder epochs on the
 //! prototype contrastive loss over the mixture's assignments with per-cluster temperatures,
-//! plus the representation loss. A GCD baseline encoder (the representation loss alone, the
+//! plus the representation loss. The assignments are those of the mixture at K̂ refitted from
+//! semi-supervised k-means ([`super::refit`]) unless `refit_restarts` is 0. A GCD baseline encoder (the representation loss alone, the
 //! same number of epochs, forked after the warm-up) can be trained alongside.
 
 use super::config::GpcConfig;
 use super::loss::{cluster_temperatures, prototype_loss, representation_loss};
+use super::refit::refit_mixture;
 use super::split::GcdSplit;
 use crate::data::ImageSet;
 use crate::nn::{ConvEncoder, l2_normalize};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
+use crate::train::checkpoint::Checkpointing;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
@@ -19,6 +22,7 @@ use burn::optim::Optimizer;
 use burn::prelude::*;
 use clasp_core::MatRef;
 use clasp_core::mixture::split_merge::{Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a GPC training run returns.
@@ -36,6 +40,7 @@ pub struct GpcTrained {
 }
 
 /// The mixture of one round: prototypes, temperatures and every row's target cluster.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Prototypes {
     centres: Vec<f32>,
     phi: Vec<f32>,
@@ -58,7 +63,10 @@ pub fn mixture_params(cfg: &GpcConfig, k_init: usize, seed: u64) -> SplitMergePa
         .seed(seed)
 }
 
-/// Semi-supervised EM + split/merge on `z` with the labelled rows of `split` clamped.
+/// Semi-supervised EM + split/merge on `z` with the labelled rows of `split` clamped, from
+/// `cfg.split_merge_restarts` seeds (`seed`, then `seed + 2³²·r`): the fit with the highest
+/// log partition score — the quantity the moves climb, comparable across runs on the same data
+/// and prior — is kept, as `n_init` keeps the best likelihood of EM.
 pub fn fit_mixture(
     z: &Matrix,
     split: &GcdSplit,
@@ -68,7 +76,15 @@ pub fn fit_mixture(
 ) -> Result<SplitMergeFit<f64>> {
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
     let xm = MatRef::new(&x, z.n, z.dim, "embedding")?;
-    split_merge(xm, Some(&split.known), &mixture_params(cfg, k_init, seed)).context("split/merge")
+    let mut best: Option<SplitMergeFit<f64>> = None;
+    for r in 0..cfg.split_merge_restarts.max(1) as u64 {
+        let params = mixture_params(cfg, k_init, seed.wrapping_add(r << 32));
+        let fit = split_merge(xm, Some(&split.known), &params).context("split/merge")?;
+        if best.as_ref().is_none_or(|b| fit.info.log_partition_score > b.info.log_partition_score) {
+            best = Some(fit);
+        }
+    }
+    best.ok_or_else(|| Error::Internal("split/merge: no restart ran".into()))
 }
 
 /// Two augmented views of the images `idx`, stacked: `[2b, 1, h, w]`.
@@ -138,27 +154,56 @@ fn embed<B: TrainBackend>(model: &ConvEncoder<B>, set: &ImageSet, device: &B::De
     embed_all(set, EMBED_BATCH, device, |x| l2_normalize(valid.forward(x)))
 }
 
-/// Prototypes (unit member means), temperatures and targets of a mixture fit on `z`.
-fn prototypes(z: &Matrix, fit: &SplitMergeFit<f64>, mean_t: f64) -> Prototypes {
-    let k = fit.k();
+/// Prototypes (unit member means), temperatures and targets of the `k` clusters `labels` of
+/// `z`.
+fn prototypes(z: &Matrix, labels: Vec<usize>, k: usize, mean_t: f64) -> Prototypes {
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
-    let (phi, centres) = cluster_temperatures(&x, z.dim, &fit.labels, k, mean_t);
+    let (phi, centres) = cluster_temperatures(&x, z.dim, &labels, k, mean_t);
     let mut c: Vec<f32> = centres.iter().map(|&v| v as f32).collect();
     for row in c.chunks_exact_mut(z.dim) {
         let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
         row.iter_mut().for_each(|v| *v /= norm);
     }
-    Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: fit.labels.clone() }
+    Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: labels }
 }
 
+/// What GPC's checkpoint records besides the encoder and its optimiser.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// Encoder epochs trained (warm-up and rounds).
+    epochs_done: usize,
+    /// Their losses (every phase).
+    history: History,
+    /// K̂ of every round begun.
+    k_path: Vec<usize>,
+    /// The prototypes of the round the last epoch belongs to.
+    protos: Option<Prototypes>,
+}
+
+/// What the GCD baseline encoder's checkpoint records besides the encoder and its optimiser.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct BaselineState {
+    /// Epochs trained, counted like GPC's (it is forked after the warm-up).
+    epochs_done: usize,
+}
+
+/// The folder (in the run's) of the GCD baseline encoder's checkpoint.
+pub const BASELINE_DIR: &str = "baseline";
+
 /// Trains GPC on `set` (every row, labels only where `split.known` says) and fits the final
-/// mixture.
+/// mixture. With `checkpoint`, the encoder (and the baseline encoder, in `baseline/`), the
+/// optimisers, the losses, the K̂ path and the current round's prototypes are saved after
+/// every epoch, and a resumed run continues after the last saved epoch: an epoch depends only
+/// on the weights, the optimiser state, the round's prototypes and (seed, epoch), and a
+/// round's mixture only on the embedding and (seed, round), so the result is the
+/// uninterrupted run's.
 pub fn train_gpc<B: TrainBackend>(
     cfg: &GpcConfig,
     set: &ImageSet,
     split: &GcdSplit,
     seed: u64,
     quiet: bool,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<GpcTrained> {
     if split.known.len() != set.n {
@@ -167,28 +212,81 @@ pub fn train_gpc<B: TrainBackend>(
     B::seed(device, seed);
     let mut model: ConvEncoder<B> = cfg.encoder.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, ConvEncoder<B>>();
-    let mut history = History::default();
-    for e in 0..cfg.warmup_epochs {
-        model = epoch(model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
+    let mut state = State::default();
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
     }
-    let mut baseline = cfg.baseline_encoder.then(|| (model.clone(), optim.clone()));
-    let mut k_path = Vec::new();
-    let mut index = cfg.warmup_epochs;
+    let State { epochs_done: first, mut history, mut k_path, protos: mut resumed_protos } = state;
+    let baseline_dir = checkpoint.map(|c| c.dir.join(BASELINE_DIR));
+    let baseline_ckpt = checkpoint.zip(baseline_dir.as_deref()).map(|(c, dir)| Checkpointing { dir, resume: c.resume });
+    for e in first..cfg.warmup_epochs {
+        model = epoch(model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
+        if let Some(c) = &checkpoint {
+            let state = State { epochs_done: e + 1, history: history.clone(), ..State::default() };
+            c.checkpoint().save(&model, &optim, &state)?;
+        }
+    }
+    let mut baseline = None;
+    if cfg.baseline_encoder {
+        let fork = (model.clone(), optim.clone());
+        baseline = Some(match &baseline_ckpt {
+            Some(c) if first > cfg.warmup_epochs => {
+                let (m, o, s): (_, _, BaselineState) = c.start(fork.0, fork.1, device)?;
+                if s.epochs_done != first {
+                    return Err(Error::invalid_file(
+                        c.dir.join("checkpoint"),
+                        format!(
+                            "the baseline encoder saved {} epochs and GPC {first}: rerun without --resume",
+                            s.epochs_done
+                        ),
+                    ));
+                }
+                (m, o)
+            }
+            _ => fork,
+        });
+    }
     for round in 0..cfg.rounds {
-        let z = embed(&model, set, device)?;
-        let fit = fit_mixture(&z, split, cfg, cfg.k_init, seed.wrapping_add(round as u64))?;
-        k_path.push(fit.k());
-        let protos = prototypes(&z, &fit, cfg.proto_temperature);
-        for _ in 0..cfg.epochs_per_round {
+        let round_first = cfg.warmup_epochs + round * cfg.epochs_per_round;
+        let round_end = round_first + cfg.epochs_per_round;
+        if round_end <= first {
+            continue;
+        }
+        let protos = match resumed_protos.take() {
+            Some(p) if first > round_first => p,
+            _ => {
+                let z = embed(&model, set, device)?;
+                let round_seed = seed.wrapping_add(round as u64);
+                let fit = fit_mixture(&z, split, cfg, cfg.k_init, round_seed)?;
+                let k = fit.k();
+                k_path.push(k);
+                let labels = match cfg.refit_restarts {
+                    0 => fit.labels,
+                    restarts => refit_mixture(&z, split, k, restarts, round_seed)?,
+                };
+                prototypes(&z, labels, k, cfg.proto_temperature)
+            }
+        };
+        for index in round_first.max(first)..round_end {
             let at = (seed, index, "gpc", quiet);
             model = epoch(model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
-            if let Some((bm, bo)) = baseline.take() {
-                let mut bo = bo;
-                let bm =
-                    epoch(bm, &mut bo, cfg, set, split, None, (seed, index, "baseline", quiet), &mut history, device)?;
+            if let Some((bm, mut bo)) = baseline.take() {
+                let at = (seed, index, "baseline", quiet);
+                let bm = epoch(bm, &mut bo, cfg, set, split, None, at, &mut history, device)?;
+                if let Some(c) = &baseline_ckpt {
+                    c.checkpoint().save(&bm, &bo, &BaselineState { epochs_done: index + 1 })?;
+                }
                 baseline = Some((bm, bo));
             }
-            index += 1;
+            if let Some(c) = &checkpoint {
+                let state = State {
+                    epochs_done: index + 1,
+                    history: history.clone(),
+                    k_path: k_path.clone(),
+                    protos: Some(protos.clone()),
+                };
+                c.checkpoint().save(&model, &optim, &state)?;
+            }
         }
     }
     let embedding = embed(&model, set, device)?;

@@ -15,13 +15,14 @@
 use super::bench::{Crop, crop_side, test_crops, train_batch};
 use super::maxquery::MaxQueryConfig;
 use super::maxquery::kmeans_queries::KMeansQueries;
-use super::maxquery::train::{Checkpointing, Scored, train_and_score};
+use super::maxquery::train::{Scored, train_and_score};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
 use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice, roc_curve};
 use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_roc, write_json_atomic};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
 use serde_json::{Map, Value, json};

@@ -7,6 +7,11 @@
 //! labelled draws below 100 %), NMI of the
 //! prototype argmax against the labels — and write `report.json`, `report.html` and the plots
 //! (loss curves, the test embedding, and for MNIST halves a PNG grid of retrieval examples).
+//!
+//! Every variant is checkpointed after every epoch (`checkpoint/`, `no_prototype/checkpoint/`,
+//! `no_token/checkpoint/`); `--resume DIR` (with the run's `--data` and `--seed`) reads
+//! `DIR/config.json`, continues each variant after its last saved epoch and gives the
+//! uninterrupted run's report.
 
 use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
@@ -14,13 +19,14 @@ use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Error, Result};
 use serde_json::{Map, Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The pipeline's name on the command line.
@@ -48,6 +54,9 @@ struct MgcaJob<'a> {
     variants: Vec<(&'static str, LossWeights)>,
     seed: u64,
     quiet: bool,
+    /// The run's directory and whether it resumes.
+    out: &'a Path,
+    resume: bool,
 }
 
 impl Job for MgcaJob<'_> {
@@ -55,9 +64,19 @@ impl Job for MgcaJob<'_> {
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         self.variants
             .iter()
-            .map(|(name, w)| train_mgca::<B>(self.split, self.cfg, *w, self.seed, self.quiet, name, &device))
+            .map(|(name, w)| {
+                let dir = variant_dir(self.out, name);
+                let ckpt = Checkpointing { dir: &dir, resume: self.resume };
+                train_mgca::<B>(self.split, self.cfg, *w, self.seed, self.quiet, name, Some(ckpt), &device)
+            })
             .collect()
     }
+}
+
+/// The folder of a variant's checkpoint: the run's own for the full model, a sub-folder named
+/// after each ablation (`no_prototype/`, `no_token/`).
+fn variant_dir(out: &Path, name: &str) -> PathBuf {
+    if name == "mgca" { out.to_path_buf() } else { out.join(name) }
 }
 
 /// The pairs of `data` for `cfg`.
@@ -237,17 +256,25 @@ fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &
 pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
-    if spec.resume {
-        return Err(Error::Usage("mgca keeps no checkpoint: rerun without --resume".into()));
-    }
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = mgca_config(spec)?;
     write_json_atomic(&out.join("config.json"), &json!(cfg))?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
+    for (name, _) in &variants {
+        clear_stale_checkpoint(&variant_dir(out, name), spec.resume)?;
+    }
     let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed: spec.seed, quiet: spec.quiet };
+    let job = MgcaJob {
+        split: &split,
+        cfg: &cfg,
+        variants: variants.clone(),
+        seed: spec.seed,
+        quiet: spec.quiet,
+        out,
+        resume: spec.resume,
+    };
     let trained = dispatch(spec.device, job)??;
     let mut results = Vec::new();
     for t in &trained {

@@ -12,7 +12,20 @@
 //!   a_i = Σ_{n ∈ Q_f} A_in. It keeps the queries from crowding onto the dominant (background)
 //!   classes and draws clear query-level boundaries between the classes.
 //!
-//! The total is L_CE + λ_Dice·L_Dice + λ_QD·L_QD.
+//! - appearance reconstruction (the auto-encoding term of DCN, Yang et al., ICML 2017): a
+//!   linear head reads every pixel's neighbourhood t_i ([`super::appearance`]) back from its
+//!   feature, t̂_i; L_rec = (1/T) Σ_j [Σ_i (t̂_ij − t_ij)² / Σ_i (t_ij − t̄_j)²], the unexplained
+//!   share of each target's variance over the batch (t̄_j its mean), averaged over the T
+//!   targets, so neither its weight nor the targets' balance depends on their units.
+//! - pull (DCN's k-means term with MaxQuery's soft assignment): every pixel's feature is drawn
+//!   to the queries it is assigned to, relative to the spread of the features,
+//!   L_pull = Σ_i Σ_n A_in ‖F_i − C_n‖² / Σ_i ‖F_i − F̄‖² (F̄ the batch mean; for the cosine
+//!   affinity on unit rows ‖F̂_i − Ĉ_n‖² = 2 − 2 S_in): the share of the feature scatter the
+//!   queries leave unexplained, k-means' within/total ratio, which no rescaling or collapse of
+//!   the features lowers. The inlier features form tight clusters around the queries, while
+//!   L_rec keeps them from collapsing onto them.
+//!
+//! The total is L_CE + λ_Dice·L_Dice + λ_QD·L_QD + λ_rec·L_rec + λ_pull·L_pull.
 
 use burn::prelude::*;
 
@@ -48,6 +61,23 @@ pub fn qd_loss<B: Backend>(assign: Tensor<B, 3>, groups: Tensor<B, 2>, onehot: T
     let b = assign.dims()[0];
     let mass = assign.matmul(groups.unsqueeze_dim::<3>(0).repeat_dim(0, b));
     ce_loss(mass, onehot)
+}
+
+/// L_rec of predictions `pred` against targets `target`, both `[b, p, t]`.
+pub fn reconstruction_loss<B: Backend>(pred: Tensor<B, 3>, target: Tensor<B, 3>) -> Tensor<B, 1> {
+    let t = target.dims()[2];
+    let centred = target.clone() - target.clone().mean_dim(1).mean_dim(0);
+    let spread = centred.powi_scalar(2).sum_dim(1).sum_dim(0).reshape([t]).clamp_min(EPS);
+    let error = (pred - target).powi_scalar(2).sum_dim(1).sum_dim(0).reshape([t]);
+    (error / spread).mean()
+}
+
+/// L_pull of assignments `assign` and squared pixel–query distances `sq_dist`, both
+/// `[b, p, n]`, with the compared pixel features `features` (`[b, p, d]`).
+pub fn pull_loss<B: Backend>(assign: Tensor<B, 3>, sq_dist: Tensor<B, 3>, features: Tensor<B, 3>) -> Tensor<B, 1> {
+    let within = (assign * sq_dist).sum();
+    let centred = features.clone() - features.mean_dim(1).mean_dim(0);
+    within / centred.powi_scalar(2).sum().clamp_min(EPS)
 }
 
 /// `labels` (class ids, `b·p` of them) as a one-hot `[b, p, k]` tensor.

@@ -3,6 +3,7 @@
 use super::{LossWeights, MgcaConfig, MgcaModel, ViewBatch, instance_loss, prototype_loss, token_loss};
 use crate::multimodal::data::{PairedSet, PairedSplit};
 use crate::pipelines::Matrix;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
@@ -22,6 +23,17 @@ pub struct ViewEmbedding {
     pub z: Matrix,
     /// Argmax prototype of every row.
     pub prototype: Vec<usize>,
+}
+
+/// What a checkpoint records besides the model and the optimiser.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// Epochs trained.
+    epochs_done: usize,
+    /// Their losses.
+    history: History,
+    /// Training wall time so far, in seconds.
+    seconds: f64,
 }
 
 /// A trained MGCA model's outputs.
@@ -64,7 +76,11 @@ fn embed<B: Backend>(model: &MgcaModel<B>, set: &PairedSet, device: &B::Device) 
 }
 
 /// Trains MGCA with `weights` on `split.train` and embeds both parts. `label` names the run on
-/// the progress bar.
+/// the progress bar. With `checkpoint`, the model, the optimiser and the losses are saved after
+/// every epoch, and a resumed run continues after the last saved epoch: an epoch depends only
+/// on the weights, the optimiser state and (seed, epoch), so the result is the uninterrupted
+/// run's.
+#[allow(clippy::too_many_arguments)]
 pub fn train_mgca<B: TrainBackend>(
     split: &PairedSplit,
     cfg: &MgcaConfig,
@@ -72,6 +88,7 @@ pub fn train_mgca<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     label: &str,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<MgcaTrained> {
     cfg.check()?;
@@ -88,8 +105,12 @@ pub fn train_mgca<B: TrainBackend>(
         return Err(Error::InvalidInput(format!("{}: batches of {batch} pair(s) cannot be contrasted", set.name)));
     }
     let use_tokens = weights.token > 0.0 && set.a.tokens() > 0 && set.b.tokens() > 0;
-    let mut history = History::default();
-    for epoch in 0..cfg.epochs {
+    let mut state = State::default();
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
+    }
+    let (first, earlier_s, mut history) = (state.epochs_done, state.seconds, state.history);
+    for epoch in first..cfg.epochs {
         let batches = epoch_batches(set.n(), batch, seed, epoch, true);
         let progress = Progress::new(label, batches.len() as u64, quiet);
         let mut meter = EpochMeter::new();
@@ -121,9 +142,17 @@ pub fn train_mgca<B: TrainBackend>(
         let extra: BTreeMap<String, f64> =
             ["instance", "token", "prototype"].iter().zip(terms).map(|(k, v)| (k.to_string(), v / nb)).collect();
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, extra));
+        if let Some(c) = &checkpoint {
+            let seconds = earlier_s + start.elapsed().as_secs_f64();
+            c.checkpoint().save(
+                &model,
+                &optim,
+                &State { epochs_done: epoch + 1, history: history.clone(), seconds },
+            )?;
+        }
     }
     let model = model.normalize_prototypes();
-    let seconds = start.elapsed().as_secs_f64();
+    let seconds = earlier_s + start.elapsed().as_secs_f64();
     let valid = model.valid();
     Ok(MgcaTrained { history, train: embed(&valid, set, device)?, test: embed(&valid, &split.test, device)?, seconds })
 }
