@@ -54,7 +54,6 @@ fn small_config(dir: &Path, rounds: usize) -> (GpcConfig, PathBuf) {
         .with_rounds(rounds)
         .with_batch_size(64)
         .with_max_sweeps(3)
-        .with_split_merge_restarts(2)
         .with_k_init(12);
     let cfg_path = dir.join("small.json");
     burn::config::Config::save(&cfg, &cfg_path).unwrap();
@@ -95,9 +94,16 @@ fn a_short_run_writes_the_gcd_report() {
     // Ten classes, five old: the anchored components alone make K ≥ 5.
     let k = entry["k_found"].as_u64().unwrap();
     assert!((5..=cfg.k_max as u64).contains(&k), "{k}");
+    // K̂ of the round's and of the final split/merge; the final K is the refit's: within the
+    // window (2) of the last K̂, the best of the scored candidates.
     let path = entry["k_path"].as_array().unwrap();
     assert_eq!(path.len(), 2);
-    assert_eq!(path[1].as_u64(), Some(k));
+    let k_sm = entry["metrics"]["k_split_merge"].as_u64().unwrap();
+    assert_eq!(path[1].as_u64(), Some(k_sm));
+    assert!(k.abs_diff(k_sm) <= 2, "{k} vs {k_sm}");
+    let scores = entry["refit_scores"].as_array().unwrap();
+    let best = scores.iter().max_by(|a, b| a[1].as_f64().unwrap().total_cmp(&b[1].as_f64().unwrap())).unwrap();
+    assert_eq!(best[0].as_u64(), Some(k), "{scores:?}");
     for f in ["report.json", "report.html", "config.json", "k_path.svg", "embedding.npy", "labels.json"] {
         assert!(spec.out.join(f).is_file(), "{f} missing");
     }

@@ -12,7 +12,6 @@
 //! after the last saved epoch and gives the uninterrupted run's report.
 
 use super::config::GpcConfig;
-use super::refit::refit_mixture;
 use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
 use super::train::{BASELINE_DIR, GpcTrained, train_gpc};
@@ -147,20 +146,23 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet, checkpoint };
     let trained = dispatch(spec.device, job)??;
     let train_s = start.elapsed().as_secs_f64();
-    let k_found = trained.fit.k();
+    let k_split_merge = trained.fit.k();
     let [m_all, m_old, m_new] = gcd_scores(&truth, &trained.fit.labels, &split)?;
     let x: Vec<f64> = trained.embedding.data.iter().map(|&v| f64::from(v)).collect();
-    let sskm = semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_found, BASELINE_RESTARTS, spec.seed)?;
+    let sskm =
+        semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_split_merge, BASELINE_RESTARTS, spec.seed)?;
     let [s_all, s_old, s_new] = gcd_scores(&truth, &sskm, &split)?;
-    let refit = refit_mixture(&trained.embedding, &split, k_found, cfg.refit_restarts.max(1), spec.seed)?;
-    let [r_all, r_old, r_new] = gcd_scores(&truth, &refit, &split)?;
-    let pred = match cfg.final_assignment.as_str() {
-        "refit" => refit,
-        "sskmeans" => sskm,
-        "mixture" => trained.fit.labels.clone(),
-        other => {
+    let refit_scores = match &trained.refit {
+        Some(r) => Some(gcd_scores(&truth, &r.labels, &split)?),
+        None => None,
+    };
+    let (k_found, pred) = match (cfg.final_assignment.as_str(), &trained.refit) {
+        ("refit", Some(r)) => (r.k, r.labels.clone()),
+        ("sskmeans", _) => (k_split_merge, sskm),
+        ("mixture", _) => (k_split_merge, trained.fit.labels.clone()),
+        (other, _) => {
             return Err(Error::InvalidConfig(format!(
-                "final_assignment `{other}`: expected refit, sskmeans or mixture"
+                "final_assignment `{other}`: expected refit (with refit_restarts > 0), sskmeans or mixture"
             )));
         }
     };
@@ -177,16 +179,19 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
         ("acc_all_mixture", m_all),
         ("acc_old_mixture", m_old),
         ("acc_new_mixture", m_new),
-        ("acc_all_refit", r_all),
-        ("acc_old_refit", r_old),
-        ("acc_new_refit", r_new),
         ("acc_all_sskmeans_k_found", s_all),
         ("acc_old_sskmeans_k_found", s_old),
         ("acc_new_sskmeans_k_found", s_new),
     ] {
         metrics.insert(k.into(), v.into());
     }
+    if let Some([r_all, r_old, r_new]) = refit_scores {
+        for (k, v) in [("acc_all_refit", r_all), ("acc_old_refit", r_old), ("acc_new_refit", r_new)] {
+            metrics.insert(k.into(), v.into());
+        }
+    }
     metrics.insert("k_found".into(), k_found.into());
+    metrics.insert("k_split_merge".into(), k_split_merge.into());
     metrics.insert("true_k".into(), classes.into());
     if let Some(z) = &trained.baseline_embedding {
         let [g_all, g_old, g_new] = baseline_scores(z, &truth, &split, classes, spec.seed)?;
@@ -208,12 +213,13 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
         "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "device": spec.device,
         "k_path": trained.k_path,
+        "refit_scores": trained.refit.as_ref().map(|r| &r.scores),
         "split_merge": {
             "splits": trained.fit.info.splits, "merges": trained.fit.info.merges,
             "sweeps": trained.fit.info.sweeps, "final_k_path": trained.fit.info.k_path,
         },
         "final_assignment": cfg.final_assignment,
-        "baseline": "acc_*: GPC's labels (final_assignment); *_refit: argmax of the full-covariance semi-supervised mixture at K = k_found refitted from semi-supervised k-means; *_mixture: argmax of split/merge's final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = k_found; *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
+        "baseline": "acc_*: GPC's labels (final_assignment); *_refit: argmax of the full-covariance semi-supervised mixture refitted from semi-supervised k-means at the K (within refit_window of split/merge's K̂) of the best DP-NIW partition score; *_mixture: argmax of split/merge's final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = split/merge's K̂ (k_split_merge); *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
         "train_s": train_s,
         "history": trained.history.epochs,
     });

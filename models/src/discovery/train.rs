@@ -2,13 +2,14 @@
 //! loss, then rounds of (a) the core's semi-supervised EM with the labelled rows clamped and
 //! NIW split/merge moves estimating K on the current embedding, and (b) encoder epochs on the
 //! prototype contrastive loss over the mixture's assignments with per-cluster temperatures,
-//! plus the representation loss. The assignments are those of the mixture at K̂ refitted from
-//! semi-supervised k-means ([`super::refit`]) unless `refit_restarts` is 0. A GCD baseline encoder (the representation loss alone, the
+//! plus the representation loss. The final labels come from the mixture refitted on the final
+//! embedding from semi-supervised k-means at the best K near split/merge's K̂
+//! ([`super::refit`]), unless `refit_restarts` is 0. A GCD baseline encoder (the representation loss alone, the
 //! same number of epochs, forked after the warm-up) can be trained alongside.
 
 use super::config::GpcConfig;
 use super::loss::{cluster_temperatures, prototype_loss, representation_loss};
-use super::refit::refit_mixture;
+use super::refit::{Refit, select_refit};
 use super::split::GcdSplit;
 use crate::data::ImageSet;
 use crate::nn::{ConvEncoder, l2_normalize};
@@ -33,7 +34,10 @@ pub struct GpcTrained {
     pub embedding: Matrix,
     /// The mixture fitted on the final embedding.
     pub fit: SplitMergeFit<f64>,
-    /// K̂ after each round's mixture, then of the final one.
+    /// The mixture refitted on the final embedding at the best K near the final K̂ (unless
+    /// `refit_restarts` is 0).
+    pub refit: Option<Refit>,
+    /// Split/merge's K̂ after each round's mixture, then of the final one.
     pub k_path: Vec<usize>,
     /// Embedding of the GCD baseline encoder, when trained.
     pub baseline_embedding: Option<Matrix>,
@@ -63,10 +67,7 @@ pub fn mixture_params(cfg: &GpcConfig, k_init: usize, seed: u64) -> SplitMergePa
         .seed(seed)
 }
 
-/// Semi-supervised EM + split/merge on `z` with the labelled rows of `split` clamped, from
-/// `cfg.split_merge_restarts` seeds (`seed`, then `seed + 2³²·r`): the fit with the highest
-/// log partition score — the quantity the moves climb, comparable across runs on the same data
-/// and prior — is kept, as `n_init` keeps the best likelihood of EM.
+/// Semi-supervised EM + split/merge on `z` with the labelled rows of `split` clamped.
 pub fn fit_mixture(
     z: &Matrix,
     split: &GcdSplit,
@@ -76,15 +77,7 @@ pub fn fit_mixture(
 ) -> Result<SplitMergeFit<f64>> {
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
     let xm = MatRef::new(&x, z.n, z.dim, "embedding")?;
-    let mut best: Option<SplitMergeFit<f64>> = None;
-    for r in 0..cfg.split_merge_restarts.max(1) as u64 {
-        let params = mixture_params(cfg, k_init, seed.wrapping_add(r << 32));
-        let fit = split_merge(xm, Some(&split.known), &params).context("split/merge")?;
-        if best.as_ref().is_none_or(|b| fit.info.log_partition_score > b.info.log_partition_score) {
-            best = Some(fit);
-        }
-    }
-    best.ok_or_else(|| Error::Internal("split/merge: no restart ran".into()))
+    split_merge(xm, Some(&split.known), &mixture_params(cfg, k_init, seed)).context("split/merge")
 }
 
 /// Two augmented views of the images `idx`, stacked: `[2b, 1, h, w]`.
@@ -256,15 +249,10 @@ pub fn train_gpc<B: TrainBackend>(
             Some(p) if first > round_first => p,
             _ => {
                 let z = embed(&model, set, device)?;
-                let round_seed = seed.wrapping_add(round as u64);
-                let fit = fit_mixture(&z, split, cfg, cfg.k_init, round_seed)?;
+                let fit = fit_mixture(&z, split, cfg, cfg.k_init, seed.wrapping_add(round as u64))?;
                 let k = fit.k();
                 k_path.push(k);
-                let labels = match cfg.refit_restarts {
-                    0 => fit.labels,
-                    restarts => refit_mixture(&z, split, k, restarts, round_seed)?,
-                };
-                prototypes(&z, labels, k, cfg.proto_temperature)
+                prototypes(&z, fit.labels, k, cfg.proto_temperature)
             }
         };
         for index in round_first.max(first)..round_end {
@@ -290,11 +278,16 @@ pub fn train_gpc<B: TrainBackend>(
         }
     }
     let embedding = embed(&model, set, device)?;
-    let fit = fit_mixture(&embedding, split, cfg, cfg.k_init, seed.wrapping_add(cfg.rounds as u64))?;
+    let final_seed = seed.wrapping_add(cfg.rounds as u64);
+    let fit = fit_mixture(&embedding, split, cfg, cfg.k_init, final_seed)?;
     k_path.push(fit.k());
+    let refit = match cfg.refit_restarts {
+        0 => None,
+        _ => Some(select_refit(&embedding, split, cfg, fit.k(), final_seed)?),
+    };
     let baseline_embedding = match &baseline {
         Some((bm, _)) => Some(embed(bm, set, device)?),
         None => None,
     };
-    Ok(GpcTrained { history, embedding, fit, k_path, baseline_embedding })
+    Ok(GpcTrained { history, embedding, fit, refit, k_path, baseline_embedding })
 }

@@ -17,12 +17,14 @@
 //!   feature, t̂_i; L_rec = (1/T) Σ_j [Σ_i (t̂_ij − t_ij)² / Σ_i (t_ij − t̄_j)²], the unexplained
 //!   share of each target's variance over the batch (t̄_j its mean), averaged over the T
 //!   targets, so neither its weight nor the targets' balance depends on their units.
-//! - pull (DCN's k-means term with MaxQuery's soft assignment): every pixel's feature is drawn
-//!   to the queries it is assigned to, relative to the spread of the features,
-//!   L_pull = Σ_i Σ_n A_in ‖F_i − C_n‖² / Σ_i ‖F_i − F̄‖² (F̄ the batch mean; for the cosine
-//!   affinity on unit rows ‖F̂_i − Ĉ_n‖² = 2 − 2 S_in): the share of the feature scatter the
-//!   queries leave unexplained, k-means' within/total ratio, which no rescaling or collapse of
-//!   the features lowers. The inlier features form tight clusters around the queries, while
+//! - pull (DCN's k-means term with MaxQuery's assignment): every pixel's feature is drawn to
+//!   the queries that explain its label, R_in = A_in P_{n,y_i} / Σ_m A_im P_{m,y_i} (the
+//!   posterior of query n given the pixel and its class under Ŷ = A·P, held fixed as in an
+//!   E-step, so a pixel is never drawn to another class's queries), relative to the spread of
+//!   the features, L_pull = Σ_i Σ_n R_in ‖F_i − C_n‖² / Σ_i ‖F_i − F̄‖² (F̄ the batch mean; for the
+//!   cosine affinity on unit rows ‖F̂_i − Ĉ_n‖² = 2 − 2 S_in): the share of the feature scatter
+//!   the queries leave unexplained, k-means' within/total ratio, which no rescaling or collapse
+//!   of the features lowers. The inlier features form tight clusters around the queries, while
 //!   L_rec keeps them from collapsing onto them.
 //!
 //! The total is L_CE + λ_Dice·L_Dice + λ_QD·L_QD + λ_rec·L_rec + λ_pull·L_pull.
@@ -72,10 +74,22 @@ pub fn reconstruction_loss<B: Backend>(pred: Tensor<B, 3>, target: Tensor<B, 3>)
     (error / spread).mean()
 }
 
-/// L_pull of assignments `assign` and squared pixel–query distances `sq_dist`, both
+/// The responsibilities R_in of the pull (`[b, p, n]`, detached) from the assignments `assign`
+/// (`[b, p, n]`), the queries' class distributions `class_probs` (`[b, n, k]`) and the one-hot
+/// labels `onehot` (`[b, p, k]`).
+pub fn label_responsibilities<B: Backend>(
+    assign: Tensor<B, 3>,
+    class_probs: Tensor<B, 3>,
+    onehot: Tensor<B, 3>,
+) -> Tensor<B, 3> {
+    let joint = assign * onehot.matmul(class_probs.swap_dims(1, 2));
+    (joint.clone() / joint.sum_dim(2).clamp_min(EPS)).detach()
+}
+
+/// L_pull of responsibilities `resp` and squared pixel–query distances `sq_dist`, both
 /// `[b, p, n]`, with the compared pixel features `features` (`[b, p, d]`).
-pub fn pull_loss<B: Backend>(assign: Tensor<B, 3>, sq_dist: Tensor<B, 3>, features: Tensor<B, 3>) -> Tensor<B, 1> {
-    let within = (assign * sq_dist).sum();
+pub fn pull_loss<B: Backend>(resp: Tensor<B, 3>, sq_dist: Tensor<B, 3>, features: Tensor<B, 3>) -> Tensor<B, 1> {
+    let within = (resp * sq_dist).sum();
     let centred = features.clone() - features.mean_dim(1).mean_dim(0);
     within / centred.powi_scalar(2).sum().clamp_min(EPS)
 }

@@ -1,7 +1,9 @@
 //! Training one MaxQuery network on inlier crops and scoring the test crops with it.
 
 use super::appearance::{target_width, targets};
-use super::loss::{ce_loss, dice_loss, one_hot, pull_loss, qd_loss, query_groups, reconstruction_loss};
+use super::loss::{
+    ce_loss, dice_loss, label_responsibilities, one_hot, pull_loss, qd_loss, query_groups, reconstruction_loss,
+};
 use super::model::MaxQueryNet;
 use super::scores::{OodScores, argmax};
 use super::{Affinity, MaxQueryConfig};
@@ -117,7 +119,8 @@ pub fn train_and_score<B: TrainBackend>(
             let out = model.forward(x, cfg.affinity, cfg.tau);
             let ce = ce_loss(out.seg.clone(), y.clone());
             let dice = dice_loss(out.seg, y.clone());
-            let pull = pull_loss(out.assign.clone(), out.sq_dist, out.pixel_features);
+            let resp = label_responsibilities(out.assign.clone(), out.class_probs, y.clone());
+            let pull = pull_loss(resp, out.sq_dist, out.pixel_features);
             let qd = qd_loss(out.assign, groups.clone(), y);
             let rec = out.recon.map(|pred| {
                 let t = target_width(cfg.rec_target, set.channels, cfg.rec_radius);
