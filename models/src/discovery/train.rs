@@ -4,19 +4,21 @@
 //! prototype contrastive loss over the mixture's assignments with per-cluster temperatures,
 //! plus the representation loss. The final labels come from the mixture refitted on the final
 //! embedding from semi-supervised k-means at the best K near split/merge's K̂
-//! ([`super::refit`]), unless `refit_restarts` is 0. A GCD baseline encoder (the representation loss alone, the
-//! same number of epochs, forked after the warm-up) can be trained alongside.
+//! ([`super::refit`]), unless `refit_restarts` is 0. A GCD baseline encoder (the
+//! representation loss alone, the same number of epochs, forked after the warm-up) can be
+//! trained alongside.
 
 use super::config::GpcConfig;
 use super::loss::{cluster_temperatures, prototype_loss, representation_loss};
 use super::refit::{Refit, select_refit};
 use super::split::GcdSplit;
 use crate::data::ImageSet;
+use crate::distributed::Replica;
 use crate::nn::{ConvEncoder, l2_normalize};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
-use crate::train::checkpoint::Checkpointing;
-use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::checkpoint::{Checkpointing, save_model};
+use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
@@ -25,6 +27,7 @@ use clasp_core::MatRef;
 use clasp_core::mixture::split_merge::{Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// What a GPC training run returns.
 pub struct GpcTrained {
@@ -103,6 +106,7 @@ fn two_views<B: Backend>(
 /// One encoder epoch: the representation loss, plus the prototype loss when `protos` is given.
 #[allow(clippy::too_many_arguments)]
 fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
+    replica: &mut Replica<B>,
     mut model: ConvEncoder<B>,
     optim: &mut O,
     cfg: &GpcConfig,
@@ -114,7 +118,7 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
     device: &B::Device,
 ) -> Result<ConvEncoder<B>> {
     let total = cfg.total_epochs();
-    let progress = Progress::new(phase, set.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
+    let progress = Progress::new(phase, set.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet || !replica.primary());
     let stream = if phase == "baseline" { 2 } else { 1 };
     let mut rng = epoch_rng(seed, index, stream);
     let mut meter = EpochMeter::new();
@@ -124,16 +128,21 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
         (c, phi)
     });
     for idx in epoch_batches(set.n, cfg.batch_size.max(2), seed, index, true) {
+        // Every peer crops the whole batch, keeps its rows of both views and gathers the
+        // others' embeddings for the contrast.
         let views = two_views::<B>(cfg, set, &idx, &mut rng, device);
-        let z = l2_normalize(model.forward(views));
+        let rows = replica.batch(idx.len());
+        let z = l2_normalize(model.forward(replica.local_views(views, 2)));
+        let z_all = replica.gather_views("the GCD embeddings", z.clone(), 2)?;
         let known: Vec<Option<usize>> = idx.iter().map(|&i| split.known[i]).collect();
-        let mut loss = representation_loss(z.clone(), &known, cfg.contrastive_temperature, cfg.sup_weight);
+        let (tau, sup) = (cfg.contrastive_temperature, cfg.sup_weight);
+        let mut loss = representation_loss(z.clone(), z_all, rows.clone(), &known, tau, sup);
         if let (Some(p), Some((c, phi))) = (protos, &proto_tensors) {
-            let y: Vec<i64> = idx.iter().chain(&idx).map(|&i| p.targets[i] as i64).collect();
-            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [2 * idx.len()]), device);
-            loss = loss + prototype_loss(z, c.clone(), phi.clone(), y) * cfg.proto_weight;
+            let y: Vec<i64> = idx[rows.clone()].iter().chain(&idx[rows]).map(|&i| p.targets[i] as i64).collect();
+            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y.clone(), [y.len()]), device);
+            loss = loss + replica.share(prototype_loss(z, c.clone(), phi.clone(), y)) * cfg.proto_weight;
         }
-        let (m, value) = step(model, optim, loss, cfg.learning_rate, &[])?;
+        let (m, value) = replica.step(model, optim, loss, cfg.learning_rate, &[])?;
         model = m;
         meter.batch(value, idx.len(), &progress, index, total);
     }
@@ -147,17 +156,17 @@ fn embed<B: TrainBackend>(model: &ConvEncoder<B>, set: &ImageSet, device: &B::De
     embed_all(set, EMBED_BATCH, device, |x| l2_normalize(valid.forward(x)))
 }
 
-/// Prototypes (unit member means), temperatures and targets of the `k` clusters `labels` of
-/// `z`.
-fn prototypes(z: &Matrix, labels: Vec<usize>, k: usize, mean_t: f64) -> Prototypes {
+/// Prototypes (unit member means), temperatures and targets of a mixture fit on `z`.
+fn prototypes(z: &Matrix, fit: &SplitMergeFit<f64>, mean_t: f64) -> Prototypes {
+    let k = fit.k();
     let x: Vec<f64> = z.data.iter().map(|&v| f64::from(v)).collect();
-    let (phi, centres) = cluster_temperatures(&x, z.dim, &labels, k, mean_t);
+    let (phi, centres) = cluster_temperatures(&x, z.dim, &fit.labels, k, mean_t);
     let mut c: Vec<f32> = centres.iter().map(|&v| v as f32).collect();
     for row in c.chunks_exact_mut(z.dim) {
         let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
         row.iter_mut().for_each(|v| *v /= norm);
     }
-    Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: labels }
+    Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: fit.labels.clone() }
 }
 
 /// What GPC's checkpoint records besides the encoder and its optimiser.
@@ -183,14 +192,20 @@ struct BaselineState {
 /// The folder (in the run's) of the GCD baseline encoder's checkpoint.
 pub const BASELINE_DIR: &str = "baseline";
 
-/// Trains GPC on `set` (every row, labels only where `split.known` says) and fits the final
-/// mixture. With `checkpoint`, the encoder (and the baseline encoder, in `baseline/`), the
-/// optimisers, the losses, the K̂ path and the current round's prototypes are saved after
-/// every epoch, and a resumed run continues after the last saved epoch: an epoch depends only
-/// on the weights, the optimiser state, the round's prototypes and (seed, epoch), and a
-/// round's mixture only on the embedding and (seed, round), so the result is the
-/// uninterrupted run's.
+/// Trains GPC on `set` (every row, labels only where `split.known` says) as `replica` (alone,
+/// or one peer of a data-parallel run: each peer its rows of both views of every batch, the
+/// contrast over the gathered batch; every peer fits the same mixtures on the whole embedding)
+/// and fits the final mixture; with `save`, writes the encoder there (`model.mpk`). `None` on
+/// the peers other than rank 0, which only train. With `checkpoint`, the encoder (and the
+/// baseline encoder, in `baseline/`), the optimisers, the losses, the K̂ path and the current
+/// round's prototypes are saved after every epoch (by rank 0), and a resumed run (every peer
+/// loading the same checkpoint) continues after the last saved epoch: an epoch depends only on
+/// the weights, the optimiser state, the round's prototypes and (seed, epoch), and a round's
+/// mixture only on the embedding and (seed, round), so the result is the uninterrupted run's.
+#[allow(clippy::too_many_arguments)]
 pub fn train_gpc<B: TrainBackend>(
+    replica: &mut Replica<B>,
+    save: Option<&Path>,
     cfg: &GpcConfig,
     set: &ImageSet,
     split: &GcdSplit,
@@ -198,10 +213,11 @@ pub fn train_gpc<B: TrainBackend>(
     quiet: bool,
     checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
-) -> Result<GpcTrained> {
+) -> Result<Option<GpcTrained>> {
     if split.known.len() != set.n {
         return Err(Error::InvalidInput(format!("{} labels for {} images", split.known.len(), set.n)));
     }
+    replica.check_batches(set.n, cfg.batch_size.max(2), true)?;
     B::seed(device, seed);
     let mut model: ConvEncoder<B> = cfg.encoder.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, ConvEncoder<B>>();
@@ -213,10 +229,11 @@ pub fn train_gpc<B: TrainBackend>(
     let baseline_dir = checkpoint.map(|c| c.dir.join(BASELINE_DIR));
     let baseline_ckpt = checkpoint.zip(baseline_dir.as_deref()).map(|(c, dir)| Checkpointing { dir, resume: c.resume });
     for e in first..cfg.warmup_epochs {
-        model = epoch(model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
+        let at = (seed, e, "warmup", quiet);
+        model = epoch(replica, model, &mut optim, cfg, set, split, None, at, &mut history, device)?;
         if let Some(c) = &checkpoint {
             let state = State { epochs_done: e + 1, history: history.clone(), ..State::default() };
-            c.checkpoint().save(&model, &optim, &state)?;
+            replica.save(&c.checkpoint(), &model, &optim, &state)?;
         }
     }
     let mut baseline = None;
@@ -250,19 +267,18 @@ pub fn train_gpc<B: TrainBackend>(
             _ => {
                 let z = embed(&model, set, device)?;
                 let fit = fit_mixture(&z, split, cfg, cfg.k_init, seed.wrapping_add(round as u64))?;
-                let k = fit.k();
-                k_path.push(k);
-                prototypes(&z, fit.labels, k, cfg.proto_temperature)
+                k_path.push(fit.k());
+                prototypes(&z, &fit, cfg.proto_temperature)
             }
         };
         for index in round_first.max(first)..round_end {
             let at = (seed, index, "gpc", quiet);
-            model = epoch(model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
+            model = epoch(replica, model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
             if let Some((bm, mut bo)) = baseline.take() {
                 let at = (seed, index, "baseline", quiet);
-                let bm = epoch(bm, &mut bo, cfg, set, split, None, at, &mut history, device)?;
+                let bm = epoch(replica, bm, &mut bo, cfg, set, split, None, at, &mut history, device)?;
                 if let Some(c) = &baseline_ckpt {
-                    c.checkpoint().save(&bm, &bo, &BaselineState { epochs_done: index + 1 })?;
+                    replica.save(&c.checkpoint(), &bm, &bo, &BaselineState { epochs_done: index + 1 })?;
                 }
                 baseline = Some((bm, bo));
             }
@@ -273,9 +289,19 @@ pub fn train_gpc<B: TrainBackend>(
                     k_path: k_path.clone(),
                     protos: Some(protos.clone()),
                 };
-                c.checkpoint().save(&model, &optim, &state)?;
+                replica.save(&c.checkpoint(), &model, &optim, &state)?;
             }
         }
+    }
+    replica.finish(&model)?;
+    if let Some((bm, _)) = &baseline {
+        replica.finish(bm)?;
+    }
+    if !replica.primary() {
+        return Ok(None);
+    }
+    if let Some(dir) = save {
+        save_model(&model, dir)?;
     }
     let embedding = embed(&model, set, device)?;
     let final_seed = seed.wrapping_add(cfg.rounds as u64);
@@ -289,5 +315,5 @@ pub fn train_gpc<B: TrainBackend>(
         Some((bm, _)) => Some(embed(bm, set, device)?),
         None => None,
     };
-    Ok(GpcTrained { history, embedding, fit, refit, k_path, baseline_embedding })
+    Ok(Some(GpcTrained { history, embedding, fit, refit, k_path, baseline_embedding }))
 }

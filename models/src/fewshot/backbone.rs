@@ -6,10 +6,11 @@
 
 use super::FewShotData;
 use crate::data::ImageSet;
+use crate::distributed::Replica;
 use crate::nn::{ConvEncoderConfig, images_tensor};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::checkpoint::Checkpointing;
-use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::nn::PaddingConfig2d;
@@ -140,12 +141,14 @@ struct State {
     history: History,
 }
 
-/// Trains the backbone by cross-entropy on `base` (every label below `cfg.base_classes`);
+/// Trains the backbone by cross-entropy on `base` (every label below `cfg.base_classes`) as
+/// `replica` (alone, or one peer of a data-parallel run: each peer its rows of every batch);
 /// returns the inference model and the per-epoch losses (phase `train`). With `checkpoint`,
-/// the model, the optimiser and the losses are saved after every epoch and a resumed run
-/// continues after the last saved one (an epoch depends only on the weights, the optimiser
-/// state and (seed, epoch): the result is the uninterrupted run's).
+/// the model, the optimiser and the losses are saved after every epoch (by rank 0) and a
+/// resumed run continues after the last saved one (an epoch depends only on the weights, the
+/// optimiser state and (seed, epoch): the result is the uninterrupted run's).
 pub fn train_backbone<B: TrainBackend>(
+    replica: &mut Replica<B>,
     cfg: &BackboneConfig,
     base: &ImageSet,
     seed: u64,
@@ -160,6 +163,7 @@ pub fn train_backbone<B: TrainBackend>(
     if let Some(&l) = labels.iter().find(|&&l| l >= cfg.base_classes) {
         return Err(Error::InvalidInput(format!("label {l} is not a base class (0..{})", cfg.base_classes)));
     }
+    replica.check_batches(base.n, cfg.batch_size, false)?;
     B::seed(device, seed);
     let mut model: Backbone<B> = cfg.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, Backbone<B>>();
@@ -169,23 +173,31 @@ pub fn train_backbone<B: TrainBackend>(
         (model, optim, state) = c.start(model, optim, device)?;
     }
     let mut history = state.history;
+    let quiet = quiet || !replica.primary();
     for epoch in state.epochs_done..cfg.epochs {
         let progress = Progress::new("backbone", base.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
         let mut meter = EpochMeter::new();
         for idx in epoch_batches(base.n, cfg.batch_size, seed, epoch, false) {
-            let x = images_tensor::<B>(base, &idx, device);
-            let y: Vec<i64> = idx.iter().map(|&i| labels[i] as i64).collect();
-            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [idx.len()]), device);
-            let loss = loss_fn.forward(model.forward(x), y);
-            let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            let mine = &idx[replica.batch(idx.len())];
+            let x = images_tensor::<B>(base, mine, device);
+            let y: Vec<i64> = mine.iter().map(|&i| labels[i] as i64).collect();
+            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [mine.len()]), device);
+            let loss = replica.share(loss_fn.forward(model.forward(x), y));
+            let (m, value) = replica.step(model, &mut optim, loss, cfg.learning_rate, &[])?;
             model = m;
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
         if let Some(c) = &checkpoint {
-            c.checkpoint().save(&model, &optim, &State { epochs_done: epoch + 1, history: history.clone() })?;
+            replica.save(
+                &c.checkpoint(),
+                &model,
+                &optim,
+                &State { epochs_done: epoch + 1, history: history.clone() },
+            )?;
         }
     }
+    replica.finish(&model)?;
     Ok((model.valid(), history))
 }
 

@@ -9,9 +9,11 @@
 //! (accuracies as fractions: per backbone seed, their mean and standard deviation across the
 //! seeds, and the episodes' 95 % half-widths) and `report.html` with the accuracy bars.
 //!
-//! Every backbone is checkpointed after every epoch (`backbone-I/checkpoint/`); `--resume DIR`
-//! (with the run's `--data` and `--seed`) reads `DIR/config.json`, continues each backbone
-//! after its last saved epoch and gives the uninterrupted run's report.
+//! Every backbone is checkpointed after every epoch (`backbone-I/checkpoint/`) and saved when
+//! trained (`backbone-I/model.mpk`); `--resume DIR` (with the run's `--data` and `--seed`)
+//! reads `DIR/config.json`, continues each backbone after its last saved epoch and gives the
+//! uninterrupted run's report. With `--peers N` every backbone trains data-parallel, one
+//! after the other.
 
 use super::backbone::{
     BackboneConfig, backbone_features, base_accuracy, base_subset, feature_mean, novel_episode_data, to_f64,
@@ -20,14 +22,14 @@ use super::backbone::{
 use super::bars::{BarGroup, plot_bars};
 use super::{EpisodeSpec, FewShotData, Method, MethodConfig, evaluate, sample_episodes};
 use crate::data::{DataSource, ImageSet, MnistPart, Split, load_mnist, load_split};
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::pipelines::Profile;
-use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
 use crate::report::plot_curves;
-use crate::train::checkpoint::Checkpointing;
+use crate::train::checkpoint::{Checkpointing, save_model};
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use crate::{Error, Result};
-use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -60,32 +62,46 @@ struct FeatureJob<'a> {
     test: &'a ImageSet,
     seed: u64,
     quiet: bool,
-    /// The run's directory and whether it resumes.
+    dist: Option<&'a DistSpec>,
+    /// The run's directory (each backbone's checkpoint and `model.mpk` in [`backbone_dir`])
+    /// and whether it resumes.
     out: &'a Path,
     resume: bool,
 }
 
 impl Job for FeatureJob<'_> {
-    type Output = Result<Vec<Features>>;
+    /// Every backbone's features (alone, and on rank 0 of a distributed run; `None` on the
+    /// other ranks, which only train).
+    type Output = Result<Option<Vec<Features>>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        (0..self.cfg.backbone_seeds as u64)
-            .map(|i| {
-                let seed = self.seed.wrapping_add(i);
-                let dir = backbone_dir(self.out, i);
-                let ckpt = Checkpointing { dir: &dir, resume: self.resume };
-                let (model, history) =
-                    train_backbone::<B>(self.cfg, self.base_train, seed, self.quiet, Some(ckpt), &device)?;
-                let base = backbone_features(&model, self.base_train, &device)?;
-                let novel = backbone_features(&model, self.test, &device)?;
-                let base_test_accuracy = base_accuracy(&model, self.test, &device)?;
-                let (base, novel, dim) = (to_f64(&base), to_f64(&novel), base.dim);
-                Ok(Features { seed, base, novel, dim, history, base_test_accuracy })
-            })
-            .collect()
+        let fingerprint = run_fingerprint(self.cfg, &self.base_train.pixels, self.seed);
+        let mut replica = Replica::<B>::join(self.dist, &device, fingerprint)?;
+        let mut feats = Vec::new();
+        for i in 0..self.cfg.backbone_seeds as u64 {
+            if i > 0 {
+                replica.restart();
+            }
+            let seed = self.seed.wrapping_add(i);
+            let dir = backbone_dir(self.out, i);
+            let ckpt = Checkpointing { dir: &dir, resume: self.resume };
+            let (model, history) =
+                train_backbone::<B>(&mut replica, self.cfg, self.base_train, seed, self.quiet, Some(ckpt), &device)?;
+            if !replica.primary() {
+                continue;
+            }
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            save_model(&model, &dir)?;
+            let base = backbone_features(&model, self.base_train, &device)?;
+            let novel = backbone_features(&model, self.test, &device)?;
+            let base_test_accuracy = base_accuracy(&model, self.test, &device)?;
+            let (base, novel, dim) = (to_f64(&base), to_f64(&novel), base.dim);
+            feats.push(Features { seed, base, novel, dim, history, base_test_accuracy });
+        }
+        Ok(replica.primary().then_some(feats))
     }
 }
 
-/// The folder of the `i`-th backbone's checkpoint.
+/// The folder of the `i`-th backbone's checkpoint and trained model (`model.mpk`).
 fn backbone_dir(out: &Path, i: u64) -> PathBuf {
     out.join(format!("backbone-{i}"))
 }
@@ -182,10 +198,10 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value> {
     if cfg.backbone_seeds == 0 {
         return Err(Error::InvalidConfig("fewshot: `backbone_seeds` must be at least 1".into()));
     }
-    let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
-    for i in 0..cfg.backbone_seeds as u64 {
-        clear_stale_checkpoint(&backbone_dir(out, i), spec.resume)?;
+    if prepare_out(spec, &cfg)? {
+        for i in 0..cfg.backbone_seeds as u64 {
+            clear_stale_checkpoint(&backbone_dir(out, i), spec.resume)?;
+        }
     }
     let split = load_data(spec)?;
     let base_train = base_subset(&split.train, cfg.base_classes)?;
@@ -197,10 +213,13 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value> {
         test: &split.test,
         seed: spec.seed,
         quiet: spec.quiet,
+        dist: spec.dist.as_ref(),
         out,
         resume: spec.resume,
     };
-    let feats = dispatch(spec.device, job)??;
+    let Some(feats) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": NAME }));
+    };
     let train_s = start.elapsed().as_secs_f64();
     let base = cfg.base_classes;
     let backbones = feats

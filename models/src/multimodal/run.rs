@@ -13,14 +13,15 @@
 //! `DIR/config.json`, continues each variant after its last saved epoch and gives the
 //! uninterrupted run's report.
 
-use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
+use super::data::{PairSource, PairedSplit, View, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
 use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
-use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
-use crate::report::{plot_curves, plot_embedding, write_json_atomic};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
+use crate::report::{plot_curves, plot_embedding};
 use crate::train::TrainBackend;
 use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
@@ -48,28 +49,43 @@ fn variants(cfg: &MgcaConfig, split: &PairedSplit) -> Vec<(&'static str, LossWei
     out
 }
 
+/// The values of a view (what the peers of a run must agree on).
+fn view_values(view: &View) -> Vec<f32> {
+    match view {
+        View::Features { data, .. } | View::Tokens { data, .. } => data.clone(),
+        View::Text { ids, .. } => ids.iter().map(|&t| t as f32).collect(),
+    }
+}
+
 struct MgcaJob<'a> {
     split: &'a PairedSplit,
     cfg: &'a MgcaConfig,
     variants: Vec<(&'static str, LossWeights)>,
     seed: u64,
     quiet: bool,
-    /// The run's directory and whether it resumes.
+    dist: Option<&'a DistSpec>,
+    /// The run's directory (the full model's `model.mpk`, every variant's checkpoint in
+    /// [`variant_dir`]) and whether it resumes.
     out: &'a Path,
     resume: bool,
 }
 
 impl Job for MgcaJob<'_> {
-    type Output = Result<Vec<MgcaTrained>>;
+    /// Every variant's model (alone, and on rank 0 of a distributed run; `None` on the other
+    /// ranks).
+    type Output = Result<Option<Vec<MgcaTrained>>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        self.variants
-            .iter()
-            .map(|(name, w)| {
-                let dir = variant_dir(self.out, name);
-                let ckpt = Checkpointing { dir: &dir, resume: self.resume };
-                train_mgca::<B>(self.split, self.cfg, *w, self.seed, self.quiet, name, Some(ckpt), &device)
-            })
-            .collect()
+        let data: Vec<f32> = [&self.split.train.a, &self.split.train.b].into_iter().flat_map(view_values).collect();
+        let mut replica = Replica::<B>::join(self.dist, &device, run_fingerprint(self.cfg, &data, self.seed))?;
+        let mut out = Vec::with_capacity(self.variants.len());
+        for (i, (name, w)) in self.variants.iter().enumerate() {
+            replica.restart();
+            let (split, cfg, save) = (self.split, self.cfg, (i == 0).then_some(self.out));
+            let dir = variant_dir(self.out, name);
+            let ckpt = Some(Checkpointing { dir: &dir, resume: self.resume });
+            out.push(train_mgca::<B>(&mut replica, save, split, cfg, *w, self.seed, self.quiet, name, ckpt, &device)?);
+        }
+        Ok(out.into_iter().collect())
     }
 }
 
@@ -259,23 +275,20 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value> {
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = mgca_config(spec)?;
-    write_json_atomic(&out.join("config.json"), &json!(cfg))?;
+    let primary = prepare_out(spec, &cfg)?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
-    for (name, _) in &variants {
-        clear_stale_checkpoint(&variant_dir(out, name), spec.resume)?;
+    if primary {
+        for (name, _) in &variants {
+            clear_stale_checkpoint(&variant_dir(out, name), spec.resume)?;
+        }
     }
     let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let job = MgcaJob {
-        split: &split,
-        cfg: &cfg,
-        variants: variants.clone(),
-        seed: spec.seed,
-        quiet: spec.quiet,
-        out,
-        resume: spec.resume,
+    let (seed, quiet, dist, resume) = (spec.seed, spec.quiet, spec.dist.as_ref(), spec.resume);
+    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed, quiet, dist, out, resume };
+    let Some(trained) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": spec.pipeline }));
     };
-    let trained = dispatch(spec.device, job)??;
     let mut results = Vec::new();
     for t in &trained {
         results.push(score(t, &split, spec.seed)?);

@@ -114,15 +114,41 @@ impl<B: Backend> ConvAutoencoder<B> {
 
     /// One pass, clean (`noisy = false`) or with dropout on the input and every encoder layer.
     pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> AutoencoderPass<B> {
-        let noise = |t: Tensor<B, 4>| if noisy { self.noise.forward(t) } else { t };
+        let (h1, h2, pre) = self.encode(x, |t| if noisy { self.noise.forward(t) } else { t });
+        self.decode(tanh(self.embed_norm.forward(pre)), h1, h2)
+    }
+
+    /// The encoder layers of a pass with `noise` applied to the input and to each layer (the
+    /// identity for the clean pass): h₁, h₂ and the embedding's pre-activation before its batch
+    /// norm ([`ConvAutoencoder::embed_norm`]) and tanh.
+    pub fn encode(
+        &self,
+        x: Tensor<B, 4>,
+        noise: impl Fn(Tensor<B, 4>) -> Tensor<B, 4>,
+    ) -> (Tensor<B, 4>, Tensor<B, 4>, Tensor<B, 2>) {
         let h1 = noise(self.act.forward(self.conv1.forward(noise(x))));
         let h2 = noise(self.act.forward(self.conv2.forward(h1.clone())));
-        let z = tanh(self.embed_norm.forward(self.embed.forward(h2.clone().flatten(1, 3))));
+        let pre = self.embed.forward(h2.clone().flatten(1, 3));
+        (h1, h2, pre)
+    }
+
+    /// The rest of a pass from the embedding `z` and the encoder layers.
+    pub fn decode(&self, z: Tensor<B, 2>, h1: Tensor<B, 4>, h2: Tensor<B, 4>) -> AutoencoderPass<B> {
         let n = z.dims()[0];
         let [c, hh, ww] = self.inner;
         let h2_hat = self.act.forward(self.unembed.forward(z.clone())).reshape([n, c, hh, ww]);
         let h1_hat = self.act.forward(self.deconv2.forward(h2_hat.clone()));
         let x_hat = self.deconv1.forward(h1_hat.clone());
         AutoencoderPass { z, h1, h2, h2_hat, h1_hat, x_hat }
+    }
+
+    /// The dropout of the noisy pass.
+    pub fn noise(&self) -> &Dropout {
+        &self.noise
+    }
+
+    /// The batch norm of the embedding's pre-activation.
+    pub fn embed_norm(&self) -> &BatchNorm<B> {
+        &self.embed_norm
     }
 }

@@ -2,7 +2,7 @@
 //! head must read back from each pixel's feature so that the features keep the local
 //! appearance the class labels alone do not ask for (the auto-encoding half of DCN, Yang et
 //! al., ICML 2017, "Towards K-means-friendly spaces", whose k-means half is the pull term of
-//! [`super::loss::pull_loss`]), and the features of the k-means-query baseline.
+//! [`super::loss::pull_sums`]), and the features of the k-means-query baseline.
 //!
 //! - [`AppearanceTarget::Patch`]: the (2r+1)×(2r+1) neighbourhood in every channel, row of pixel
 //!   (y, x): `t[(ch·(2r+1) + dy + r)·(2r+1) + dx + r] = I_ch(y + dy, x + dx)`, coordinates

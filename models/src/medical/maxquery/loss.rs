@@ -42,9 +42,23 @@ pub fn ce_loss<B: Backend>(probs: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<
 
 /// Soft Dice loss with smoothing 1, classes averaged.
 pub fn dice_loss<B: Backend>(seg: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<B, 1> {
+    dice_of_sums(dice_sums(seg, onehot))
+}
+
+/// The per-class sums of the Dice loss over a batch, `[2, k]`: Σ_i Ŷ_ik Y_ik, then
+/// Σ_i Ŷ_ik + Σ_i Y_ik (sums over pixels and images: a data-parallel run adds the peers').
+pub fn dice_sums<B: Backend>(seg: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<B, 2> {
     let k = seg.dims()[2];
-    let inter = (seg.clone() * onehot.clone()).sum_dim(1).sum_dim(0).reshape([k]);
-    let sizes = (seg.sum_dim(1).sum_dim(0) + onehot.sum_dim(1).sum_dim(0)).reshape([k]);
+    let inter = (seg.clone() * onehot.clone()).sum_dim(1).sum_dim(0).reshape([1, k]);
+    let sizes = (seg.sum_dim(1).sum_dim(0) + onehot.sum_dim(1).sum_dim(0)).reshape([1, k]);
+    Tensor::cat(vec![inter, sizes], 0)
+}
+
+/// The soft Dice loss from its sums ([`dice_sums`]).
+pub fn dice_of_sums<B: Backend>(sums: Tensor<B, 2>) -> Tensor<B, 1> {
+    let k = sums.dims()[1];
+    let inter = sums.clone().narrow(0, 0, 1).reshape([k]);
+    let sizes = sums.narrow(0, 1, 1).reshape([k]);
     let dice = (inter.mul_scalar(2.0).add_scalar(1.0)) / sizes.add_scalar(1.0);
     dice.mean().neg().add_scalar(1.0)
 }
@@ -65,11 +79,19 @@ pub fn qd_loss<B: Backend>(assign: Tensor<B, 3>, groups: Tensor<B, 2>, onehot: T
     ce_loss(mass, onehot)
 }
 
-/// L_rec of predictions `pred` against targets `target`, both `[b, p, t]`.
-pub fn reconstruction_loss<B: Backend>(pred: Tensor<B, 3>, target: Tensor<B, 3>) -> Tensor<B, 1> {
+/// L_rec's denominators Σ_i (t_ij − t̄_j)² (at least `EPS`), `[t]`, over the targets `target`
+/// (`[b, p, t]`) of a whole batch.
+pub fn target_spread<B: Backend>(target: Tensor<B, 3>) -> Tensor<B, 1> {
     let t = target.dims()[2];
-    let centred = target.clone() - target.clone().mean_dim(1).mean_dim(0);
-    let spread = centred.powi_scalar(2).sum_dim(1).sum_dim(0).reshape([t]).clamp_min(EPS);
+    let centred = target.clone() - target.mean_dim(1).mean_dim(0);
+    centred.powi_scalar(2).sum_dim(1).sum_dim(0).reshape([t]).clamp_min(EPS)
+}
+
+/// L_rec of predictions `pred` against targets `target`, both `[b, p, t]`, with the spread
+/// `spread` ([`target_spread`]) of the whole batch's targets: the rows of a data-parallel
+/// peer give its share, and the peers' shares add up to the batch's L_rec.
+pub fn reconstruction_loss<B: Backend>(pred: Tensor<B, 3>, target: Tensor<B, 3>, spread: Tensor<B, 1>) -> Tensor<B, 1> {
+    let t = target.dims()[2];
     let error = (pred - target).powi_scalar(2).sum_dim(1).sum_dim(0).reshape([t]);
     (error / spread).mean()
 }
@@ -86,12 +108,33 @@ pub fn label_responsibilities<B: Backend>(
     (joint.clone() / joint.sum_dim(2).clamp_min(EPS)).detach()
 }
 
-/// L_pull of responsibilities `resp` and squared pixel–query distances `sq_dist`, both
-/// `[b, p, n]`, with the compared pixel features `features` (`[b, p, d]`).
-pub fn pull_loss<B: Backend>(resp: Tensor<B, 3>, sq_dist: Tensor<B, 3>, features: Tensor<B, 3>) -> Tensor<B, 1> {
+/// Σ_i F_i of the compared pixel features `features` (`[b, p, d]`), `[d]`: over the whole
+/// batch (a data-parallel run adds the peers'), divided by its pixels, the centre F̄ of
+/// [`pull_sums`].
+pub fn feature_sum<B: Backend>(features: Tensor<B, 3>) -> Tensor<B, 1> {
+    let d = features.dims()[2];
+    features.sum_dim(1).sum_dim(0).reshape([d])
+}
+
+/// The sums of L_pull over a batch, `[2]`: Σ_i Σ_n R_in ‖F_i − C_n‖² of responsibilities `resp`
+/// and squared pixel–query distances `sq_dist` (both `[b, p, n]`), then Σ_i ‖F_i − F̄‖² of the
+/// compared pixel features `features` (`[b, p, d]`) about the whole batch's centre `centre`
+/// (`[d]`); a data-parallel run adds the peers'.
+pub fn pull_sums<B: Backend>(
+    resp: Tensor<B, 3>,
+    sq_dist: Tensor<B, 3>,
+    features: Tensor<B, 3>,
+    centre: Tensor<B, 1>,
+) -> Tensor<B, 1> {
+    let d = centre.dims()[0];
     let within = (resp * sq_dist).sum();
-    let centred = features.clone() - features.mean_dim(1).mean_dim(0);
-    within / centred.powi_scalar(2).sum().clamp_min(EPS)
+    let scatter = (features - centre.reshape([1, 1, d])).powi_scalar(2).sum();
+    Tensor::cat(vec![within, scatter], 0)
+}
+
+/// L_pull from its sums ([`pull_sums`]).
+pub fn pull_of_sums<B: Backend>(sums: Tensor<B, 1>) -> Tensor<B, 1> {
+    sums.clone().narrow(0, 0, 1) / sums.narrow(0, 1, 1).clamp_min(EPS)
 }
 
 /// `labels` (class ids, `b·p` of them) as a one-hot `[b, p, k]` tensor.
@@ -103,4 +146,67 @@ pub fn one_hot<B: Backend>(labels: &[u8], b: usize, p: usize, k: usize, device: 
         }
     }
     Tensor::from_data(TensorData::new(v, [b, p, k]), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::device::CpuBackend as B;
+
+    fn tensor3(v: &[f32], shape: [usize; 3]) -> Tensor<B, 3> {
+        Tensor::from_data(TensorData::new(v.to_vec(), shape), &Default::default())
+    }
+
+    fn value(t: Tensor<B, 1>) -> f64 {
+        t.into_scalar().elem::<f64>()
+    }
+
+    #[test]
+    fn reconstruction_by_hand_and_in_two_shares() {
+        // One target over 2 images of 2 pixels: t = (0, 2 | 4, 6), t̄ = 3, spread 9+1+1+9 = 20;
+        // errors (1, 0 | 0, 3): 1 + 9 = 10, L_rec = 0.5.
+        let target = tensor3(&[0.0, 2.0, 4.0, 6.0], [2, 2, 1]);
+        let pred = tensor3(&[1.0, 2.0, 4.0, 9.0], [2, 2, 1]);
+        let spread = target_spread(target.clone());
+        assert!((value(spread.clone()) - 20.0).abs() < 1e-6);
+        let whole = value(reconstruction_loss(pred.clone(), target.clone(), spread.clone()));
+        assert!((whole - 0.5).abs() < 1e-6, "{whole}");
+        // Each image's share with the whole batch's spread: 1/20 and 9/20.
+        let part = |i| {
+            value(reconstruction_loss(pred.clone().narrow(0, i, 1), target.clone().narrow(0, i, 1), spread.clone()))
+        };
+        assert!((part(0) - 0.05).abs() < 1e-6 && (part(1) - 0.45).abs() < 1e-6);
+    }
+
+    #[test]
+    fn pull_by_hand_and_from_two_shares() {
+        // 2 images of 1 pixel, features 0 and 2 (d = 1; centre 1, scatter 1 + 1 = 2); 2 queries
+        // at squared distances (1, 4) and (9, 0), responsibilities (1, 0) and (0.5, 0.5):
+        // within = 1 + 4.5 = 5.5, L_pull = 2.75.
+        let resp = tensor3(&[1.0, 0.0, 0.5, 0.5], [2, 1, 2]);
+        let sq = tensor3(&[1.0, 4.0, 9.0, 0.0], [2, 1, 2]);
+        let f = tensor3(&[0.0, 2.0], [2, 1, 1]);
+        let centre = feature_sum(f.clone()).div_scalar(2.0);
+        let whole = value(pull_of_sums(pull_sums(resp.clone(), sq.clone(), f.clone(), centre.clone())));
+        assert!((whole - 2.75).abs() < 1e-6, "{whole}");
+        // The sums of the two images about the batch centre add up to the batch's.
+        let part = |i| {
+            pull_sums(
+                resp.clone().narrow(0, i, 1),
+                sq.clone().narrow(0, i, 1),
+                f.clone().narrow(0, i, 1),
+                centre.clone(),
+            )
+        };
+        let summed = value(pull_of_sums(part(0) + part(1)));
+        assert!((summed - whole).abs() < 1e-6, "{summed} vs {whole}");
+        // Label responsibilities: a pixel of class 0 between a class-0 and a class-1 query is
+        // drawn to the class-0 one only.
+        let assign = tensor3(&[0.5, 0.5], [1, 1, 2]);
+        let class_probs = tensor3(&[1.0, 0.0, 0.0, 1.0], [1, 2, 2]);
+        let onehot = tensor3(&[1.0, 0.0], [1, 1, 2]);
+        let r =
+            label_responsibilities(assign, class_probs, onehot).into_data().convert::<f32>().into_vec::<f32>().unwrap();
+        assert_eq!(r, vec![1.0, 0.0]);
+    }
 }

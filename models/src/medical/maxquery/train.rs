@@ -2,15 +2,17 @@
 
 use super::appearance::{target_width, targets};
 use super::loss::{
-    ce_loss, dice_loss, label_responsibilities, one_hot, pull_loss, qd_loss, query_groups, reconstruction_loss,
+    ce_loss, dice_of_sums, dice_sums, feature_sum, label_responsibilities, one_hot, pull_of_sums, pull_sums, qd_loss,
+    query_groups, reconstruction_loss, target_spread,
 };
 use super::model::MaxQueryNet;
 use super::scores::{OodScores, argmax};
 use super::{Affinity, MaxQueryConfig};
+use crate::distributed::Replica;
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
 use crate::train::checkpoint::Checkpointing;
-use crate::train::{TrainBackend, adam, step};
+use crate::train::{TrainBackend, adam};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
@@ -76,24 +78,38 @@ fn values<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<f32>> {
     t.into_data().convert::<f32>().into_vec::<f32>().map_err(Error::TensorRead)
 }
 
-/// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set` and scores
-/// `test`. The backend is re-seeded with `seed` first, so variants start from the same weights
-/// and see the same crops. With `checkpoint`, the model, the optimiser and the losses are
-/// saved after every epoch, and a resumed run continues after the last saved epoch: a step
-/// depends only on the weights, the optimiser state and (seed, step index), so the result is
-/// the uninterrupted run's.
+/// A trained network and its training record.
+pub struct TrainedNet<B: TrainBackend> {
+    /// The network.
+    pub model: MaxQueryNet<B>,
+    /// Loss curves.
+    pub losses: LossLog,
+    /// Training wall time in seconds (over every resumed part).
+    pub train_s: f64,
+}
+
+/// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set`, as
+/// `replica` (alone, or one peer of a data-parallel run: every peer cuts the step's crops and
+/// keeps its rows; Dice's class sums, the pull's sums and the features' centre are
+/// all-reduced; the reconstruction targets' spread is every peer's own, over all the crops).
+/// The backend is re-seeded with `seed` first, so variants start from the same weights and
+/// see the same crops. With `checkpoint`, the model, the optimiser and the losses are saved
+/// after every epoch, and a resumed run continues after the last saved epoch: a step depends
+/// only on the weights, the optimiser state and (seed, step index), so the result is the
+/// uninterrupted run's.
 #[allow(clippy::too_many_arguments)]
-pub fn train_and_score<B: TrainBackend>(
+pub fn train<B: TrainBackend>(
+    replica: &mut Replica<B>,
     set: &MedicalSet,
     cfg: &MaxQueryConfig,
     lambda_qd: f64,
-    test: &[Crop],
     seed: u64,
     quiet: bool,
     checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
-) -> Result<Scored> {
+) -> Result<TrainedNet<B>> {
     let start = Instant::now();
+    replica.check_batches(cfg.batch, cfg.batch, true)?;
     B::seed(device, seed);
     let k = set.classes.len();
     let size = crate::medical::bench::crop_side(set, cfg.crop);
@@ -112,23 +128,25 @@ pub fn train_and_score<B: TrainBackend>(
         let mut sums = [0f64; 6];
         for s in 0..cfg.steps_per_epoch {
             let at = epoch * cfg.steps_per_epoch + s;
-            let crops = train_batch(set, size, cfg.batch, seed, at);
+            let all = train_batch(set, size, cfg.batch, seed, at);
+            let crops = &all[replica.batch(all.len())];
             let labels: Vec<u8> = crops.iter().flat_map(|c| c.labels.iter().copied()).collect();
-            let x = crops_tensor::<B>(&crops, device);
+            let x = crops_tensor::<B>(crops, device);
             let y = one_hot::<B>(&labels, crops.len(), size * size, k, device);
             let out = model.forward(x, cfg.affinity, cfg.tau);
-            let ce = ce_loss(out.seg.clone(), y.clone());
-            let dice = dice_loss(out.seg, y.clone());
+            let ce = replica.share(ce_loss(out.seg.clone(), y.clone()));
+            let dice = replica.whole(dice_of_sums(replica.sum("the Dice sums", dice_sums(out.seg, y.clone()))?));
             let resp = label_responsibilities(out.assign.clone(), out.class_probs, y.clone());
-            let pull = pull_loss(resp, out.sq_dist, out.pixel_features);
-            let qd = qd_loss(out.assign, groups.clone(), y);
+            let pixels = (all.len() * size * size) as f64;
+            let centre = replica.sum("the feature sums", feature_sum(out.pixel_features.clone()))?.div_scalar(pixels);
+            let within_scatter = pull_sums(resp, out.sq_dist, out.pixel_features, centre);
+            let pull = replica.whole(pull_of_sums(replica.sum("the pull sums", within_scatter)?));
+            let qd = replica.share(qd_loss(out.assign, groups.clone(), y));
             let rec = out.recon.map(|pred| {
                 let t = target_width(cfg.rec_target, set.channels, cfg.rec_radius);
-                let shape = [crops.len(), size * size, t];
-                reconstruction_loss(
-                    pred,
-                    Tensor::from_data(TensorData::new(targets(&crops, cfg.rec_target, cfg.rec_radius), shape), device),
-                )
+                let target = targets(&all, cfg.rec_target, cfg.rec_radius);
+                let target = Tensor::<B, 3>::from_data(TensorData::new(target, [all.len(), size * size, t]), device);
+                reconstruction_loss(pred, replica.local(target.clone()), target_spread(target))
             });
             let scalar = |t: &Tensor<B, 1>| t.clone().into_scalar().elem::<f64>();
             let parts = [scalar(&ce), scalar(&dice), scalar(&qd), scalar(&pull), rec.as_ref().map_or(0.0, scalar)];
@@ -137,10 +155,10 @@ pub fn train_and_score<B: TrainBackend>(
             if let Some(rec) = rec {
                 loss = loss + rec.mul_scalar(cfg.lambda_rec);
             }
-            let (next, value) = step(model, &mut optim, loss, cfg.lr, &[])?;
+            let (next, value, parts) = replica.step_with(model, &mut optim, loss, cfg.lr, &[], &parts)?;
             model = next;
             sums[0] += value;
-            (0..5).for_each(|i| sums[i + 1] += parts[i]);
+            parts.iter().enumerate().for_each(|(i, p)| sums[i + 1] += p);
         }
         let [total, ce, dice, qd, pull, rec] = sums.map(|v| v / cfg.steps_per_epoch as f64);
         log.total.push(total);
@@ -151,7 +169,7 @@ pub fn train_and_score<B: TrainBackend>(
         if cfg.lambda_rec > 0.0 {
             log.rec.push(rec);
         }
-        if !quiet {
+        if !quiet && replica.primary() {
             eprintln!(
                 "{tag} epoch {}/{}: loss {total:.4} (CE {ce:.4}, Dice {dice:.4}, QD {qd:.4}, pull {pull:.4}, rec {rec:.4})",
                 epoch + 1,
@@ -160,10 +178,26 @@ pub fn train_and_score<B: TrainBackend>(
         }
         if let Some(c) = &checkpoint {
             let train_s = earlier_s + start.elapsed().as_secs_f64();
-            c.checkpoint().save(&model, &optim, &State { epochs_done: epoch + 1, losses: log.clone(), train_s })?;
+            let state = State { epochs_done: epoch + 1, losses: log.clone(), train_s };
+            replica.save(&c.checkpoint(), &model, &optim, &state)?;
         }
     }
-    let train_s = earlier_s + start.elapsed().as_secs_f64();
+    Ok(TrainedNet { model, losses: log, train_s: earlier_s + start.elapsed().as_secs_f64() })
+}
+
+/// Scores the test crops with a trained network (`trained`, trained on `set` with `cfg` and
+/// `seed`).
+pub fn score<B: TrainBackend>(
+    trained: TrainedNet<B>,
+    set: &MedicalSet,
+    cfg: &MaxQueryConfig,
+    test: &[Crop],
+    seed: u64,
+    device: &B::Device,
+) -> Result<Scored> {
+    let TrainedNet { model, losses: log, train_s } = trained;
+    let k = set.classes.len();
+    let size = crate::medical::bench::crop_side(set, cfg.crop);
     let net = model.valid();
     // The inlier queries: refined queries averaged over fresh training crops (steps after the
     // last training step), re-normalised for the cosine affinity.

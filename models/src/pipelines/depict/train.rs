@@ -4,15 +4,18 @@
 use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
+use crate::distributed::{Replica, run_fingerprint};
+use crate::nn::autoencoder::AutoencoderPass;
 use crate::nn::{ConvAutoencoderConfig, images_tensor};
 use crate::pipelines::{
     EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
 };
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
+use burn::tensor::activation::tanh;
 use clasp_core::mixture::{TargetKind, target_distribution};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,6 +54,24 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>> {
     Ok(out)
 }
 
+/// One pass (noisy or clean) of this peer's rows `x` of a batch (images already centred), with
+/// the head's log-probabilities: the dropout masks drawn for the whole batch and the
+/// embedding's batch norm with the whole batch's statistics ([`Replica`]; alone, the plain
+/// layers).
+fn pass<B: TrainBackend>(
+    replica: &Replica<B>,
+    model: &DepictModel<B>,
+    x: Tensor<B, 4>,
+    noisy: bool,
+) -> Result<(AutoencoderPass<B>, Tensor<B, 2>)> {
+    let ae = &model.ae;
+    let (h1, h2, pre) = ae.encode(x, |t| if noisy { replica.dropout(ae.noise(), t) } else { t });
+    let z = tanh(replica.norm(ae.embed_norm(), pre)?);
+    let p = ae.decode(z, h1, h2);
+    let log_p = model.log_probabilities(p.z.clone());
+    Ok((p, log_p))
+}
+
 /// k-means of the clean embedding (clasp core): the labels and the centres.
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>)> {
     let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed)?;
@@ -86,6 +107,8 @@ impl Pipeline for Depict {
     ) -> Result<Trained> {
         let set = &split.train;
         let k = cfg.autoencoder.embedding;
+        let mut replica = Replica::<B>::join(ctx.dist.as_ref(), device, run_fingerprint(cfg, &set.pixels, ctx.seed))?;
+        replica.check_batches(set.n, cfg.batch_size, false)?;
         B::seed(device, ctx.seed);
         let mut model: DepictModel<B> = cfg.init(device);
         let mut optim = adam(0.0).init::<B, DepictModel<B>>();
@@ -141,32 +164,37 @@ impl Pipeline for Depict {
             if state.converged {
                 break;
             }
-            let progress = Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet);
+            let progress =
+                Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet || !replica.primary());
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
-                let x = centred(images_tensor::<B>(set, &idx, device));
-                let (noisy, log_p) = model.pass(x.clone(), true);
-                let (clean, _) = model.pass(x.clone(), false);
+                let mine = &idx[replica.batch(idx.len())];
+                let x = centred(images_tensor::<B>(set, mine, device));
+                let (noisy, log_p) = pass(&replica, &model, x.clone(), true)?;
+                let (clean, _) = pass(&replica, &model, x.clone(), false)?;
                 let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
                 if let Some(q) = &target {
                     let rows: Vec<f32> =
-                        idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
-                    let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device);
+                        mine.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
+                    let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [mine.len(), k]), device);
                     loss = loss + relative_entropy_loss(log_p, qt);
                 }
-                let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+                let (m, value) = replica.step(model, &mut optim, replica.share(loss), cfg.learning_rate, &[])?;
                 model = m;
                 meter.batch(value, idx.len(), &progress, epoch, total);
             }
             state.history.epochs.push(meter.finish(phase, epoch, total, &progress, extra));
             state.epochs_done = epoch + 1;
-            ckpt.save(&model, &optim, &state)?;
+            replica.save(&ckpt, &model, &optim, &state)?;
+        }
+        let mut extra = replica.finish(&model)?;
+        extra.insert("converged".into(), state.converged.into());
+        if !replica.primary() {
+            return Ok(Trained::secondary(state.history, extra));
         }
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
         let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
         let head_test = Some(argmax_rows(&probabilities(&valid, &split.test, device)?));
-        let mut extra = serde_json::Map::new();
-        extra.insert("converged".into(), state.converged.into());
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test, extra })
     }
 
