@@ -173,9 +173,10 @@ fn sigma_and_pixel() {
 /// ±lr a step).
 const SOFTMAX_INVARIANT: [&str; 1] = ["decoder.0.k.bias"];
 
-/// MaxQuery (each peer its crops of a step; Dice's class sums all-reduced), both networks
-/// (with and without the QD loss), 3 steps of 4 crops; [`SOFTMAX_INVARIANT`] within 2·lr a
-/// step.
+/// MaxQuery (each peer its crops of a step; Dice's class sums, the pull's sums and the
+/// features' centre all-reduced; the reconstruction targets' spread over all the crops), both
+/// networks (with and without the QD loss), with the appearance reconstruction and pull terms
+/// on, 3 steps of 4 crops; [`SOFTMAX_INVARIANT`] within 2·lr a step.
 #[test]
 fn maxquery() {
     let dir = temp_dir("dp-maxquery");
@@ -184,7 +185,7 @@ fn maxquery() {
         &config,
         r#"{"epochs": 1, "steps_per_epoch": 3, "batch": 4, "crop": 24, "test_crop": 32, "test_crops": 2,
             "queries": 8, "dim": 16, "channels": 8, "decoder_layers": 1, "tau": 0.1, "lr": 0.002,
-            "lambda_dice": 1.0, "lambda_qd": 1.0, "kmeans_pixels": 2000}"#,
+            "lambda_dice": 1.0, "lambda_qd": 1.0, "kmeans_pixels": 2000, "lambda_rec": 0.5, "lambda_pull": 0.2}"#,
     )
     .unwrap();
     let args = ["train", "maxquery", "--data", "ct", "--config", &config.to_string_lossy()];
@@ -193,11 +194,13 @@ fn maxquery() {
     let classes = entry(&single)["benchmark"]["classes"].as_array().unwrap().len();
     let dev = Default::default();
     for (part, sub) in [("qd", ""), ("no_qd", "no_qd")] {
-        let losses = |d: &Path| -> Vec<f64> {
-            let l = &entry(d)["losses"][part]["total"];
-            l.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
-        };
-        assert_losses_close(&format!("maxquery {part}"), &losses(&peers), &losses(&single), LOSS_REL);
+        for term in ["total", "pull", "rec"] {
+            let losses = |d: &Path| -> Vec<f64> {
+                let l = &entry(d)["losses"][part][term];
+                l.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+            };
+            assert_losses_close(&format!("maxquery {part} {term}"), &losses(&peers), &losses(&single), LOSS_REL);
+        }
         let load =
             |d: &Path| load_model(MaxQueryNet::<B>::new(&cfg, 1, classes, &dev), &d.join(sub).join("checkpoint"), &dev);
         let (got, want) = (load(&peers).unwrap(), load(&single).unwrap());
@@ -205,40 +208,64 @@ fn maxquery() {
     }
 }
 
-/// The few-shot backbone (cross-entropy on the base classes), 1 epoch on digits.
+/// The few-shot backbones (cross-entropy on the base classes), two seeds of 1 epoch on digits,
+/// one after the other on the same peers (the second restarts the replica).
 #[test]
 fn fewshot_backbone() {
     let dir = temp_dir("dp-fewshot");
     let cfg = BackboneConfig::new()
         .with_encoder(ConvEncoderConfig::new().with_channels1(4).with_channels2(8).with_hidden(32))
         .with_epochs(1)
+        .with_backbone_seeds(2)
         .with_episodes(20)
         .with_pixel_episodes(10);
     let config = save_config(&dir, &cfg);
     let args = ["train", "fewshot", "--data", "digits", "--config", config.as_str()];
     let (single, peers) = single_and_two_peers(&dir, &args);
-    assert_losses_close("fewshot", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
+    // One history per backbone.
+    let losses = |d: &Path| -> Vec<f64> {
+        let h = entry(d)["history"].as_array().unwrap().clone();
+        assert_eq!(h.len(), 2);
+        h.iter().flat_map(|b| b.as_array().unwrap().iter().map(|e| e["loss"].as_f64().unwrap())).collect()
+    };
+    assert_losses_close("fewshot", &losses(&peers), &losses(&single), LOSS_REL);
     let dev = Default::default();
-    let load = |d: &Path| load_model(cfg.init::<B>(&dev), d, &dev).unwrap();
-    assert_params_close("fewshot", &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
+    for b in ["backbone-0", "backbone-1"] {
+        let load = |d: &Path| load_model(cfg.init::<B>(&dev), &d.join(b), &dev).unwrap();
+        assert_params_close(&format!("fewshot {b}"), &load(&peers), &load(&single), PARAM_ABS, &[], 0.0);
+    }
 }
 
 /// GPC (each peer its rows of both views; the GCD contrast over the gathered batch; every peer
-/// fits the same mixtures on the whole embedding): a warm-up epoch and one round, with the GCD
-/// baseline encoder alongside, on 256 digits.
+/// fits the same mixtures on the whole embedding): a warm-up epoch and two rounds, with the GCD
+/// baseline encoder alongside, on 256 digits; the two-peer run is interrupted after the first
+/// round and resumed with `--resume DIR --peers 2` (every peer loads rank 0's checkpoints).
 #[test]
 fn gpc() {
     let dir = temp_dir("dp-gpc");
     let cfg = GpcConfig::new()
         .with_encoder(ConvEncoderConfig::new().with_channels1(4).with_channels2(8).with_hidden(32).with_out(8))
         .with_warmup_epochs(1)
-        .with_rounds(1)
+        .with_rounds(2)
         .with_batch_size(64)
         .with_max_sweeps(3)
         .with_k_init(12);
     let config = save_config(&dir, &cfg);
-    let args = ["train", "gpc", "--data", "digits", "--train-images", "256", "--config", config.as_str()];
-    let (single, peers) = single_and_two_peers(&dir, &args);
+    let args = ["train", "gpc", "--data", "digits", "--train-images", "256", "--config", config.as_str(), "--quiet"];
+    let (single, peers) = (dir.join("single"), dir.join("peers2"));
+    let out = |d: &Path| strings(&["--out", &d.to_string_lossy()]);
+    let two = strings(&["--peers", "2", "--peer-timeout", "20"]);
+    let peers_dir = peers.to_string_lossy().into_owned();
+    let resume = ["train", "gpc", "--data", "digits", "--train-images", "256", "--quiet", "--resume", &peers_dir];
+    run_one_by_one(
+        &dir,
+        &[
+            [strings(&args), out(&single)].concat(),
+            [strings(&args), out(&peers), two.clone(), strings(&["--epochs", "1"])].concat(),
+            [strings(&resume), two, strings(&["--epochs", "2"])].concat(),
+        ],
+    );
+    assert_eq!(epoch_losses(&single).len(), 5, "warm-up, two rounds, the baseline's two epochs");
     assert_losses_close("gpc", &epoch_losses(&peers), &epoch_losses(&single), LOSS_REL);
     assert_eq!(entry(&peers)["k_path"], entry(&single)["k_path"]);
     let dev = Default::default();

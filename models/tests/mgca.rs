@@ -1,7 +1,8 @@
 //! MGCA end to end on small inputs: the paired data (MNIST halves are the left/right pixel
 //! columns, breast_cancer's two feature groups, the image–report CSV loader and its character
 //! tokenizer), each alignment loss on a hand-checked input, recall@k against scikit-learn's
-//! `top_k_accuracy_score`, and short runs through `clasp train mgca` (report keys and ranges).
+//! `top_k_accuracy_score`, short runs through `clasp train mgca` (report keys and ranges), and
+//! a run interrupted after one epoch and resumed, equal to the uninterrupted one.
 #![cfg(feature = "train")]
 
 use burn::prelude::*;
@@ -23,15 +24,11 @@ use clasp_models::train::device::CpuBackend;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::{serial, without_times};
+
 /// Autodiff: the prototype loss takes a training replica.
 type B = CpuBackend;
-
-/// burn's CPU backend keeps one process-wide random stream: the runs of this file take turns.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("clasp-mgca-{name}-{}", std::process::id()));
@@ -340,9 +337,29 @@ fn smoke_runs_through_clasp_train_mgca() {
     check_entry(&e, &["no_prototype", "no_token"]);
     assert!(e["dataset"].as_str().unwrap().contains("text"));
 
-    // --resume is refused (no checkpoints); an unknown data name is an error.
-    let mut bad = train_args("breast-cancer", &out, 1);
-    bad.resume = Some(out.clone());
-    assert!(run(&bad).unwrap_err().to_string().contains("--resume"));
+    // An unknown data name is an error.
     assert!(run(&train_args("nope", &out, 1)).unwrap_err().to_string().contains("unknown paired data"));
+}
+
+#[test]
+fn an_interrupted_run_resumes_to_the_uninterrupted_result() {
+    let _g = serial();
+    let whole = temp_dir("resume-whole");
+    run(&train_args("breast-cancer", &whole, 2)).unwrap();
+    // One epoch, then --resume to the two of the uninterrupted run.
+    let cut = temp_dir("resume-cut");
+    run(&train_args("breast-cancer", &cut, 1)).unwrap();
+    assert!(cut.join("checkpoint/state.json").is_file() && cut.join("no_prototype/checkpoint/state.json").is_file());
+    assert_eq!(report_entry(&cut)["history"].as_array().unwrap().len(), 1);
+    let resumed = TrainArgs { out: None, resume: Some(cut.clone()), ..train_args("breast-cancer", &cut, 2) };
+    run(&resumed).unwrap();
+    let (a, b) = (without_times(&report_entry(&whole)), without_times(&report_entry(&cut)));
+    // Bit-identical: every metric of the model and its ablation, every per-epoch loss.
+    assert_eq!(a["metrics"], b["metrics"]);
+    assert_eq!(a["ablations"], b["ablations"]);
+    assert_eq!(a["history"], b["history"]);
+    assert_eq!(b["history"].as_array().unwrap().len(), 2);
+    // Without --resume the checkpoint is cleared: the same folder trains from the start.
+    run(&train_args("breast-cancer", &cut, 1)).unwrap();
+    assert_eq!(report_entry(&cut)["history"].as_array().unwrap().len(), 1);
 }

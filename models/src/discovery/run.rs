@@ -6,18 +6,23 @@
 //! semi-supervised k-means with the true K on the same embedding (and on a GCD baseline
 //! encoder trained as long without the mixture), draw the plots and write `report.json`
 //! and `report.html`.
+//!
+//! The encoders are checkpointed after every epoch (`checkpoint/`, `baseline/checkpoint/`);
+//! `--resume DIR` (with the run's `--data` and `--seed`) reads `DIR/config.json`, continues
+//! after the last saved epoch and gives the uninterrupted run's report.
 
 use super::config::GpcConfig;
 use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
-use super::train::{GpcTrained, train_gpc};
+use super::train::{BASELINE_DIR, GpcTrained, train_gpc};
 use crate::data::{DataSource, ImageSet, MnistPart, load_mnist, load_split};
 use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::gcd_accuracy;
-use crate::pipelines::run::{RunSpec, prepare_out, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
 use crate::pipelines::{Matrix, Profile};
 use crate::report::{plot_confusion, plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
 use serde_json::{Map, Value, json};
@@ -40,8 +45,10 @@ struct GpcJob<'a> {
     seed: u64,
     quiet: bool,
     dist: Option<&'a DistSpec>,
-    /// Where the encoder is saved.
+    /// Where the encoder and the checkpoints are saved.
     out: &'a Path,
+    /// Continue from the checkpoints in `out`.
+    resume: bool,
 }
 
 impl Job for GpcJob<'_> {
@@ -50,7 +57,9 @@ impl Job for GpcJob<'_> {
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         let fingerprint = run_fingerprint(self.cfg, &self.set.pixels, self.seed);
         let mut replica = Replica::<B>::join(self.dist, &device, fingerprint)?;
-        train_gpc::<B>(&mut replica, Some(self.out), self.cfg, self.set, self.split, self.seed, self.quiet, &device)
+        let checkpoint = Checkpointing { dir: self.out, resume: self.resume };
+        let (cfg, set, split, seed, quiet) = (self.cfg, self.set, self.split, self.seed, self.quiet);
+        train_gpc::<B>(&mut replica, Some(self.out), cfg, set, split, seed, quiet, Some(checkpoint), &device)
     }
 }
 
@@ -130,34 +139,41 @@ fn draw_plots(
 pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
-    if spec.resume {
-        return Err(Error::Usage("gpc has no checkpoints: --resume is not supported, run it again".into()));
-    }
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let set = load_images(spec)?;
     let truth =
         set.labels.clone().ok_or_else(|| Error::InvalidInput(format!("{}: GPC needs class labels", set.name)))?;
     let cfg = gpc_config(spec)?;
-    prepare_out(spec, &cfg)?;
+    if prepare_out(spec, &cfg)? {
+        clear_stale_checkpoint(&out.join(BASELINE_DIR), spec.resume)?;
+    }
     let split = gcd_split(&truth, cfg.old_classes, cfg.labelled_fraction, spec.seed)?;
     let classes = set.num_classes();
     let (seed, quiet, dist) = (spec.seed, spec.quiet, spec.dist.as_ref());
-    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed, quiet, dist, out };
+    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed, quiet, dist, out, resume: spec.resume };
     let Some(trained) = dispatch(spec.device, job)?? else {
         return Ok(json!({ "name": NAME }));
     };
     let train_s = start.elapsed().as_secs_f64();
-    let k_found = trained.fit.k();
+    let k_split_merge = trained.fit.k();
     let [m_all, m_old, m_new] = gcd_scores(&truth, &trained.fit.labels, &split)?;
     let x: Vec<f64> = trained.embedding.data.iter().map(|&v| f64::from(v)).collect();
-    let sskm = semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_found, BASELINE_RESTARTS, spec.seed)?;
+    let sskm =
+        semi_supervised_kmeans(&x, trained.embedding.dim, &split.known, k_split_merge, BASELINE_RESTARTS, spec.seed)?;
     let [s_all, s_old, s_new] = gcd_scores(&truth, &sskm, &split)?;
-    let pred = match cfg.final_assignment.as_str() {
-        "sskmeans" => sskm,
-        "mixture" => trained.fit.labels.clone(),
-        other => {
-            return Err(Error::InvalidConfig(format!("final_assignment `{other}`: expected sskmeans or mixture")));
+    let refit_scores = match &trained.refit {
+        Some(r) => Some(gcd_scores(&truth, &r.labels, &split)?),
+        None => None,
+    };
+    let (k_found, pred) = match (cfg.final_assignment.as_str(), &trained.refit) {
+        ("refit", Some(r)) => (r.k, r.labels.clone()),
+        ("sskmeans", _) => (k_split_merge, sskm),
+        ("mixture", _) => (k_split_merge, trained.fit.labels.clone()),
+        (other, _) => {
+            return Err(Error::InvalidConfig(format!(
+                "final_assignment `{other}`: expected refit (with refit_restarts > 0), sskmeans or mixture"
+            )));
         }
     };
     let [all, old, new] = gcd_scores(&truth, &pred, &split)?;
@@ -179,7 +195,13 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     ] {
         metrics.insert(k.into(), v.into());
     }
+    if let Some([r_all, r_old, r_new]) = refit_scores {
+        for (k, v) in [("acc_all_refit", r_all), ("acc_old_refit", r_old), ("acc_new_refit", r_new)] {
+            metrics.insert(k.into(), v.into());
+        }
+    }
     metrics.insert("k_found".into(), k_found.into());
+    metrics.insert("k_split_merge".into(), k_split_merge.into());
     metrics.insert("true_k".into(), classes.into());
     if let Some(z) = &trained.baseline_embedding {
         let [g_all, g_old, g_new] = baseline_scores(z, &truth, &split, classes, spec.seed)?;
@@ -201,12 +223,13 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
         "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
         "device": spec.device,
         "k_path": trained.k_path,
+        "refit_scores": trained.refit.as_ref().map(|r| &r.scores),
         "split_merge": {
             "splits": trained.fit.info.splits, "merges": trained.fit.info.merges,
             "sweeps": trained.fit.info.sweeps, "final_k_path": trained.fit.info.k_path,
         },
         "final_assignment": cfg.final_assignment,
-        "baseline": "acc_*: GPC's labels (final_assignment); *_mixture: argmax of the final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = k_found; *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
+        "baseline": "acc_*: GPC's labels (final_assignment); *_refit: argmax of the full-covariance semi-supervised mixture refitted from semi-supervised k-means at the K (within refit_window of split/merge's K̂) of the best DP-NIW partition score; *_mixture: argmax of split/merge's final semi-supervised mixture; *_sskmeans_k_found: semi-supervised k-means with K = split/merge's K̂ (k_split_merge); *_baseline: semi-supervised k-means (labelled rows fixed, K = true number of classes, 10 restarts) on the same final embedding; *_gcd_encoder: the same on an encoder trained as long with GCD's representation loss only (no mixture, no prototype loss)",
         "train_s": train_s,
         "history": trained.history.epochs,
     });

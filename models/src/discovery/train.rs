@@ -2,18 +2,22 @@
 //! loss, then rounds of (a) the core's semi-supervised EM with the labelled rows clamped and
 //! NIW split/merge moves estimating K on the current embedding, and (b) encoder epochs on the
 //! prototype contrastive loss over the mixture's assignments with per-cluster temperatures,
-//! plus the representation loss. A GCD baseline encoder (the representation loss alone, the
-//! same number of epochs, forked after the warm-up) can be trained alongside.
+//! plus the representation loss. The final labels come from the mixture refitted on the final
+//! embedding from semi-supervised k-means at the best K near split/merge's K̂
+//! ([`super::refit`]), unless `refit_restarts` is 0. A GCD baseline encoder (the
+//! representation loss alone, the same number of epochs, forked after the warm-up) can be
+//! trained alongside.
 
 use super::config::GpcConfig;
 use super::loss::{cluster_temperatures, prototype_loss, representation_loss};
+use super::refit::{Refit, select_refit};
 use super::split::GcdSplit;
 use crate::data::ImageSet;
 use crate::distributed::Replica;
 use crate::nn::{ConvEncoder, l2_normalize};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
-use crate::train::checkpoint::save_model;
+use crate::train::checkpoint::{Checkpointing, save_model};
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
@@ -21,6 +25,7 @@ use burn::optim::Optimizer;
 use burn::prelude::*;
 use clasp_core::MatRef;
 use clasp_core::mixture::split_merge::{Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -32,13 +37,17 @@ pub struct GpcTrained {
     pub embedding: Matrix,
     /// The mixture fitted on the final embedding.
     pub fit: SplitMergeFit<f64>,
-    /// K̂ after each round's mixture, then of the final one.
+    /// The mixture refitted on the final embedding at the best K near the final K̂ (unless
+    /// `refit_restarts` is 0).
+    pub refit: Option<Refit>,
+    /// Split/merge's K̂ after each round's mixture, then of the final one.
     pub k_path: Vec<usize>,
     /// Embedding of the GCD baseline encoder, when trained.
     pub baseline_embedding: Option<Matrix>,
 }
 
 /// The mixture of one round: prototypes, temperatures and every row's target cluster.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Prototypes {
     centres: Vec<f32>,
     phi: Vec<f32>,
@@ -160,11 +169,39 @@ fn prototypes(z: &Matrix, fit: &SplitMergeFit<f64>, mean_t: f64) -> Prototypes {
     Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: fit.labels.clone() }
 }
 
+/// What GPC's checkpoint records besides the encoder and its optimiser.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// Encoder epochs trained (warm-up and rounds).
+    epochs_done: usize,
+    /// Their losses (every phase).
+    history: History,
+    /// K̂ of every round begun.
+    k_path: Vec<usize>,
+    /// The prototypes of the round the last epoch belongs to.
+    protos: Option<Prototypes>,
+}
+
+/// What the GCD baseline encoder's checkpoint records besides the encoder and its optimiser.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct BaselineState {
+    /// Epochs trained, counted like GPC's (it is forked after the warm-up).
+    epochs_done: usize,
+}
+
+/// The folder (in the run's) of the GCD baseline encoder's checkpoint.
+pub const BASELINE_DIR: &str = "baseline";
+
 /// Trains GPC on `set` (every row, labels only where `split.known` says) as `replica` (alone,
 /// or one peer of a data-parallel run: each peer its rows of both views of every batch, the
 /// contrast over the gathered batch; every peer fits the same mixtures on the whole embedding)
 /// and fits the final mixture; with `save`, writes the encoder there (`model.mpk`). `None` on
-/// the peers other than rank 0, which only train.
+/// the peers other than rank 0, which only train. With `checkpoint`, the encoder (and the
+/// baseline encoder, in `baseline/`), the optimisers, the losses, the K̂ path and the current
+/// round's prototypes are saved after every epoch (by rank 0), and a resumed run (every peer
+/// loading the same checkpoint) continues after the last saved epoch: an epoch depends only on
+/// the weights, the optimiser state, the round's prototypes and (seed, epoch), and a round's
+/// mixture only on the embedding and (seed, round), so the result is the uninterrupted run's.
 #[allow(clippy::too_many_arguments)]
 pub fn train_gpc<B: TrainBackend>(
     replica: &mut Replica<B>,
@@ -174,6 +211,7 @@ pub fn train_gpc<B: TrainBackend>(
     split: &GcdSplit,
     seed: u64,
     quiet: bool,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<Option<GpcTrained>> {
     if split.known.len() != set.n {
@@ -183,39 +221,76 @@ pub fn train_gpc<B: TrainBackend>(
     B::seed(device, seed);
     let mut model: ConvEncoder<B> = cfg.encoder.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, ConvEncoder<B>>();
-    let mut history = History::default();
-    for e in 0..cfg.warmup_epochs {
-        model =
-            epoch(replica, model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
+    let mut state = State::default();
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
     }
-    let mut baseline = cfg.baseline_encoder.then(|| (model.clone(), optim.clone()));
-    let mut k_path = Vec::new();
-    let mut index = cfg.warmup_epochs;
+    let State { epochs_done: first, mut history, mut k_path, protos: mut resumed_protos } = state;
+    let baseline_dir = checkpoint.map(|c| c.dir.join(BASELINE_DIR));
+    let baseline_ckpt = checkpoint.zip(baseline_dir.as_deref()).map(|(c, dir)| Checkpointing { dir, resume: c.resume });
+    for e in first..cfg.warmup_epochs {
+        let at = (seed, e, "warmup", quiet);
+        model = epoch(replica, model, &mut optim, cfg, set, split, None, at, &mut history, device)?;
+        if let Some(c) = &checkpoint {
+            let state = State { epochs_done: e + 1, history: history.clone(), ..State::default() };
+            replica.save(&c.checkpoint(), &model, &optim, &state)?;
+        }
+    }
+    let mut baseline = None;
+    if cfg.baseline_encoder {
+        let fork = (model.clone(), optim.clone());
+        baseline = Some(match &baseline_ckpt {
+            Some(c) if first > cfg.warmup_epochs => {
+                let (m, o, s): (_, _, BaselineState) = c.start(fork.0, fork.1, device)?;
+                if s.epochs_done != first {
+                    return Err(Error::invalid_file(
+                        c.dir.join("checkpoint"),
+                        format!(
+                            "the baseline encoder saved {} epochs and GPC {first}: rerun without --resume",
+                            s.epochs_done
+                        ),
+                    ));
+                }
+                (m, o)
+            }
+            _ => fork,
+        });
+    }
     for round in 0..cfg.rounds {
-        let z = embed(&model, set, device)?;
-        let fit = fit_mixture(&z, split, cfg, cfg.k_init, seed.wrapping_add(round as u64))?;
-        k_path.push(fit.k());
-        let protos = prototypes(&z, &fit, cfg.proto_temperature);
-        for _ in 0..cfg.epochs_per_round {
+        let round_first = cfg.warmup_epochs + round * cfg.epochs_per_round;
+        let round_end = round_first + cfg.epochs_per_round;
+        if round_end <= first {
+            continue;
+        }
+        let protos = match resumed_protos.take() {
+            Some(p) if first > round_first => p,
+            _ => {
+                let z = embed(&model, set, device)?;
+                let fit = fit_mixture(&z, split, cfg, cfg.k_init, seed.wrapping_add(round as u64))?;
+                k_path.push(fit.k());
+                prototypes(&z, &fit, cfg.proto_temperature)
+            }
+        };
+        for index in round_first.max(first)..round_end {
             let at = (seed, index, "gpc", quiet);
             model = epoch(replica, model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
-            if let Some((bm, bo)) = baseline.take() {
-                let mut bo = bo;
-                let bm = epoch(
-                    replica,
-                    bm,
-                    &mut bo,
-                    cfg,
-                    set,
-                    split,
-                    None,
-                    (seed, index, "baseline", quiet),
-                    &mut history,
-                    device,
-                )?;
+            if let Some((bm, mut bo)) = baseline.take() {
+                let at = (seed, index, "baseline", quiet);
+                let bm = epoch(replica, bm, &mut bo, cfg, set, split, None, at, &mut history, device)?;
+                if let Some(c) = &baseline_ckpt {
+                    replica.save(&c.checkpoint(), &bm, &bo, &BaselineState { epochs_done: index + 1 })?;
+                }
                 baseline = Some((bm, bo));
             }
-            index += 1;
+            if let Some(c) = &checkpoint {
+                let state = State {
+                    epochs_done: index + 1,
+                    history: history.clone(),
+                    k_path: k_path.clone(),
+                    protos: Some(protos.clone()),
+                };
+                replica.save(&c.checkpoint(), &model, &optim, &state)?;
+            }
         }
     }
     replica.finish(&model)?;
@@ -229,11 +304,16 @@ pub fn train_gpc<B: TrainBackend>(
         save_model(&model, dir)?;
     }
     let embedding = embed(&model, set, device)?;
-    let fit = fit_mixture(&embedding, split, cfg, cfg.k_init, seed.wrapping_add(cfg.rounds as u64))?;
+    let final_seed = seed.wrapping_add(cfg.rounds as u64);
+    let fit = fit_mixture(&embedding, split, cfg, cfg.k_init, final_seed)?;
     k_path.push(fit.k());
+    let refit = match cfg.refit_restarts {
+        0 => None,
+        _ => Some(select_refit(&embedding, split, cfg, fit.k(), final_seed)?),
+    };
     let baseline_embedding = match &baseline {
         Some((bm, _)) => Some(embed(bm, set, device)?),
         None => None,
     };
-    Ok(Some(GpcTrained { history, embedding, fit, k_path, baseline_embedding }))
+    Ok(Some(GpcTrained { history, embedding, fit, refit, k_path, baseline_embedding }))
 }

@@ -9,6 +9,7 @@ use crate::data::ImageSet;
 use crate::distributed::Replica;
 use crate::nn::{ConvEncoderConfig, images_tensor};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
+use crate::train::checkpoint::Checkpointing;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
@@ -65,6 +66,10 @@ pub struct BackboneConfig {
     /// 784-d pixel episodes cost several times the backbone's).
     #[config(default = 1000)]
     pub pixel_episodes: usize,
+    /// Backbones trained, with seeds `seed, seed + 1, …`; every one meets the same episodes,
+    /// and the table gives the mean and standard deviation over them.
+    #[config(default = 3)]
+    pub backbone_seeds: usize,
 }
 
 /// The backbone: a convolutional trunk (conv(1→c₁) · ReLU · pool → conv(c₁→c₂) · ReLU · pool →
@@ -127,15 +132,28 @@ pub fn base_subset(set: &ImageSet, base: usize) -> Result<ImageSet> {
     Ok(set.subset(&idx))
 }
 
+/// What a backbone's checkpoint records besides the model and the optimiser.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// Epochs trained.
+    epochs_done: usize,
+    /// Their losses.
+    history: History,
+}
+
 /// Trains the backbone by cross-entropy on `base` (every label below `cfg.base_classes`) as
 /// `replica` (alone, or one peer of a data-parallel run: each peer its rows of every batch);
-/// returns the inference model and the per-epoch losses (phase `train`).
+/// returns the inference model and the per-epoch losses (phase `train`). With `checkpoint`,
+/// the model, the optimiser and the losses are saved after every epoch (by rank 0) and a
+/// resumed run continues after the last saved one (an epoch depends only on the weights, the
+/// optimiser state and (seed, epoch): the result is the uninterrupted run's).
 pub fn train_backbone<B: TrainBackend>(
     replica: &mut Replica<B>,
     cfg: &BackboneConfig,
     base: &ImageSet,
     seed: u64,
     quiet: bool,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<(Backbone<B::InnerBackend>, History)> {
     let labels = base
@@ -150,9 +168,13 @@ pub fn train_backbone<B: TrainBackend>(
     let mut model: Backbone<B> = cfg.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, Backbone<B>>();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let mut history = History::default();
+    let mut state = State::default();
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
+    }
+    let mut history = state.history;
     let quiet = quiet || !replica.primary();
-    for epoch in 0..cfg.epochs {
+    for epoch in state.epochs_done..cfg.epochs {
         let progress = Progress::new("backbone", base.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
         let mut meter = EpochMeter::new();
         for idx in epoch_batches(base.n, cfg.batch_size, seed, epoch, false) {
@@ -166,6 +188,14 @@ pub fn train_backbone<B: TrainBackend>(
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
+        if let Some(c) = &checkpoint {
+            replica.save(
+                &c.checkpoint(),
+                &model,
+                &optim,
+                &State { epochs_done: epoch + 1, history: history.clone() },
+            )?;
+        }
     }
     replica.finish(&model)?;
     Ok((model.valid(), history))

@@ -15,7 +15,7 @@
 use super::bench::{Crop, crop_side, test_crops, train_batch};
 use super::maxquery::MaxQueryConfig;
 use super::maxquery::kmeans_queries::KMeansQueries;
-use super::maxquery::train::{Checkpointing, Scored, score, train};
+use super::maxquery::train::{Scored, score, train};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
 use crate::distributed::{DistSpec, Replica, run_fingerprint};
@@ -23,6 +23,7 @@ use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice,
 use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_roc};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
 use serde_json::{Map, Value, json};

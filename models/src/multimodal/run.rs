@@ -7,6 +7,11 @@
 //! labelled draws below 100 %), NMI of the
 //! prototype argmax against the labels — and write `report.json`, `report.html` and the plots
 //! (loss curves, the test embedding, and for MNIST halves a PNG grid of retrieval examples).
+//!
+//! Every variant is checkpointed after every epoch (`checkpoint/`, `no_prototype/checkpoint/`,
+//! `no_token/checkpoint/`); `--resume DIR` (with the run's `--data` and `--seed`) reads
+//! `DIR/config.json`, continues each variant after its last saved epoch and gives the
+//! uninterrupted run's report.
 
 use super::data::{PairSource, PairedSplit, View, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
@@ -15,13 +20,14 @@ use super::retrieval_grid::write_retrieval_grid;
 use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
-use crate::pipelines::run::{RunSpec, prepare_out, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
 use crate::report::{plot_curves, plot_embedding};
 use crate::train::TrainBackend;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::device::{Job, dispatch};
 use crate::{Error, Result};
 use serde_json::{Map, Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The pipeline's name on the command line.
@@ -58,8 +64,10 @@ struct MgcaJob<'a> {
     seed: u64,
     quiet: bool,
     dist: Option<&'a DistSpec>,
-    /// Where the first variant's (the full model's) model is saved.
+    /// The run's directory (the full model's `model.mpk`, every variant's checkpoint in
+    /// [`variant_dir`]) and whether it resumes.
     out: &'a Path,
+    resume: bool,
 }
 
 impl Job for MgcaJob<'_> {
@@ -73,10 +81,18 @@ impl Job for MgcaJob<'_> {
         for (i, (name, w)) in self.variants.iter().enumerate() {
             replica.restart();
             let (split, cfg, save) = (self.split, self.cfg, (i == 0).then_some(self.out));
-            out.push(train_mgca::<B>(&mut replica, save, split, cfg, *w, self.seed, self.quiet, name, &device)?);
+            let dir = variant_dir(self.out, name);
+            let ckpt = Some(Checkpointing { dir: &dir, resume: self.resume });
+            out.push(train_mgca::<B>(&mut replica, save, split, cfg, *w, self.seed, self.quiet, name, ckpt, &device)?);
         }
         Ok(out.into_iter().collect())
     }
+}
+
+/// The folder of a variant's checkpoint: the run's own for the full model, a sub-folder named
+/// after each ablation (`no_prototype/`, `no_token/`).
+fn variant_dir(out: &Path, name: &str) -> PathBuf {
+    if name == "mgca" { out.to_path_buf() } else { out.join(name) }
 }
 
 /// The pairs of `data` for `cfg`.
@@ -256,18 +272,20 @@ fn draw_plots(out: &Path, split: &PairedSplit, trained: &[MgcaTrained], names: &
 pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value> {
     let start = Instant::now();
     crate::train::device::check(spec.device)?;
-    if spec.resume {
-        return Err(Error::Usage("mgca keeps no checkpoint: rerun without --resume".into()));
-    }
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = mgca_config(spec)?;
-    prepare_out(spec, &cfg)?;
+    let primary = prepare_out(spec, &cfg)?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
+    if primary {
+        for (name, _) in &variants {
+            clear_stale_checkpoint(&variant_dir(out, name), spec.resume)?;
+        }
+    }
     let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let (seed, quiet, dist) = (spec.seed, spec.quiet, spec.dist.as_ref());
-    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed, quiet, dist, out };
+    let (seed, quiet, dist, resume) = (spec.seed, spec.quiet, spec.dist.as_ref(), spec.resume);
+    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed, quiet, dist, out, resume };
     let Some(trained) = dispatch(spec.device, job)?? else {
         return Ok(json!({ "name": spec.pipeline }));
     };

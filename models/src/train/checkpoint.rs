@@ -78,6 +78,35 @@ impl Checkpoint {
     }
 }
 
+/// Where a run (or one network of a run) keeps its checkpoint and whether it continues from it.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpointing<'a> {
+    /// The directory holding `checkpoint/`.
+    pub dir: &'a Path,
+    /// Continue from the checkpoint, if there is one (none: train from the start).
+    pub resume: bool,
+}
+
+impl Checkpointing<'_> {
+    /// The checkpoint itself.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint::new(self.dir)
+    }
+
+    /// When resuming from an existing checkpoint, the saved model, optimiser and state;
+    /// otherwise the fresh `model` and `optim` with the default state (nothing trained yet).
+    pub fn start<B, M, O, S>(&self, model: M, optim: O, device: &B::Device) -> Result<(M, O, S)>
+    where
+        B: AutodiffBackend,
+        M: Module<B> + burn::module::AutodiffModule<B>,
+        O: Optimizer<M, B>,
+        S: DeserializeOwned + Default,
+    {
+        let ckpt = self.checkpoint();
+        if self.resume && ckpt.exists() { ckpt.load(model, optim, device) } else { Ok((model, optim, S::default())) }
+    }
+}
+
 /// Saves a trained model alone (inference weights) as `DIR/model.mpk`.
 pub fn save_model<B: Backend, M: Module<B>>(model: &M, dir: &Path) -> Result<()> {
     model.clone().save_file(dir.join("model"), &FileRecorder::new()).map_err(|e| Error::record(dir, e))

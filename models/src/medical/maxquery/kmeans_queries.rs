@@ -3,68 +3,14 @@
 //! label of its pixels; a test pixel takes its nearest centre's class and its OOD score is the
 //! squared distance to that centre (−max affinity with affinity = −‖x − c‖²).
 //!
-//! Features per pixel (standardised with the training mean and deviation): every channel's
-//! value and its 3×3 and 7×7 box means, then the gradient magnitude (central differences) and
-//! the 5×5 local standard deviation of the channel mean.
+//! Features per pixel: the appearance statistics of [`pixel_features`], standardised with the
+//! training mean and deviation.
 
+use super::appearance::pixel_features;
 use crate::medical::bench::Crop;
 use crate::{Error, Result};
 use clasp_core::MatRef;
 use clasp_core::kmeans::{KMeansParams, kmeans, kmeans_assign};
-
-/// Box mean of radius `r` of a `s × s` plane (borders clamp).
-fn box_mean(plane: &[f32], s: usize, r: usize) -> Vec<f32> {
-    let mut out = vec![0f32; s * s];
-    for y in 0..s {
-        for x in 0..s {
-            let (y0, y1, x0, x1) = (y.saturating_sub(r), (y + r).min(s - 1), x.saturating_sub(r), (x + r).min(s - 1));
-            let mut sum = 0f32;
-            for yy in y0..=y1 {
-                sum += plane[yy * s + x0..=yy * s + x1].iter().sum::<f32>();
-            }
-            out[y * s + x] = sum / ((y1 - y0 + 1) * (x1 - x0 + 1)) as f32;
-        }
-    }
-    out
-}
-
-/// The `p × dim` feature rows of a crop.
-pub fn pixel_features(crop: &Crop) -> (Vec<f64>, usize) {
-    let (s, c) = (crop.size, crop.channels);
-    let p = s * s;
-    let dim = 3 * c + 2;
-    let mut cols: Vec<Vec<f32>> = Vec::with_capacity(dim);
-    let mut mean = vec![0f32; p];
-    for ch in 0..c {
-        let plane = &crop.pixels[ch * p..(ch + 1) * p];
-        plane.iter().zip(mean.iter_mut()).for_each(|(v, m)| *m += v / c as f32);
-        cols.push(plane.to_vec());
-        cols.push(box_mean(plane, s, 1));
-        cols.push(box_mean(plane, s, 3));
-    }
-    let mut grad = vec![0f32; p];
-    for y in 0..s {
-        for x in 0..s {
-            let at = |yy: usize, xx: usize| mean[yy * s + xx];
-            let gx = at(y, (x + 1).min(s - 1)) - at(y, x.saturating_sub(1));
-            let gy = at((y + 1).min(s - 1), x) - at(y.saturating_sub(1), x);
-            grad[y * s + x] = (gx * gx + gy * gy).sqrt();
-        }
-    }
-    let m1 = box_mean(&mean, s, 2);
-    let sq: Vec<f32> = mean.iter().map(|v| v * v).collect();
-    let m2 = box_mean(&sq, s, 2);
-    let sd: Vec<f32> = m1.iter().zip(&m2).map(|(a, b)| (b - a * a).max(0.0).sqrt()).collect();
-    cols.push(grad);
-    cols.push(sd);
-    let mut rows = vec![0f64; p * dim];
-    for (j, col) in cols.iter().enumerate() {
-        for (i, &v) in col.iter().enumerate() {
-            rows[i * dim + j] = f64::from(v);
-        }
-    }
-    (rows, dim)
-}
 
 /// The fitted baseline.
 #[derive(Clone, Debug)]

@@ -4,12 +4,15 @@
 //!
 //! - [`model`]: per-pixel CNN features F, N learned queries C refined by cross-attention,
 //!   cosine affinities S = F̂ Ĉᵀ, soft assignment A = softmax_n(S/τ), class masks Ŷ = A·P_cls.
-//! - [`loss`]: CE + Dice on Ŷ, and the query-distribution (QD) regulariser.
+//! - [`loss`]: CE + Dice on Ŷ, the query-distribution (QD) regulariser, and the appearance
+//!   reconstruction and pull terms that make the queries cluster centres of features which
+//!   keep the local appearance ([`appearance`]: the reconstruction targets).
 //! - [`scores`]: the per-pixel OOD scores (MaxQuery, its probability variant, MSP, energy).
 //! - [`train`]: the training loop and the scoring of the test crops.
 //! - [`kmeans_queries`]: the training-free baseline whose queries are the core's k-means
 //!   centres of hand-made pixel features.
 
+pub mod appearance;
 pub mod kmeans_queries;
 pub mod loss;
 pub mod model;
@@ -18,6 +21,7 @@ pub mod train;
 
 use crate::pipelines::Profile;
 use crate::{Error, Result};
+use appearance::AppearanceTarget;
 use serde::{Deserialize, Serialize};
 
 /// The pixel–query affinity S.
@@ -67,6 +71,28 @@ pub struct MaxQueryConfig {
     pub lambda_qd: f64,
     /// Pixels sampled for the k-means-query baseline.
     pub kmeans_pixels: usize,
+    /// Weight λ_rec of the appearance reconstruction (0: no reconstruction head).
+    #[serde(default)]
+    pub lambda_rec: f64,
+    /// What the reconstruction head reads back.
+    #[serde(default)]
+    pub rec_target: AppearanceTarget,
+    /// Radius r of the reconstructed (2r+1)×(2r+1) neighbourhoods.
+    #[serde(default = "default_rec_radius")]
+    pub rec_radius: usize,
+    /// Weight λ_pull of the pull of the features towards their queries.
+    #[serde(default)]
+    pub lambda_pull: f64,
+    /// Epochs over which the pull's weight ramps linearly from 0 to λ_pull (DCN's
+    /// pre-training before its k-means term), so that the classes separate before the
+    /// features are drawn to their queries.
+    #[serde(default)]
+    pub pull_warmup_epochs: usize,
+}
+
+/// The default neighbourhood radius of the reconstruction term.
+fn default_rec_radius() -> usize {
+    2
 }
 
 impl MaxQueryConfig {
@@ -89,6 +115,11 @@ impl MaxQueryConfig {
             lambda_dice: 1.0,
             lambda_qd: 1.0,
             kmeans_pixels: 20_000,
+            lambda_rec: 0.0,
+            rec_target: AppearanceTarget::Patch,
+            rec_radius: default_rec_radius(),
+            lambda_pull: 0.0,
+            pull_warmup_epochs: 0,
         };
         match profile {
             Profile::Quick => quick,
@@ -103,6 +134,12 @@ impl MaxQueryConfig {
                 ..quick
             },
         }
+    }
+
+    /// The pull's weight at optimiser step `step` (0-based, counted over the whole run).
+    pub fn pull_weight(&self, step: usize) -> f64 {
+        let ramp = self.pull_warmup_epochs * self.steps_per_epoch;
+        if ramp == 0 { self.lambda_pull } else { self.lambda_pull * (step as f64 / ramp as f64).min(1.0) }
     }
 
     /// Checks the settings.
@@ -125,7 +162,8 @@ impl MaxQueryConfig {
         if self.crop < 8 || self.test_crop < 8 {
             return Err(Error::InvalidConfig("maxquery: crops must be at least 8 pixels wide".into()));
         }
-        if !(self.tau > 0.0 && self.lr > 0.0 && self.lambda_dice >= 0.0 && self.lambda_qd >= 0.0) {
+        let weights = [self.lambda_dice, self.lambda_qd, self.lambda_rec, self.lambda_pull];
+        if !(self.tau > 0.0 && self.lr > 0.0 && weights.iter().all(|&w| w >= 0.0)) {
             return Err(Error::InvalidConfig(
                 "maxquery: tau and lr must be positive, the loss weights non-negative".into(),
             ));

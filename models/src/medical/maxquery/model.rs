@@ -9,7 +9,11 @@
 //! assignment A = softmax over queries of S/τ, and the class masks Ŷ = A · P_cls: every pixel's
 //! class distribution is a convex combination of its queries' (segmentation as soft cluster
 //! assignment).
+//!
+//! With a reconstruction weight λ_rec > 0 a linear head reads every pixel's appearance
+//! neighbourhood back from the compared feature ([`super::appearance`], [`super::loss`]).
 
+use super::appearance::target_width;
 use super::{Affinity, MaxQueryConfig};
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -65,6 +69,7 @@ pub struct MaxQueryNet<B: Backend> {
     queries: Param<Tensor<B, 2>>,
     decoder: Vec<DecoderLayer<B>>,
     class_head: Linear<B>,
+    recon: Option<Linear<B>>,
 }
 
 /// What one forward pass gives, per image `b`, pixel `p`, query `n`, class `k`.
@@ -82,6 +87,10 @@ pub struct MaskOutput<B: Backend> {
     pub pixel_features: Tensor<B, 3>,
     /// The refined queries the affinity compares, `[b, n, d]` (unit rows for cosine).
     pub queries: Tensor<B, 3>,
+    /// Squared distances ‖F_i − C_n‖² of the compared rows, `[b, p, n]`.
+    pub sq_dist: Tensor<B, 3>,
+    /// The appearance read back from the features, `[b, p, t]` (with a reconstruction head).
+    pub recon: Option<Tensor<B, 3>>,
 }
 
 /// Rows (last axis) scaled to unit L2 norm.
@@ -107,6 +116,8 @@ impl<B: Backend> MaxQueryNet<B> {
             queries: Param::from_tensor(Tensor::random([cfg.queries, d], Distribution::Normal(0.0, 1.0), device)),
             decoder: (0..cfg.decoder_layers).map(|_| DecoderLayer::new(d, device)).collect(),
             class_head: LinearConfig::new(d, classes).init(device),
+            recon: (cfg.lambda_rec > 0.0)
+                .then(|| LinearConfig::new(d, target_width(cfg.rec_target, channels, cfg.rec_radius)).init(device)),
         }
     }
 
@@ -141,8 +152,13 @@ impl<B: Backend> MaxQueryNet<B> {
                 f.clone().matmul(c.clone().swap_dims(1, 2)).mul_scalar(2.0) - f2 - c2
             }
         };
+        let sq_dist = match metric {
+            Affinity::Cosine => affinity.clone().mul_scalar(-2.0).add_scalar(2.0),
+            Affinity::Distance => affinity.clone().neg(),
+        };
         let assign = softmax(affinity.clone().div_scalar(tau), 2);
         let seg = assign.clone().matmul(class_probs.clone());
-        MaskOutput { affinity, assign, class_probs, seg, pixel_features: f, queries: c }
+        let recon = self.recon.as_ref().map(|head| head.forward(f.clone()));
+        MaskOutput { affinity, assign, class_probs, seg, pixel_features: f, queries: c, sq_dist, recon }
     }
 }

@@ -1,18 +1,21 @@
 //! Training one MaxQuery network on inlier crops and scoring the test crops with it.
 
-use super::loss::{ce_loss, dice_of_sums, dice_sums, one_hot, qd_loss, query_groups};
+use super::appearance::{target_width, targets};
+use super::loss::{
+    ce_loss, dice_of_sums, dice_sums, feature_sum, label_responsibilities, one_hot, pull_of_sums, pull_sums, qd_loss,
+    query_groups, reconstruction_loss, target_spread,
+};
 use super::model::MaxQueryNet;
 use super::scores::{OodScores, argmax};
 use super::{Affinity, MaxQueryConfig};
 use crate::distributed::Replica;
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
-use crate::train::checkpoint::Checkpoint;
+use crate::train::checkpoint::Checkpointing;
 use crate::train::{TrainBackend, adam};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
-use std::path::Path;
 use std::time::Instant;
 
 /// Test crops per inference batch.
@@ -31,6 +34,12 @@ pub struct LossLog {
     pub dice: Vec<f64>,
     /// QD loss per epoch (computed, and logged, even when its weight is 0).
     pub qd: Vec<f64>,
+    /// Appearance reconstruction loss per epoch (empty without a reconstruction head).
+    #[serde(default)]
+    pub rec: Vec<f64>,
+    /// Pull loss per epoch (computed, and logged, even when its weight is 0).
+    #[serde(default)]
+    pub pull: Vec<f64>,
 }
 
 /// What a checkpoint records besides the model and the optimiser.
@@ -69,16 +78,6 @@ fn values<B: Backend>(t: Tensor<B, 3>) -> Result<Vec<f32>> {
     t.into_data().convert::<f32>().into_vec::<f32>().map_err(Error::TensorRead)
 }
 
-/// Where a run keeps its checkpoint ([`Checkpoint`], written after every epoch) and whether
-/// it continues from it.
-#[derive(Clone, Copy, Debug)]
-pub struct Checkpointing<'a> {
-    /// The directory holding `checkpoint/`.
-    pub dir: &'a Path,
-    /// Continue from the checkpoint, if there is one (none: train from the start).
-    pub resume: bool,
-}
-
 /// A trained network and its training record.
 pub struct TrainedNet<B: TrainBackend> {
     /// The network.
@@ -91,11 +90,13 @@ pub struct TrainedNet<B: TrainBackend> {
 
 /// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set`, as
 /// `replica` (alone, or one peer of a data-parallel run: every peer cuts the step's crops and
-/// keeps its rows; Dice's class sums are all-reduced). The backend is re-seeded with `seed`
-/// first, so variants start from the same weights and see the same crops. With
-/// `checkpoint`, the model, the optimiser and the losses are saved after every epoch, and a
-/// resumed run continues after the last saved epoch: a step depends only on the weights, the
-/// optimiser state and (seed, step index), so the result is the uninterrupted run's.
+/// keeps its rows; Dice's class sums, the pull's sums and the features' centre are
+/// all-reduced; the reconstruction targets' spread is every peer's own, over all the crops).
+/// The backend is re-seeded with `seed` first, so variants start from the same weights and
+/// see the same crops. With `checkpoint`, the model, the optimiser and the losses are saved
+/// after every epoch, and a resumed run continues after the last saved epoch: a step depends
+/// only on the weights, the optimiser state and (seed, step index), so the result is the
+/// uninterrupted run's.
 #[allow(clippy::too_many_arguments)]
 pub fn train<B: TrainBackend>(
     replica: &mut Replica<B>,
@@ -115,54 +116,70 @@ pub fn train<B: TrainBackend>(
     let mut model = MaxQueryNet::<B>::new(cfg, set.channels, k, device);
     let mut optim = adam(0.0).init::<B, MaxQueryNet<B>>();
     let groups = Tensor::<B, 2>::from_data(TensorData::new(query_groups(cfg.queries, k), [cfg.queries, k]), device);
-    let ckpt = checkpoint.map(|c| (Checkpoint::new(c.dir), c.resume));
     let mut state = State::default();
-    if let Some((ckpt, true)) = &ckpt
-        && ckpt.exists()
-    {
-        (model, optim, state) = ckpt.load(model, optim, device)?;
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
     }
     let (first, earlier_s) = (state.epochs_done, state.train_s);
     let mut log = state.losses;
     let tag = if lambda_qd > 0.0 { "maxquery" } else { "maxquery (no QD)" };
     for epoch in first..cfg.epochs {
-        let mut sums = [0f64; 4];
+        // Total, CE, Dice, QD, pull, reconstruction.
+        let mut sums = [0f64; 6];
         for s in 0..cfg.steps_per_epoch {
-            let crops = train_batch(set, size, cfg.batch, seed, epoch * cfg.steps_per_epoch + s);
-            let crops = &crops[replica.batch(crops.len())];
+            let at = epoch * cfg.steps_per_epoch + s;
+            let all = train_batch(set, size, cfg.batch, seed, at);
+            let crops = &all[replica.batch(all.len())];
             let labels: Vec<u8> = crops.iter().flat_map(|c| c.labels.iter().copied()).collect();
             let x = crops_tensor::<B>(crops, device);
             let y = one_hot::<B>(&labels, crops.len(), size * size, k, device);
             let out = model.forward(x, cfg.affinity, cfg.tau);
             let ce = replica.share(ce_loss(out.seg.clone(), y.clone()));
             let dice = replica.whole(dice_of_sums(replica.sum("the Dice sums", dice_sums(out.seg, y.clone()))?));
+            let resp = label_responsibilities(out.assign.clone(), out.class_probs, y.clone());
+            let pixels = (all.len() * size * size) as f64;
+            let centre = replica.sum("the feature sums", feature_sum(out.pixel_features.clone()))?.div_scalar(pixels);
+            let within_scatter = pull_sums(resp, out.sq_dist, out.pixel_features, centre);
+            let pull = replica.whole(pull_of_sums(replica.sum("the pull sums", within_scatter)?));
             let qd = replica.share(qd_loss(out.assign, groups.clone(), y));
-            let parts = [&ce, &dice, &qd].map(|t| t.clone().into_scalar().elem::<f64>());
-            let loss = ce + dice.mul_scalar(cfg.lambda_dice) + qd.mul_scalar(lambda_qd);
+            let rec = out.recon.map(|pred| {
+                let t = target_width(cfg.rec_target, set.channels, cfg.rec_radius);
+                let target = targets(&all, cfg.rec_target, cfg.rec_radius);
+                let target = Tensor::<B, 3>::from_data(TensorData::new(target, [all.len(), size * size, t]), device);
+                reconstruction_loss(pred, replica.local(target.clone()), target_spread(target))
+            });
+            let scalar = |t: &Tensor<B, 1>| t.clone().into_scalar().elem::<f64>();
+            let parts = [scalar(&ce), scalar(&dice), scalar(&qd), scalar(&pull), rec.as_ref().map_or(0.0, scalar)];
+            let mut loss =
+                ce + dice.mul_scalar(cfg.lambda_dice) + qd.mul_scalar(lambda_qd) + pull.mul_scalar(cfg.pull_weight(at));
+            if let Some(rec) = rec {
+                loss = loss + rec.mul_scalar(cfg.lambda_rec);
+            }
             let (next, value, parts) = replica.step_with(model, &mut optim, loss, cfg.lr, &[], &parts)?;
             model = next;
             sums[0] += value;
             parts.iter().enumerate().for_each(|(i, p)| sums[i + 1] += p);
         }
-        let n = cfg.steps_per_epoch as f64;
-        log.total.push(sums[0] / n);
-        log.ce.push(sums[1] / n);
-        log.dice.push(sums[2] / n);
-        log.qd.push(sums[3] / n);
+        let [total, ce, dice, qd, pull, rec] = sums.map(|v| v / cfg.steps_per_epoch as f64);
+        log.total.push(total);
+        log.ce.push(ce);
+        log.dice.push(dice);
+        log.qd.push(qd);
+        log.pull.push(pull);
+        if cfg.lambda_rec > 0.0 {
+            log.rec.push(rec);
+        }
         if !quiet && replica.primary() {
             eprintln!(
-                "{tag} epoch {}/{}: loss {:.4} (CE {:.4}, Dice {:.4}, QD {:.4})",
+                "{tag} epoch {}/{}: loss {total:.4} (CE {ce:.4}, Dice {dice:.4}, QD {qd:.4}, pull {pull:.4}, rec {rec:.4})",
                 epoch + 1,
                 cfg.epochs,
-                sums[0] / n,
-                sums[1] / n,
-                sums[2] / n,
-                sums[3] / n
             );
         }
-        if let Some((ckpt, _)) = &ckpt {
+        if let Some(c) = &checkpoint {
             let train_s = earlier_s + start.elapsed().as_secs_f64();
-            replica.save(ckpt, &model, &optim, &State { epochs_done: epoch + 1, losses: log.clone(), train_s })?;
+            let state = State { epochs_done: epoch + 1, losses: log.clone(), train_s };
+            replica.save(&c.checkpoint(), &model, &optim, &state)?;
         }
     }
     Ok(TrainedNet { model, losses: log, train_s: earlier_s + start.elapsed().as_secs_f64() })

@@ -4,7 +4,7 @@ use super::{LossWeights, MgcaConfig, MgcaModel, ViewBatch, instance_loss_rows, p
 use crate::distributed::Replica;
 use crate::multimodal::data::{PairedSet, PairedSplit};
 use crate::pipelines::Matrix;
-use crate::train::checkpoint::save_model;
+use crate::train::checkpoint::{Checkpointing, save_model};
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
@@ -26,6 +26,17 @@ pub struct ViewEmbedding {
     pub z: Matrix,
     /// Argmax prototype of every row.
     pub prototype: Vec<usize>,
+}
+
+/// What a checkpoint records besides the model and the optimiser.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// Epochs trained.
+    epochs_done: usize,
+    /// Their losses.
+    history: History,
+    /// Training wall time so far, in seconds.
+    seconds: f64,
 }
 
 /// A trained MGCA model's outputs.
@@ -71,7 +82,10 @@ fn embed<B: Backend>(model: &MgcaModel<B>, set: &PairedSet, device: &B::Device) 
 /// data-parallel run: each peer its pairs of every batch, the batch norms with the whole
 /// batch's statistics, the instance contrast over the gathered batch, the codes sharded) and
 /// embeds both parts (`None` on the peers other than rank 0, which only train); with `save`,
-/// writes the model there (`model.mpk`). `label` names the run on the progress bar.
+/// writes the model there (`model.mpk`). `label` names the run on the progress bar. With
+/// `checkpoint`, the model, the optimiser and the losses are saved after every epoch (by rank
+/// 0), and a resumed run continues after the last saved epoch: an epoch depends only on the
+/// weights, the optimiser state and (seed, epoch), so the result is the uninterrupted run's.
 #[allow(clippy::too_many_arguments)]
 pub fn train_mgca<B: TrainBackend>(
     replica: &mut Replica<B>,
@@ -82,6 +96,7 @@ pub fn train_mgca<B: TrainBackend>(
     seed: u64,
     quiet: bool,
     label: &str,
+    checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
 ) -> Result<Option<MgcaTrained>> {
     cfg.check()?;
@@ -99,8 +114,12 @@ pub fn train_mgca<B: TrainBackend>(
     let mut optim = adam(cfg.weight_decay).init::<B, MgcaModel<B>>();
     let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
     let use_tokens = weights.token > 0.0 && set.a.tokens() > 0 && set.b.tokens() > 0;
-    let mut history = History::default();
-    for epoch in 0..cfg.epochs {
+    let mut state = State::default();
+    if let Some(c) = &checkpoint {
+        (model, optim, state) = c.start(model, optim, device)?;
+    }
+    let (first, earlier_s, mut history) = (state.epochs_done, state.seconds, state.history);
+    for epoch in first..cfg.epochs {
         let batches = epoch_batches(set.n(), batch, seed, epoch, true);
         let progress = Progress::new(label, batches.len() as u64, quiet || !replica.primary());
         let mut meter = EpochMeter::new();
@@ -140,6 +159,11 @@ pub fn train_mgca<B: TrainBackend>(
         let extra: BTreeMap<String, f64> =
             ["instance", "token", "prototype"].iter().zip(terms).map(|(k, v)| (k.to_string(), v / nb)).collect();
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, extra));
+        if let Some(c) = &checkpoint {
+            let seconds = earlier_s + start.elapsed().as_secs_f64();
+            let state = State { epochs_done: epoch + 1, history: history.clone(), seconds };
+            replica.save(&c.checkpoint(), &model, &optim, &state)?;
+        }
     }
     let model = model.normalize_prototypes();
     replica.finish(&model)?;
@@ -149,7 +173,7 @@ pub fn train_mgca<B: TrainBackend>(
     if let Some(dir) = save {
         save_model(&model, dir)?;
     }
-    let seconds = start.elapsed().as_secs_f64();
+    let seconds = earlier_s + start.elapsed().as_secs_f64();
     let valid = model.valid();
     let (train, test) = (embed(&valid, set, device)?, embed(&valid, &split.test, device)?);
     Ok(Some(MgcaTrained { history, train, test, seconds }))
