@@ -11,6 +11,8 @@
 //!   on stderr, when the requested device is missing.
 //! - [`kernels`] holds the cubecl kernels, one file per family.
 //! - `burn` (feature `burn`): SwAV codes on burn tensors through a backend extension trait.
+//! - `conv` (feature `burn`): 2-D (transposed) convolutions for training on burn, with host
+//!   kernels for burn's CPU backend `flex`, through a backend extension trait.
 //!
 //! Parameters and reports are clasp-core's own types (re-exported here). Errors are [`Error`]:
 //! the core's input errors ([`Error::Input`]; an option a kernel does not implement is the
@@ -23,6 +25,8 @@ mod backend;
 #[cfg(feature = "burn")]
 pub mod burn;
 pub mod clustering;
+#[cfg(feature = "burn")]
+pub mod conv;
 mod device;
 mod error;
 // `#[cube]` generates undocumented expand/launch items next to each documented kernel.

@@ -6,6 +6,7 @@
 //! (as DEPICT's layers are): without it, Adam drives the 1 568-input dense layer into tanh
 //! saturation within a few steps and the embedding collapses to a constant (measured).
 
+use super::conv::{ConvBackend, conv_transpose2d, conv2d};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, LeakyRelu, LeakyReluConfig, Linear, LinearConfig,
@@ -55,14 +56,20 @@ pub struct ConvAutoencoder<B: Backend> {
     inner: [usize; 3],
 }
 
-/// The activations of one pass: the embedding, the encoder layers and their reconstructions.
-pub struct AutoencoderPass<B: Backend> {
+/// The encoder's activations of one pass.
+pub struct Encoding<B: Backend> {
     /// `[n, K]` embedding (tanh).
     pub z: Tensor<B, 2>,
     /// First encoder layer `[n, c₁, h/2, w/2]`.
     pub h1: Tensor<B, 4>,
     /// Second encoder layer `[n, c₂, h/4, w/4]`.
     pub h2: Tensor<B, 4>,
+}
+
+/// The activations of one pass: the encoder's and their reconstructions.
+pub struct AutoencoderPass<B: Backend> {
+    /// The encoder's layers and embedding.
+    pub encoding: Encoding<B>,
     /// Reconstruction of the second layer (decoder's dense output).
     pub h2_hat: Tensor<B, 4>,
     /// Reconstruction of the first layer.
@@ -106,23 +113,29 @@ impl ConvAutoencoderConfig {
     }
 }
 
-impl<B: Backend> ConvAutoencoder<B> {
+impl<B: ConvBackend> ConvAutoencoder<B> {
     /// The clean embedding of `[n, 1, h, w]` images.
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
-        self.pass(x, false).z
+        self.encode(x, false).z
     }
 
-    /// One pass, clean (`noisy = false`) or with dropout on the input and every encoder layer.
-    pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> AutoencoderPass<B> {
+    /// The encoder, clean (`noisy = false`) or with dropout on the input and every layer.
+    pub fn encode(&self, x: Tensor<B, 4>, noisy: bool) -> Encoding<B> {
         let noise = |t: Tensor<B, 4>| if noisy { self.noise.forward(t) } else { t };
-        let h1 = noise(self.act.forward(self.conv1.forward(noise(x))));
-        let h2 = noise(self.act.forward(self.conv2.forward(h1.clone())));
+        let h1 = noise(self.act.forward(conv2d(&self.conv1, noise(x))));
+        let h2 = noise(self.act.forward(conv2d(&self.conv2, h1.clone())));
         let z = tanh(self.embed_norm.forward(self.embed.forward(h2.clone().flatten(1, 3))));
-        let n = z.dims()[0];
+        Encoding { z, h1, h2 }
+    }
+
+    /// One pass through encoder and decoder, clean or noisy (see [`ConvAutoencoder::encode`]).
+    pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> AutoencoderPass<B> {
+        let encoding = self.encode(x, noisy);
+        let n = encoding.z.dims()[0];
         let [c, hh, ww] = self.inner;
-        let h2_hat = self.act.forward(self.unembed.forward(z.clone())).reshape([n, c, hh, ww]);
-        let h1_hat = self.act.forward(self.deconv2.forward(h2_hat.clone()));
-        let x_hat = self.deconv1.forward(h1_hat.clone());
-        AutoencoderPass { z, h1, h2, h2_hat, h1_hat, x_hat }
+        let h2_hat = self.act.forward(self.unembed.forward(encoding.z.clone())).reshape([n, c, hh, ww]);
+        let h1_hat = self.act.forward(conv_transpose2d(&self.deconv2, h2_hat.clone()));
+        let x_hat = conv_transpose2d(&self.deconv1, h1_hat.clone());
+        AutoencoderPass { encoding, h2_hat, h1_hat, x_hat }
     }
 }

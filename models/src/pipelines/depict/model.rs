@@ -1,8 +1,8 @@
 //! DEPICT's network: the autoencoder and the softmax clustering layer.
 
 use super::DepictConfig;
-use crate::nn::ConvAutoencoder;
 use crate::nn::autoencoder::AutoencoderPass;
+use crate::nn::{ConvAutoencoder, ConvBackend};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
@@ -29,7 +29,7 @@ pub fn centred<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     x.mul_scalar(2.0).sub_scalar(1.0)
 }
 
-impl<B: Backend> DepictModel<B> {
+impl<B: ConvBackend> DepictModel<B> {
     /// Clean embedding of `[n, 1, h, w]` images in [0, 1].
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         self.ae.embed(centred(x))
@@ -43,7 +43,7 @@ impl<B: Backend> DepictModel<B> {
     /// A pass (noisy or clean) on images already centred, with the head's log-probabilities.
     pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> (AutoencoderPass<B>, Tensor<B, 2>) {
         let p = self.ae.pass(x, noisy);
-        let log_p = log_softmax(self.head.forward(p.z.clone()), 1);
+        let log_p = log_softmax(self.head.forward(p.encoding.z.clone()), 1);
         (p, log_p)
     }
 

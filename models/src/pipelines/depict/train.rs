@@ -4,7 +4,7 @@
 use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
-use crate::nn::{ConvAutoencoderConfig, images_tensor};
+use crate::nn::{ConvAutoencoderConfig, ConvBackend, images_tensor};
 use crate::pipelines::{
     EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
 };
@@ -12,6 +12,7 @@ use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use crate::{Context, Result};
 use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use clasp_core::mixture::{TargetKind, target_distribution};
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,7 @@ struct State {
 }
 
 /// Clean cluster probabilities of every image (n × K, f64).
-fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
+fn probabilities<B: ConvBackend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     embed_all(set, EMBED_BATCH, device, |x| model.probabilities(x))
 }
 
@@ -55,6 +56,28 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>> {
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>)> {
     let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed)?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
+}
+
+/// One DEPICT training step on a batch `x` of centred images: the noisy pass (dropout on the
+/// input and every encoder layer), the clean encoder whose layers are the reconstruction
+/// targets (its batch norm also updates the running statistics, as a full clean pass would;
+/// the clean decoder's output is not used, so it is not computed), the layer-wise
+/// reconstruction loss plus, given the batch's targets `q`, the relative-entropy term
+/// CE(Q, P̃); one Adam step. Returns the updated model and the loss.
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<DepictModel<B>, B>>(
+    cfg: &DepictConfig,
+    model: DepictModel<B>,
+    optim: &mut O,
+    x: Tensor<B, 4>,
+    q: Option<Tensor<B, 2>>,
+) -> Result<(DepictModel<B>, f64)> {
+    let (noisy, log_p) = model.pass(x.clone(), true);
+    let clean = model.ae.encode(x.clone(), false);
+    let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
+    if let Some(q) = q {
+        loss = loss + relative_entropy_loss(log_p, q);
+    }
+    step(model, optim, loss, cfg.learning_rate, &[])
 }
 
 impl Pipeline for Depict {
@@ -144,16 +167,12 @@ impl Pipeline for Depict {
             let progress = Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet);
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
                 let x = centred(images_tensor::<B>(set, &idx, device));
-                let (noisy, log_p) = model.pass(x.clone(), true);
-                let (clean, _) = model.pass(x.clone(), false);
-                let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
-                if let Some(q) = &target {
+                let qt = target.as_ref().map(|q| {
                     let rows: Vec<f32> =
                         idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
-                    let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device);
-                    loss = loss + relative_entropy_loss(log_p, qt);
-                }
-                let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+                    Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device)
+                });
+                let (m, value) = train_step(cfg, model, &mut optim, x, qt)?;
                 model = m;
                 meter.batch(value, idx.len(), &progress, epoch, total);
             }

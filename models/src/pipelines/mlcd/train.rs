@@ -8,6 +8,7 @@ use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,21 @@ fn masks(
     (pos, neg)
 }
 
+/// One MLCD training step on a batch `x` with its positive and sampled-negative masks
+/// (`[B, K_c]`, 0/1): the multi-label loss of the cosine classifier and one Adam step. Returns
+/// the updated model and the loss.
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<MlcdModel<B>, B>>(
+    cfg: &MlcdConfig,
+    model: MlcdModel<B>,
+    optim: &mut O,
+    x: Tensor<B, 4>,
+    positive: Tensor<B, 2>,
+    negative: Tensor<B, 2>,
+) -> Result<(MlcdModel<B>, f64)> {
+    let loss = multi_label_loss(model.cosines(x), positive, negative, cfg.scale);
+    step(model, optim, loss, cfg.learning_rate, &[])
+}
+
 /// Trains an MLCD model on `set` (resumable from `ctx.out/checkpoint`).
 fn fit<B: TrainBackend>(
     cfg: &MlcdConfig,
@@ -131,8 +147,7 @@ fn fit<B: TrainBackend>(
             let shape = [idx.len(), cfg.centres];
             let pos = Tensor::<B, 2>::from_data(TensorData::new(pos, shape), device);
             let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, shape), device);
-            let loss = multi_label_loss(model.cosines(x), pos, neg, cfg.scale);
-            let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            let (m, value) = train_step(cfg, model, &mut optim, x, pos, neg)?;
             model = m;
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }

@@ -73,7 +73,7 @@ fn project_synced<B: TrainBackend>(
     views: Vec<Tensor<B, 4>>,
 ) -> Result<Vec<Tensor<B, 2>>, DistError> {
     let (fc1, bn, fc2) = model.head().layers();
-    let hidden: Vec<Tensor<B, 2>> = views.into_iter().map(|v| fc1.forward(model.encoder.forward(v))).collect();
+    let hidden: Vec<Tensor<B, 2>> = model.encode_views(views).into_iter().map(|f| fc1.forward(f)).collect();
     let normed = sync_batch_norm(engine, bn, hidden)?;
     Ok(normed.into_iter().map(|h| l2_normalize(fc2.forward(relu(h)))).collect())
 }

@@ -7,7 +7,8 @@ use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
 use crate::{Context, Result};
-use burn::module::AutodiffModule;
+use burn::module::{AutodiffModule, ParamId};
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use clasp_backends::burn::swav_codes;
 use clasp_core::sinkhorn::SwavParams;
@@ -29,7 +30,7 @@ pub(super) struct State {
 }
 
 /// The crops of one batch: two global views at full size, then the local views.
-pub(super) fn multi_crop<B: Backend>(
+pub(crate) fn multi_crop<B: Backend>(
     cfg: &SwavConfig,
     set: &ImageSet,
     idx: &[usize],
@@ -51,6 +52,63 @@ pub(super) fn multi_crop<B: Backend>(
         views.push(Tensor::from_data(TensorData::new(data, [idx.len(), 1, side, side_w]), device));
     }
     views
+}
+
+/// What one SwAV step leaves: the updated model, the loss before the update and the time spent
+/// in the Sinkhorn codes.
+pub(crate) struct Stepped<B: Backend> {
+    /// The model after the optimiser step.
+    pub model: SwavModel<B>,
+    /// The loss of the batch.
+    pub loss: f64,
+    /// Wall time of the two codes (clasp's Sinkhorn, host round trip included).
+    pub sinkhorn: Duration,
+}
+
+/// One SwAV training step on the `views` of a batch (the two global views first): prototypes
+/// re-normalised, unit projections and scores S = zCᵀ of every view, codes of the global views
+/// (clasp's Sinkhorn, with the `queue` of earlier projections when the configuration has one),
+/// the swapped-prediction loss and one Adam step; the `frozen` parameters are not updated.
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<SwavModel<B>, B>>(
+    cfg: &SwavConfig,
+    model: SwavModel<B>,
+    optim: &mut O,
+    views: Vec<Tensor<B, 4>>,
+    queue: &mut [Vec<f32>; 2],
+    params: &SwavParams,
+    frozen: &[ParamId],
+) -> Result<Stepped<B>> {
+    let b = views.first().map_or(0, |v| v.dims()[0]);
+    let model = model.normalize_prototypes();
+    let projections = model.project_views(views);
+    let c = model.prototypes.val();
+    let device = c.device();
+    let scores: Vec<Tensor<B, 2>> = projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
+    let mut codes = Vec::with_capacity(2);
+    let mut sinkhorn = Duration::ZERO;
+    for (s, z) in projections.iter().take(2).enumerate() {
+        let queued = queue[s].len() / cfg.projection;
+        let input = if queued > 0 {
+            let q = Tensor::<B, 2>::from_data(TensorData::new(queue[s].clone(), [queued, cfg.projection]), &device);
+            Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
+        } else {
+            scores[s].clone()
+        };
+        let t_sk = Instant::now();
+        let (q, _) = swav_codes::<B>(input.detach(), params).context("SwAV codes")?;
+        let q = q.narrow(0, queued, b);
+        sinkhorn += t_sk.elapsed();
+        codes.push(q);
+        if cfg.queue_length > 0 {
+            let (zv, _, _) = crate::nn::to_matrix(z.clone().detach())?;
+            let queue = &mut queue[s];
+            queue.splice(0..0, zv);
+            queue.truncate(cfg.queue_length * cfg.projection);
+        }
+    }
+    let loss = swapped_prediction_loss(&scores, &codes, cfg.temperature);
+    let (model, loss) = step(model, optim, loss, cfg.learning_rate, frozen)?;
+    Ok(Stepped { model, loss, sinkhorn })
 }
 
 impl Pipeline for Swav {
@@ -105,39 +163,10 @@ impl Pipeline for Swav {
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, true) {
                 let t_step = Instant::now();
                 let views = multi_crop::<B>(cfg, set, &idx, &mut rng, device);
-                model = model.normalize_prototypes();
-                let projections: Vec<Tensor<B, 2>> = views.into_iter().map(|v| model.project(v)).collect();
-                let c = model.prototypes.val();
-                let scores: Vec<Tensor<B, 2>> =
-                    projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
-                let mut codes = Vec::with_capacity(2);
-                for (s, z) in projections.iter().take(2).enumerate() {
-                    let b = idx.len();
-                    let queued = state.queue[s].len() / cfg.projection;
-                    let input = if queued > 0 {
-                        let q = Tensor::<B, 2>::from_data(
-                            TensorData::new(state.queue[s].clone(), [queued, cfg.projection]),
-                            device,
-                        );
-                        Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
-                    } else {
-                        scores[s].clone()
-                    };
-                    let t_sk = Instant::now();
-                    let (q, _) = swav_codes::<B>(input.detach(), &params).context("SwAV codes")?;
-                    let q = q.narrow(0, queued, b);
-                    sinkhorn_time += t_sk.elapsed();
-                    codes.push(q);
-                    if cfg.queue_length > 0 {
-                        let (zv, _, _) = crate::nn::to_matrix(z.clone().detach())?;
-                        let queue = &mut state.queue[s];
-                        queue.splice(0..0, zv);
-                        queue.truncate(cfg.queue_length * cfg.projection);
-                    }
-                }
-                let loss = swapped_prediction_loss(&scores, &codes, cfg.temperature);
-                let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &frozen)?;
-                model = m;
+                let stepped = train_step(cfg, model, &mut optim, views, &mut state.queue, &params, &frozen)?;
+                let value = stepped.loss;
+                model = stepped.model;
+                sinkhorn_time += stepped.sinkhorn;
                 step_time += t_step.elapsed();
                 meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
             }
