@@ -29,7 +29,6 @@ pub use timing::{Timing, best_of};
 
 /// Arguments of `clasp bench`.
 #[derive(Args, Debug)]
-#[group(id = "reference", multiple = true, args = ["peers", "torch"])]
 pub struct BenchArgs {
     /// Workload name (as in peers.py), or `all`.
     #[arg(required_unless_present = "list")]
@@ -64,7 +63,7 @@ pub struct BenchArgs {
     /// With `--peers` or `--torch`: alternate clasp and the reference script this many times per
     /// workload and print each peer's median ratio with its range (a `summary` line), so that
     /// one noisy run cannot decide a comparison.
-    #[arg(long, default_value_t = 1, requires = "reference", value_parser = crate::cli::limits::count(1, 1000))]
+    #[arg(long, default_value_t = 1, value_parser = crate::cli::limits::count(1, 1000))]
     pub rounds: usize,
 }
 
@@ -236,6 +235,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             println!("{:<24} {}", w.name, w.about);
         }
         return Ok(());
+    }
+    if args.rounds > 1 && args.peers.is_none() && args.torch.is_none() {
+        return Err(Error::Usage("--rounds alternates with a reference script: give --peers or --torch".into()));
     }
     let name = args.workload.as_deref().unwrap_or("all");
     if let Some(device) = args.device {

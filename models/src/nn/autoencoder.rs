@@ -6,7 +6,7 @@
 //! (as DEPICT's layers are): without it, Adam drives the 1 568-input dense layer into tanh
 //! saturation within a few steps and the embedding collapses to a constant (measured).
 
-use super::conv::{ConvBackend, conv_transpose2d, conv2d};
+use super::spatial::{SpatialBackend, conv_transpose2d, conv2d};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, LeakyRelu, LeakyReluConfig, Linear, LinearConfig,
@@ -113,7 +113,7 @@ impl ConvAutoencoderConfig {
     }
 }
 
-impl<B: ConvBackend> ConvAutoencoder<B> {
+impl<B: SpatialBackend> ConvAutoencoder<B> {
     /// The clean embedding of `[n, 1, h, w]` images.
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         self.encode(x, false).z

@@ -6,18 +6,21 @@ use crate::distributed::DiffAllReduce;
 use crate::{Error, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clasp_backends::burn::SinkhornBackend;
-use clasp_backends::conv::ConvBackend;
+use clasp_backends::spatial::SpatialBackend;
 use std::fmt;
 use std::str::FromStr;
 
 /// What a pipeline needs of a backend: autodiff, SwAV/SIGMA codes from clasp on its tensors,
-/// a differentiable all-reduce for data-parallel training, and clasp's convolutions (for
-/// training and, on the inner backend, for inference).
+/// a differentiable all-reduce for data-parallel training, and clasp's spatial layers
+/// (for training and, on the inner backend, for inference).
 pub trait TrainBackend:
-    AutodiffBackend<InnerBackend: ConvBackend> + SinkhornBackend + DiffAllReduce + ConvBackend
+    AutodiffBackend<InnerBackend: SpatialBackend> + SinkhornBackend + DiffAllReduce + SpatialBackend
 {
 }
-impl<B: AutodiffBackend<InnerBackend: ConvBackend> + SinkhornBackend + DiffAllReduce + ConvBackend> TrainBackend for B {}
+impl<B: AutodiffBackend<InnerBackend: SpatialBackend> + SinkhornBackend + DiffAllReduce + SpatialBackend> TrainBackend
+    for B
+{
+}
 
 /// The `--device` of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -2,7 +2,7 @@
 
 use super::DepictConfig;
 use crate::nn::autoencoder::AutoencoderPass;
-use crate::nn::{ConvAutoencoder, ConvBackend};
+use crate::nn::{ConvAutoencoder, SpatialBackend};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
@@ -29,7 +29,7 @@ pub fn centred<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     x.mul_scalar(2.0).sub_scalar(1.0)
 }
 
-impl<B: ConvBackend> DepictModel<B> {
+impl<B: SpatialBackend> DepictModel<B> {
     /// Clean embedding of `[n, 1, h, w]` images in [0, 1].
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         self.ae.embed(centred(x))

@@ -4,7 +4,7 @@
 use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
-use crate::nn::{ConvAutoencoderConfig, ConvBackend, images_tensor};
+use crate::nn::{ConvAutoencoderConfig, SpatialBackend, images_tensor};
 use crate::pipelines::{
     EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
 };
@@ -36,7 +36,7 @@ struct State {
 }
 
 /// Clean cluster probabilities of every image (n × K, f64).
-fn probabilities<B: ConvBackend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
+fn probabilities<B: SpatialBackend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     embed_all(set, EMBED_BATCH, device, |x| model.probabilities(x))
 }
 

@@ -1,7 +1,7 @@
 //! SwAV's network: backbone, projection head and prototypes.
 
 use super::SwavConfig;
-use crate::nn::{ConvBackend, ConvEncoder, Mlp, MlpConfig, l2_normalize, normalized_rows_param};
+use crate::nn::{ConvEncoder, Mlp, MlpConfig, SpatialBackend, l2_normalize, normalized_rows_param};
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -29,7 +29,7 @@ impl SwavConfig {
     }
 }
 
-impl<B: ConvBackend> SwavModel<B> {
+impl<B: SpatialBackend> SwavModel<B> {
     /// The evaluated embedding of `[n, 1, h, w]` images: the unit projection z (the space in
     /// which the prototypes cluster).
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {

@@ -10,7 +10,7 @@
 //! - bias gradient: ∂b_c = Σ_images Σ_positions ∂Y_c.
 //!
 //! A transposed convolution is the adjoint of a convolution, so the same three products give it
-//! (`super::ConvBackend`): its forward is the input gradient above, its input gradient the
+//! (`super::SpatialBackend`): its forward is the input gradient above, its input gradient the
 //! forward. Images run in parallel on rayon; the weight gradient sums fixed blocks of
 //! [`WEIGHT_BLOCK`] images and adds the block sums in order, so every result is the same for
 //! any number of threads.
@@ -199,12 +199,21 @@ pub fn backward_weight(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
 }
 
 /// ∂b of a convolution given ∂Y `[n, c, positions]`: Σ over images and positions, per
-/// channel (accumulated in f64).
+/// channel (each row summed in 8 f32 lanes, the row sums added in f64).
 pub fn bias_grad(dy: &[f32], c: usize, positions: usize) -> Vec<f32> {
+    let row_sum = |row: &[f32]| {
+        let mut lanes = [0.0f32; 8];
+        let chunks = row.chunks_exact(8);
+        let tail: f64 = chunks.remainder().iter().map(|&v| f64::from(v)).sum();
+        for chunk in chunks {
+            lanes.iter_mut().zip(chunk).for_each(|(l, v)| *l += v);
+        }
+        tail + lanes.iter().map(|&v| f64::from(v)).sum::<f64>()
+    };
     let mut sums = vec![0.0f64; c];
     for image in dy.chunks_exact(c * positions) {
         for (s, row) in sums.iter_mut().zip(image.chunks_exact(positions)) {
-            *s += row.iter().map(|&v| f64::from(v)).sum::<f64>();
+            *s += row_sum(row);
         }
     }
     sums.into_iter().map(|s| s as f32).collect()

@@ -1,8 +1,9 @@
-//! [`ConvBackend`] on `burn_autodiff::Autodiff<B>`: a (transposed) convolution with bias is one
-//! graph operation; its backward step asks the inner backend `B` for the gradients of the
-//! parents that require one, in a single call (so `B` can share work between them).
+//! [`SpatialBackend`] on `burn_autodiff::Autodiff<B>`: a (transposed) convolution with bias, or
+//! a max pooling, is one graph operation; its backward step asks the inner backend `B` for the
+//! gradients of the parents that require one, in a single call (so `B` can share work between
+//! them).
 
-use super::{ConvBackend, Needed};
+use super::{Needed, SpatialBackend};
 use burn_autodiff::Autodiff;
 use burn_autodiff::NodeId;
 use burn_autodiff::checkpoint::base::Checkpointer;
@@ -21,7 +22,7 @@ enum Kind {
 
 impl Kind {
     /// The forward pass on the inner backend.
-    fn forward<B: ConvBackend>(&self, x: FloatTensor<B>, w: FloatTensor<B>, b: FloatTensor<B>) -> FloatTensor<B> {
+    fn forward<B: SpatialBackend>(&self, x: FloatTensor<B>, w: FloatTensor<B>, b: FloatTensor<B>) -> FloatTensor<B> {
         match self {
             Kind::Conv(o) => B::fast_conv2d(x, w, b, o.clone()),
             Kind::Transposed(o) => B::fast_conv_transpose2d(x, w, b, o.clone()),
@@ -33,7 +34,7 @@ impl Kind {
 #[derive(Debug)]
 struct ConvStep;
 
-impl<B: ConvBackend> Backward<B, 3> for ConvStep {
+impl<B: SpatialBackend> Backward<B, 3> for ConvStep {
     type State = (NodeId, NodeId, NodeId, Kind);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
@@ -57,7 +58,7 @@ impl<B: ConvBackend> Backward<B, 3> for ConvStep {
 }
 
 /// The graph operation `kind` on input `x`, weight `w` and bias `b`.
-fn track<B: ConvBackend, C: CheckpointStrategy>(
+fn track<B: SpatialBackend, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     w: FloatTensor<Autodiff<B, C>>,
     b: FloatTensor<Autodiff<B, C>>,
@@ -72,7 +73,24 @@ fn track<B: ConvBackend, C: CheckpointStrategy>(
     }
 }
 
-impl<B: ConvBackend, C: CheckpointStrategy> ConvBackend for Autodiff<B, C> {
+/// The backward step of 2 × 2 max pooling (its state: the input, to find each window's maximum).
+#[derive(Debug)]
+struct PoolStep;
+
+impl<B: SpatialBackend> Backward<B, 1> for PoolStep {
+    type State = NodeId;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        if let Some(node) = node_x {
+            let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(ops.state);
+            grads.register::<B>(node.id, B::max_pool2x2_backward(x, grad));
+        }
+    }
+}
+
+impl<B: SpatialBackend, C: CheckpointStrategy> SpatialBackend for Autodiff<B, C> {
     fn fast_conv2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -89,5 +107,15 @@ impl<B: ConvBackend, C: CheckpointStrategy> ConvBackend for Autodiff<B, C> {
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Self> {
         track::<B, C>(x, weight, bias, Kind::Transposed(options))
+    }
+
+    fn max_pool2x2(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match PoolStep.prepare::<C>([x.node.clone()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let state = prep.checkpoint(&x);
+                prep.finish(state, B::max_pool2x2(x.primitive))
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::max_pool2x2(x.primitive)),
+        }
     }
 }
