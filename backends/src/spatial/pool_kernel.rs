@@ -5,16 +5,17 @@
 
 use rayon::prelude::*;
 
-/// The first maximum of the window `[a, b]` over `[c, d]` and its position 0–3 in row-major order.
+/// The first maximum of the window `[a, b]` over `[c, d]` and its position 0–3 in row-major
+/// order, without branches (the position is the first entry equal to the maximum; 0 when
+/// the maximum is NaN, as a scan keeping the first strictly larger value gives).
 #[inline(always)]
 fn first_max(a: f32, b: f32, c: f32, d: f32) -> (f32, usize) {
-    let (mut m, mut k) = (a, 0);
-    for (i, v) in [(1, b), (2, c), (3, d)] {
-        if v > m {
-            (m, k) = (v, i);
-        }
+    let mut m = a;
+    for v in [b, c, d] {
+        m = if v > m { v } else { m };
     }
-    (m, k)
+    let hits = u32::from(a == m) | u32::from(b == m) << 1 | u32::from(c == m) << 2 | u32::from(d == m) << 3;
+    (m, ((hits | 0b1_0000).trailing_zeros() & 3) as usize)
 }
 
 /// Calls `f(i, j, first_max(window))` for every output `(i, j)` of a plane of width `w` and
