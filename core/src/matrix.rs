@@ -113,13 +113,13 @@ fn check_shape(len: usize, rows: usize, cols: usize, what: &'static str) -> Resu
 #[inline(always)]
 pub(crate) fn transpose_block<T: Real>(rows: &[T], d: usize, stride: usize, out: &mut [T::Acc]) {
     let b = rows.len() / d.max(1);
-    for (r, row) in rows.chunks_exact(d.max(1)).enumerate() {
-        for (j, v) in row.iter().enumerate() {
-            out[j * stride + r] = v.to_acc();
+    // Feature by feature: contiguous writes, the strided reads come from L1.
+    for (j, run) in out.chunks_exact_mut(stride.max(1)).take(d).enumerate() {
+        let (vals, pad) = run.split_at_mut(b.min(stride));
+        for (o, v) in vals.iter_mut().zip(rows.get(j..).unwrap_or(&[]).iter().step_by(d)) {
+            *o = v.to_acc();
         }
-    }
-    for j in 0..d {
-        out[j * stride + b..(j + 1) * stride].fill(<T::Acc as Float>::ZERO);
+        pad.fill(<T::Acc as Float>::ZERO);
     }
 }
 

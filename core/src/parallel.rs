@@ -88,43 +88,28 @@ pub(crate) fn for_rows_mut3<A: Send, B: Send, C: Send>(
     kernel(a, b, c)
 }
 
-/// Chunk partials computed at once (bounds the memory of [`sum_row_chunks`] to this many
+/// Chunk partials computed at once (bounds the memory of the chunked sums to this many
 /// partial vectors).
-#[cfg(feature = "alloc")]
+#[cfg(feature = "parallel")]
 const WAVE: usize = 64;
 
 /// Σ over the fixed row chunks of `x` (chunk c = rows `c·CHUNK_ROWS ..`) of
 /// `partial(chunk_rows, first_row)`, each `len` values, added in chunk order to zeros: the row
-/// sums of the M-step. The chunks of a wave of [`WAVE`] run in parallel with the `parallel`
-/// feature, one after the other without it; the additions are the same either way, so the sum
-/// is bit-identical for every thread count and to the build without the feature.
+/// sums of the M-step. The same driver as [`column_sums_by_chunks`] with chunks of
+/// [`CHUNK_ROWS`] rows, so the sum is bit-identical for every thread count and to the build
+/// without the feature.
 #[cfg(feature = "alloc")]
 pub(crate) fn sum_row_chunks<T: Sync, F: crate::scalar::Float>(
     x: MatRef<'_, T>,
     len: usize,
     partial: impl Fn(MatRef<'_, T>, usize) -> alloc::vec::Vec<F> + Sync,
 ) -> alloc::vec::Vec<F> {
-    let chunks = x.rows().div_ceil(CHUNK_ROWS);
-    let run = |c: usize| {
-        let first = c * CHUNK_ROWS;
-        partial(x.row_block(first, (x.rows() - first).min(CHUNK_ROWS)), first)
-    };
     let mut total = alloc::vec![F::ZERO; len];
-    for wave in (0..chunks).step_by(WAVE) {
-        let end = (wave + WAVE).min(chunks);
-        #[cfg(feature = "parallel")]
-        let parts: alloc::vec::Vec<alloc::vec::Vec<F>> = {
-            use rayon::prelude::*;
-            (wave..end).into_par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: alloc::vec::Vec<alloc::vec::Vec<F>> = (wave..end).map(run).collect();
-        for p in parts {
-            for (t, v) in total.iter_mut().zip(p) {
-                *t += v;
-            }
-        }
-    }
+    let mut work = alloc::vec![F::ZERO; len];
+    let pass = |first: usize, rows: usize, _: &mut [()], w: &mut [F]| {
+        w.copy_from_slice(&partial(x.row_block(first, rows), first));
+    };
+    sums_by_chunks(x.rows(), CHUNK_ROWS, (&mut [][..], 0, 0), &mut total, &mut work, pass, |()| {});
     total
 }
 
@@ -147,6 +132,19 @@ pub(crate) fn column_chunk_rows(k: usize) -> usize {
 /// so the result is bit-identical for every thread count and to the build without the feature.
 pub(crate) fn column_sums_by_chunks<F: crate::scalar::Float, O: Send, S: Send>(
     rows: usize,
+    out: (&mut [O], usize, usize),
+    sums: &mut [F],
+    work: &mut [F],
+    pass: impl Fn(usize, usize, &mut [O], &mut [F]) -> S + Sync,
+    fold: impl FnMut(S),
+) {
+    sums_by_chunks(rows, column_chunk_rows(sums.len()), out, sums, work, pass, fold);
+}
+
+/// The driver of [`column_sums_by_chunks`] and [`sum_row_chunks`] over chunks of `step` rows.
+fn sums_by_chunks<F: crate::scalar::Float, O: Send, S: Send>(
+    rows: usize,
+    step: usize,
     (out, width, out_from): (&mut [O], usize, usize),
     sums: &mut [F],
     work: &mut [F],
@@ -154,7 +152,6 @@ pub(crate) fn column_sums_by_chunks<F: crate::scalar::Float, O: Send, S: Send>(
     mut fold: impl FnMut(S),
 ) {
     let k = sums.len();
-    let step = column_chunk_rows(k);
     sums.fill(F::ZERO);
     // The out rows of the chunk starting at `first`.
     let out_rows = |first: usize| (first + step).min(rows).saturating_sub(first.max(out_from)) * width;

@@ -67,6 +67,10 @@ pub trait Float:
     fn sum_lanes(x: &[Self]) -> Self;
     /// Σⱼ xⱼ yⱼ over the common length, accumulated as [`Float::sum_lanes`].
     fn dot_lanes(x: &[Self], y: &[Self]) -> Self;
+    /// Σⱼ aⱼ cₘⱼ for four vectors cₘ at least as long as `a`, each with four lane partial
+    /// sums over whole chunks of 4 folded (s₀ + s₂) + (s₁ + s₃), then the tail: the same bits
+    /// on every code path (f64 runs explicit AVX code when detected).
+    fn dot4_lanes(a: &[Self], c: [&[Self]; 4]) -> [Self; 4];
     /// Natural logarithm.
     fn ln(self) -> Self;
     /// ln(1 + x), accurate for small x.
@@ -125,7 +129,7 @@ pub trait Real: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
 macro_rules! impl_float {
     ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $sqrt:path, $fabs:path, $pow:path,
      $floor:path, $fmax:path, $fmin:path, simd: $exp_fast:path, $exp_in_place:path, $sum:path,
-     $dot:path $(, $store:path)?) => {
+     $dot:path, $dot4:path $(, $store:path)?) => {
         impl Real for $t {
             type Acc = $t;
             const NAME: &'static str = $name;
@@ -189,6 +193,10 @@ macro_rules! impl_float {
                 $dot(x, y)
             }
             #[inline(always)]
+            fn dot4_lanes(a: &[Self], c: [&[Self]; 4]) -> [Self; 4] {
+                $dot4(a, c)
+            }
+            #[inline(always)]
             fn ln(self) -> Self {
                 $ln(self)
             }
@@ -248,6 +256,7 @@ impl_float!(
     crate::simd::exp::exp_in_place_f32,
     crate::simd::reduce::sum_f32,
     crate::simd::reduce::dot_f32,
+    crate::simd::reduce::dot4_portable,
     crate::simd::stream::store_scaled_row_f32
 );
 impl_float!(
@@ -265,7 +274,8 @@ impl_float!(
     simd: crate::simd::exp::exp_f64,
     crate::simd::exp::exp_in_place_portable,
     crate::simd::reduce::sum_portable,
-    crate::simd::reduce::dot_portable
+    crate::simd::reduce::dot_portable,
+    crate::simd::reduce::dot4_f64
 );
 
 macro_rules! impl_half {

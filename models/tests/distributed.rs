@@ -1,14 +1,9 @@
 //! Multi-process tests of the distributed engine (burn-collective 0.21 with the fixes of
-//! `patches/`) and of data-parallel SwAV, on one machine:
+//! `patches/`) and of data-parallel SwAV, on one machine (loopback only, every process under a
+//! timeout: `support/`):
 //!
-//! - every run's processes share one loopback-only network namespace (`unshare -rn` with `lo`
-//!   brought up) when the machine allows it — burn's servers bind every interface; where it
-//!   does not (no user namespaces), they run as plain processes and reach each other on
-//!   127.0.0.1 (see the README's scale-out section);
-//! - every process runs under `timeout`, the whole run is killed after a deadline, ports are
-//!   free ports picked by binding port 0, so parallel tests do not collide;
-//! - a peer dying mid-run is injected with `CLASP_FAULT_EXIT=RANK:N` (exit at its N-th
-//!   all-reduce).
+//! - a peer dying mid-run is injected with the hidden test flag `--fault-exit RANK:N` (exit at
+//!   its N-th all-reduce).
 //!
 //! Tolerances (measured, then given a margin): sharded SwAV codes vs the single-process codes
 //! max |Δ| 1.2e-7 (asserted ≤ 1e-6), SIGMA labels identical; data-parallel SwAV vs the
@@ -16,110 +11,21 @@
 //! max |Δ| ≤ 1e-5 except the batch-norm-invariant biases (see
 //! `swav_data_parallel_equals_single_process`).
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::prelude::*;
+mod support;
+
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::SwavParams;
 use clasp_core::sinkhorn::owned::{swav_assign_alloc, swav_codes_alloc};
 use clasp_models::distributed::check::check_scores;
 use clasp_models::distributed::launch::free_ports;
 use clasp_models::pipelines::swav::{SwavConfig, SwavModel};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const CLASP: &str = env!("CARGO_BIN_EXE_clasp");
-/// Each process's limit (`timeout`), and the whole run's after which the test kills it.
-const PROCESS_S: u64 = 60;
-const RUN_DEADLINE: Duration = Duration::from_secs(90);
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clasp-dist-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Whether a loopback-only network namespace can be made here (checked once).
-fn netns() -> bool {
-    static OK: OnceLock<bool> = OnceLock::new();
-    *OK.get_or_init(|| {
-        let ok = Command::new("unshare")
-            .args(["-rn", "sh", "-c", "ip link set lo up"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("note: no network namespace here (unshare -rn failed); the peers use 127.0.0.1 directly");
-        }
-        ok
-    })
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// What one process of a run did.
-struct Outcome {
-    status: i32,
-    log: String,
-}
-
-/// Runs one `clasp` process per entry of `ranks` (their arguments) together, in one network
-/// namespace, each under `timeout`; returns each one's exit status and output.
-fn run_together(dir: &Path, ranks: &[Vec<String>], env: &[(&str, &str)]) -> Vec<Outcome> {
-    let mut script = String::from(if netns() { "ip link set lo up || exit 99\n" } else { "" });
-    for (i, args) in ranks.iter().enumerate() {
-        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
-        let log = quote(&dir.join(format!("p{i}.log")).to_string_lossy());
-        let rc = quote(&dir.join(format!("p{i}.rc")).to_string_lossy());
-        script += &format!(
-            "( timeout -k 5 {PROCESS_S} {} {} > {log} 2>&1; echo $? > {rc} ) &\n",
-            quote(CLASP),
-            args.join(" ")
-        );
-    }
-    script += "wait\n";
-    let path = dir.join("run.sh");
-    std::fs::write(&path, script).unwrap();
-    let mut cmd = if netns() {
-        let mut c = Command::new("unshare");
-        c.args(["-rn", "sh"]).arg(&path);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg(&path);
-        c
-    };
-    cmd.envs(env.iter().copied()).env("RUST_BACKTRACE", "0");
-    let mut child = cmd.spawn().unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > RUN_DEADLINE {
-            let _ = child.kill();
-            panic!("the run did not end within {RUN_DEADLINE:?} (script {})", path.display());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (0..ranks.len())
-        .map(|i| Outcome {
-            status: std::fs::read_to_string(dir.join(format!("p{i}.rc")))
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(-1),
-            log: std::fs::read_to_string(dir.join(format!("p{i}.log"))).unwrap_or_default(),
-        })
-        .collect()
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
+use support::{
+    CLASP, assert_all_succeeded, epoch_losses, max_abs_diff, read_json, run_one_by_one, run_together, strings,
+    temp_dir, tensors,
+};
 
 /// `collective-check` arguments of rank `rank` of `peers` (coordinator on `ports[0]`, data
 /// ports after it), `--peer-timeout 20` unless `extra` gives one.
@@ -140,17 +46,6 @@ fn check_rank(rank: usize, peers: usize, ports: &[u16], out: &Path, extra: &[&st
     a
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn assert_all_succeeded(outcomes: &[Outcome]) {
-    for (i, o) in outcomes.iter().enumerate() {
-        assert_eq!(o.status, 0, "process {i} failed:\n{}", o.log);
-    }
-}
-
 /// The regression test of the patch: burn-collective 0.21.0 as published hangs in the second
 /// multi-process all-reduce (its syncing-peer list is never emptied, and wake-ups are lost);
 /// unpatched, the ranks fail with "no answer from the other peers within 20 s".
@@ -160,7 +55,7 @@ fn consecutive_multi_process_all_reduces_complete() {
     let ports = free_ports(3).unwrap();
     let ranks: Vec<_> =
         (0..2).map(|r| check_rank(r, 2, &ports, &dir, &["--rounds", "6", "--floats", "100000"])).collect();
-    assert_all_succeeded(&run_together(&dir, &ranks, &[]));
+    assert_all_succeeded(&run_together(&dir, &ranks));
     for r in 0..2 {
         let report = read_json(&dir.join(format!("rank-{r}.json")));
         assert_eq!(report["round_ms"].as_array().map(Vec::len), Some(6));
@@ -181,7 +76,7 @@ fn sharded_swav_codes_equal_the_single_process_codes() {
         let ports = free_ports(peers + 1).unwrap();
         let extra = ["--rows", "64", "--cols", "30", "--seed", "3"];
         let ranks: Vec<_> = (0..peers).map(|r| check_rank(r, peers, &ports, &dir, &extra)).collect();
-        assert_all_succeeded(&run_together(&dir, &ranks, &[]));
+        assert_all_succeeded(&run_together(&dir, &ranks));
         let mut worst = 0.0f32;
         for r in 0..peers {
             let report = read_json(&dir.join(format!("rank-{r}.json")));
@@ -231,7 +126,7 @@ fn wrong_ranks_and_peer_counts_are_clear_errors() {
         a[last] = ports[3].to_string(); // its own data port, the duplicate rank stays
         a
     }];
-    for o in run_together(&dir, &ranks, &[]) {
+    for o in run_together(&dir, &ranks) {
         assert_eq!(o.status, 2, "{}", o.log);
         assert!(o.log.contains("duplicated rank(s) [1], missing rank(s) [2]"), "{}", o.log);
     }
@@ -241,7 +136,7 @@ fn wrong_ranks_and_peer_counts_are_clear_errors() {
     // The rank the orchestrator accepts waits for a peer that never comes: its timeout ends it.
     let short = ["--peer-timeout", "5"];
     let ranks = vec![check_rank(0, 2, &ports, &dir, &short), check_rank(1, 3, &ports, &dir, &short)];
-    let outcomes = run_together(&dir, &ranks, &[]);
+    let outcomes = run_together(&dir, &ranks);
     assert!(outcomes.iter().all(|o| o.status == 2), "{}\n{}", outcomes[0].log, outcomes[1].log);
     assert!(outcomes.iter().any(|o| o.log.contains("different --peers")), "{}\n{}", outcomes[0].log, outcomes[1].log);
 }
@@ -251,9 +146,10 @@ fn wrong_ranks_and_peer_counts_are_clear_errors() {
 fn a_dead_peer_fails_the_others_without_hanging() {
     let dir = temp_dir("dead");
     let ports = free_ports(4).unwrap();
-    let ranks: Vec<_> = (0..3).map(|r| check_rank(r, 3, &ports, &dir, &["--rounds", "40"])).collect();
+    let extra = ["--rounds", "40", "--fault-exit", "2:10"];
+    let ranks: Vec<_> = (0..3).map(|r| check_rank(r, 3, &ports, &dir, &extra)).collect();
     let start = Instant::now();
-    let outcomes = run_together(&dir, &ranks, &[("CLASP_FAULT_EXIT", "2:10")]);
+    let outcomes = run_together(&dir, &ranks);
     assert!(start.elapsed() < Duration::from_secs(60), "took {:?}", start.elapsed());
     assert_eq!(outcomes[2].status, 70, "{}", outcomes[2].log);
     for o in &outcomes[..2] {
@@ -278,33 +174,11 @@ fn train_args(config: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
     a
 }
 
-/// Every float tensor of a module (parameters and running statistics) by its path.
-struct Collect {
-    path: Vec<String>,
-    tensors: Vec<(String, Vec<f32>)>,
-}
-
-impl<B: Backend> ModuleVisitor<B> for Collect {
-    fn enter_module(&mut self, name: &str, _container: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        self.tensors.push((self.path.join("."), param.val().into_data().into_vec::<f32>().unwrap()));
-    }
-}
-
 fn saved_parameters(cfg: &SwavConfig, dir: &Path) -> Vec<(String, Vec<f32>)> {
     type B = burn::backend::Flex;
     let device = Default::default();
     let model: SwavModel<B> = clasp_models::train::checkpoint::load_model(cfg.init(&device), dir, &device).unwrap();
-    let mut c = Collect { path: Vec::new(), tensors: Vec::new() };
-    model.visit(&mut c);
-    c.tensors
+    tensors(&model)
 }
 
 /// Tensors with no gradient in exact arithmetic: a shift of them reaches the head's batch norm
@@ -314,11 +188,6 @@ fn saved_parameters(cfg: &SwavConfig, dir: &Path) -> Vec<(String, Vec<f32>)> {
 /// thread count in a single process — moves them by up to lr per step, without changing the
 /// training loss or any other parameter.
 const BN_INVARIANT: [&str; 4] = ["encoder.fc1.bias", "encoder.fc2.bias", "head.fc1.bias", "head.bn.running_mean"];
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).fold(0.0, |w, (x, y)| w.max((x - y).abs()))
-}
 
 /// Data-parallel SwAV over 2 and 4 processes (`clasp train swav --peers N`) equals the
 /// single-process run on the same global batches after 8 steps (2 epochs of 4, Adam lr 1e-3):
@@ -336,26 +205,17 @@ fn swav_data_parallel_equals_single_process() {
         let out = dir.join(format!("peers{peers}"));
         runs.push(train_args(&config, &out, &["--peers", &peers.to_string(), "--peer-timeout", "20"]));
     }
-    // The single-process run and the two launchers run one after the other (2 cores).
-    for (i, args) in runs.iter().enumerate() {
-        let sub = dir.join(format!("run{i}"));
-        std::fs::create_dir_all(&sub).unwrap();
-        assert_all_succeeded(&run_together(&sub, std::slice::from_ref(args), &[]));
-    }
-    let losses = |d: &Path| -> Vec<f64> {
-        let r = read_json(&d.join("report.json"));
-        r["pipelines"][0]["history"].as_array().unwrap().iter().map(|e| e["loss"].as_f64().unwrap()).collect()
-    };
-    let want_loss = losses(&single);
+    run_one_by_one(&dir, &runs);
+    let want_loss = epoch_losses(&single);
     let want = saved_parameters(&cfg, &single);
     let steps = 8.0;
     for peers in [2, 4] {
         let out = dir.join(format!("peers{peers}"));
-        let got = losses(&out);
+        let got = epoch_losses(&out);
         assert_eq!(got.len(), want_loss.len());
-        for (g, w) in got.iter().zip(&want_loss) {
-            assert!(((g - w) / w).abs() <= 1e-5, "{peers} peers: loss {g} vs {w}");
-        }
+        let worst = got.iter().zip(&want_loss).fold(0.0f64, |m, (g, w)| m.max(((g - w) / w).abs()));
+        assert!(worst <= 1e-5, "{peers} peers: losses {got:?} vs {want_loss:?}");
+        eprintln!("{peers} peers: losses relative max |Δ| {worst:e}");
         let (mut exact, mut invariant) = (0.0f32, 0.0f32);
         for ((name, g), (name_w, w)) in saved_parameters(&cfg, &out).iter().zip(&want) {
             assert_eq!(name, name_w);
@@ -374,17 +234,46 @@ fn swav_data_parallel_equals_single_process() {
     }
 }
 
-/// `--peers N` reports a rank that dies, and training other pipelines with --peers is refused.
+/// `--peers N` reports a rank that dies, and a full-batch pipeline with --peers is refused with why.
 #[test]
 fn the_launcher_reports_a_dead_rank() {
     let dir = temp_dir("launch");
     let config = dir.join("tiny.json");
     std::fs::write(&config, TINY).unwrap();
-    let args = train_args(&config, &dir.join("out"), &["--peers", "2", "--peer-timeout", "10"]);
-    let o = run_together(&dir, &[args], &[("CLASP_FAULT_EXIT", "1:5")]).remove(0);
+    let args = train_args(&config, &dir.join("out"), &["--peers", "2", "--peer-timeout", "10", "--fault-exit", "1:5"]);
+    let o = run_together(&dir, &[args]).remove(0);
     assert_eq!(o.status, 2, "{}", o.log);
     assert!(o.log.contains("rank 1 (exit status: 70)"), "{}", o.log);
 
-    let out = Command::new(CLASP).args(["train", "depict", "--peers", "2", "--out", "/nonexistent"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("implemented for swav"));
+    let out = Command::new(CLASP).args(["train", "pamc", "--peers", "2", "--out", "/nonexistent"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`pamc`: it trains full-batch"), "{err}");
+}
+
+/// A data-parallel run interrupted after its first epoch and resumed (`--resume DIR --peers 2`)
+/// equals the uninterrupted data-parallel run bit for bit: every peer loads rank 0's checkpoint,
+/// whose queue is the peers' queues gathered (each peer takes its rows of it back).
+#[test]
+fn swav_data_parallel_resume_equals_the_uninterrupted_run() {
+    let dir = temp_dir("resume");
+    let config = dir.join("tiny.json");
+    std::fs::write(&config, TINY).unwrap();
+    let cfg: SwavConfig = serde_json::from_str(TINY).unwrap();
+    let peers = ["--peers", "2", "--peer-timeout", "20"];
+    let (whole, parts) = (dir.join("whole"), dir.join("parts"));
+    let data = ["train", "swav", "--data", "digits", "--train-images", "64", "--test-images", "32", "--quiet"];
+    let parts_dir = parts.to_string_lossy().into_owned();
+    let resume = [&data[..], &["--resume", parts_dir.as_str(), "--epochs", "2"], &peers].concat();
+    let runs = [
+        train_args(&config, &whole, &peers),
+        train_args(&config, &parts, &[&peers[..], &["--epochs", "1"]].concat()),
+        strings(&resume),
+    ];
+    run_one_by_one(&dir, &runs);
+    assert_eq!(epoch_losses(&parts), epoch_losses(&whole));
+    assert_eq!(epoch_losses(&whole).len(), 2);
+    for ((name, g), (_, w)) in saved_parameters(&cfg, &parts).iter().zip(&saved_parameters(&cfg, &whole)) {
+        assert_eq!(max_abs_diff(g, w), 0.0, "{name}");
+    }
 }

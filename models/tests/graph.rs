@@ -4,6 +4,7 @@
 #![cfg(feature = "train")]
 
 use clasp_models::data::DataSource;
+use clasp_models::graph::source::load_graph_source;
 use clasp_models::graph::{CsbmParams, GraphError, csbm, load_bundled_graph, load_graph_folder};
 use clasp_models::pipelines::Profile;
 use clasp_models::pipelines::run::{RunSpec, train};
@@ -97,6 +98,13 @@ fn csbm_is_seeded_and_assortative() {
     let cov = clasp_core::graph::coverage(a.adjacency.as_ref(), &labels).unwrap();
     assert!((0.7..0.9).contains(&cov), "{cov}");
     assert!(csbm(&CsbmParams { p_in: 1.5, ..p }, 0).is_err());
+    // `--data csbm-N-K`: N nodes in K classes; `csbm-N` keeps 5.
+    let g = load_graph_source("csbm-60-3", Profile::Quick, 0).unwrap();
+    assert_eq!((g.n(), g.classes(), g.name.as_str()), (60, 3, "csbm-60-3"));
+    assert_eq!(load_graph_source("csbm-60", Profile::Quick, 0).unwrap().classes(), 5);
+    for bad in ["csbm-60-3-1", "csbm-x", "csbm-60-"] {
+        assert!(matches!(load_graph_source(bad, Profile::Quick, 0), Err(GraphError::Parameter { .. })), "{bad}");
+    }
 }
 
 fn spec(pipeline: &str, data: &str, out: PathBuf, config: Option<PathBuf>) -> RunSpec {
@@ -158,10 +166,13 @@ fn pamc_and_infonce_run_on_karate_and_repeat_with_the_seed() {
         assert_eq!(entry["dataset"], "karate");
         train(&spec(name, "karate", b.clone(), Some(cfg))).unwrap();
         assert_eq!(labels_of(&a), labels_of(&b), "{name}: same seed, same labels");
+        // The contrastive term's own forward and backward time is measured.
+        assert!(entry["contrast_s"].as_f64().is_some_and(|s| s > 0.0 && s.is_finite()), "{name}");
         if name == "pamc" {
             let sweep = entry["scaling"].as_array().unwrap();
             assert_eq!(sweep.len(), 4, "two sizes × two methods");
-            assert!(a.join("scaling_time.svg").is_file());
+            assert!(sweep.iter().all(|p| p["contrast_s"].as_f64().is_some_and(|s| s > 0.0)), "{sweep:?}");
+            assert!(a.join("scaling_time.svg").is_file() && a.join("scaling_contrast.svg").is_file());
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -172,8 +183,9 @@ fn dag_runs_on_karate_with_its_k_path_and_baselines() {
     let _guard = serial();
     let dir = temp_dir("dag");
     let entry = train(&spec("dag", "karate", dir.clone(), None)).unwrap();
+    // The readout starts from a k-means over-segmentation into K_max = 16 communities.
     let k = entry["k_found"].as_u64().unwrap();
-    assert!((1..=8).contains(&k), "{k}");
+    assert!((1..=16).contains(&k) && entry["k_max"] == 16, "{k}");
     assert_eq!(entry["k_path"].as_array().unwrap().len(), 2);
     assert!(entry["baseline_split_merge"]["k_found"].as_u64().is_some());
     assert!(entry["baseline_kmeans_silhouette"]["k_found"].as_u64().is_some());

@@ -4,13 +4,13 @@
 //! `top_k_accuracy_score`, and short runs through `clasp train mgca` (report keys and ranges).
 #![cfg(feature = "train")]
 
-use burn::backend::Flex;
 use burn::prelude::*;
 use clasp_core::MatRef;
 use clasp_core::sinkhorn::owned::swav_codes_alloc;
 use clasp_core::sinkhorn::{SwavLossParams, SwavParams, swav_loss, swav_loss_scratch};
 use clasp_models::cli::train::{TrainArgs, run};
 use clasp_models::data::{ImageSet, MnistPart, TEST_FRACTION, load_mnist, train_test_indices};
+use clasp_models::distributed::Replica;
 use clasp_models::io::load_bundled;
 use clasp_models::metrics::recalls_at;
 use clasp_models::multimodal::data::{
@@ -19,10 +19,12 @@ use clasp_models::multimodal::data::{
 };
 use clasp_models::multimodal::mgca::{instance_loss, prototype_loss, token_loss};
 use clasp_models::train::Device;
+use clasp_models::train::device::CpuBackend;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-type B = Flex;
+/// Autodiff: the prototype loss takes a training replica.
+type B = CpuBackend;
 
 /// burn's CPU backend keeps one process-wide random stream: the runs of this file take turns.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -214,7 +216,9 @@ fn prototype_loss_is_the_core_sinkhorn_and_swav_loss() {
     let sb: [[f32; 3]; 4] = [[0.7, 0.3, 0.0], [0.1, 0.6, -0.2], [0.0, -0.1, 0.9], [0.5, 0.2, 0.3]];
     let rows = |s: &[[f32; 3]; 4]| -> Vec<f32> { s.iter().flatten().copied().collect() };
     let params = SwavParams::default().eps(0.05).iterations(3);
+    let mut replica = Replica::<B>::solo(&Default::default());
     let (loss, codes) = prototype_loss(
+        &mut replica,
         t2(&sa.iter().map(|r| r.as_slice()).collect::<Vec<_>>()),
         t2(&sb.iter().map(|r| r.as_slice()).collect::<Vec<_>>()),
         &params,
@@ -236,7 +240,7 @@ fn prototype_loss_is_the_core_sinkhorn_and_swav_loss() {
     // By hand: with one pair, the balanced codes are uniform (each prototype column holds the
     // batch's only row), so L = ½[CE(u, softmax(s_b/τ)) + CE(u, softmax(s_a/τ))]; for
     // s_a = (1, 0), s_b = (0, 1), τ = 0.2 each term is ln(e⁵ + 1) − 5/2.
-    let (one, codes) = prototype_loss(t2(&[&[1.0, 0.0]]), t2(&[&[0.0, 1.0]]), &params, 0.2).unwrap();
+    let (one, codes) = prototype_loss(&mut replica, t2(&[&[1.0, 0.0]]), t2(&[&[0.0, 1.0]]), &params, 0.2).unwrap();
     let q = codes[0].clone().into_data().to_vec::<f32>().unwrap();
     assert!(q.iter().all(|&v| (v - 0.5).abs() < 1e-6), "{q:?}");
     let hand = (5f64.exp() + 1.0).ln() - 2.5;

@@ -28,7 +28,7 @@ use alloc::vec;
 /// Rows per block (a multiple of `LANES`).
 pub(crate) const BLOCK: usize = 64;
 /// Rows whose quadratic forms are accumulated together in registers.
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 fn check_input<T: Real>(
     model: &GaussianMixture<T::Acc>,

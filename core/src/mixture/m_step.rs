@@ -169,52 +169,6 @@ fn weighted_sums_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> V
     acc
 }
 
-/// Σ_b a_b c_b with four partial sums over fixed 4-wide chunks (one vector register).
-#[inline(always)]
-fn dot<F: Float>(a: &[F], c: &[F]) -> F {
-    let mut s = [F::ZERO; 4];
-    let mut xa = a.chunks_exact(4);
-    let mut xc = c.chunks_exact(4);
-    for (x, y) in (&mut xa).zip(&mut xc) {
-        if let (Ok(x), Ok(y)) = (<&[F; 4]>::try_from(x), <&[F; 4]>::try_from(y)) {
-            for l in 0..4 {
-                s[l] += x[l] * y[l];
-            }
-        }
-    }
-    let mut t = (s[0] + s[2]) + (s[1] + s[3]);
-    for (x, y) in xa.remainder().iter().zip(xc.remainder()) {
-        t += *x * *y;
-    }
-    t
-}
-
-/// [`dot`] of `a` with four vectors at once: the same four-lane partial sums and the same
-/// final additions for each, interleaved so that the sixteen lanes are independent chains.
-#[inline(always)]
-fn dot4<F: Float>(a: &[F], c: [&[F]; 4]) -> [F; 4] {
-    let mut s = [[F::ZERO; 4]; 4];
-    let whole = a.len() / 4 * 4;
-    for i in (0..whole).step_by(4) {
-        let x = &a[i..i + 4];
-        for (sv, cv) in s.iter_mut().zip(&c) {
-            let y = &cv[i..i + 4];
-            for l in 0..4 {
-                sv[l] += x[l] * y[l];
-            }
-        }
-    }
-    let mut out = [F::ZERO; 4];
-    for ((o, sv), cv) in out.iter_mut().zip(&s).zip(&c) {
-        let mut t = (sv[0] + sv[2]) + (sv[1] + sv[3]);
-        for (x, y) in a[whole..].iter().zip(&cv[whole..]) {
-            t += *x * *y;
-        }
-        *o = t;
-    }
-    out
-}
-
 simd_dispatch! {
     /// The upper triangles of the full scatters Σᵢ rᵢₖ (xᵢ − μₖ)(xᵢ − μₖ)ᵀ (k × d × d) of a run
     /// of rows, blocked over rows; AVX2 when available (same results).
@@ -254,19 +208,17 @@ fn full_scatter_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize, means
             let s = &mut cov[c * d * d..(c + 1) * d * d];
             for a in 0..d {
                 let wa = &wdiff[a * b..(a + 1) * b];
-                let mut bb = a;
-                // Four dot products at once (independent accumulator chains), each summed
-                // exactly as `dot` sums it.
-                while bb + 4 <= d {
-                    let col = |o: usize| &diff[(bb + o) * b..(bb + o + 1) * b];
-                    let v = dot4(wa, [col(0), col(1), col(2), col(3)]);
-                    for (o, v) in v.into_iter().enumerate() {
+                // Four dot products at once (independent accumulator chains, each summed
+                // as one 4-lane dot product); the last group repeats column d − 1 as filler.
+                for bb in (a..d).step_by(4) {
+                    let col = |o: usize| {
+                        let j = (bb + o).min(d - 1);
+                        &diff[j * b..(j + 1) * b]
+                    };
+                    let v = <T::Acc as Float>::dot4_lanes(wa, [col(0), col(1), col(2), col(3)]);
+                    for (o, v) in v.into_iter().take(d - bb).enumerate() {
                         s[a * d + bb + o] += v;
                     }
-                    bb += 4;
-                }
-                for bb in bb..d {
-                    s[a * d + bb] += dot(wa, &diff[bb * b..(bb + 1) * b]);
                 }
             }
         }

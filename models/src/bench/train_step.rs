@@ -1,13 +1,15 @@
 //! `clasp bench swav-step|depict-step|mlcd-step`: one training step of each image pipeline
 //! (its quick-profile network, batch and views on 28 × 28 MNIST-shaped input) on the CPU
 //! training backend (burn `flex` with autodiff), through the same step function the pipeline's
-//! training loop calls. Timed as `bench/torch/steps.py` times PyTorch's step: 3 warm-up steps,
-//! then `repeat` runs of [`STEPS`] steps; `ms_per_iter` is the best run's time per step,
-//! `images_per_s` the batch over it. The step's input is random (its cost does not depend on
-//! the pixel values) and made once, before the timing; SwAV's host-side crops are not timed.
+//! training loop calls, as the replica of a one-process run ([`Replica::solo`]). Timed as
+//! `bench/torch/steps.py` times PyTorch's step: 3 warm-up steps, then `repeat` runs of
+//! [`STEPS`] steps; `ms_per_iter` is the best run's time per step, `images_per_s` the batch
+//! over it. The step's input is random (its cost does not depend on the pixel values) and made
+//! once, before the timing; SwAV's host-side crops are not timed.
 
 use super::timing::Timing;
 use crate::data::ImageSet;
+use crate::distributed::Replica;
 use crate::pipelines::{Pipeline, Profile, depict, mlcd, swav};
 use crate::train::adam;
 use crate::train::device::CpuBackend;
@@ -17,7 +19,7 @@ use burn::tensor::Distribution;
 use clasp_core::sinkhorn::SwavParams;
 use rand::seq::index::sample;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Steps per timed run.
 pub const STEPS: usize = 10;
@@ -46,8 +48,8 @@ fn stand_in(n: usize) -> ImageSet {
 }
 
 /// Runs `step` on `state` [`WARMUP`] times, then `repeat` runs of [`STEPS`] steps; the best and
-/// median time per step of the runs.
-fn time_steps<S>(repeat: usize, mut state: S, mut step: impl FnMut(S) -> Result<S>) -> Result<Timing> {
+/// median time per step of the runs, and the last state.
+fn time_steps<S>(repeat: usize, mut state: S, mut step: impl FnMut(S) -> Result<S>) -> Result<(Timing, S)> {
     for _ in 0..WARMUP {
         state = step(state)?;
     }
@@ -60,7 +62,7 @@ fn time_steps<S>(repeat: usize, mut state: S, mut step: impl FnMut(S) -> Result<
         runs.push(t0.elapsed().as_secs_f64() * 1e3 / STEPS as f64);
     }
     runs.sort_by(f64::total_cmp);
-    Ok(Timing { best_ms: runs[0], median_ms: runs[runs.len() / 2] })
+    Ok((Timing { best_ms: runs[0], median_ms: runs[runs.len() / 2] }, state))
 }
 
 /// The record of a step workload.
@@ -72,7 +74,7 @@ fn record(t: Timing, batch: usize) -> Value {
 }
 
 /// SwAV's step: 2 global 28 × 28 and 4 local 17 × 17 views of 128 images, codes of the global
-/// views by clasp's Sinkhorn; also the Sinkhorn share of the timed steps.
+/// views by clasp's Sinkhorn; also the Sinkhorn share of the steps (warm-up included).
 pub fn swav_step(repeat: usize) -> Result<Value> {
     let device = Default::default();
     let cfg = swav::Swav::config(Profile::Quick, &stand_in(1));
@@ -84,17 +86,14 @@ pub fn swav_step(repeat: usize) -> Result<Value> {
     let mut optim = adam(cfg.weight_decay).init::<B, swav::SwavModel<B>>();
     let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
     let mut queue = [Vec::new(), Vec::new()];
-    let (mut sinkhorn, mut steps) = (Duration::ZERO, Duration::ZERO);
-    let t = time_steps(repeat, model, |model| {
-        let t0 = Instant::now();
-        let s = swav::train_step(&cfg, model, &mut optim, views.clone(), &mut queue, &params, &[])?;
-        steps += t0.elapsed();
-        sinkhorn += s.sinkhorn;
-        Ok(s.model)
+    let mut replica = Replica::<B>::solo(&device);
+    let (t, model) = time_steps(repeat, model, |model| {
+        replica.batch(cfg.batch_size);
+        Ok(swav::train_step(&cfg, &mut replica, model, &mut optim, views.clone(), &mut queue, &params, &[])?.0)
     })?;
     let mut r = record(t, cfg.batch_size);
     r["views"] = json!(views.len());
-    r["sinkhorn_share"] = json!(sinkhorn.as_secs_f64() / steps.as_secs_f64());
+    r["sinkhorn_share"] = replica.finish(&model)?.remove("sinkhorn_share_of_step").unwrap_or(Value::Null);
     Ok(r)
 }
 
@@ -109,8 +108,10 @@ pub fn depict_step(repeat: usize) -> Result<Value> {
     let q = burn::tensor::activation::softmax(Tensor::<B, 2>::random([n, k], Distribution::Default, &device), 1);
     let model: depict::DepictModel<B> = cfg.init(&device);
     let mut optim = adam(0.0).init::<B, depict::DepictModel<B>>();
-    let t = time_steps(repeat, model, |model| {
-        Ok(depict::train_step(&cfg, model, &mut optim, x.clone(), Some(q.clone()))?.0)
+    let mut replica = Replica::<B>::solo(&device);
+    let (t, _) = time_steps(repeat, model, |model| {
+        replica.batch(n);
+        Ok(depict::train_step(&cfg, &mut replica, model, &mut optim, x.clone(), Some(q.clone()))?.0)
     })?;
     Ok(record(t, n))
 }
@@ -136,8 +137,10 @@ pub fn mlcd_step(repeat: usize) -> Result<Value> {
     let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, [n, kc]), &device);
     let model: mlcd::MlcdModel<B> = cfg.init(&device);
     let mut optim = adam(0.0).init::<B, mlcd::MlcdModel<B>>();
-    let t = time_steps(repeat, model, |model| {
-        Ok(mlcd::train_step(&cfg, model, &mut optim, x.clone(), pos.clone(), neg.clone())?.0)
+    let mut replica = Replica::<B>::solo(&device);
+    let (t, _) = time_steps(repeat, model, |model| {
+        replica.batch(n);
+        Ok(mlcd::train_step(&cfg, &mut replica, model, &mut optim, x.clone(), pos.clone(), neg.clone())?.0)
     })?;
     Ok(record(t, n))
 }

@@ -28,8 +28,8 @@ pub struct TrainArgs {
     /// Data. Images (default `mnist`): `mnist`, `digits`, a folder of PNG/JPEG images (one
     /// sub-folder per class optional) or an `.npy` array. Video (default `moving-digits`):
     /// `moving-digits`, `moving-crops`, `tiny-gif`, or a folder of GIFs or of frame images.
-    /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` or a folder with
-    /// edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
+    /// Graphs (default `cora`): `cora`, `citeseer`, `karate`, `csbm`, `csbm-N` (5 classes),
+    /// `csbm-N-K` or a folder with edges and features. Paired data for mgca (default `breast-cancer`): `breast-cancer`,
     /// `mnist-halves`, or a CSV of `image_path,report_text[,label]` lines.
     /// Medical (default `ct`): `ct` (bundled CT slice, HU tissue classes),
     /// `fundus` (bundled fundus photograph), or a folder of `NAME.png|npy` images with
@@ -66,7 +66,8 @@ pub struct TrainArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
-    /// Data-parallel training (swav): `--peers N` runs N processes here; `--rank R --peers N
+    /// Data-parallel training (every minibatch pipeline: swav, depict, mlcd, sigma, pixel,
+    /// maxquery, fewshot, gpc, mgca): `--peers N` runs N processes here; `--rank R --peers N
     /// --coordinator HOST:PORT` is one rank of a run over several machines.
     #[command(flatten)]
     pub dist: DistArgs,
@@ -117,21 +118,32 @@ pub fn all_pipelines() -> Vec<&'static str> {
         .collect()
 }
 
-/// The pipelines `--peers` trains data-parallel.
-pub const DATA_PARALLEL_PIPELINES: [&str; 1] = ["swav"];
+/// The pipelines `--peers` trains data-parallel: every pipeline that trains on minibatches.
+pub const DATA_PARALLEL_PIPELINES: [&str; 9] =
+    ["swav", "depict", "mlcd", "sigma", "pixel", "maxquery", "fewshot", "gpc", "mgca"];
+
+/// Why `--peers` cannot train `pipeline` (`None`: it can).
+pub fn data_parallel_refusal(pipeline: &str) -> Option<String> {
+    if DATA_PARALLEL_PIPELINES.contains(&pipeline) {
+        return None;
+    }
+    let why = if GRAPH_PIPELINES.contains(&pipeline) {
+        "it trains full-batch: every step uses the whole graph (all nodes and edges), so there is no batch to split \
+         over the peers"
+            .to_string()
+    } else {
+        format!("data-parallel training is implemented for {}", DATA_PARALLEL_PIPELINES.join(", "))
+    };
+    Some(format!("`{pipeline}`: {why}"))
+}
 
 /// Entry point of `clasp train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
     let mode = args.dist.mode()?;
-    if mode != DistMode::Single && !DATA_PARALLEL_PIPELINES.contains(&args.pipeline.as_str()) {
-        return Err(Error::InvalidArgument {
-            flag: "--peers",
-            reason: format!(
-                "data-parallel training is implemented for {} (not `{}`)",
-                DATA_PARALLEL_PIPELINES.join(", "),
-                args.pipeline
-            ),
-        });
+    if mode != DistMode::Single
+        && let Some(reason) = data_parallel_refusal(&args.pipeline)
+    {
+        return Err(Error::InvalidArgument { flag: "--peers", reason });
     }
     if let DistMode::Launch(peers) = mode {
         let argv: Vec<_> = std::env::args_os().skip(1).collect();

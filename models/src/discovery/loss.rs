@@ -95,23 +95,43 @@ pub fn positive_weights(m: usize, positive: impl Fn(usize, usize) -> bool) -> Ve
     w
 }
 
-/// Masked InfoNCE (SimCLR's NT-Xent with positives generalised as in SupCon): with
-/// S = zzᵀ/τ over the `[m, d]` unit rows of `z` and the diagonal excluded from the softmax,
-/// −Σ_ij W_ij log softmax_j(S_i·)_j for the weights `W` of [`positive_weights`] (`[m, m]`).
-pub fn masked_info_nce<B: Backend>(z: Tensor<B, 2>, weights: Tensor<B, 2>, tau: f64) -> Tensor<B, 1> {
-    let [m, _] = z.dims();
+/// Masked InfoNCE (SimCLR's NT-Xent with positives generalised as in SupCon) over the `[m, d]`
+/// unit rows of `z_all`, its rows `index` (`z` holds them, `[r, d]`):
+/// −Σ_{i ∈ index} Σ_j W_ij log softmax_j(S_i·)_j with S_i· = z_i·z_allᵀ/τ, the diagonal entry
+/// (and the entries where `exclude`, `[r, m]`, is 1) left out of the softmax; `weights` are
+/// W's rows `index` (`[r, m]`, [`positive_weights`]). Over a partition of the rows, the parts
+/// sum to the whole.
+fn masked_rows<B: Backend>(
+    z: Tensor<B, 2>,
+    z_all: Tensor<B, 2>,
+    index: &[usize],
+    weights: Tensor<B, 2>,
+    exclude: Option<Tensor<B, 2>>,
+    tau: f64,
+) -> Tensor<B, 1> {
+    let m = z_all.dims()[0];
     let device = z.device();
-    let eye: Tensor<B, 2> = Tensor::eye(m, &device);
-    let sim = z.clone().matmul(z.transpose()) / tau - eye * 1e9;
-    let lp = log_softmax(sim, 1);
-    (lp * weights).sum().neg()
+    let mut eye = vec![0.0f32; index.len() * m];
+    index.iter().enumerate().for_each(|(r, &i)| eye[r * m + i] = 1.0);
+    let eye = Tensor::<B, 2>::from_data(TensorData::new(eye, [index.len(), m]), &device);
+    let sim = z.matmul(z_all.transpose()) / tau - eye * 1e9;
+    let sim = match exclude {
+        Some(x) => sim - x * 1e9,
+        None => sim,
+    };
+    (log_softmax(sim, 1) * weights).sum().neg()
 }
 
-/// GCD's representation loss on a batch of `b` images given as two stacked views `z`
+/// GCD's representation loss on a batch of `b` images given as two stacked views `z_all`
 /// (`[2b, d]`, view 1 then view 2): (1 − λ)·instance InfoNCE (each row's other view is its
 /// positive) + λ·supervised InfoNCE among the labelled rows (`known[i]`, same class = positive).
+/// `z` holds the rows of `rows` (of the b images) of both views (`[2·|rows|, d]`, view 1 then
+/// view 2; all rows: `z` = `z_all`), and the loss is their part: over the peers of a
+/// data-parallel run (each its rows, `z_all` gathered), the parts sum to the whole.
 pub fn representation_loss<B: Backend>(
     z: Tensor<B, 2>,
+    z_all: Tensor<B, 2>,
+    rows: std::ops::Range<usize>,
     known: &[Option<usize>],
     tau: f64,
     sup_weight: f64,
@@ -119,20 +139,21 @@ pub fn representation_loss<B: Backend>(
     let b = known.len();
     let device = z.device();
     let m = 2 * b;
-    let tensor = |w: Vec<f32>| Tensor::<B, 2>::from_data(TensorData::new(w, [m, m]), &device);
+    let index: Vec<usize> = rows.clone().chain(rows.map(|i| b + i)).collect();
+    let tensor = |w: &[f32]| {
+        let picked: Vec<f32> = index.iter().flat_map(|&i| w[i * m..(i + 1) * m].iter().copied()).collect();
+        Tensor::<B, 2>::from_data(TensorData::new(picked, [index.len(), m]), &device)
+    };
     let inst = positive_weights(m, |i, j| i % b == j % b);
-    let mut loss = masked_info_nce(z.clone(), tensor(inst), tau) * (1.0 - sup_weight);
+    let mut loss = masked_rows(z.clone(), z_all.clone(), &index, tensor(&inst), None, tau) * (1.0 - sup_weight);
     let sup = positive_weights(m, |i, j| matches!((known[i % b], known[j % b]), (Some(a), Some(c)) if a == c));
     if sup_weight > 0.0 && sup.iter().any(|&v| v > 0.0) {
         // Only labelled rows take part in the supervised softmax: others are masked out.
-        let keep: Vec<f32> = (0..m * m)
-            .map(|ij| if known[(ij / m) % b].is_some() && known[(ij % m) % b].is_some() { 0.0 } else { 1e9 })
+        let exclude: Vec<f32> = (0..m * m)
+            .map(|ij| if known[(ij / m) % b].is_some() && known[(ij % m) % b].is_some() { 0.0 } else { 1.0 })
             .collect();
-        let zz = z;
-        let eye: Tensor<B, 2> = Tensor::eye(m, &device);
-        let sim = zz.clone().matmul(zz.transpose()) / tau - eye * 1e9 - tensor(keep);
-        let lp = log_softmax(sim, 1);
-        loss = loss + (lp * tensor(sup)).sum().neg() * sup_weight;
+        let exclude = tensor(&exclude);
+        loss = loss + masked_rows(z, z_all, &index, tensor(&sup), Some(exclude), tau) * sup_weight;
     }
     loss
 }
@@ -166,9 +187,17 @@ mod tests {
         let z = t2(vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0], [4, 2]);
         let w = positive_weights(4, |i, j| i % 2 == j % 2);
         assert_eq!(w.iter().filter(|&&v| v > 0.0).count(), 4);
-        let v = masked_info_nce(z, t2(w, [4, 4]), 1.0).into_scalar().elem::<f64>();
+        let v = masked_rows(z.clone(), z.clone(), &[0, 1, 2, 3], t2(w.clone(), [4, 4]), None, 1.0);
+        let v = v.into_scalar().elem::<f64>();
         let e = 1.0f64.exp();
         assert!((v - (-(e / (e + 2.0)).ln())).abs() < 1e-5, "{v}");
+        // Rows {0, 2} and {1, 3} (one peer's rows of both views each) sum to the whole.
+        let part = |rows: [usize; 2]| {
+            let zr = Tensor::cat(rows.iter().map(|&r| z.clone().narrow(0, r, 1)).collect(), 0);
+            let wr: Vec<f32> = rows.iter().flat_map(|&r| w[r * 4..(r + 1) * 4].to_vec()).collect();
+            masked_rows(zr, z.clone(), &rows, t2(wr, [2, 4]), None, 1.0).into_scalar().elem::<f64>()
+        };
+        assert!((part([0, 2]) + part([1, 3]) - v).abs() < 1e-5);
     }
 
     #[test]

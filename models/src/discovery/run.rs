@@ -12,14 +12,14 @@ use super::split::{GcdSplit, gcd_split};
 use super::sskmeans::semi_supervised_kmeans;
 use super::train::{GpcTrained, train_gpc};
 use crate::data::{DataSource, ImageSet, MnistPart, load_mnist, load_split};
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::gcd_accuracy;
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, prepare_out, settle_config, write_run_report};
 use crate::pipelines::{Matrix, Profile};
 use crate::report::{plot_confusion, plot_curves, plot_embedding, write_json_atomic};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
-use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::time::Instant;
@@ -39,12 +39,18 @@ struct GpcJob<'a> {
     split: &'a GcdSplit,
     seed: u64,
     quiet: bool,
+    dist: Option<&'a DistSpec>,
+    /// Where the encoder is saved.
+    out: &'a Path,
 }
 
 impl Job for GpcJob<'_> {
-    type Output = Result<GpcTrained>;
+    /// Rank 0's (and a single process's) result; `None` on the other ranks.
+    type Output = Result<Option<GpcTrained>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        train_gpc::<B>(self.cfg, self.set, self.split, self.seed, self.quiet, &device)
+        let fingerprint = run_fingerprint(self.cfg, &self.set.pixels, self.seed);
+        let mut replica = Replica::<B>::join(self.dist, &device, fingerprint)?;
+        train_gpc::<B>(&mut replica, Some(self.out), self.cfg, self.set, self.split, self.seed, self.quiet, &device)
     }
 }
 
@@ -133,12 +139,14 @@ pub fn train_gpc_run(spec: &RunSpec) -> Result<Value> {
     let truth =
         set.labels.clone().ok_or_else(|| Error::InvalidInput(format!("{}: GPC needs class labels", set.name)))?;
     let cfg = gpc_config(spec)?;
-    let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    prepare_out(spec, &cfg)?;
     let split = gcd_split(&truth, cfg.old_classes, cfg.labelled_fraction, spec.seed)?;
     let classes = set.num_classes();
-    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed: spec.seed, quiet: spec.quiet };
-    let trained = dispatch(spec.device, job)??;
+    let (seed, quiet, dist) = (spec.seed, spec.quiet, spec.dist.as_ref());
+    let job = GpcJob { cfg: &cfg, set: &set, split: &split, seed, quiet, dist, out };
+    let Some(trained) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": NAME }));
+    };
     let train_s = start.elapsed().as_secs_f64();
     let k_found = trained.fit.k();
     let [m_all, m_old, m_new] = gcd_scores(&truth, &trained.fit.labels, &split)?;

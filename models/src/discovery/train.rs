@@ -9,10 +9,12 @@ use super::config::GpcConfig;
 use super::loss::{cluster_temperatures, prototype_loss, representation_loss};
 use super::split::GcdSplit;
 use crate::data::ImageSet;
+use crate::distributed::Replica;
 use crate::nn::{ConvEncoder, l2_normalize};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
 use crate::train::augment::{add_noise, resized_crop};
-use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::checkpoint::save_model;
+use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
@@ -20,6 +22,7 @@ use burn::prelude::*;
 use clasp_core::MatRef;
 use clasp_core::mixture::split_merge::{Acceptance, PriorSigma, SplitMergeFit, SplitMergeParams, split_merge};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// What a GPC training run returns.
 pub struct GpcTrained {
@@ -94,6 +97,7 @@ fn two_views<B: Backend>(
 /// One encoder epoch: the representation loss, plus the prototype loss when `protos` is given.
 #[allow(clippy::too_many_arguments)]
 fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
+    replica: &mut Replica<B>,
     mut model: ConvEncoder<B>,
     optim: &mut O,
     cfg: &GpcConfig,
@@ -105,7 +109,7 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
     device: &B::Device,
 ) -> Result<ConvEncoder<B>> {
     let total = cfg.total_epochs();
-    let progress = Progress::new(phase, set.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
+    let progress = Progress::new(phase, set.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet || !replica.primary());
     let stream = if phase == "baseline" { 2 } else { 1 };
     let mut rng = epoch_rng(seed, index, stream);
     let mut meter = EpochMeter::new();
@@ -115,16 +119,21 @@ fn epoch<B: TrainBackend, O: Optimizer<ConvEncoder<B>, B>>(
         (c, phi)
     });
     for idx in epoch_batches(set.n, cfg.batch_size.max(2), seed, index, true) {
+        // Every peer crops the whole batch, keeps its rows of both views and gathers the
+        // others' embeddings for the contrast.
         let views = two_views::<B>(cfg, set, &idx, &mut rng, device);
-        let z = l2_normalize(model.forward(views));
+        let rows = replica.batch(idx.len());
+        let z = l2_normalize(model.forward(replica.local_views(views, 2)));
+        let z_all = replica.gather_views("the GCD embeddings", z.clone(), 2)?;
         let known: Vec<Option<usize>> = idx.iter().map(|&i| split.known[i]).collect();
-        let mut loss = representation_loss(z.clone(), &known, cfg.contrastive_temperature, cfg.sup_weight);
+        let (tau, sup) = (cfg.contrastive_temperature, cfg.sup_weight);
+        let mut loss = representation_loss(z.clone(), z_all, rows.clone(), &known, tau, sup);
         if let (Some(p), Some((c, phi))) = (protos, &proto_tensors) {
-            let y: Vec<i64> = idx.iter().chain(&idx).map(|&i| p.targets[i] as i64).collect();
-            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [2 * idx.len()]), device);
-            loss = loss + prototype_loss(z, c.clone(), phi.clone(), y) * cfg.proto_weight;
+            let y: Vec<i64> = idx[rows.clone()].iter().chain(&idx[rows]).map(|&i| p.targets[i] as i64).collect();
+            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y.clone(), [y.len()]), device);
+            loss = loss + replica.share(prototype_loss(z, c.clone(), phi.clone(), y)) * cfg.proto_weight;
         }
-        let (m, value) = step(model, optim, loss, cfg.learning_rate, &[])?;
+        let (m, value) = replica.step(model, optim, loss, cfg.learning_rate, &[])?;
         model = m;
         meter.batch(value, idx.len(), &progress, index, total);
     }
@@ -151,25 +160,33 @@ fn prototypes(z: &Matrix, fit: &SplitMergeFit<f64>, mean_t: f64) -> Prototypes {
     Prototypes { centres: c, phi: phi.iter().map(|&p| p as f32).collect(), k, targets: fit.labels.clone() }
 }
 
-/// Trains GPC on `set` (every row, labels only where `split.known` says) and fits the final
-/// mixture.
+/// Trains GPC on `set` (every row, labels only where `split.known` says) as `replica` (alone,
+/// or one peer of a data-parallel run: each peer its rows of both views of every batch, the
+/// contrast over the gathered batch; every peer fits the same mixtures on the whole embedding)
+/// and fits the final mixture; with `save`, writes the encoder there (`model.mpk`). `None` on
+/// the peers other than rank 0, which only train.
+#[allow(clippy::too_many_arguments)]
 pub fn train_gpc<B: TrainBackend>(
+    replica: &mut Replica<B>,
+    save: Option<&Path>,
     cfg: &GpcConfig,
     set: &ImageSet,
     split: &GcdSplit,
     seed: u64,
     quiet: bool,
     device: &B::Device,
-) -> Result<GpcTrained> {
+) -> Result<Option<GpcTrained>> {
     if split.known.len() != set.n {
         return Err(Error::InvalidInput(format!("{} labels for {} images", split.known.len(), set.n)));
     }
+    replica.check_batches(set.n, cfg.batch_size.max(2), true)?;
     B::seed(device, seed);
     let mut model: ConvEncoder<B> = cfg.encoder.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, ConvEncoder<B>>();
     let mut history = History::default();
     for e in 0..cfg.warmup_epochs {
-        model = epoch(model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
+        model =
+            epoch(replica, model, &mut optim, cfg, set, split, None, (seed, e, "warmup", quiet), &mut history, device)?;
     }
     let mut baseline = cfg.baseline_encoder.then(|| (model.clone(), optim.clone()));
     let mut k_path = Vec::new();
@@ -181,15 +198,35 @@ pub fn train_gpc<B: TrainBackend>(
         let protos = prototypes(&z, &fit, cfg.proto_temperature);
         for _ in 0..cfg.epochs_per_round {
             let at = (seed, index, "gpc", quiet);
-            model = epoch(model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
+            model = epoch(replica, model, &mut optim, cfg, set, split, Some(&protos), at, &mut history, device)?;
             if let Some((bm, bo)) = baseline.take() {
                 let mut bo = bo;
-                let bm =
-                    epoch(bm, &mut bo, cfg, set, split, None, (seed, index, "baseline", quiet), &mut history, device)?;
+                let bm = epoch(
+                    replica,
+                    bm,
+                    &mut bo,
+                    cfg,
+                    set,
+                    split,
+                    None,
+                    (seed, index, "baseline", quiet),
+                    &mut history,
+                    device,
+                )?;
                 baseline = Some((bm, bo));
             }
             index += 1;
         }
+    }
+    replica.finish(&model)?;
+    if let Some((bm, _)) = &baseline {
+        replica.finish(bm)?;
+    }
+    if !replica.primary() {
+        return Ok(None);
+    }
+    if let Some(dir) = save {
+        save_model(&model, dir)?;
     }
     let embedding = embed(&model, set, device)?;
     let fit = fit_mixture(&embedding, split, cfg, cfg.k_init, seed.wrapping_add(cfg.rounds as u64))?;
@@ -198,5 +235,5 @@ pub fn train_gpc<B: TrainBackend>(
         Some((bm, _)) => Some(embed(bm, set, device)?),
         None => None,
     };
-    Ok(GpcTrained { history, embedding, fit, k_path, baseline_embedding })
+    Ok(Some(GpcTrained { history, embedding, fit, k_path, baseline_embedding }))
 }

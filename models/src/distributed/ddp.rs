@@ -1,7 +1,7 @@
 //! Data parallelism on the collective operations (not burn-train's `ddp` feature, which breaks
 //! CPU training through feature unification: shared/notes/burn_training.md):
 //!
-//! - [`broadcast_module`]: every peer starts from rank 0's parameters and running statistics
+//! - [`broadcast_module`]: every peer takes rank 0's parameters and running statistics
 //!   (rank 0's values, the others' zeros, summed by one all-reduce — no shared file system);
 //! - [`step`]: each peer's loss is its share of the global loss (its rows' sum / global batch),
 //!   so the sum of the peers' gradients is the gradient of the global loss; all gradients (and
@@ -138,7 +138,8 @@ pub fn all_reduce_grads<B: AutodiffBackend, M: AutodiffModule<B>>(
 /// One data-parallel optimiser step. `loss` is this peer's share of the global loss (the sum
 /// of its rows' losses over the global batch size), so the summed loss and gradients are the
 /// global ones. `skip` drops the gradients of the named parameters on every peer (SwAV's
-/// frozen prototypes). Returns the updated module and the global loss.
+/// frozen prototypes); `extra` values (shares of logged loss terms) are summed in the same
+/// all-reduce. Returns the updated module, the global loss and the summed `extra`.
 pub fn step<B, M, O>(
     engine: &Collective<B::InnerBackend>,
     model: M,
@@ -146,7 +147,8 @@ pub fn step<B, M, O>(
     loss: Tensor<B, 1>,
     lr: f64,
     skip: &[ParamId],
-) -> crate::Result<(M, f64)>
+    extra: &[f32],
+) -> crate::Result<(M, f64, Vec<f32>)>
 where
     B: AutodiffBackend,
     M: AutodiffModule<B>,
@@ -158,12 +160,16 @@ where
     for id in skip {
         grads.remove::<B::InnerBackend, 2>(*id);
     }
-    let (grads, sums) = all_reduce_grads(engine, &model, grads, &[local])?;
+    let mut values = Vec::with_capacity(1 + extra.len());
+    values.push(local);
+    values.extend_from_slice(extra);
+    let (grads, mut sums) = all_reduce_grads(engine, &model, grads, &values)?;
     let value = f64::from(sums.first().copied().unwrap_or(f32::NAN));
     if !value.is_finite() {
         return Err(crate::Error::Diverged { loss: value });
     }
-    Ok((optim.step(lr, model, grads), value))
+    sums.remove(0);
+    Ok((optim.step(lr, model, grads), value, sums))
 }
 
 /// Hashes the bit patterns of every float tensor of a module, in visiting order.
@@ -205,7 +211,8 @@ mod tests {
         let mut optim = burn::optim::SgdConfig::new().init::<B, Linear<B>>();
         let x = Tensor::<B, 2>::ones([4, 3], &dev);
         let loss = model.forward(x).sum().reshape([1]);
-        let (model, value) = step(&engine, model, &mut optim, loss, 0.1, &[]).unwrap();
+        let (model, value, extra) = step(&engine, model, &mut optim, loss, 0.1, &[], &[2.5]).unwrap();
+        assert_eq!(extra, vec![2.5]);
         assert!(value.is_finite());
         assert_ne!(fingerprint::<B, _>(&model), before);
     }

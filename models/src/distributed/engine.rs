@@ -33,6 +33,9 @@ pub struct DistSpec {
     pub data_port: Option<u16>,
     /// Longest wait for the other peers, at the start (all joining) and in every call.
     pub timeout: Duration,
+    /// The test hook of the dead-peer tests (the hidden `--fault-exit RANK:N`): that rank
+    /// exits abruptly (status 70, no goodbye to its peers) at its N-th all-reduce.
+    pub fault_exit: Option<(usize, u64)>,
 }
 
 impl DistSpec {
@@ -45,11 +48,8 @@ impl DistSpec {
         if self.rank >= self.peers {
             return Err(DistError::RankOutOfRange { rank: self.rank, peers: self.peers });
         }
-        let bad = |why: &str| DistError::BadAddress {
-            flag: "--coordinator",
-            value: self.coordinator.clone(),
-            why: why.into(),
-        };
+        let bad =
+            |why: &str| DistError::BadFlag { flag: "--coordinator", value: self.coordinator.clone(), why: why.into() };
         let (host, port) = self.coordinator.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT"))?;
         if host.is_empty() {
             return Err(bad("the host is empty"));
@@ -59,7 +59,7 @@ impl DistSpec {
             return Err(bad("the port is not a number in 1..65535"));
         }
         if self.host.is_empty() || self.host.contains('/') {
-            return Err(DistError::BadAddress {
+            return Err(DistError::BadFlag {
                 flag: "--host",
                 value: self.host.clone(),
                 why: "expected a host name or IP".into(),
@@ -67,7 +67,7 @@ impl DistSpec {
         }
         let data_port = match self.data_port {
             Some(p) => p,
-            None => u16::try_from(usize::from(port) + 1 + self.rank).map_err(|_| DistError::BadAddress {
+            None => u16::try_from(usize::from(port) + 1 + self.rank).map_err(|_| DistError::BadFlag {
                 flag: "--data-port",
                 value: "(default)".into(),
                 why: "the coordinator's port + 1 + rank exceeds 65535; give --data-port".into(),
@@ -93,27 +93,12 @@ impl Traffic {
     }
 }
 
-/// Fault injection for the tests of a peer dying mid-run: `CLASP_FAULT_EXIT=R:N` makes rank R
-/// exit abruptly (status 70, no goodbye to its peers) at its N-th all-reduce.
-#[derive(Clone, Copy, Debug, Default)]
-struct Fault {
-    at: Option<(usize, u64)>,
-}
-
-impl Fault {
-    fn from_env() -> Self {
-        let at = std::env::var("CLASP_FAULT_EXIT").ok().and_then(|v| {
-            let (r, n) = v.split_once(':')?;
-            Some((r.parse().ok()?, n.parse().ok()?))
-        });
-        Self { at }
-    }
-
-    fn strike(&self, rank: usize, calls: u64) {
-        if self.at == Some((rank, calls)) {
-            eprintln!("clasp (rank {rank}): CLASP_FAULT_EXIT: exiting at all-reduce {calls}");
-            std::process::exit(70);
-        }
+/// Ends this process abruptly at all-reduce `calls` if `fault_exit` ([`DistSpec::fault_exit`])
+/// names it.
+fn fault_exit(at: Option<(usize, u64)>, rank: usize, calls: u64) {
+    if at == Some((rank, calls)) {
+        eprintln!("clasp (rank {rank}): --fault-exit: exiting at all-reduce {calls}");
+        std::process::exit(70);
     }
 }
 
@@ -124,8 +109,8 @@ struct Inner<B: Backend> {
     timeout: Duration,
     failure: Mutex<Option<DistError>>,
     traffic: Mutex<Traffic>,
-    /// The injected crash of the dead-peer tests, if any.
-    fault: Fault,
+    /// The injected crash of the dead-peer tests, if any ([`DistSpec::fault_exit`]).
+    fault_exit: Option<(usize, u64)>,
     /// The orchestrator child process rank 0 runs (dropped, i.e. stopped, with the engine).
     _orchestrator: Option<Orchestrator>,
 }
@@ -178,19 +163,28 @@ fn explain(e: &CollectiveError) -> String {
 impl<B: Backend> Collective<B> {
     /// One process, no peers: every all-reduce is the identity.
     pub fn solo(device: B::Device) -> Self {
-        Self::new(0, 1, device, Duration::from_secs(1), None)
+        let spec = DistSpec {
+            rank: 0,
+            peers: 1,
+            coordinator: String::new(),
+            host: String::new(),
+            data_port: None,
+            timeout: Duration::from_secs(1),
+            fault_exit: None,
+        };
+        Self::new(&spec, device, None)
     }
 
-    fn new(rank: usize, peers: usize, device: B::Device, timeout: Duration, orch: Option<Orchestrator>) -> Self {
+    fn new(spec: &DistSpec, device: B::Device, orch: Option<Orchestrator>) -> Self {
         Self {
             inner: Arc::new(Inner {
-                rank,
-                peers,
+                rank: spec.rank,
+                peers: spec.peers,
                 device,
-                timeout,
+                timeout: spec.timeout,
                 failure: Mutex::new(None),
                 traffic: Mutex::new(Traffic::default()),
-                fault: Fault::from_env(),
+                fault_exit: spec.fault_exit,
                 _orchestrator: orch,
             }),
         }
@@ -208,11 +202,8 @@ impl<B: Backend> Collective<B> {
         super::logging::quiet_collective_logs(&format!("rank {}", spec.rank), log::LevelFilter::Warn);
         let orch = if spec.rank == 0 { Some(Orchestrator::spawn(port, spec.timeout)?) } else { None };
         let coord_host = spec.coordinator.rsplit_once(':').map_or("", |(h, _)| h);
-        let bad = |flag: &'static str, value: String| DistError::BadAddress {
-            flag,
-            value,
-            why: "not a valid address".into(),
-        };
+        let bad =
+            |flag: &'static str, value: String| DistError::BadFlag { flag, value, why: "not a valid address".into() };
         let global = format!("ws://{coord_host}:{port}");
         let node = format!("ws://{}:{data_port}", spec.host);
         let config = CollectiveConfig::default()
@@ -222,7 +213,7 @@ impl<B: Backend> Collective<B> {
             .with_node_address(node.parse().map_err(|_| bad("--host", node.clone()))?)
             .with_data_service_port(data_port)
             .with_global_all_reduce_strategy(AllReduceStrategy::Tree(2));
-        let engine = Self::new(spec.rank, spec.peers, device.clone(), spec.timeout, orch);
+        let engine = Self::new(spec, device.clone(), orch);
         let peer = PeerId::from(spec.rank);
         engine.call("joining the peers (register)", move || burn_collective::register::<B>(peer, device, config))?;
         engine.handshake(fingerprint)?;
@@ -350,7 +341,7 @@ impl<B: Backend> Collective<B> {
             t.floats += shape.num_elements() as u64;
             t.calls
         };
-        self.inner.fault.strike(self.inner.rank, calls);
+        fault_exit(self.inner.fault_exit, self.inner.rank, calls);
         let peer = PeerId::from(self.inner.rank);
         self.call(what, move || burn_collective::all_reduce::<B>(peer, x, ReduceOperation::Sum))
     }
@@ -437,11 +428,12 @@ mod tests {
             host: "127.0.0.1".into(),
             data_port: None,
             timeout: Duration::from_secs(1),
+            fault_exit: None,
         };
         assert_eq!(spec.validate(), Err(DistError::RankOutOfRange { rank: 2, peers: 2 }));
         assert_eq!(DistSpec { rank: 1, ..spec.clone() }.validate(), Ok((4000, 4002)));
         let e = DistSpec { rank: 0, coordinator: "localhost".into(), ..spec.clone() }.validate();
-        assert!(matches!(e, Err(DistError::BadAddress { flag: "--coordinator", .. })), "{e:?}");
+        assert!(matches!(e, Err(DistError::BadFlag { flag: "--coordinator", .. })), "{e:?}");
         assert_eq!(DistSpec { peers: 0, ..spec }.validate(), Err(DistError::NoPeers));
     }
 

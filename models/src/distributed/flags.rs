@@ -28,6 +28,10 @@ pub struct DistArgs {
     /// Seconds to wait for the other peers (joining, and each collective call) before failing.
     #[arg(long, default_value_t = 120.0)]
     pub peer_timeout: f64,
+    /// Test hook of the dead-peer tests: rank RANK exits abruptly (status 70) at its N-th
+    /// all-reduce.
+    #[arg(long, hide = true, value_name = "RANK:N")]
+    pub fault_exit: Option<String>,
 }
 
 /// What the flags ask for.
@@ -48,13 +52,21 @@ impl DistArgs {
             return Ok(DistMode::Single);
         }
         if !(self.peer_timeout.is_finite() && self.peer_timeout > 0.0) {
-            return Err(DistError::BadAddress {
+            return Err(DistError::BadFlag {
                 flag: "--peer-timeout",
                 value: self.peer_timeout.to_string(),
                 why: "expected a positive number of seconds".into(),
             });
         }
         let timeout = Duration::from_secs_f64(self.peer_timeout);
+        let fault_exit = match &self.fault_exit {
+            None => None,
+            Some(v) => Some(parse_fault(v).ok_or_else(|| DistError::BadFlag {
+                flag: "--fault-exit",
+                value: v.clone(),
+                why: "expected RANK:N".into(),
+            })?),
+        };
         match (self.peers, self.rank, &self.coordinator) {
             (None, _, _) => Ok(DistMode::Single),
             (Some(0), _, _) => Err(DistError::NoPeers),
@@ -67,12 +79,19 @@ impl DistArgs {
                     host: self.host.clone(),
                     data_port: self.data_port,
                     timeout,
+                    fault_exit,
                 };
                 spec.validate()?;
                 Ok(DistMode::Rank(spec))
             }
         }
     }
+}
+
+/// `RANK:N` of `--fault-exit`.
+fn parse_fault(v: &str) -> Option<(usize, u64)> {
+    let (r, n) = v.split_once(':')?;
+    Some((r.parse().ok()?, n.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -87,6 +106,13 @@ mod tests {
         let rank = DistArgs { peers: Some(2), rank: Some(5), coordinator: Some("h:1".into()), ..base.clone() };
         assert_eq!(rank.mode(), Err(DistError::RankOutOfRange { rank: 5, peers: 2 }));
         assert!(DistArgs { peers: Some(2), peer_timeout: 0.0, ..base.clone() }.mode().is_err());
-        assert_eq!(DistArgs { peer_timeout: 0.0, ..base }.mode(), Ok(DistMode::Single));
+        assert_eq!(DistArgs { peer_timeout: 0.0, ..base.clone() }.mode(), Ok(DistMode::Single));
+        let fault = |v: &str| DistArgs { peers: Some(2), fault_exit: Some(v.into()), ..base.clone() }.mode();
+        assert!(matches!(fault("1:x"), Err(DistError::BadFlag { flag: "--fault-exit", .. })));
+        let rank = DistArgs { rank: Some(1), coordinator: Some("h:1".into()), fault_exit: Some("1:5".into()), ..base };
+        match (DistArgs { peers: Some(2), ..rank }).mode() {
+            Ok(DistMode::Rank(spec)) => assert_eq!(spec.fault_exit, Some((1, 5))),
+            other => panic!("{other:?}"),
+        }
     }
 }

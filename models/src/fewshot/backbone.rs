@@ -6,9 +6,10 @@
 
 use super::FewShotData;
 use crate::data::ImageSet;
+use crate::distributed::Replica;
 use crate::nn::{ConvEncoderConfig, images_tensor};
 use crate::pipelines::{EMBED_BATCH, Matrix, embed_all};
-use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::nn::PaddingConfig2d;
@@ -126,9 +127,11 @@ pub fn base_subset(set: &ImageSet, base: usize) -> Result<ImageSet> {
     Ok(set.subset(&idx))
 }
 
-/// Trains the backbone by cross-entropy on `base` (every label below `cfg.base_classes`);
+/// Trains the backbone by cross-entropy on `base` (every label below `cfg.base_classes`) as
+/// `replica` (alone, or one peer of a data-parallel run: each peer its rows of every batch);
 /// returns the inference model and the per-epoch losses (phase `train`).
 pub fn train_backbone<B: TrainBackend>(
+    replica: &mut Replica<B>,
     cfg: &BackboneConfig,
     base: &ImageSet,
     seed: u64,
@@ -142,25 +145,29 @@ pub fn train_backbone<B: TrainBackend>(
     if let Some(&l) = labels.iter().find(|&&l| l >= cfg.base_classes) {
         return Err(Error::InvalidInput(format!("label {l} is not a base class (0..{})", cfg.base_classes)));
     }
+    replica.check_batches(base.n, cfg.batch_size, false)?;
     B::seed(device, seed);
     let mut model: Backbone<B> = cfg.init(device);
     let mut optim = adam(cfg.weight_decay).init::<B, Backbone<B>>();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let mut history = History::default();
+    let quiet = quiet || !replica.primary();
     for epoch in 0..cfg.epochs {
         let progress = Progress::new("backbone", base.n.div_ceil(cfg.batch_size.max(1)) as u64, quiet);
         let mut meter = EpochMeter::new();
         for idx in epoch_batches(base.n, cfg.batch_size, seed, epoch, false) {
-            let x = images_tensor::<B>(base, &idx, device);
-            let y: Vec<i64> = idx.iter().map(|&i| labels[i] as i64).collect();
-            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [idx.len()]), device);
-            let loss = loss_fn.forward(model.forward(x), y);
-            let (m, value) = step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            let mine = &idx[replica.batch(idx.len())];
+            let x = images_tensor::<B>(base, mine, device);
+            let y: Vec<i64> = mine.iter().map(|&i| labels[i] as i64).collect();
+            let y = Tensor::<B, 1, Int>::from_data(TensorData::new(y, [mine.len()]), device);
+            let loss = replica.share(loss_fn.forward(model.forward(x), y));
+            let (m, value) = replica.step(model, &mut optim, loss, cfg.learning_rate, &[])?;
             model = m;
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
     }
+    replica.finish(&model)?;
     Ok((model.valid(), history))
 }
 

@@ -15,14 +15,16 @@ use super::backbone::{
 use super::bars::{BarGroup, plot_bars};
 use super::{EpisodeSpec, FewShotData, Method, MethodConfig, evaluate, sample_episodes};
 use crate::data::{DataSource, ImageSet, MnistPart, Split, load_mnist, load_split};
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::pipelines::Profile;
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
+use crate::pipelines::run::{RunSpec, prepare_out, settle_config, write_run_report};
 use crate::report::plot_curves;
+use crate::train::checkpoint::save_model;
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use crate::{Error, Result};
-use burn::config::Config;
 use serde_json::{Map, Value, json};
+use std::path::Path;
 use std::time::Instant;
 
 /// Pipeline name.
@@ -52,16 +54,27 @@ struct FeatureJob<'a> {
     test: &'a ImageSet,
     seed: u64,
     quiet: bool,
+    dist: Option<&'a DistSpec>,
+    /// Where the trained backbone is saved (`model.mpk`).
+    out: &'a Path,
 }
 
 impl Job for FeatureJob<'_> {
-    type Output = Result<Features>;
+    /// The features (alone, and on rank 0 of a distributed run; `None` on the other ranks).
+    type Output = Result<Option<Features>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        let (model, history) = train_backbone::<B>(self.cfg, self.base_train, self.seed, self.quiet, &device)?;
+        let fingerprint = run_fingerprint(self.cfg, &self.base_train.pixels, self.seed);
+        let mut replica = Replica::<B>::join(self.dist, &device, fingerprint)?;
+        let (model, history) =
+            train_backbone::<B>(&mut replica, self.cfg, self.base_train, self.seed, self.quiet, &device)?;
+        if !replica.primary() {
+            return Ok(None);
+        }
+        save_model(&model, self.out)?;
         let base = backbone_features(&model, self.base_train, &device)?;
         let novel = backbone_features(&model, self.test, &device)?;
         let base_test_accuracy = base_accuracy(&model, self.test, &device)?;
-        Ok(Features { base: to_f64(&base), novel: to_f64(&novel), dim: base.dim, history, base_test_accuracy })
+        Ok(Some(Features { base: to_f64(&base), novel: to_f64(&novel), dim: base.dim, history, base_test_accuracy }))
     }
 }
 
@@ -122,14 +135,23 @@ pub fn train_fewshot_run(spec: &RunSpec) -> Result<Value> {
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = backbone_config(spec)?;
-    let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    prepare_out(spec, &cfg)?;
     let split = load_data(spec)?;
     let base_train = base_subset(&split.train, cfg.base_classes)?;
     let test_labels =
         split.test.labels.clone().ok_or_else(|| Error::InvalidInput("the test images have no labels".into()))?;
-    let job = FeatureJob { cfg: &cfg, base_train: &base_train, test: &split.test, seed: spec.seed, quiet: spec.quiet };
-    let feats = dispatch(spec.device, job)??;
+    let job = FeatureJob {
+        cfg: &cfg,
+        base_train: &base_train,
+        test: &split.test,
+        seed: spec.seed,
+        quiet: spec.quiet,
+        dist: spec.dist.as_ref(),
+        out,
+    };
+    let Some(feats) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": NAME }));
+    };
     let train_s = start.elapsed().as_secs_f64();
     let base = cfg.base_classes;
     let backbone = novel_episode_data(

@@ -43,7 +43,7 @@ impl CsbmParams {
     }
 }
 
-/// Draws a contextual SBM graph with labels (named `csbm-N`).
+/// Draws a contextual SBM graph with labels (named `csbm-N-K`).
 ///
 /// Errors: `n < 2`, `k = 0` or `k > n`, a probability outside [0, 1], `dim = 0`, σ < 0 or not finite.
 pub fn csbm(p: &CsbmParams, seed: u64) -> Result<GraphData, GraphError> {
@@ -99,7 +99,7 @@ pub fn csbm(p: &CsbmParams, seed: u64) -> Result<GraphData, GraphError> {
         }
     }
     Ok(GraphData {
-        name: format!("csbm-{}", p.n),
+        name: format!("csbm-{}-{}", p.n, p.k),
         adjacency,
         features,
         dim: p.dim,

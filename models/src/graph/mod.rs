@@ -8,6 +8,8 @@ pub mod csbm;
 pub mod dag;
 pub mod data;
 pub mod error;
+#[cfg(feature = "train")]
+pub mod features;
 pub mod load;
 pub mod memory;
 #[cfg(feature = "train")]

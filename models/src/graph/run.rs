@@ -132,13 +132,15 @@ fn draw_plots(out: &Path, name: &str, g: &GraphData, t: &GraphTrained) -> Result
     Ok(plots)
 }
 
-/// Writes the time- and memory-versus-N plots of a sweep; the plot file names.
+/// Writes the time- (whole epoch and contrastive term) and memory-versus-N plots of a sweep;
+/// the plot file names.
 fn draw_scaling(out: &Path, points: &[ScalingPoint]) -> Result<Vec<String>> {
     let mut plots = Vec::new();
     let sizes: Vec<String> = points.iter().filter(|p| p.method == "pamc").map(|p| p.n.to_string()).collect();
     let x_label = format!("graph size step (N = {})", sizes.join(", "));
     for (file, title, get) in [
         ("scaling_time.svg", "seconds per epoch vs N", (|p: &ScalingPoint| p.epoch_s) as fn(&ScalingPoint) -> f64),
+        ("scaling_contrast.svg", "seconds of the contrastive term alone vs N", |p: &ScalingPoint| p.contrast_s),
         ("scaling_memory.svg", "peak memory (MB) vs N", |p: &ScalingPoint| p.peak_mb),
     ] {
         let per: Vec<(&str, Vec<f64>)> = ["pamc", "infonce"]

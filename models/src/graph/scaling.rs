@@ -1,7 +1,8 @@
 //! The linear-versus-quadratic cost of PamC's meta-node loss against the dense InfoNCE: both
 //! trained for a few epochs on contextual SBM graphs of growing size N (same encoder, same
 //! settings but R = 2, one pretraining epoch, one k-means restart), recording the mean seconds
-//! per clustering epoch and the run's peak resident memory ([`super::memory`]). The dense
+//! per clustering epoch, the seconds of the contrastive term's own forward and backward pass
+//! and the run's peak resident memory ([`super::memory`]). The dense
 //! baseline stops at the first N whose n×n matrices the memory check refuses (or that fails);
 //! the report keeps the reason.
 
@@ -26,6 +27,8 @@ pub struct ScalingPoint {
     pub nnz: usize,
     /// Mean seconds per clustering epoch (0 when it did not run).
     pub epoch_s: f64,
+    /// Seconds of a forward and backward pass of the contrastive term alone (0 when it did not run).
+    pub contrast_s: f64,
     /// Peak resident memory of the run, MB (0 when unknown or not run).
     pub peak_mb: f64,
     /// Why the method did not run at this size.
@@ -59,7 +62,15 @@ pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<V
             if !spec.quiet {
                 eprintln!("{label}: scaling sweep, {method} on csbm-{n}");
             }
-            let mut point = ScalingPoint { method: method.into(), n, nnz: 0, epoch_s: 0.0, peak_mb: 0.0, error: None };
+            let mut point = ScalingPoint {
+                method: method.into(),
+                n,
+                nnz: 0,
+                epoch_s: 0.0,
+                contrast_s: 0.0,
+                peak_mb: 0.0,
+                error: None,
+            };
             if let (Negatives::Dense, Some(why)) = (negatives, &dense_stopped) {
                 point.error = Some(format!("not run: stopped at a smaller N ({why})"));
                 points.push(point);
@@ -82,6 +93,7 @@ pub fn scaling_sweep(base: &PamcConfig, spec: &RunSpec, label: &str) -> Result<V
                     point.epoch_s = secs.iter().sum::<f64>() / secs.len().max(1) as f64;
                     point.peak_mb = if measured { peak_mb().unwrap_or(0.0) } else { 0.0 };
                     point.nnz = t.extra.get("propagated_nnz").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+                    point.contrast_s = t.extra.get("contrast_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
                 }
                 Err(e) => {
                     if negatives == Negatives::Dense {

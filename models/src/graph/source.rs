@@ -1,5 +1,6 @@
 //! The `--data` of a graph pipeline: a bundled graph (`cora`, `citeseer`, `karate`), a
-//! contextual SBM (`csbm`: 5 classes, the profile's size; `csbm-N`: N nodes) or a user's folder.
+//! contextual SBM (`csbm`: 5 classes, the profile's size; `csbm-N`: N nodes; `csbm-N-K`: N
+//! nodes in K classes) or a user's folder.
 
 use super::{CsbmParams, GraphData, GraphError, csbm, load_bundled_graph, load_graph_folder};
 use crate::pipelines::Profile;
@@ -20,12 +21,18 @@ pub fn load_graph_source(data: &str, profile: Profile, seed: u64) -> Result<Grap
         };
         return csbm(&CsbmParams::sparse(n, CSBM_CLASSES), seed);
     }
-    if let Some(n) = data.strip_prefix("csbm-") {
-        let n: usize = n.parse().map_err(|_| GraphError::Parameter {
+    if let Some(spec) = data.strip_prefix("csbm-") {
+        let bad = || GraphError::Parameter {
             name: "--data",
-            message: format!("`{data}`: csbm-N takes a node count N"),
-        })?;
-        return csbm(&CsbmParams::sparse(n, CSBM_CLASSES), seed);
+            message: format!("`{data}`: csbm-N takes a node count N, csbm-N-K also a class count K"),
+        };
+        let mut parts = spec.split('-').map(|p| p.parse::<usize>().map_err(|_| bad()));
+        let n = parts.next().ok_or_else(bad)??;
+        let k = parts.next().transpose()?.unwrap_or(CSBM_CLASSES);
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        return csbm(&CsbmParams::sparse(n, k), seed);
     }
     let path = Path::new(data);
     if path.is_dir() {
@@ -34,7 +41,7 @@ pub fn load_graph_source(data: &str, profile: Profile, seed: u64) -> Result<Grap
     Err(GraphError::Parameter {
         name: "--data",
         message: format!(
-            "`{data}` is neither a bundled graph ({}), csbm, csbm-N nor a folder with edges and features",
+            "`{data}` is neither a bundled graph ({}), csbm, csbm-N, csbm-N-K nor a folder with edges and features",
             super::BUNDLED_GRAPHS.join(", ")
         ),
     })

@@ -15,12 +15,13 @@
 use super::bench::{Crop, crop_side, test_crops, train_batch};
 use super::maxquery::MaxQueryConfig;
 use super::maxquery::kmeans_queries::KMeansQueries;
-use super::maxquery::train::{Checkpointing, Scored, train_and_score};
+use super::maxquery::train::{Checkpointing, Scored, score, train};
 use super::plots::ood_figure;
 use super::source::{MedicalSet, MedicalSource, load_source};
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::{auroc, average_precision, dice_per_class, fpr95, mean_dice, roc_curve};
-use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, settle_config, write_run_report};
-use crate::report::{plot_curves, plot_roc, write_json_atomic};
+use crate::pipelines::run::{RunSpec, clear_stale_checkpoint, prepare_out, settle_config, write_run_report};
+use crate::report::{plot_curves, plot_roc};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use crate::{Context, Error, Result};
@@ -53,22 +54,32 @@ struct MaxQueryJob<'a> {
     test: &'a [Crop],
     seed: u64,
     quiet: bool,
-    /// Of the main network and of the ablation.
     checkpoints: [Checkpointing<'a>; 2],
+    dist: Option<&'a DistSpec>,
 }
 
 impl Job for MaxQueryJob<'_> {
-    type Output = Result<[Scored; 2]>;
+    /// Both networks scored (rank 0 of a distributed run and a single process; `None` on
+    /// the other ranks).
+    type Output = Result<Option<[Scored; 2]>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
         let [c_main, c_ablation] = self.checkpoints.map(Some);
         let (set, cfg, test, seed, quiet) = (self.set, self.cfg, self.test, self.seed, self.quiet);
-        let main = train_and_score::<B>(set, cfg, cfg.lambda_qd, test, seed, quiet, c_main, &device)?;
-        let ablation = train_and_score::<B>(set, cfg, 0.0, test, seed, quiet, c_ablation, &device)?;
-        Ok([main, ablation])
+        let pixels: Vec<f32> = set.images.iter().flat_map(|i| i.pixels.iter().copied()).collect();
+        let mut replica = Replica::<B>::join(self.dist, &device, run_fingerprint(cfg, &pixels, seed))?;
+        let main = train::<B>(&mut replica, set, cfg, cfg.lambda_qd, seed, quiet, c_main, &device)?;
+        replica.finish(&main.model)?;
+        replica.restart();
+        let ablation = train::<B>(&mut replica, set, cfg, 0.0, seed, quiet, c_ablation, &device)?;
+        replica.finish(&ablation.model)?;
+        if !replica.primary() {
+            return Ok(None);
+        }
+        let main = score(main, set, cfg, test, seed, &device)?;
+        Ok(Some([main, score(ablation, set, cfg, test, seed, &device)?]))
     }
 }
 
-/// The configuration of a run ([`settle_config`]); checked.
 fn maxquery_config(spec: &MedicalRunSpec) -> Result<MaxQueryConfig> {
     let cfg = settle_config(spec, "maxquery", || MaxQueryConfig::for_profile(spec.profile), |c| &mut c.epochs)?;
     cfg.check()?;
@@ -182,10 +193,10 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value> {
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let no_qd_dir = out.join(NO_QD_DIR);
-    clear_stale_checkpoint(out, spec.resume)?;
-    clear_stale_checkpoint(&no_qd_dir, spec.resume)?;
     let cfg = maxquery_config(spec)?;
-    write_json_atomic(&out.join("config.json"), &json!(cfg))?;
+    if prepare_out(spec, &cfg)? {
+        clear_stale_checkpoint(&no_qd_dir, spec.resume)?;
+    }
     let set = load_source(&spec.data)?;
     let test_side = crop_side(&set, cfg.test_crop);
     let test = test_crops(&set, test_side, cfg.test_crops, spec.seed);
@@ -201,8 +212,11 @@ pub fn train_medical(spec: &MedicalRunSpec) -> Result<Value> {
             Checkpointing { dir: out, resume: spec.resume },
             Checkpointing { dir: &no_qd_dir, resume: spec.resume },
         ],
+        dist: spec.dist.as_ref(),
     };
-    let runs = dispatch(spec.device, job)??;
+    let Some(runs) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": spec.pipeline }));
+    };
     let mut metrics = Map::new();
     insert_metrics(&mut metrics, &runs[0], &truth, &ood, &set, "")?;
     insert_metrics(&mut metrics, &runs[1], &truth, &ood, &set, "_no_qd")?;

@@ -8,14 +8,15 @@
 //! prototype argmax against the labels — and write `report.json`, `report.html` and the plots
 //! (loss curves, the test embedding, and for MNIST halves a PNG grid of retrieval examples).
 
-use super::data::{PairSource, PairedSplit, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
+use super::data::{PairSource, PairedSplit, View, breast_cancer_pairs, load_pairs_csv, mnist_halves, pairs_split};
 use super::mgca::{LossWeights, MgcaConfig, MgcaTrained, ViewEmbedding, train_mgca};
 use super::probe::{LABEL_FRACTIONS, fraction_key, probe_accuracy, probe_auroc};
 use super::retrieval_grid::write_retrieval_grid;
+use crate::distributed::{DistSpec, Replica, run_fingerprint};
 use crate::metrics::{embedding_recalls, normalized_mutual_info};
 use crate::pipelines::Matrix;
-use crate::pipelines::run::{RunSpec, settle_config, write_run_report};
-use crate::report::{plot_curves, plot_embedding, write_json_atomic};
+use crate::pipelines::run::{RunSpec, prepare_out, settle_config, write_run_report};
+use crate::report::{plot_curves, plot_embedding};
 use crate::train::TrainBackend;
 use crate::train::device::{Job, dispatch};
 use crate::{Error, Result};
@@ -42,21 +43,39 @@ fn variants(cfg: &MgcaConfig, split: &PairedSplit) -> Vec<(&'static str, LossWei
     out
 }
 
+/// The values of a view (what the peers of a run must agree on).
+fn view_values(view: &View) -> Vec<f32> {
+    match view {
+        View::Features { data, .. } | View::Tokens { data, .. } => data.clone(),
+        View::Text { ids, .. } => ids.iter().map(|&t| t as f32).collect(),
+    }
+}
+
 struct MgcaJob<'a> {
     split: &'a PairedSplit,
     cfg: &'a MgcaConfig,
     variants: Vec<(&'static str, LossWeights)>,
     seed: u64,
     quiet: bool,
+    dist: Option<&'a DistSpec>,
+    /// Where the first variant's (the full model's) model is saved.
+    out: &'a Path,
 }
 
 impl Job for MgcaJob<'_> {
-    type Output = Result<Vec<MgcaTrained>>;
+    /// Every variant's model (alone, and on rank 0 of a distributed run; `None` on the other
+    /// ranks).
+    type Output = Result<Option<Vec<MgcaTrained>>>;
     fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output {
-        self.variants
-            .iter()
-            .map(|(name, w)| train_mgca::<B>(self.split, self.cfg, *w, self.seed, self.quiet, name, &device))
-            .collect()
+        let data: Vec<f32> = [&self.split.train.a, &self.split.train.b].into_iter().flat_map(view_values).collect();
+        let mut replica = Replica::<B>::join(self.dist, &device, run_fingerprint(self.cfg, &data, self.seed))?;
+        let mut out = Vec::with_capacity(self.variants.len());
+        for (i, (name, w)) in self.variants.iter().enumerate() {
+            replica.restart();
+            let (split, cfg, save) = (self.split, self.cfg, (i == 0).then_some(self.out));
+            out.push(train_mgca::<B>(&mut replica, save, split, cfg, *w, self.seed, self.quiet, name, &device)?);
+        }
+        Ok(out.into_iter().collect())
     }
 }
 
@@ -243,12 +262,15 @@ pub fn train_mgca_run(spec: &RunSpec<PairSource>) -> Result<Value> {
     let out = &spec.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let cfg = mgca_config(spec)?;
-    write_json_atomic(&out.join("config.json"), &json!(cfg))?;
+    prepare_out(spec, &cfg)?;
     let split = load_pairs(&spec.data, &cfg, spec.seed)?;
     let variants = variants(&cfg, &split);
     let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed: spec.seed, quiet: spec.quiet };
-    let trained = dispatch(spec.device, job)??;
+    let (seed, quiet, dist) = (spec.seed, spec.quiet, spec.dist.as_ref());
+    let job = MgcaJob { split: &split, cfg: &cfg, variants: variants.clone(), seed, quiet, dist, out };
+    let Some(trained) = dispatch(spec.device, job)?? else {
+        return Ok(json!({ "name": spec.pipeline }));
+    };
     let mut results = Vec::new();
     for t in &trained {
         results.push(score(t, &split, spec.seed)?);

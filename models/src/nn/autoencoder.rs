@@ -114,28 +114,43 @@ impl ConvAutoencoderConfig {
 }
 
 impl<B: SpatialBackend> ConvAutoencoder<B> {
-    /// The clean embedding of `[n, 1, h, w]` images.
+    /// The clean embedding of `[n, 1, h, w]` images (the encoder alone).
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
-        self.encode(x, false).z
+        let (_, _, pre) = self.encode(x, |t| t);
+        tanh(self.embed_norm.forward(pre))
     }
 
-    /// The encoder, clean (`noisy = false`) or with dropout on the input and every layer.
-    pub fn encode(&self, x: Tensor<B, 4>, noisy: bool) -> Encoding<B> {
-        let noise = |t: Tensor<B, 4>| if noisy { self.noise.forward(t) } else { t };
+    /// The encoder layers of a pass with `noise` applied to the input and to each layer (the
+    /// identity for the clean pass): h₁, h₂ and the embedding's pre-activation before its batch
+    /// norm ([`ConvAutoencoder::embed_norm`]) and tanh.
+    pub fn encode(
+        &self,
+        x: Tensor<B, 4>,
+        noise: impl Fn(Tensor<B, 4>) -> Tensor<B, 4>,
+    ) -> (Tensor<B, 4>, Tensor<B, 4>, Tensor<B, 2>) {
         let h1 = noise(self.act.forward(conv2d(&self.conv1, noise(x))));
         let h2 = noise(self.act.forward(conv2d(&self.conv2, h1.clone())));
-        let z = tanh(self.embed_norm.forward(self.embed.forward(h2.clone().flatten(1, 3))));
-        Encoding { z, h1, h2 }
+        let pre = self.embed.forward(h2.clone().flatten(1, 3));
+        (h1, h2, pre)
     }
 
-    /// One pass through encoder and decoder, clean or noisy (see [`ConvAutoencoder::encode`]).
-    pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> AutoencoderPass<B> {
-        let encoding = self.encode(x, noisy);
+    /// The decoder's reconstructions of an encoding.
+    pub fn decode(&self, encoding: Encoding<B>) -> AutoencoderPass<B> {
         let n = encoding.z.dims()[0];
         let [c, hh, ww] = self.inner;
         let h2_hat = self.act.forward(self.unembed.forward(encoding.z.clone())).reshape([n, c, hh, ww]);
         let h1_hat = self.act.forward(conv_transpose2d(&self.deconv2, h2_hat.clone()));
         let x_hat = conv_transpose2d(&self.deconv1, h1_hat.clone());
         AutoencoderPass { encoding, h2_hat, h1_hat, x_hat }
+    }
+
+    /// The dropout of the noisy pass.
+    pub fn noise(&self) -> &Dropout {
+        &self.noise
+    }
+
+    /// The batch norm of the embedding's pre-activation.
+    pub fn embed_norm(&self) -> &BatchNorm<B> {
+        &self.embed_norm
     }
 }

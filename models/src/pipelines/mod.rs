@@ -99,6 +99,15 @@ pub struct Trained {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Trained {
+    /// What a peer other than rank 0 of a data-parallel run returns: it trained the same
+    /// model, rank 0 embeds and writes it.
+    pub fn secondary(history: History, extra: serde_json::Map<String, serde_json::Value>) -> Self {
+        let empty = Matrix::default();
+        Self { history, train_embedding: empty.clone(), test_embedding: empty, head_test: None, extra }
+    }
+}
+
 /// A trained model applied to images.
 #[derive(Debug)]
 pub struct Inference {

@@ -50,6 +50,49 @@ pub struct RunSpec<D = DataSource> {
     pub dist: Option<crate::distributed::DistSpec>,
 }
 
+impl<D> RunSpec<D> {
+    /// Whether this process writes the run's outputs: alone, or rank 0 of a distributed run
+    /// (the ranks of one machine share `out`).
+    pub fn primary(&self) -> bool {
+        self.dist.as_ref().is_none_or(|d| d.rank == 0)
+    }
+
+    /// The training context of this run.
+    pub fn context(&self) -> TrainContext {
+        TrainContext {
+            out: self.out.clone(),
+            resume: self.resume,
+            quiet: self.quiet,
+            seed: self.seed,
+            dist: self.dist.clone(),
+        }
+    }
+}
+
+/// The output directory of a run, before training: unless resuming, the checkpoint an earlier
+/// run left there is removed, and the effective configuration is written as `config.json`
+/// (atomically: the other ranks of a resumed run read it). Only the [`RunSpec::primary`]
+/// process writes; returns whether this one is it.
+pub(crate) fn prepare_out<D, C: Serialize>(spec: &RunSpec<D>, cfg: &C) -> Result<bool> {
+    if !spec.primary() {
+        return Ok(false);
+    }
+    clear_stale_checkpoint(&spec.out, spec.resume)?;
+    let value = serde_json::to_value(cfg).map_err(Error::JsonValue)?;
+    write_json_atomic(&spec.out.join("config.json"), &value)?;
+    Ok(true)
+}
+
+/// A report entry with a pipeline's own numbers added (those it does not set already).
+pub(crate) fn with_extra(mut entry: Value, extra: Map<String, Value>) -> Value {
+    if let Some(obj) = entry.as_object_mut() {
+        for (k, v) in extra {
+            obj.entry(k).or_insert(v);
+        }
+    }
+    entry
+}
+
 /// What `run.json` records of a run (read back by `clasp assign` and `clasp export-edge`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunInfo {
@@ -203,16 +246,8 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
     let (dtrain, dtest) = default_limits(spec.profile, &spec.data);
     let (train_limit, test_limit) = (spec.train_limit.or(dtrain), spec.test_limit.or(dtest));
     let split = load_split(&spec.data, train_limit, test_limit, spec.seed)?;
-    let cfg_path = out.join("config.json");
-    // In a distributed run only rank 0 writes (the ranks of one machine share `out`).
-    let primary = spec.dist.as_ref().is_none_or(|d| d.rank == 0);
-    if primary {
-        clear_stale_checkpoint(out, spec.resume)?;
-    }
     let cfg = settle_config(spec, P::NAME, || P::config(spec.profile, &split.train), P::epochs)?;
-    if primary {
-        cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
-    }
+    let primary = prepare_out(spec, &cfg)?;
     let clusters = if split.train.labels.is_some() { split.train.num_classes() } else { 10 };
     let info = RunInfo {
         pipeline: P::NAME.into(),
@@ -229,13 +264,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
     if primary {
         write_json_atomic(&out.join("run.json"), &json!(info))?;
     }
-    let ctx = TrainContext {
-        out: out.clone(),
-        resume: spec.resume,
-        quiet: spec.quiet,
-        seed: spec.seed,
-        dist: spec.dist.clone(),
-    };
+    let ctx = spec.context();
     let trained = dispatch(spec.device, TrainJob::<P> { cfg: &cfg, split: &split, ctx: &ctx, pipeline: PhantomData })??;
     if !primary {
         return Ok(json!({ "name": P::NAME, "history": trained.history.epochs }));
@@ -247,7 +276,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
     let train_s = start.elapsed().as_secs_f64();
     let (metrics, pred) = score(&trained, &split, &head, clusters, spec.seed)?;
     let plots = draw_plots(out, P::NAME, &trained, &split, &pred)?;
-    let mut entry = json!({
+    let entry = json!({
         "name": P::NAME,
         "dataset": format!("{} ({} train / {} test images, {}×{})", spec.data.name(), split.train.n, split.test.n, split.train.height, split.train.width),
         "settings": serde_json::to_value(&cfg).map_err(Error::JsonValue)?,
@@ -259,10 +288,7 @@ fn run_pipeline<P: Pipeline>(spec: &RunSpec) -> Result<Value> {
         "throughput_images_per_s": trained.history.mean_throughput(),
         "history": trained.history.epochs,
     });
-    if let Some(obj) = entry.as_object_mut() {
-        obj.extend(trained.extra.clone());
-    }
-    write_run_report(spec, entry)
+    write_run_report(spec, with_extra(entry, trained.extra))
 }
 
 /// k-means (core, k-means++, 10 restarts) on the training embedding.

@@ -5,7 +5,7 @@
 //! plots, and write `report.json` and `report.html`.
 
 use super::Profile;
-use super::run::{RunSpec, clear_stale_checkpoint, settle_config, write_npy, write_run_report};
+use super::run::{RunSpec, prepare_out, settle_config, with_extra, write_npy, write_run_report};
 use super::sigma::{VideoMaeConfig, VideoTarget, VideoTrained, train_video};
 use super::{Matrix, TrainContext};
 use crate::data::video::{VideoSet, VideoSource, VideoSplit, load_video_split};
@@ -14,7 +14,6 @@ use crate::report::{plot_curves, plot_embedding};
 use crate::train::device::{Job, dispatch};
 use crate::train::{History, TrainBackend};
 use crate::{Error, Result};
-use burn::config::Config;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::time::Instant;
@@ -148,11 +147,11 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value> {
     let (ntrain, ntest) = (spec.train_limit.unwrap_or(dtrain), spec.test_limit.unwrap_or(dtest));
     let split = load_video_split(&spec.data, ntrain, ntest, spec.seed)?;
     let cfg = video_config(spec, &split, target)?;
-    clear_stale_checkpoint(out, spec.resume)?;
-    let cfg_path = out.join("config.json");
-    cfg.save(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
-    let ctx = TrainContext { out: out.clone(), resume: spec.resume, quiet: spec.quiet, seed: spec.seed, dist: None };
-    let trained = dispatch(spec.device, VideoJob { cfg: &cfg, split: &split, ctx: &ctx })??;
+    let primary = prepare_out(spec, &cfg)?;
+    let trained = dispatch(spec.device, VideoJob { cfg: &cfg, split: &split, ctx: &spec.context() })??;
+    if !primary {
+        return Ok(json!({ "name": spec.pipeline, "history": trained.history.epochs }));
+    }
     write_npy(&out.join("train_embedding.npy"), &trained.train_embedding)?;
     write_npy(&out.join("test_embedding.npy"), &trained.test_embedding)?;
     let train_s = start.elapsed().as_secs_f64();
@@ -176,5 +175,5 @@ pub fn train_video_run(spec: &VideoRunSpec) -> Result<Value> {
         "throughput_clips_per_s": trained.history.mean_throughput(),
         "history": trained.history.epochs,
     });
-    write_run_report(spec, entry)
+    write_run_report(spec, with_extra(entry, trained.extra))
 }

@@ -1,11 +1,14 @@
-//! DAG's training loop: full-batch Adam on L_rec + λ_struct·(−Q) + λ_sparse·Ω with a fresh
-//! node mask every epoch; K̂ recorded per epoch; baselines on the final embedding.
+//! DAG's training loop: warm-up epochs on the masked-attribute reconstruction L_rec alone, the
+//! readout set to a k-means over-segmentation of the embedding into K_max communities, then
+//! full-batch Adam on L_rec + λ_struct·(−Q) + λ_sparse·Ω, a fresh node mask every epoch; K̂
+//! recorded per epoch; baselines on the final embedding.
 
-use super::DagConfig;
 use super::baselines::{kmeans_silhouette, split_merge_baseline};
 use super::loss::{collapse, group_sparsity, scaled_cosine_error, soft_modularity};
 use super::model::DagModel;
+use super::{DagConfig, ReadoutInit};
 use crate::graph::GraphData;
+use crate::graph::features::NodeFeatures;
 use crate::graph::outcome::{GraphTrained, features_tensor};
 use crate::graph::pamc::argmax;
 use crate::graph::run::graph_scores;
@@ -14,7 +17,6 @@ use crate::nn::to_matrix;
 use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_rng, step};
 use crate::{Context, Error, Result};
-use burn::module::AutodiffModule;
 use burn::prelude::*;
 use clasp_core::graph::gcn_normalized;
 use rand::seq::SliceRandom;
@@ -24,14 +26,22 @@ use std::collections::BTreeMap;
 /// Purpose tag of the mask RNG stream.
 const MASK_STREAM: u64 = 0xDA6;
 
-/// A `[n, 1]` 0/1 mask of `round(rate·n)` nodes drawn for `epoch`.
-fn node_mask<B: Backend>(n: usize, rate: f64, seed: u64, epoch: usize, device: &B::Device) -> Tensor<B, 2> {
+/// The nodes masked in `epoch` (`round(rate·n)` of them, a fresh draw each epoch): their ids
+/// (`[m]`) and the `[n, 1]` 0/1 indicator.
+fn node_mask<B: Backend>(
+    n: usize,
+    rate: f64,
+    seed: u64,
+    epoch: usize,
+    device: &B::Device,
+) -> (Tensor<B, 1, Int>, Tensor<B, 2>) {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut epoch_rng(seed, epoch, MASK_STREAM));
-    let m = ((rate * n as f64).round() as usize).min(n);
+    let m = ((rate * n as f64).round() as usize).clamp(1, n);
     let mut mask = vec![0f32; n];
     order[..m].iter().for_each(|&i| mask[i] = 1.0);
-    Tensor::from_data(TensorData::new(mask, [n, 1]), device)
+    let ids: Vec<i64> = order[..m].iter().map(|&i| i as i64).collect();
+    (Tensor::from_data(TensorData::new(ids, [m]), device), Tensor::from_data(TensorData::new(mask, [n, 1]), device))
 }
 
 /// Argmax labels of C and the number of distinct ones (K̂).
@@ -55,9 +65,54 @@ fn baseline_entry(g: &GraphData, labels: &[usize]) -> Result<Value> {
     Ok(Value::Object(m))
 }
 
+/// Graph, features and masking of one run, shared by the warm-up and the community epochs.
+struct Inputs<B: Backend> {
+    x: NodeFeatures<B>,
+    x_dense: Tensor<B, 2>,
+    prop: SparseEdges<B>,
+    n: usize,
+}
+
+impl<B: TrainBackend> Inputs<B> {
+    /// One epoch's encoding with a fresh mask: H and the masked-attribute reconstruction loss.
+    fn encode_masked(
+        &self,
+        model: &DagModel<B>,
+        cfg: &DagConfig,
+        seed: u64,
+        epoch: usize,
+    ) -> (Tensor<B, 2>, Tensor<B, 1>) {
+        let device = self.x_dense.device();
+        let (masked, mask) = node_mask::<B>(self.n, cfg.mask_rate, seed, epoch, &device);
+        let h = model.encode(&self.x, Some(mask.clone()), &self.prop);
+        let x_hat = model.decode(h.clone(), mask, masked.clone(), &self.prop);
+        (h, scaled_cosine_error(self.x_dense.clone().select(0, masked), x_hat, cfg.gamma))
+    }
+}
+
+/// The readout's initial state: k-means (core, 3 restarts) of the warmed-up embedding into
+/// K_max clusters, as nearest-centre logits over the mean squared distance of a node to its
+/// centre (so the initial C is a soft over-segmentation that the structure and sparsity terms
+/// then merge and empty).
+fn readout_from_kmeans<B: TrainBackend>(
+    model: DagModel<B>,
+    inputs: &Inputs<B>,
+    k_max: usize,
+    seed: u64,
+) -> Result<DagModel<B>> {
+    let h = model.encode(&inputs.x, None, &inputs.prop).detach();
+    let (data, n, dim) = to_matrix(h.inner())?;
+    let fit = crate::eval::kmeans_f64(&data.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), n, dim, k_max, 3, seed)
+        .context("dag: k-means of the readout")?;
+    let scale = (fit.info.inertia / n as f64).max(1e-12);
+    let mu: Vec<f32> = fit.centers.iter().map(|&v| v as f32).collect();
+    let centers = Tensor::<B, 2>::from_data(TensorData::new(mu, [k_max, dim]), &inputs.x_dense.device());
+    Ok(model.with_readout_centres(centers, scale))
+}
+
 /// Trains DAG on `g`.
 ///
-/// Errors: a graph without edges, a diverging loss, a core error in the baselines.
+/// Errors: a graph without edges, a diverging loss, a core error in the readout's k-means or the baselines.
 pub fn train_dag<B: TrainBackend>(
     g: &GraphData,
     cfg: &DagConfig,
@@ -74,20 +129,35 @@ pub fn train_dag<B: TrainBackend>(
     if two_m <= 0.0 {
         return Err(Error::InvalidInput(format!("dag: {} has no edges", g.name)));
     }
-    let prop = SparseEdges::<B>::from_csr(&gcn_normalized(a).context("dag")?, device);
+    let inputs = Inputs {
+        x: NodeFeatures::of_graph(g, device),
+        x_dense: features_tensor::<B>(g, device),
+        prop: SparseEdges::<B>::from_csr(&gcn_normalized(a).context("dag")?, device),
+        n,
+    };
     let adj = SparseEdges::<B>::from_csr(&g.adjacency, device);
     let degree = Tensor::<B, 1>::from_data(TensorData::new(degrees, [n]), device);
-    let x = features_tensor::<B>(g, device);
     let mut model = DagModel::new(g.dim, cfg.hidden, cfg.embed, k_max, device);
     let mut optim = adam(cfg.weight_decay).init::<B, DagModel<B>>();
     let mut history = History::default();
+    for epoch in 0..cfg.warmup_epochs {
+        let progress = Progress::new("dag warm-up", 1, quiet);
+        let mut meter = EpochMeter::new();
+        let (_, rec) = inputs.encode_masked(&model, cfg, seed, epoch);
+        let (next, value) = step(model, &mut optim, rec, cfg.lr, &[])?;
+        model = next;
+        meter.batch(value, n, &progress, epoch, cfg.warmup_epochs);
+        history.epochs.push(meter.finish("warmup", epoch, cfg.warmup_epochs, &progress, BTreeMap::new()));
+    }
+    let mut model = match cfg.readout_init {
+        ReadoutInit::KMeans => readout_from_kmeans(model, &inputs, k_max, seed)?,
+        ReadoutInit::Uniform => model,
+    };
     let mut k_path = Vec::with_capacity(cfg.epochs);
     for epoch in 0..cfg.epochs {
         let progress = Progress::new("dag", 1, quiet);
         let mut meter = EpochMeter::new();
-        let mask = node_mask::<B>(n, cfg.mask_rate, seed, epoch, device);
-        let h = model.encode(model.masked_input(x.clone(), mask.clone()), &prop);
-        let rec = scaled_cosine_error(x.clone(), model.decode(h.clone(), mask.clone(), &prop), mask, cfg.gamma);
+        let (h, rec) = inputs.encode_masked(&model, cfg, seed, cfg.warmup_epochs + epoch);
         let c = model.communities(h, cfg.temperature);
         let q = soft_modularity(c.clone(), &adj, degree.clone(), two_m);
         let omega = group_sparsity(c.clone());
@@ -109,11 +179,9 @@ pub fn train_dag<B: TrainBackend>(
         meter.batch(value, n, &progress, epoch, cfg.epochs);
         history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, extra));
     }
-    let m = model.valid();
-    let prop_inner = SparseEdges::<B::InnerBackend>::from_csr(&gcn_normalized(a).context("dag")?, device);
-    let h = m.encode(x.inner(), &prop_inner);
-    let (labels, k_found) = labels_of(m.communities(h.clone(), cfg.temperature))?;
-    let (data, _, dim) = to_matrix(h)?;
+    let h = model.encode(&inputs.x, None, &inputs.prop).detach();
+    let (labels, k_found) = labels_of(model.communities(h.clone(), cfg.temperature).inner())?;
+    let (data, _, dim) = to_matrix(h.inner())?;
     let embedding = Matrix { data, n, dim };
     let mut extra = serde_json::Map::new();
     extra.insert("k_found".into(), k_found.into());

@@ -20,15 +20,24 @@ impl<B: Backend> Stack<B> {
     }
 
     /// `[n, sizes[0]]` → `[n, sizes.last()]`.
-    pub fn forward(&self, mut x: Tensor<B, 2>) -> Tensor<B, 2> {
-        let last = self.layers.len().saturating_sub(1);
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            if i < last {
-                x = relu(x);
-            }
+    pub fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        match self.layers.first() {
+            Some(first) => self.after_first(first.forward(x)),
+            None => x,
         }
-        x
+    }
+
+    /// The first layer, the one the input enters.
+    pub fn first(&self) -> Option<&Linear<B>> {
+        self.layers.first()
+    }
+
+    /// The layers after the first applied to the first layer's output `h` (ReLU between layers).
+    pub fn after_first(&self, mut h: Tensor<B, 2>) -> Tensor<B, 2> {
+        for layer in self.layers.iter().skip(1) {
+            h = layer.forward(relu(h));
+        }
+        h
     }
 }
 

@@ -1,24 +1,26 @@
 //! PamC's training: autoencoder pretraining, k-means centres (core), then full-batch epochs on
 //! β·KL(p‖q) + α·(contrastive terms) with the DEC target from the core every epoch.
 
+use super::input::EncoderInput;
 use super::loss::{
     dense_infonce, hard_assignment, kl_divergence, meta_negative_term, meta_nodes, positive_term, student_t,
 };
-use super::model::{Autoencoder, PamcModel};
+use super::model::{Autoencoder, PamcModel, Stack};
 use super::{Negatives, PamcConfig};
 use crate::cli::budget::{Need, available_memory};
 use crate::graph::GraphData;
-use crate::graph::outcome::{GraphTrained, features_tensor};
+use crate::graph::outcome::GraphTrained;
 use crate::graph::sparse::SparseEdges;
 use crate::nn::{l2_normalize, to_matrix};
 use crate::pipelines::Matrix;
 use crate::train::{EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
 use crate::{Context, Error, Result};
-use burn::module::{AutodiffModule, Param};
+use burn::module::Param;
 use burn::prelude::*;
-use clasp_core::graph::{gcn_normalized, propagated_adjacency};
+use clasp_core::graph::propagated_adjacency;
 use clasp_core::mixture::{TargetKind, target_distribution};
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// The dense `n × n` propagated adjacency of the baseline, after checking it fits in memory:
 /// the loss and its backward pass hold about sixteen n×n f32 matrices (the adjacency, the
@@ -50,7 +52,7 @@ fn pretrain<B: TrainBackend>(
     quiet: bool,
     history: &mut History,
     device: &B::Device,
-) -> Result<super::model::Stack<B>> {
+) -> Result<Stack<B>> {
     let [n, d] = x.dims();
     let mut ae = Autoencoder::new(d, &cfg.hidden, cfg.embed, device);
     let mut optim = adam(0.0).init::<B, Autoencoder<B>>();
@@ -103,41 +105,29 @@ pub fn train_pamc<B: TrainBackend>(
         Negatives::Dense => Some(dense_adjacency::<B>(&a_hat, device)?),
         Negatives::MetaHard | Negatives::MetaSoft => None,
     };
-    let sparse = SparseEdges::<B>::from_csr(&a_hat, device);
-    let mut x = features_tensor::<B>(g, device);
-    if cfg.smoothing > 0 {
-        let filter = gcn_normalized(g.adjacency.as_ref()).context("pamc")?;
-        let filter = SparseEdges::<B>::from_csr(&filter, device);
-        for _ in 0..cfg.smoothing {
-            x = filter.matmul(x);
-        }
-    }
+    let terms =
+        Contrast { negatives: cfg.negatives, sparse: SparseEdges::<B>::from_csr(&a_hat, device), dense, tau: cfg.tau };
+    let input = EncoderInput::<B>::new(g, cfg.smoothing, device)?;
     let mut history = History::default();
-    let encoder = pretrain(&x, cfg, seed, quiet, &mut history, device)?;
-    let (z0, _, dim) = to_matrix(encoder.valid().forward(x.clone().inner()))?;
+    let encoder = pretrain(input.smoothed(), cfg, seed, quiet, &mut history, device)?;
+    let (z0, _, dim) = to_matrix(input.encode(&encoder).inner())?;
     let fit = crate::eval::kmeans_features(Matrix { data: z0, n, dim }.features(), k, cfg.kmeans_restarts, seed)
         .context("pamc: k-means")?;
     let mu: Vec<f32> = fit.centers.iter().map(|&v| v as f32).collect();
     let centers = Param::from_tensor(Tensor::from_data(TensorData::new(mu, [k, dim]), device));
     let mut model = PamcModel { encoder, centers };
     let mut optim = adam(0.0).init::<B, PamcModel<B>>();
+    let mut p = None;
     for epoch in 0..cfg.epochs {
         let progress = Progress::new("pamc", 1, quiet);
         let mut meter = EpochMeter::new();
-        let z = model.encoder.forward(x.clone());
+        let z = input.encode(&model.encoder);
         let q = student_t(z.clone(), model.centers.val());
-        let p = dec_target(q.clone(), device)?;
-        let kl = kl_divergence(p, q.clone());
-        let zn = l2_normalize(z.clone());
-        let contrast = match (&dense, cfg.negatives) {
-            (Some(a), _) => dense_infonce(zn, a.clone(), cfg.tau),
-            (None, Negatives::MetaSoft) => {
-                positive_term(zn, &sparse, cfg.tau) + meta_negative_term(meta_nodes(z, q), cfg.tau)
-            }
-            (None, _) => {
-                positive_term(zn, &sparse, cfg.tau) + meta_negative_term(meta_nodes(z, hard_assignment(q)), cfg.tau)
-            }
-        };
+        if epoch % cfg.target_every.max(1) == 0 {
+            p = Some(dec_target(q.clone(), device)?);
+        }
+        let kl = kl_divergence(p.clone().ok_or_else(|| Error::Internal("pamc: no DEC target".into()))?, q.clone());
+        let contrast = terms.loss(z, q);
         let kl_value = kl.clone().into_scalar().elem::<f64>();
         let loss = kl.mul_scalar(cfg.beta) + contrast.mul_scalar(cfg.alpha);
         let (next, value) = step(model, &mut optim, loss, cfg.lr, &[])?;
@@ -151,15 +141,59 @@ pub fn train_pamc<B: TrainBackend>(
             BTreeMap::from([("kl".into(), kl_value)]),
         ));
     }
-    let m = model.valid();
-    let z = m.encoder.forward(x.inner());
-    let q = student_t(z.clone(), m.centers.val());
-    let labels = to_matrix(q)?;
+    let z = input.encode(&model.encoder).detach();
+    let q = student_t(z.clone(), model.centers.val().detach());
+    let contrast_s = terms.seconds(z.clone(), q.clone())?;
+    let labels = to_matrix(q.inner())?;
     let labels = labels.0.chunks_exact(k).map(argmax).collect();
-    let (data, _, dim) = to_matrix(z)?;
+    let (data, _, dim) = to_matrix(z.inner())?;
     let mut extra = serde_json::Map::new();
     extra.insert("propagated_nnz".into(), a_hat.indices().len().into());
+    extra.insert("contrast_s".into(), contrast_s.into());
     Ok(GraphTrained { history, embedding: Matrix { data, n, dim }, labels, extra })
+}
+
+/// Forward and backward passes of the contrastive term timed alone by [`Contrast::seconds`].
+const CONTRAST_REPS: usize = 3;
+
+/// The contrastive term of a run: PamC's L_pos over the sparse Â plus L_neg over the meta-nodes
+/// (hard or soft), or the baseline's dense InfoNCE.
+struct Contrast<B: Backend> {
+    negatives: Negatives,
+    sparse: SparseEdges<B>,
+    dense: Option<Tensor<B, 2>>,
+    tau: f64,
+}
+
+impl<B: TrainBackend> Contrast<B> {
+    /// The term for embeddings `z` and Student-t assignments `q`.
+    fn loss(&self, z: Tensor<B, 2>, q: Tensor<B, 2>) -> Tensor<B, 1> {
+        let zn = l2_normalize(z.clone());
+        match (&self.dense, self.negatives) {
+            (Some(a), _) => dense_infonce(zn, a.clone(), self.tau),
+            (None, Negatives::MetaSoft) => {
+                positive_term(zn, &self.sparse, self.tau) + meta_negative_term(meta_nodes(z, q), self.tau)
+            }
+            (None, _) => {
+                positive_term(zn, &self.sparse, self.tau)
+                    + meta_negative_term(meta_nodes(z, hard_assignment(q)), self.tau)
+            }
+        }
+    }
+
+    /// Mean seconds of a forward and a backward pass of the term alone — its own cost, without
+    /// the encoder — with the embedding `z` as a leaf and `q` constant (the gradient's sum is read
+    /// back, so a device finishes its queue inside the timing).
+    fn seconds(&self, z: Tensor<B, 2>, q: Tensor<B, 2>) -> Result<f64> {
+        let start = Instant::now();
+        for _ in 0..CONTRAST_REPS {
+            let leaf = z.clone().detach().require_grad();
+            let grads = self.loss(leaf.clone(), q.clone()).backward();
+            let grad = leaf.grad(&grads).ok_or_else(|| Error::Internal("pamc: no gradient of z".into()))?;
+            grad.sum().into_scalar();
+        }
+        Ok(start.elapsed().as_secs_f64() / CONTRAST_REPS as f64)
+    }
 }
 
 /// Index of the largest value (the first on ties).

@@ -27,9 +27,23 @@ pub fn ce_loss<B: Backend>(probs: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<
 
 /// Soft Dice loss with smoothing 1, classes averaged.
 pub fn dice_loss<B: Backend>(seg: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<B, 1> {
+    dice_of_sums(dice_sums(seg, onehot))
+}
+
+/// The per-class sums of the Dice loss over a batch, `[2, k]`: Σ_i Ŷ_ik Y_ik, then
+/// Σ_i Ŷ_ik + Σ_i Y_ik (sums over pixels and images: a data-parallel run adds the peers').
+pub fn dice_sums<B: Backend>(seg: Tensor<B, 3>, onehot: Tensor<B, 3>) -> Tensor<B, 2> {
     let k = seg.dims()[2];
-    let inter = (seg.clone() * onehot.clone()).sum_dim(1).sum_dim(0).reshape([k]);
-    let sizes = (seg.sum_dim(1).sum_dim(0) + onehot.sum_dim(1).sum_dim(0)).reshape([k]);
+    let inter = (seg.clone() * onehot.clone()).sum_dim(1).sum_dim(0).reshape([1, k]);
+    let sizes = (seg.sum_dim(1).sum_dim(0) + onehot.sum_dim(1).sum_dim(0)).reshape([1, k]);
+    Tensor::cat(vec![inter, sizes], 0)
+}
+
+/// The soft Dice loss from its sums ([`dice_sums`]).
+pub fn dice_of_sums<B: Backend>(sums: Tensor<B, 2>) -> Tensor<B, 1> {
+    let k = sums.dims()[1];
+    let inter = sums.clone().narrow(0, 0, 1).reshape([k]);
+    let sizes = sums.narrow(0, 1, 1).reshape([k]);
     let dice = (inter.mul_scalar(2.0).add_scalar(1.0)) / sizes.add_scalar(1.0);
     dice.mean().neg().add_scalar(1.0)
 }

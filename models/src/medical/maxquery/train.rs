@@ -1,13 +1,14 @@
 //! Training one MaxQuery network on inlier crops and scoring the test crops with it.
 
-use super::loss::{ce_loss, dice_loss, one_hot, qd_loss, query_groups};
+use super::loss::{ce_loss, dice_of_sums, dice_sums, one_hot, qd_loss, query_groups};
 use super::model::MaxQueryNet;
 use super::scores::{OodScores, argmax};
 use super::{Affinity, MaxQueryConfig};
+use crate::distributed::Replica;
 use crate::medical::bench::{Crop, train_batch};
 use crate::medical::source::MedicalSet;
 use crate::train::checkpoint::Checkpoint;
-use crate::train::{TrainBackend, adam, step};
+use crate::train::{TrainBackend, adam};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::prelude::*;
@@ -78,24 +79,36 @@ pub struct Checkpointing<'a> {
     pub resume: bool,
 }
 
-/// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set` and scores
-/// `test`. The backend is re-seeded with `seed` first, so variants start from the same weights
-/// and see the same crops. With `checkpoint`, the model, the optimiser and the losses are
-/// saved after every epoch, and a resumed run continues after the last saved epoch: a step
-/// depends only on the weights, the optimiser state and (seed, step index), so the result is
-/// the uninterrupted run's.
+/// A trained network and its training record.
+pub struct TrainedNet<B: TrainBackend> {
+    /// The network.
+    pub model: MaxQueryNet<B>,
+    /// Loss curves.
+    pub losses: LossLog,
+    /// Training wall time in seconds (over every resumed part).
+    pub train_s: f64,
+}
+
+/// Trains a network with QD weight `lambda_qd` (other settings from `cfg`) on `set`, as
+/// `replica` (alone, or one peer of a data-parallel run: every peer cuts the step's crops and
+/// keeps its rows; Dice's class sums are all-reduced). The backend is re-seeded with `seed`
+/// first, so variants start from the same weights and see the same crops. With
+/// `checkpoint`, the model, the optimiser and the losses are saved after every epoch, and a
+/// resumed run continues after the last saved epoch: a step depends only on the weights, the
+/// optimiser state and (seed, step index), so the result is the uninterrupted run's.
 #[allow(clippy::too_many_arguments)]
-pub fn train_and_score<B: TrainBackend>(
+pub fn train<B: TrainBackend>(
+    replica: &mut Replica<B>,
     set: &MedicalSet,
     cfg: &MaxQueryConfig,
     lambda_qd: f64,
-    test: &[Crop],
     seed: u64,
     quiet: bool,
     checkpoint: Option<Checkpointing<'_>>,
     device: &B::Device,
-) -> Result<Scored> {
+) -> Result<TrainedNet<B>> {
     let start = Instant::now();
+    replica.check_batches(cfg.batch, cfg.batch, true)?;
     B::seed(device, seed);
     let k = set.classes.len();
     let size = crate::medical::bench::crop_side(set, cfg.crop);
@@ -116,26 +129,27 @@ pub fn train_and_score<B: TrainBackend>(
         let mut sums = [0f64; 4];
         for s in 0..cfg.steps_per_epoch {
             let crops = train_batch(set, size, cfg.batch, seed, epoch * cfg.steps_per_epoch + s);
+            let crops = &crops[replica.batch(crops.len())];
             let labels: Vec<u8> = crops.iter().flat_map(|c| c.labels.iter().copied()).collect();
-            let x = crops_tensor::<B>(&crops, device);
+            let x = crops_tensor::<B>(crops, device);
             let y = one_hot::<B>(&labels, crops.len(), size * size, k, device);
             let out = model.forward(x, cfg.affinity, cfg.tau);
-            let ce = ce_loss(out.seg.clone(), y.clone());
-            let dice = dice_loss(out.seg, y.clone());
-            let qd = qd_loss(out.assign, groups.clone(), y);
+            let ce = replica.share(ce_loss(out.seg.clone(), y.clone()));
+            let dice = replica.whole(dice_of_sums(replica.sum("the Dice sums", dice_sums(out.seg, y.clone()))?));
+            let qd = replica.share(qd_loss(out.assign, groups.clone(), y));
             let parts = [&ce, &dice, &qd].map(|t| t.clone().into_scalar().elem::<f64>());
             let loss = ce + dice.mul_scalar(cfg.lambda_dice) + qd.mul_scalar(lambda_qd);
-            let (next, value) = step(model, &mut optim, loss, cfg.lr, &[])?;
+            let (next, value, parts) = replica.step_with(model, &mut optim, loss, cfg.lr, &[], &parts)?;
             model = next;
             sums[0] += value;
-            (0..3).for_each(|i| sums[i + 1] += parts[i]);
+            parts.iter().enumerate().for_each(|(i, p)| sums[i + 1] += p);
         }
         let n = cfg.steps_per_epoch as f64;
         log.total.push(sums[0] / n);
         log.ce.push(sums[1] / n);
         log.dice.push(sums[2] / n);
         log.qd.push(sums[3] / n);
-        if !quiet {
+        if !quiet && replica.primary() {
             eprintln!(
                 "{tag} epoch {}/{}: loss {:.4} (CE {:.4}, Dice {:.4}, QD {:.4})",
                 epoch + 1,
@@ -148,10 +162,25 @@ pub fn train_and_score<B: TrainBackend>(
         }
         if let Some((ckpt, _)) = &ckpt {
             let train_s = earlier_s + start.elapsed().as_secs_f64();
-            ckpt.save(&model, &optim, &State { epochs_done: epoch + 1, losses: log.clone(), train_s })?;
+            replica.save(ckpt, &model, &optim, &State { epochs_done: epoch + 1, losses: log.clone(), train_s })?;
         }
     }
-    let train_s = earlier_s + start.elapsed().as_secs_f64();
+    Ok(TrainedNet { model, losses: log, train_s: earlier_s + start.elapsed().as_secs_f64() })
+}
+
+/// Scores the test crops with a trained network (`trained`, trained on `set` with `cfg` and
+/// `seed`).
+pub fn score<B: TrainBackend>(
+    trained: TrainedNet<B>,
+    set: &MedicalSet,
+    cfg: &MaxQueryConfig,
+    test: &[Crop],
+    seed: u64,
+    device: &B::Device,
+) -> Result<Scored> {
+    let TrainedNet { model, losses: log, train_s } = trained;
+    let k = set.classes.len();
+    let size = crate::medical::bench::crop_side(set, cfg.crop);
     let net = model.valid();
     // The inlier queries: refined queries averaged over fresh training crops (steps after the
     // last training step), re-normalised for the cosine affinity.

@@ -1,10 +1,11 @@
 //! MGCA's three alignment losses.
 
+use crate::distributed::Replica;
 use crate::pipelines::swav::swapped_prediction_loss;
+use crate::train::TrainBackend;
 use crate::{Context, Result};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
-use clasp_backends::burn::{SinkhornBackend, swav_codes};
 use clasp_core::sinkhorn::SwavParams;
 
 /// A large logit offset that removes masked entries from a softmax.
@@ -13,11 +14,36 @@ const MASKED: f64 = 1e4;
 /// Symmetric InfoNCE of paired unit projections `za`, `zb` (`[B, d]`):
 /// L = ½[CE(za·zbᵀ/τ, diag) + CE(zb·zaᵀ/τ, diag)], the mean over the batch in each direction.
 pub fn instance_loss<B: Backend>(za: Tensor<B, 2>, zb: Tensor<B, 2>, temperature: f64) -> Tensor<B, 1> {
-    let [b, _] = za.dims();
-    let eye = Tensor::<B, 2>::eye(b, &za.device());
-    let logits = za.matmul(zb.transpose()).div_scalar(temperature);
-    let rows = (log_softmax(logits.clone(), 1) * eye.clone()).sum().div_scalar(b as f64);
-    let cols = (log_softmax(logits, 0) * eye).sum().div_scalar(b as f64);
+    instance_loss_rows(za.clone(), zb.clone(), za, zb, 0, temperature)
+}
+
+/// The part of [`instance_loss`] over the batch `za_all`, `zb_all` (`[B, d]`) that comes from
+/// its pairs `offset..offset + r` (`za`, `zb`: `[r, d]`): their terms of both directions, each
+/// over the whole batch's other view. Over a partition of the pairs (the peers of a
+/// data-parallel run), the parts sum to the whole.
+pub fn instance_loss_rows<B: Backend>(
+    za: Tensor<B, 2>,
+    zb: Tensor<B, 2>,
+    za_all: Tensor<B, 2>,
+    zb_all: Tensor<B, 2>,
+    offset: usize,
+    temperature: f64,
+) -> Tensor<B, 1> {
+    let ([r, _], [b, _]) = (za.dims(), za_all.dims());
+    let device = za.device();
+    let (mut eye_rows, mut eye_cols) = (vec![0.0f32; r * b], vec![0.0f32; b * r]);
+    for i in 0..r {
+        eye_rows[i * b + offset + i] = 1.0;
+        eye_cols[(offset + i) * r + i] = 1.0;
+    }
+    let eye_rows = Tensor::<B, 2>::from_data(TensorData::new(eye_rows, [r, b]), &device);
+    let eye_cols = Tensor::<B, 2>::from_data(TensorData::new(eye_cols, [b, r]), &device);
+    // Rows offset.. of za·zbᵀ over every column, and its columns offset.. over every row (all
+    // of them: one product, as the single-process loss takes it).
+    let rows_logits = za.matmul(zb_all.transpose()).div_scalar(temperature);
+    let cols_logits = if r == b { rows_logits.clone() } else { za_all.matmul(zb.transpose()).div_scalar(temperature) };
+    let rows = (log_softmax(rows_logits, 1) * eye_rows).sum().div_scalar(b as f64);
+    let cols = (log_softmax(cols_logits, 0) * eye_cols).sum().div_scalar(b as f64);
     (rows + cols).neg().div_scalar(2.0)
 }
 
@@ -63,18 +89,21 @@ pub fn token_loss<B: Backend>(
 }
 
 /// Prototype-level alignment of the scores `sa`, `sb` (`[B, K]`, z·Cᵀ) of the two views: each
-/// view's codes (clasp's Sinkhorn on the detached scores) are predicted by the other view,
-/// L = ½[CE(q_a, softmax(s_b/τ)) + CE(q_b, softmax(s_a/τ))] (SwAV's swapped prediction with
-/// two views, the same quantity as `clasp_core::sinkhorn::swav_loss`). Returns the loss and
-/// the two code matrices.
-pub fn prototype_loss<B: Backend + SinkhornBackend>(
+/// view's codes (clasp's Sinkhorn on the detached scores, [`Replica::codes`]: sharded over the
+/// peers of a data-parallel run, which hold their rows of the batch) are predicted by the other
+/// view, L = ½[CE(q_a, softmax(s_b/τ)) + CE(q_b, softmax(s_a/τ))] (SwAV's swapped prediction
+/// with two views, the same quantity as `clasp_core::sinkhorn::swav_loss`), the mean over the
+/// rows given. Returns the loss and the two code matrices.
+pub fn prototype_loss<B: TrainBackend>(
+    replica: &mut Replica<B>,
     sa: Tensor<B, 2>,
     sb: Tensor<B, 2>,
     params: &SwavParams,
     temperature: f64,
 ) -> Result<(Tensor<B, 1>, [Tensor<B, 2>; 2])> {
-    let (qa, _) = swav_codes::<B>(sa.clone().detach(), params).context("MGCA codes")?;
-    let (qb, _) = swav_codes::<B>(sb.clone().detach(), params).context("MGCA codes")?;
+    let n = sa.dims()[0];
+    let qa = replica.codes(sa.clone(), n, params).context("MGCA codes")?;
+    let qb = replica.codes(sb.clone(), n, params).context("MGCA codes")?;
     let loss = swapped_prediction_loss(&[sa, sb], &[qa.clone(), qb.clone()], temperature);
     Ok((loss, [qa, qb]))
 }

@@ -17,6 +17,6 @@ mod model;
 mod train;
 
 pub use config::{LossWeights, MgcaConfig};
-pub use loss::{instance_loss, prototype_loss, token_loss};
+pub use loss::{instance_loss, instance_loss_rows, prototype_loss, token_loss};
 pub use model::{MgcaModel, ViewBatch, ViewEncoder};
 pub use train::{MgcaTrained, ViewEmbedding, train_mgca};

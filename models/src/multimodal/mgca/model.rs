@@ -44,6 +44,10 @@ impl<B: Backend> ViewBatch<B> {
     }
 }
 
+/// How a forward pass applies a batch norm to a batch.
+pub trait Norm<B: Backend>: Fn(&BatchNorm<B>, Tensor<B, 2>) -> Result<Tensor<B, 2>> {}
+impl<B: Backend, F: Fn(&BatchNorm<B>, Tensor<B, 2>) -> Result<Tensor<B, 2>>> Norm<B> for F {}
+
 /// Encoder of one view. Plain features: Linear-BN-ReLU-Linear-ReLU. Tokens (dense or text):
 /// each token embedded (a linear map, or an embedding table for text ids) plus a learned
 /// position, ReLU, a shared token-wise Linear-ReLU (the token features), then the
@@ -104,7 +108,7 @@ impl<B: Backend> ViewEncoder<B> {
     }
 
     /// Global and token features of a batch.
-    pub fn forward(&self, batch: ViewBatch<B>) -> Result<Encoded<B>> {
+    pub fn forward(&self, batch: ViewBatch<B>, norm: &impl Norm<B>) -> Result<Encoded<B>> {
         let missing = || Error::Internal("the encoder does not match the view's kind".into());
         let (flat, tokens) = match batch {
             ViewBatch::Features(x) => (x, None),
@@ -123,7 +127,7 @@ impl<B: Backend> ViewEncoder<B> {
                 (masked.reshape([b as i32, -1]), Some((u, m)))
             }
         };
-        let h = relu(self.bn.forward(self.fc_in.as_ref().ok_or_else(missing)?.forward(flat)));
+        let h = relu(norm(&self.bn, self.fc_in.as_ref().ok_or_else(missing)?.forward(flat))?);
         Ok(Encoded { global: relu(self.fc_out.forward(h)), tokens })
     }
 }
@@ -147,8 +151,8 @@ impl<B: Backend> ProjectionHead<B> {
         }
     }
 
-    fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.bn2.forward(self.fc2.forward(relu(self.bn1.forward(self.fc1.forward(x)))))
+    fn forward(&self, x: Tensor<B, 2>, norm: &impl Norm<B>) -> Result<Tensor<B, 2>> {
+        norm(&self.bn2, self.fc2.forward(relu(norm(&self.bn1, self.fc1.forward(x))?)))
     }
 }
 
@@ -192,9 +196,15 @@ impl<B: Backend> MgcaModel<B> {
 
     /// View `v` (0 = a, 1 = b) of a batch.
     pub fn forward(&self, v: usize, batch: ViewBatch<B>) -> Result<ViewOut<B>> {
-        let enc =
-            self.encoders.get(v).ok_or_else(|| Error::Internal("view index out of range".into()))?.forward(batch)?;
-        let z = l2_normalize(self.heads[v].forward(enc.global.clone()));
+        self.forward_with(v, batch, &|bn: &BatchNorm<B>, x| Ok(bn.forward(x)))
+    }
+
+    /// [`MgcaModel::forward`] with `norm` applying the batch norms (a data-parallel run
+    /// normalises with the statistics of the whole batch, [`crate::distributed::Replica::norm`]).
+    pub fn forward_with(&self, v: usize, batch: ViewBatch<B>, norm: &impl Norm<B>) -> Result<ViewOut<B>> {
+        let encoder = self.encoders.get(v).ok_or_else(|| Error::Internal("view index out of range".into()))?;
+        let enc = encoder.forward(batch, norm)?;
+        let z = l2_normalize(self.heads[v].forward(enc.global.clone(), norm)?);
         let tokens = enc.tokens.map(|(u, m)| (l2_normalize3(self.local_heads[v].forward(u)), m));
         Ok(ViewOut { global: enc.global, z, tokens })
     }

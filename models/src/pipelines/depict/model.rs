@@ -1,7 +1,6 @@
 //! DEPICT's network: the autoencoder and the softmax clustering layer.
 
 use super::DepictConfig;
-use crate::nn::autoencoder::AutoencoderPass;
 use crate::nn::{ConvAutoencoder, SpatialBackend};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
@@ -37,14 +36,12 @@ impl<B: SpatialBackend> DepictModel<B> {
 
     /// Clean cluster probabilities P = softmax(θᵀz).
     pub fn probabilities(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
-        log_softmax(self.head.forward(self.embed(x)), 1).exp()
+        self.log_probabilities(self.embed(x)).exp()
     }
 
-    /// A pass (noisy or clean) on images already centred, with the head's log-probabilities.
-    pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> (AutoencoderPass<B>, Tensor<B, 2>) {
-        let p = self.ae.pass(x, noisy);
-        let log_p = log_softmax(self.head.forward(p.encoding.z.clone()), 1);
-        (p, log_p)
+    /// The head's log-probabilities log softmax(θᵀz) of embeddings `z`.
+    pub fn log_probabilities(&self, z: Tensor<B, 2>) -> Tensor<B, 2> {
+        log_softmax(self.head.forward(z), 1)
     }
 
     /// Sets θ to the L2-normalised centres (K × K, row k = centre k) and b to 0, keeping the

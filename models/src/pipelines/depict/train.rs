@@ -4,16 +4,19 @@
 use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
-use crate::nn::{ConvAutoencoderConfig, SpatialBackend, images_tensor};
+use crate::distributed::{Replica, run_fingerprint};
+use crate::nn::autoencoder::Encoding;
+use crate::nn::{ConvAutoencoder, ConvAutoencoderConfig, SpatialBackend, images_tensor};
 use crate::pipelines::{
     EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
 };
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Context, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
 use burn::prelude::*;
+use burn::tensor::activation::tanh;
 use clasp_core::mixture::{TargetKind, target_distribution};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -52,32 +55,49 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>> {
     Ok(out)
 }
 
+/// The encoder (noisy or clean) on this peer's rows `x` of a batch (images already centred):
+/// the dropout masks drawn for the whole batch and the embedding's batch norm with the whole
+/// batch's statistics ([`Replica`]; alone, the plain layers).
+fn encode<B: TrainBackend>(
+    replica: &Replica<B>,
+    ae: &ConvAutoencoder<B>,
+    x: Tensor<B, 4>,
+    noisy: bool,
+) -> Result<Encoding<B>> {
+    let (h1, h2, pre) = ae.encode(x, |t| if noisy { replica.dropout(ae.noise(), t) } else { t });
+    let z = tanh(replica.norm(ae.embed_norm(), pre)?);
+    Ok(Encoding { z, h1, h2 })
+}
+
 /// k-means of the clean embedding (clasp core): the labels and the centres.
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>)> {
     let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed)?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
 }
 
-/// One DEPICT training step on a batch `x` of centred images: the noisy pass (dropout on the
-/// input and every encoder layer), the clean encoder whose layers are the reconstruction
-/// targets (its batch norm also updates the running statistics, as a full clean pass would;
-/// the clean decoder's output is not used, so it is not computed), the layer-wise
-/// reconstruction loss plus, given the batch's targets `q`, the relative-entropy term
-/// CE(Q, P̃); one Adam step. Returns the updated model and the loss.
+/// One DEPICT training step as `replica` on its rows `x` (centred images) of the current
+/// batch ([`Replica::batch`]): the noisy pass (dropout on the input and every encoder layer,
+/// then the decoder), the clean encoder whose layers are the reconstruction targets (its batch
+/// norm also updates the running statistics, as a full clean pass would; the clean decoder's
+/// output is not used, so it is not computed), the layer-wise reconstruction loss plus, given
+/// the rows' targets `q`, the relative-entropy term CE(Q, P̃); one Adam step on every peer's
+/// gradients. Returns the updated model and the batch's loss.
 pub(crate) fn train_step<B: TrainBackend, O: Optimizer<DepictModel<B>, B>>(
     cfg: &DepictConfig,
+    replica: &mut Replica<B>,
     model: DepictModel<B>,
     optim: &mut O,
     x: Tensor<B, 4>,
     q: Option<Tensor<B, 2>>,
 ) -> Result<(DepictModel<B>, f64)> {
-    let (noisy, log_p) = model.pass(x.clone(), true);
-    let clean = model.ae.encode(x.clone(), false);
+    let noisy = model.ae.decode(encode(replica, &model.ae, x.clone(), true)?);
+    let log_p = model.log_probabilities(noisy.encoding.z.clone());
+    let clean = encode(replica, &model.ae, x.clone(), false)?;
     let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
     if let Some(q) = q {
         loss = loss + relative_entropy_loss(log_p, q);
     }
-    step(model, optim, loss, cfg.learning_rate, &[])
+    replica.step(model, optim, replica.share(loss), cfg.learning_rate, &[])
 }
 
 impl Pipeline for Depict {
@@ -109,6 +129,8 @@ impl Pipeline for Depict {
     ) -> Result<Trained> {
         let set = &split.train;
         let k = cfg.autoencoder.embedding;
+        let mut replica = Replica::<B>::join(ctx.dist.as_ref(), device, run_fingerprint(cfg, &set.pixels, ctx.seed))?;
+        replica.check_batches(set.n, cfg.batch_size, false)?;
         B::seed(device, ctx.seed);
         let mut model: DepictModel<B> = cfg.init(device);
         let mut optim = adam(0.0).init::<B, DepictModel<B>>();
@@ -164,28 +186,33 @@ impl Pipeline for Depict {
             if state.converged {
                 break;
             }
-            let progress = Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet);
+            let progress =
+                Progress::new(&format!("depict {phase}"), batches_per_epoch, ctx.quiet || !replica.primary());
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
-                let x = centred(images_tensor::<B>(set, &idx, device));
+                let mine = &idx[replica.batch(idx.len())];
+                let x = centred(images_tensor::<B>(set, mine, device));
                 let qt = target.as_ref().map(|q| {
                     let rows: Vec<f32> =
-                        idx.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
-                    Tensor::<B, 2>::from_data(TensorData::new(rows, [idx.len(), k]), device)
+                        mine.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
+                    Tensor::<B, 2>::from_data(TensorData::new(rows, [mine.len(), k]), device)
                 });
-                let (m, value) = train_step(cfg, model, &mut optim, x, qt)?;
+                let (m, value) = train_step(cfg, &mut replica, model, &mut optim, x, qt)?;
                 model = m;
                 meter.batch(value, idx.len(), &progress, epoch, total);
             }
             state.history.epochs.push(meter.finish(phase, epoch, total, &progress, extra));
             state.epochs_done = epoch + 1;
-            ckpt.save(&model, &optim, &state)?;
+            replica.save(&ckpt, &model, &optim, &state)?;
+        }
+        let mut extra = replica.finish(&model)?;
+        extra.insert("converged".into(), state.converged.into());
+        if !replica.primary() {
+            return Ok(Trained::secondary(state.history, extra));
         }
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
         let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
         let head_test = Some(argmax_rows(&probabilities(&valid, &split.test, device)?));
-        let mut extra = serde_json::Map::new();
-        extra.insert("converged".into(), state.converged.into());
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test, extra })
     }
 

@@ -2,10 +2,11 @@
 
 use super::{MlcdConfig, MlcdModel, multi_label_loss};
 use crate::data::{ImageSet, Split};
+use crate::distributed::{Replica, run_fingerprint};
 use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split};
 use crate::train::augment::translate;
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
@@ -77,23 +78,27 @@ fn masks(
     (pos, neg)
 }
 
-/// One MLCD training step on a batch `x` with its positive and sampled-negative masks
-/// (`[B, K_c]`, 0/1): the multi-label loss of the cosine classifier and one Adam step. Returns
-/// the updated model and the loss.
+/// One MLCD training step as `replica` on a batch `x` with its positive and sampled-negative
+/// masks (`[B, K_c]`, 0/1), all three holding the current global batch ([`Replica::batch`]):
+/// the multi-label loss of the cosine classifier on this peer's rows and one Adam step on every
+/// peer's gradients. Returns the updated model and the batch's loss.
 pub(crate) fn train_step<B: TrainBackend, O: Optimizer<MlcdModel<B>, B>>(
     cfg: &MlcdConfig,
+    replica: &mut Replica<B>,
     model: MlcdModel<B>,
     optim: &mut O,
     x: Tensor<B, 4>,
     positive: Tensor<B, 2>,
     negative: Tensor<B, 2>,
 ) -> Result<(MlcdModel<B>, f64)> {
-    let loss = multi_label_loss(model.cosines(x), positive, negative, cfg.scale);
-    step(model, optim, loss, cfg.learning_rate, &[])
+    let (x, positive, negative) = (replica.local(x), replica.local(positive), replica.local(negative));
+    let loss = replica.share(multi_label_loss(model.cosines(x), positive, negative, cfg.scale));
+    replica.step(model, optim, loss, cfg.learning_rate, &[])
 }
 
-/// Trains an MLCD model on `set` (resumable from `ctx.out/checkpoint`).
+/// Trains an MLCD model on `set` (resumable from `ctx.out/checkpoint`) as `replica`.
 fn fit<B: TrainBackend>(
+    replica: &mut Replica<B>,
     cfg: &MlcdConfig,
     set: &ImageSet,
     ctx: &TrainContext,
@@ -105,6 +110,7 @@ fn fit<B: TrainBackend>(
             cfg.positives, cfg.centres, set.n
         )));
     }
+    replica.check_batches(set.n, cfg.batch_size, false)?;
     B::seed(device, ctx.seed);
     let mut model: MlcdModel<B> = cfg.init(device);
     let mut optim = adam(0.0).init::<B, MlcdModel<B>>();
@@ -134,7 +140,7 @@ fn fit<B: TrainBackend>(
             let w: Vec<f32> = centres.iter().map(|&v| v as f32).collect();
             model = model.set_classifier(Tensor::from_data(TensorData::new(w, [cfg.centres, emb.dim]), device));
         }
-        let progress = Progress::new("mlcd", batches_per_epoch, ctx.quiet);
+        let progress = Progress::new("mlcd", batches_per_epoch, ctx.quiet || !replica.primary());
         let mut rng = epoch_rng(ctx.seed, epoch, 2);
         let mut meter = EpochMeter::new();
         for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
@@ -142,18 +148,20 @@ fn fit<B: TrainBackend>(
             for &i in &idx {
                 translate(set.image(i), set.height, set.width, cfg.max_shift, &mut rng, &mut data);
             }
+            // Every peer draws the whole batch's shifts and negatives, then keeps its rows.
+            replica.batch(idx.len());
             let x = Tensor::<B, 4>::from_data(TensorData::new(data, [idx.len(), 1, set.height, set.width]), device);
             let (pos, neg) = masks(cfg, &state.positives, &idx, &mut rng);
             let shape = [idx.len(), cfg.centres];
             let pos = Tensor::<B, 2>::from_data(TensorData::new(pos, shape), device);
             let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, shape), device);
-            let (m, value) = train_step(cfg, model, &mut optim, x, pos, neg)?;
+            let (m, value) = train_step(cfg, replica, model, &mut optim, x, pos, neg)?;
             model = m;
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }
         state.history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
         state.epochs_done = epoch + 1;
-        ckpt.save(&model, &optim, &state)?;
+        replica.save(&ckpt, &model, &optim, &state)?;
     }
     Ok((model, state.history))
 }
@@ -186,18 +194,30 @@ impl Pipeline for Mlcd {
         ctx: &TrainContext,
         device: &B::Device,
     ) -> Result<Trained> {
-        let (model, history) = fit::<B>(cfg, &split.train, ctx, device)?;
+        let fingerprint = run_fingerprint(cfg, &split.train.pixels, ctx.seed);
+        let mut replica = Replica::<B>::join(ctx.dist.as_ref(), device, fingerprint)?;
+        let (model, history) = fit::<B>(&mut replica, cfg, &split.train, ctx, device)?;
+        let mut extra = replica.finish(&model)?;
+        let labels = split.train.labels.as_ref().zip(split.test.labels.as_ref());
+        let ablation = match labels {
+            Some(_) if cfg.single_label_ablation && cfg.positives > 1 => {
+                let single = cfg.clone().with_positives(1);
+                let sctx = TrainContext { out: ctx.out.join("ablation_l1"), ..ctx.clone() };
+                std::fs::create_dir_all(&sctx.out).map_err(|e| Error::io(&sctx.out, e))?;
+                replica.restart();
+                let (m1, _) = fit::<B>(&mut replica, &single, &split.train, &sctx, device)?;
+                replica.finish(&m1)?;
+                Some(m1)
+            }
+            _ => None,
+        };
+        if !replica.primary() {
+            return Ok(Trained::secondary(history, extra));
+        }
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
         let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
-        let mut extra = serde_json::Map::new();
-        if let (true, true, Some(ytr), Some(yte)) =
-            (cfg.single_label_ablation, cfg.positives > 1, &split.train.labels, &split.test.labels)
-        {
-            let single = cfg.clone().with_positives(1);
-            let sctx = TrainContext { out: ctx.out.join("ablation_l1"), ..ctx.clone() };
-            std::fs::create_dir_all(&sctx.out).map_err(|e| Error::io(&sctx.out, e))?;
-            let (m1, _) = fit::<B>(&single, &split.train, &sctx, device)?;
+        if let (Some(m1), Some((ytr, yte))) = (ablation, labels) {
             let v1 = m1.valid();
             let (tr, te) = embed_split(split, device, |x| v1.embed(x))?;
             let classes = split.train.num_classes();

@@ -2,19 +2,26 @@
 //! codes (Salehi et al., ECCV 2024, eq. 3–5) and VideoMAE's normalised-pixel regression (Tong
 //! et al., NeurIPS 2022, §3.3).
 
+use crate::distributed::Replica;
 use crate::pipelines::swav::swapped_prediction_loss;
+use crate::train::TrainBackend;
 use crate::{Context, Result};
 use burn::prelude::*;
-use clasp_backends::burn::{SinkhornBackend, swav_codes};
 use clasp_core::sinkhorn::SwavParams;
 
-/// SIGMA's hard targets of `scores` (`[n, K]`, similarities): the one-hot argmax of every row
-/// of the SwAV codes (clasp's Sinkhorn through the backend's [`SinkhornBackend`], on the
-/// device for the GPU backends), i.e. clasp-core's `swav_assign`. No gradient flows through.
-pub fn hard_codes<B: SinkhornBackend>(scores: Tensor<B, 2>, params: &SwavParams) -> Result<Tensor<B, 2>> {
+/// SIGMA's hard targets of `scores` (`[n, K]`, similarities; this peer's rows of the batch's
+/// masked tubes): the one-hot argmax of every row of the SwAV codes ([`Replica::codes`]: alone
+/// clasp's Sinkhorn through the backend's `SinkhornBackend`, on the device for the GPU
+/// backends; as a peer the sharded Sinkhorn), i.e. clasp-core's `swav_assign`. No gradient
+/// flows through.
+pub fn hard_codes<B: TrainBackend>(
+    replica: &mut Replica<B>,
+    scores: Tensor<B, 2>,
+    params: &SwavParams,
+) -> Result<Tensor<B, 2>> {
     let [n, k] = scores.dims();
     let device = scores.device();
-    let (codes, _) = swav_codes::<B>(scores.detach(), params).context("SIGMA codes")?;
+    let codes = replica.codes(scores, n, params).context("SIGMA codes")?;
     let classes = Tensor::<B, 1, Int>::arange(0..k as i64, &device).reshape([1, k]).expand([n, k]);
     Ok(codes.argmax(1).expand([n, k]).equal(classes).float())
 }
@@ -50,7 +57,7 @@ mod tests {
     use super::*;
     use clasp_core::MatRef;
     use clasp_core::sinkhorn::owned::swav_assign_alloc;
-    type B = burn::backend::Flex;
+    type B = crate::train::device::CpuBackend;
 
     #[test]
     fn sigma_loss_matches_the_formula_on_a_hand_checked_input() {
@@ -82,7 +89,9 @@ mod tests {
         let (n, k) = (40, 5);
         let scores: Vec<f32> = (0..n * k).map(|i| ((i * 37 % 23) as f32 / 23.0) * 2.0 - 1.0).collect();
         let params = SwavParams::default().eps(0.05).iterations(10);
-        let q = hard_codes::<B>(Tensor::from_data(TensorData::new(scores.clone(), [n, k]), &dev), &params).unwrap();
+        let mut replica = Replica::<B>::solo(&dev);
+        let s = Tensor::from_data(TensorData::new(scores.clone(), [n, k]), &dev);
+        let q = hard_codes(&mut replica, s, &params).unwrap();
         let q: Vec<f32> = q.into_data().into_vec().unwrap();
         let (labels, _) = swav_assign_alloc(MatRef::new(&scores, n, k, "s").unwrap(), &params).unwrap();
         for i in 0..n {

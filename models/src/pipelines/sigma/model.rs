@@ -58,6 +58,21 @@ pub struct MaskedBatch<B: Backend> {
     pub masked_pos: Tensor<B, 1, Int>,
 }
 
+impl<B: Backend> MaskedBatch<B> {
+    /// Clips `rows` of the batch (with their tubes and positions).
+    pub fn rows(self, rows: std::ops::Range<usize>) -> Self {
+        let b = self.visible.dims()[0].max(1);
+        let (nv, nm) = (self.visible_pos.dims()[0] / b, self.masked_pos.dims()[0] / b);
+        let (start, len) = (rows.start, rows.len());
+        MaskedBatch {
+            visible: self.visible.narrow(0, start, len),
+            visible_pos: self.visible_pos.narrow(0, start * nv, len * nv),
+            masked: self.masked.narrow(0, start * nm, len * nm),
+            masked_pos: self.masked_pos.narrow(0, start * nm, len * nm),
+        }
+    }
+}
+
 fn transformer(width: usize, depth: usize, heads: usize) -> TransformerEncoderConfig {
     TransformerEncoderConfig::new(width, 4 * width, heads, depth).with_dropout(0.0).with_norm_first(true)
 }

@@ -6,10 +6,11 @@ use super::model::{MaskedBatch, VideoMae};
 use super::tubes::TubeGrid;
 use super::{VideoMaeConfig, VideoTarget};
 use crate::data::video::{VideoSet, VideoSplit};
+use crate::distributed::{Replica, run_fingerprint};
 use crate::nn::{l2_normalize, to_matrix};
 use crate::pipelines::{Matrix, TrainContext};
 use crate::train::checkpoint::save_model;
-use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, epoch_batches, epoch_rng, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, epoch_batches, epoch_rng};
 use crate::{Error, Result};
 use burn::module::AutodiffModule;
 use burn::optim::AdamWConfig;
@@ -31,6 +32,8 @@ pub struct VideoTrained {
     pub step_ms: f64,
     /// Mean Sinkhorn time of a step (both hard-code calls), milliseconds (0 for `pixel`).
     pub sinkhorn_ms: f64,
+    /// The run's numbers from [`Replica::finish`] (peers, all-reduce volume per step).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Resumable state between epochs.
@@ -88,8 +91,10 @@ fn masked_batch<B: Backend>(
     }
 }
 
-/// The loss of one batch and the time spent in Sinkhorn.
+/// This peer's share of the loss of one batch (`batch`: its clips) and the time spent in
+/// Sinkhorn.
 fn batch_loss<B: TrainBackend>(
+    replica: &mut Replica<B>,
     cfg: &VideoMaeConfig,
     model: &VideoMae<B>,
     batch: &MaskedBatch<B>,
@@ -97,7 +102,7 @@ fn batch_loss<B: TrainBackend>(
 ) -> Result<(Tensor<B, 1>, Duration)> {
     let prediction = model.predict(batch);
     match cfg.target {
-        VideoTarget::Pixel => Ok((pixel_loss(prediction, batch.masked.clone()), Duration::ZERO)),
+        VideoTarget::Pixel => Ok((replica.share(pixel_loss(prediction, batch.masked.clone())), Duration::ZERO)),
         VideoTarget::Sigma => {
             let (Some(mlp), Some(c)) = (&model.target_mlp, &model.prototypes) else {
                 return Err(Error::Internal("a SIGMA model without its target MLP and prototypes".into()));
@@ -106,10 +111,11 @@ fn batch_loss<B: TrainBackend>(
             let s_target = l2_normalize(mlp.forward(batch.masked.clone())).matmul(c.clone().transpose());
             let s_prediction = l2_normalize(prediction).matmul(c.detach().transpose());
             let t = Instant::now();
-            let q_target = hard_codes(s_target.clone(), params)?;
-            let q_prediction = hard_codes(s_prediction.clone(), params)?;
+            let q_target = hard_codes(replica, s_target.clone(), params)?;
+            let q_prediction = hard_codes(replica, s_prediction.clone(), params)?;
             let sinkhorn = t.elapsed();
-            Ok((sigma_loss(s_target, s_prediction, q_target, q_prediction, cfg.temperature), sinkhorn))
+            let loss = sigma_loss(s_target, s_prediction, q_target, q_prediction, cfg.temperature);
+            Ok((replica.share(loss), sinkhorn))
         }
     }
 }
@@ -144,6 +150,8 @@ pub fn train_video<B: TrainBackend>(
 ) -> Result<VideoTrained> {
     let set = &split.train;
     let g = grid(cfg, set)?;
+    let mut replica = Replica::<B>::join(ctx.dist.as_ref(), device, run_fingerprint(cfg, &set.pixels, ctx.seed))?;
+    replica.check_batches(set.n, cfg.batch_size, true)?;
     let name = match cfg.target {
         VideoTarget::Sigma => "sigma",
         VideoTarget::Pixel => "pixel",
@@ -161,17 +169,20 @@ pub fn train_video<B: TrainBackend>(
     let batches = epoch_batches(set.n, cfg.batch_size, ctx.seed, 0, true).len();
     let warmup_steps = (cfg.warmup_epochs * batches).max(1) as f64;
     for epoch in state.epochs_done..cfg.epochs {
-        let progress = Progress::new(name, batches as u64, ctx.quiet);
+        let progress = Progress::new(name, batches as u64, ctx.quiet || !replica.primary());
         let mut rng = epoch_rng(ctx.seed, epoch, 1);
         let mut meter = EpochMeter::new();
         let mut sinkhorn = Duration::ZERO;
         for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, true) {
             let t_step = Instant::now();
             model = model.normalize_prototypes();
+            // Every peer draws the whole batch's masks, then keeps its clips.
             let batch = masked_batch::<B>(&g, set, &idx, cfg.mask_ratio, &mut rng, device);
-            let (loss, t_sinkhorn) = batch_loss(cfg, &model, &batch, &params)?;
+            let rows = replica.batch(idx.len());
+            let batch = if replica.is_distributed() { batch.rows(rows) } else { batch };
+            let (loss, t_sinkhorn) = batch_loss(&mut replica, cfg, &model, &batch, &params)?;
             let lr = cfg.learning_rate * ((state.steps + 1) as f64 / warmup_steps).min(1.0);
-            let (m, value) = step(model, &mut optim, loss, lr, &[])?;
+            let (m, value) = replica.step(model, &mut optim, loss, lr, &[])?;
             model = m;
             sinkhorn += t_sinkhorn;
             state.step_s += t_step.elapsed().as_secs_f64();
@@ -182,17 +193,32 @@ pub fn train_video<B: TrainBackend>(
         let extra = BTreeMap::from([("sinkhorn_s".to_string(), sinkhorn.as_secs_f64())]);
         state.history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, extra));
         state.epochs_done = epoch + 1;
-        ckpt.save(&model, &optim, &state)?;
+        replica.save(&ckpt, &model, &optim, &state)?;
     }
     let model = model.normalize_prototypes();
+    let extra = replica.finish(&model)?;
+    let steps = state.steps.max(1) as f64;
+    let (step_ms, sinkhorn_ms) = (1e3 * state.step_s / steps, 1e3 * state.sinkhorn_s / steps);
+    if !replica.primary() {
+        let empty = Matrix::default();
+        let (train_embedding, test_embedding) = (empty.clone(), empty);
+        return Ok(VideoTrained {
+            history: state.history,
+            train_embedding,
+            test_embedding,
+            step_ms,
+            sinkhorn_ms,
+            extra,
+        });
+    }
     save_model(&model, &ctx.out)?;
     let valid = model.valid();
-    let steps = state.steps.max(1) as f64;
     Ok(VideoTrained {
         history: state.history,
         train_embedding: embed_clips(&valid, &g, &split.train, device)?,
         test_embedding: embed_clips(&valid, &g, &split.test, device)?,
-        step_ms: 1e3 * state.step_s / steps,
-        sinkhorn_ms: 1e3 * state.sinkhorn_s / steps,
+        step_ms,
+        sinkhorn_ms,
+        extra,
     })
 }

@@ -5,9 +5,11 @@
 //! earlier projections), and every other view predicts them:
 //! L = −(1/2)·Σ_{s∈{1,2}} (1/(V−1))·Σ_{t≠s} (1/B)·Σ_i Σ_k q_{s,ik} log softmax(S_t/τ)_{ik}.
 //! Prototypes are re-normalised before every step and frozen during the first epoch.
+//! Data-parallel over peers (`--peers`): the batch split by rows, the head's batch norm
+//! synchronised, the codes the sharded Sinkhorn ([`crate::distributed::Replica`]); each peer
+//! queues its own rows' projections (their union is the single-process queue).
 
 mod config;
-mod data_parallel;
 mod loss;
 mod model;
 mod train;

@@ -75,11 +75,6 @@ impl<B: SpatialBackend> SwavModel<B> {
         features
     }
 
-    /// Unit projections z of every view (the head, with its batch norm, per view).
-    pub fn project_views(&self, views: Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 2>> {
-        self.encode_views(views).into_iter().map(|f| l2_normalize(self.head.forward(f))).collect()
-    }
-
     /// Re-normalises the prototype rows in place (no gradient; the parameter keeps its id, so
     /// the optimiser state follows it).
     pub fn normalize_prototypes(mut self) -> Self {

@@ -2,31 +2,34 @@
 
 use super::{SwavConfig, SwavModel, swapped_prediction_loss};
 use crate::data::{ImageSet, Split};
+use crate::distributed::shard::shard_rows;
+use crate::distributed::{DistError, Replica, run_fingerprint};
+use crate::nn::l2_normalize;
 use crate::pipelines::{EMBED_BATCH, Inference, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split};
 use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
-use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng, step};
+use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Result};
 use burn::module::{AutodiffModule, ParamId};
 use burn::optim::Optimizer;
 use burn::prelude::*;
-use clasp_backends::burn::swav_codes;
+use burn::tensor::activation::relu;
 use clasp_core::sinkhorn::SwavParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// The SwAV pipeline.
 pub struct Swav;
 
 /// Resumable state between epochs.
 #[derive(Serialize, Deserialize, Default)]
-pub(super) struct State {
-    pub(super) epochs_done: usize,
-    pub(super) history: History,
-    /// Projections of the two global views of recent batches (queue_length × d each).
-    pub(super) queue: [Vec<f32>; 2],
+struct State {
+    epochs_done: usize,
+    history: History,
+    /// Projections of the two global views of recent batches (queue_length × d each; a peer of
+    /// a data-parallel run holds its rows of each batch, the checkpoint the whole queue).
+    queue: [Vec<f32>; 2],
 }
 
 /// The crops of one batch: two global views at full size, then the local views.
@@ -54,38 +57,67 @@ pub(crate) fn multi_crop<B: Backend>(
     views
 }
 
-/// What one SwAV step leaves: the updated model, the loss before the update and the time spent
-/// in the Sinkhorn codes.
-pub(crate) struct Stepped<B: Backend> {
-    /// The model after the optimiser step.
-    pub model: SwavModel<B>,
-    /// The loss of the batch.
-    pub loss: f64,
-    /// Wall time of the two codes (clasp's Sinkhorn, host round trip included).
-    pub sinkhorn: Duration,
+/// The settings a data-parallel run cannot split.
+fn check_shardable(cfg: &SwavConfig, n: usize, peers: usize) -> Result<()> {
+    if peers > 1
+        && cfg.queue_length > 0
+        && (!cfg.batch_size.is_multiple_of(peers)
+            || !cfg.queue_length.is_multiple_of(cfg.batch_size)
+            || n < cfg.batch_size)
+    {
+        return Err(DistError::Unshardable {
+            detail: format!(
+                "with a queue, batch_size ({}) must be a multiple of --peers ({peers}), queue_length ({}) a multiple of \
+                 batch_size and the training images ({n}) at least one batch, so that the peers' queues together hold \
+                 the single-process queue",
+                cfg.batch_size, cfg.queue_length
+            ),
+        }
+        .into());
+    }
+    Ok(())
 }
 
-/// One SwAV training step on the `views` of a batch (the two global views first): prototypes
+/// The unit projections of `views` (this peer's rows of each), the head's batch norm with the
+/// statistics of each view's global batch (alone: `model.project` of each view).
+fn project<B: TrainBackend>(
+    replica: &Replica<B>,
+    model: &SwavModel<B>,
+    views: Vec<Tensor<B, 4>>,
+) -> Result<Vec<Tensor<B, 2>>> {
+    let (fc1, bn, fc2) = model.head().layers();
+    let hidden: Vec<Tensor<B, 2>> = model.encode_views(views).into_iter().map(|f| fc1.forward(f)).collect();
+    let normed = replica.batch_norm(bn, hidden)?;
+    Ok(normed.into_iter().map(|h| l2_normalize(fc2.forward(relu(h)))).collect())
+}
+
+/// One SwAV training step as `replica` on the `views` of the current global batch
+/// ([`Replica::batch`]; the two global views first), on this peer's rows of each: prototypes
 /// re-normalised, unit projections and scores S = zCᵀ of every view, codes of the global views
-/// (clasp's Sinkhorn, with the `queue` of earlier projections when the configuration has one),
-/// the swapped-prediction loss and one Adam step; the `frozen` parameters are not updated.
+/// (clasp's Sinkhorn, sharded over the peers, with the `queue` of earlier projections when the
+/// configuration has one; a peer queues its rows), the swapped-prediction loss and one Adam
+/// step on every peer's gradients; the `frozen` parameters are not updated. Returns the
+/// updated model and the batch's loss.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn train_step<B: TrainBackend, O: Optimizer<SwavModel<B>, B>>(
     cfg: &SwavConfig,
+    replica: &mut Replica<B>,
     model: SwavModel<B>,
     optim: &mut O,
     views: Vec<Tensor<B, 4>>,
     queue: &mut [Vec<f32>; 2],
     params: &SwavParams,
     frozen: &[ParamId],
-) -> Result<Stepped<B>> {
+) -> Result<(SwavModel<B>, f64)> {
+    let views: Vec<Tensor<B, 4>> = views.into_iter().map(|v| replica.local(v)).collect();
     let b = views.first().map_or(0, |v| v.dims()[0]);
+    let queue_rows = cfg.queue_length / replica.peers();
     let model = model.normalize_prototypes();
-    let projections = model.project_views(views);
+    let projections = project(replica, &model, views)?;
     let c = model.prototypes.val();
     let device = c.device();
     let scores: Vec<Tensor<B, 2>> = projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
     let mut codes = Vec::with_capacity(2);
-    let mut sinkhorn = Duration::ZERO;
     for (s, z) in projections.iter().take(2).enumerate() {
         let queued = queue[s].len() / cfg.projection;
         let input = if queued > 0 {
@@ -94,21 +126,45 @@ pub(crate) fn train_step<B: TrainBackend, O: Optimizer<SwavModel<B>, B>>(
         } else {
             scores[s].clone()
         };
-        let t_sk = Instant::now();
-        let (q, _) = swav_codes::<B>(input.detach(), params).context("SwAV codes")?;
-        let q = q.narrow(0, queued, b);
-        sinkhorn += t_sk.elapsed();
-        codes.push(q);
-        if cfg.queue_length > 0 {
+        codes.push(replica.codes(input, b, params).context("SwAV codes")?);
+        if queue_rows > 0 {
             let (zv, _, _) = crate::nn::to_matrix(z.clone().detach())?;
             let queue = &mut queue[s];
             queue.splice(0..0, zv);
-            queue.truncate(cfg.queue_length * cfg.projection);
+            queue.truncate(queue_rows * cfg.projection);
         }
     }
-    let loss = swapped_prediction_loss(&scores, &codes, cfg.temperature);
-    let (model, loss) = step(model, optim, loss, cfg.learning_rate, frozen)?;
-    Ok(Stepped { model, loss, sinkhorn })
+    let loss = replica.share(swapped_prediction_loss(&scores, &codes, cfg.temperature));
+    replica.step(model, optim, loss, cfg.learning_rate, frozen)
+}
+
+/// The single-process queue (as a checkpoint holds it: whole batches, newest first) from every
+/// peer's part (its rows, [`shard_rows`], of each batch), by one all-reduce.
+fn gather_queue<B: TrainBackend>(replica: &Replica<B>, cfg: &SwavConfig, local: &[f32]) -> Result<Vec<f32>> {
+    // Every peer holds as many batches (none without a queue): they all skip or all reduce.
+    if !replica.is_distributed() || local.is_empty() {
+        return Ok(local.to_vec());
+    }
+    let d = cfg.projection;
+    let (rows, batch) = (shard_rows(cfg.batch_size, replica.rank(), replica.peers()), cfg.batch_size);
+    let blocks = local.len() / (rows.len() * d).max(1);
+    let mut global = vec![0.0f32; blocks * batch * d];
+    for (j, block) in local.chunks_exact(rows.len() * d).enumerate() {
+        let at = (j * batch + rows.start) * d;
+        global[at..at + block.len()].copy_from_slice(block);
+    }
+    replica.engine().all_reduce_host("the gathering of the SwAV queue", &mut global)?;
+    Ok(global)
+}
+
+/// This peer's part of a single-process queue (a resumed checkpoint's).
+fn scatter_queue<B: TrainBackend>(replica: &Replica<B>, cfg: &SwavConfig, global: &[f32]) -> Vec<f32> {
+    if !replica.is_distributed() {
+        return global.to_vec();
+    }
+    let d = cfg.projection;
+    let (rows, batch) = (shard_rows(cfg.batch_size, replica.rank(), replica.peers()), cfg.batch_size);
+    global.chunks_exact(batch * d).flat_map(|b| b[rows.start * d..rows.end * d].iter().copied()).collect()
 }
 
 impl Pipeline for Swav {
@@ -138,10 +194,11 @@ impl Pipeline for Swav {
         ctx: &TrainContext,
         device: &B::Device,
     ) -> Result<Trained> {
-        if let Some(spec) = &ctx.dist {
-            return super::data_parallel::train::<B>(cfg, split, ctx, spec, device);
-        }
         let set = &split.train;
+        let fingerprint = run_fingerprint(cfg, &set.pixels, ctx.seed);
+        let mut replica = Replica::<B>::join(ctx.dist.as_ref(), device, fingerprint)?;
+        check_shardable(cfg, set.n, replica.peers())?;
+        replica.check_batches(set.n, cfg.batch_size, true)?;
         B::seed(device, ctx.seed);
         let mut model: SwavModel<B> = cfg.init(device);
         let mut optim = adam(cfg.weight_decay).init::<B, SwavModel<B>>();
@@ -149,42 +206,38 @@ impl Pipeline for Swav {
         let mut state = State::default();
         if ctx.resume {
             (model, optim, state) = ckpt.load(model, optim, device)?;
+            state.queue = state.queue.map(|q| scatter_queue(&replica, cfg, &q));
         }
         let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
         let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
-        let mut sinkhorn_time = Duration::ZERO;
-        let mut step_time = Duration::ZERO;
         for epoch in state.epochs_done..cfg.epochs {
             B::seed(device, ctx.seed.wrapping_add(epoch as u64));
-            let progress = Progress::new("swav", batches_per_epoch, ctx.quiet);
+            let progress = Progress::new("swav", batches_per_epoch, ctx.quiet || !replica.primary());
             let mut rng = epoch_rng(ctx.seed, epoch, 1);
             let mut meter = EpochMeter::new();
             let frozen = if epoch < cfg.freeze_prototypes_epochs { vec![model.prototypes.id] } else { vec![] };
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, true) {
-                let t_step = Instant::now();
+                replica.batch(idx.len());
                 let views = multi_crop::<B>(cfg, set, &idx, &mut rng, device);
-                let stepped = train_step(cfg, model, &mut optim, views, &mut state.queue, &params, &frozen)?;
-                let value = stepped.loss;
-                model = stepped.model;
-                sinkhorn_time += stepped.sinkhorn;
-                step_time += t_step.elapsed();
+                let (m, value) =
+                    train_step(cfg, &mut replica, model, &mut optim, views, &mut state.queue, &params, &frozen)?;
+                model = m;
                 meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
             }
             state.history.epochs.push(meter.finish("train", epoch, cfg.epochs, &progress, BTreeMap::new()));
             state.epochs_done = epoch + 1;
-            ckpt.save(&model, &optim, &state)?;
+            let queue = [gather_queue(&replica, cfg, &state.queue[0])?, gather_queue(&replica, cfg, &state.queue[1])?];
+            let saved = State { epochs_done: state.epochs_done, history: state.history.clone(), queue };
+            replica.save(&ckpt, &model, &optim, &saved)?;
         }
         let model = model.normalize_prototypes();
+        let extra = replica.finish(&model)?;
+        if !replica.primary() {
+            return Ok(Trained::secondary(state.history, extra));
+        }
         save_model(&model, &ctx.out)?;
         let valid = model.valid();
         let (train_embedding, test_embedding) = embed_split(split, device, |x| valid.embed(x))?;
-        let mut extra = serde_json::Map::new();
-        if step_time > Duration::ZERO {
-            extra.insert(
-                "sinkhorn_share_of_step".into(),
-                (sinkhorn_time.as_secs_f64() / step_time.as_secs_f64()).into(),
-            );
-        }
         Ok(Trained { history: state.history, train_embedding, test_embedding, head_test: None, extra })
     }
 
@@ -216,5 +269,14 @@ mod tests {
         assert_eq!(views.len(), 6);
         assert_eq!(views[0].dims(), [2, 1, 8, 8]);
         assert_eq!(views[5].dims(), [2, 1, 5, 5]);
+    }
+
+    #[test]
+    fn unshardable_settings_are_named() {
+        let cfg = SwavConfig::new().with_batch_size(6).with_queue_length(12);
+        assert!(check_shardable(&cfg, 60, 4).unwrap_err().to_string().contains("multiple of --peers"));
+        assert!(check_shardable(&cfg, 60, 3).is_ok());
+        assert!(check_shardable(&cfg, 5, 3).is_err());
+        assert!(check_shardable(&cfg, 5, 1).is_ok());
     }
 }
