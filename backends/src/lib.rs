@@ -11,6 +11,9 @@
 //!   on stderr, when the requested device is missing.
 //! - [`kernels`] holds the cubecl kernels, one file per family.
 //! - `burn` (feature `burn`): SwAV codes on burn tensors through a backend extension trait.
+//! - `spatial` (feature `burn`): 2-D convolutions, transposed convolutions and max pooling for
+//!   training on burn, with host kernels for burn's CPU backend `flex`, through a backend
+//!   extension trait.
 //!
 //! Parameters and reports are clasp-core's own types (re-exported here). Errors are [`Error`]:
 //! the core's input errors ([`Error::Input`]; an option a kernel does not implement is the
@@ -30,6 +33,8 @@ mod error;
 pub mod kernels;
 mod probe;
 pub mod sinkhorn;
+#[cfg(feature = "burn")]
+pub mod spatial;
 
 pub use backend::{Backend, BackendKind, compiled_backends};
 pub use clasp_core::bound::{BoundParams, StepInfo};

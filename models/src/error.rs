@@ -192,7 +192,7 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The reference-library script `peers.py` failed or printed something unusable.
+    /// A reference script (`peers.py`, `steps.py`) failed or printed something unusable.
     #[error("{0}")]
     Peers(String),
     /// A thread pool of the requested size could not be started.

@@ -1,5 +1,7 @@
-//! Runs `shared/bench/peers.py` for one workload in the same session and prints the ratio
-//! of each reference's time to clasp's (> 1 means clasp is faster).
+//! Runs a reference script (`shared/bench/peers.py`, `bench/torch/steps.py`) for one workload
+//! in the same session and prints the ratio of each reference's time to clasp's (> 1 means
+//! clasp is faster). A script is called as `SCRIPT WORKLOAD --threads N --repeat R` and prints
+//! one JSON line per reference with `peer` and `ms_per_iter` or `ms_total`.
 
 use crate::{Error, Result};
 use serde_json::{Value, json};
@@ -10,7 +12,7 @@ use std::process::{Command, Stdio};
 /// One reference's time beside clasp's on the same metric.
 #[derive(Clone, Debug)]
 pub struct Comparison {
-    /// The reference's name as peers.py prints it.
+    /// The reference's name as its script prints it.
     pub peer: String,
     /// The compared key (`ms_per_iter` or `ms_total`).
     pub metric: &'static str,
@@ -48,30 +50,31 @@ pub fn compare(
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|source| Error::Process { what: format!("cannot run {python} {}", script.display()), source })?;
-    let stdout = child.stdout.take().ok_or_else(|| Error::Peers("peers.py: no stdout".into()))?;
+    let who = script.file_name().map_or_else(|| script.display().to_string(), |f| f.to_string_lossy().into_owned());
+    let stdout = child.stdout.take().ok_or_else(|| Error::Peers(format!("{who}: no stdout")))?;
     // Line by line as the peers finish (the SDP references take minutes each), not at exit.
     let mut compared = Vec::new();
     for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|source| Error::Process { what: "reading peers.py output".into(), source })?;
+        let line = line.map_err(|source| Error::Process { what: format!("reading {who} output"), source })?;
         if line.trim().is_empty() {
             continue;
         }
-        compared.push(report(workload, &line, ours, quiet)?);
+        compared.push(report(workload, &who, &line, ours, quiet)?);
     }
-    let status = child.wait().map_err(|source| Error::Process { what: format!("peers.py {workload}"), source })?;
+    let status = child.wait().map_err(|source| Error::Process { what: format!("{who} {workload}"), source })?;
     if !status.success() {
-        return Err(Error::Peers(format!("peers.py {workload} failed ({status}); see its stderr above")));
+        return Err(Error::Peers(format!("{who} {workload} failed ({status}); see its stderr above")));
     }
     if compared.is_empty() {
-        return Err(Error::Peers(format!("peers.py printed no result for `{workload}`")));
+        return Err(Error::Peers(format!("{who} printed no result for `{workload}`")));
     }
     Ok(compared)
 }
 
 /// Prints one peer line and the ratio line against clasp's record.
-fn report(workload: &str, line: &str, ours: &Value, quiet: bool) -> Result<Comparison> {
+fn report(workload: &str, who: &str, line: &str, ours: &Value, quiet: bool) -> Result<Comparison> {
     let peer: Value =
-        serde_json::from_str(line).map_err(|e| Error::JsonValue(e).context(format!("peers.py printed `{line}`")))?;
+        serde_json::from_str(line).map_err(|e| Error::JsonValue(e).context(format!("{who} printed `{line}`")))?;
     println!("{peer}");
     let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
     let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {

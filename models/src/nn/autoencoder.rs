@@ -6,6 +6,7 @@
 //! (as DEPICT's layers are): without it, Adam drives the 1 568-input dense layer into tanh
 //! saturation within a few steps and the embedding collapses to a constant (measured).
 
+use super::spatial::{SpatialBackend, conv_transpose2d, conv2d};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, LeakyRelu, LeakyReluConfig, Linear, LinearConfig,
@@ -55,14 +56,20 @@ pub struct ConvAutoencoder<B: Backend> {
     inner: [usize; 3],
 }
 
-/// The activations of one pass: the embedding, the encoder layers and their reconstructions.
-pub struct AutoencoderPass<B: Backend> {
+/// The encoder's activations of one pass.
+pub struct Encoding<B: Backend> {
     /// `[n, K]` embedding (tanh).
     pub z: Tensor<B, 2>,
     /// First encoder layer `[n, c₁, h/2, w/2]`.
     pub h1: Tensor<B, 4>,
     /// Second encoder layer `[n, c₂, h/4, w/4]`.
     pub h2: Tensor<B, 4>,
+}
+
+/// The activations of one pass: the encoder's and their reconstructions.
+pub struct AutoencoderPass<B: Backend> {
+    /// The encoder's layers and embedding.
+    pub encoding: Encoding<B>,
     /// Reconstruction of the second layer (decoder's dense output).
     pub h2_hat: Tensor<B, 4>,
     /// Reconstruction of the first layer.
@@ -106,16 +113,11 @@ impl ConvAutoencoderConfig {
     }
 }
 
-impl<B: Backend> ConvAutoencoder<B> {
-    /// The clean embedding of `[n, 1, h, w]` images.
+impl<B: SpatialBackend> ConvAutoencoder<B> {
+    /// The clean embedding of `[n, 1, h, w]` images (the encoder alone).
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
-        self.pass(x, false).z
-    }
-
-    /// One pass, clean (`noisy = false`) or with dropout on the input and every encoder layer.
-    pub fn pass(&self, x: Tensor<B, 4>, noisy: bool) -> AutoencoderPass<B> {
-        let (h1, h2, pre) = self.encode(x, |t| if noisy { self.noise.forward(t) } else { t });
-        self.decode(tanh(self.embed_norm.forward(pre)), h1, h2)
+        let (_, _, pre) = self.encode(x, |t| t);
+        tanh(self.embed_norm.forward(pre))
     }
 
     /// The encoder layers of a pass with `noise` applied to the input and to each layer (the
@@ -126,20 +128,20 @@ impl<B: Backend> ConvAutoencoder<B> {
         x: Tensor<B, 4>,
         noise: impl Fn(Tensor<B, 4>) -> Tensor<B, 4>,
     ) -> (Tensor<B, 4>, Tensor<B, 4>, Tensor<B, 2>) {
-        let h1 = noise(self.act.forward(self.conv1.forward(noise(x))));
-        let h2 = noise(self.act.forward(self.conv2.forward(h1.clone())));
+        let h1 = noise(self.act.forward(conv2d(&self.conv1, noise(x))));
+        let h2 = noise(self.act.forward(conv2d(&self.conv2, h1.clone())));
         let pre = self.embed.forward(h2.clone().flatten(1, 3));
         (h1, h2, pre)
     }
 
-    /// The rest of a pass from the embedding `z` and the encoder layers.
-    pub fn decode(&self, z: Tensor<B, 2>, h1: Tensor<B, 4>, h2: Tensor<B, 4>) -> AutoencoderPass<B> {
-        let n = z.dims()[0];
+    /// The decoder's reconstructions of an encoding.
+    pub fn decode(&self, encoding: Encoding<B>) -> AutoencoderPass<B> {
+        let n = encoding.z.dims()[0];
         let [c, hh, ww] = self.inner;
-        let h2_hat = self.act.forward(self.unembed.forward(z.clone())).reshape([n, c, hh, ww]);
-        let h1_hat = self.act.forward(self.deconv2.forward(h2_hat.clone()));
-        let x_hat = self.deconv1.forward(h1_hat.clone());
-        AutoencoderPass { z, h1, h2, h2_hat, h1_hat, x_hat }
+        let h2_hat = self.act.forward(self.unembed.forward(encoding.z.clone())).reshape([n, c, hh, ww]);
+        let h1_hat = self.act.forward(conv_transpose2d(&self.deconv2, h2_hat.clone()));
+        let x_hat = conv_transpose2d(&self.deconv1, h1_hat.clone());
+        AutoencoderPass { encoding, h2_hat, h1_hat, x_hat }
     }
 
     /// The dropout of the noisy pass.

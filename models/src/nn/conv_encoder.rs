@@ -2,6 +2,7 @@
 //! max-pooling, an adaptive average pool to a fixed 3×3 grid (so global and small local crops
 //! of any size ≥ 4 share one network), and two dense layers.
 
+use super::spatial::{SpatialBackend, conv2d, max_pool2d};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -63,11 +64,11 @@ impl ConvEncoderConfig {
     }
 }
 
-impl<B: Backend> ConvEncoder<B> {
+impl<B: SpatialBackend> ConvEncoder<B> {
     /// `[n, 1, h, w]` images (h, w ≥ 4) → `[n, out]` features.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
-        let x = self.pool.forward(relu(self.conv1.forward(x)));
-        let x = self.pool.forward(relu(self.conv2.forward(x)));
+        let x = max_pool2d(&self.pool, relu(conv2d(&self.conv1, x)));
+        let x = max_pool2d(&self.pool, relu(conv2d(&self.conv2, x)));
         let x: Tensor<B, 2> = self.grid.forward(x).flatten(1, 3);
         self.fc2.forward(relu(self.fc1.forward(x)))
     }

@@ -6,13 +6,21 @@ use crate::distributed::DiffAllReduce;
 use crate::{Error, Result};
 use burn::tensor::backend::AutodiffBackend;
 use clasp_backends::burn::SinkhornBackend;
+use clasp_backends::spatial::SpatialBackend;
 use std::fmt;
 use std::str::FromStr;
 
 /// What a pipeline needs of a backend: autodiff, SwAV/SIGMA codes from clasp on its tensors,
-/// and a differentiable all-reduce for data-parallel training.
-pub trait TrainBackend: AutodiffBackend + SinkhornBackend + DiffAllReduce {}
-impl<B: AutodiffBackend + SinkhornBackend + DiffAllReduce> TrainBackend for B {}
+/// a differentiable all-reduce for data-parallel training, and clasp's spatial layers
+/// (for training and, on the inner backend, for inference).
+pub trait TrainBackend:
+    AutodiffBackend<InnerBackend: SpatialBackend> + SinkhornBackend + DiffAllReduce + SpatialBackend
+{
+}
+impl<B: AutodiffBackend<InnerBackend: SpatialBackend> + SinkhornBackend + DiffAllReduce + SpatialBackend> TrainBackend
+    for B
+{
+}
 
 /// The `--device` of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

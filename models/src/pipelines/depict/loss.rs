@@ -1,6 +1,6 @@
 //! DEPICT's losses.
 
-use crate::nn::autoencoder::AutoencoderPass;
+use crate::nn::autoencoder::{AutoencoderPass, Encoding};
 use burn::prelude::*;
 
 /// The relative-entropy term of the M-step: mean_i(−Σ_k q_ik·log p̃_ik) with `log_p` the
@@ -10,12 +10,12 @@ pub fn relative_entropy_loss<B: Backend>(log_p: Tensor<B, 2>, q: Tensor<B, 2>) -
 }
 
 /// Layer-wise reconstruction: `input_weight`·‖x̂ − x‖² + `layer_weight`·Σ_l ‖ĥ_l − h_l‖², each
-/// a mean over elements; x̂, ĥ from the noisy pass, targets x and the clean pass's layers
+/// a mean over elements; x̂, ĥ from the noisy pass, targets x and the clean encoder's layers
 /// (held constant).
 pub fn reconstruction_loss<B: Backend>(
     x: Tensor<B, 4>,
     noisy: &AutoencoderPass<B>,
-    clean: &AutoencoderPass<B>,
+    clean: &Encoding<B>,
     input_weight: f64,
     layer_weight: f64,
 ) -> Tensor<B, 1> {

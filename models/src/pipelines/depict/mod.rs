@@ -15,3 +15,4 @@ pub use config::{DepictConfig, DepictTarget};
 pub use loss::{reconstruction_loss, relative_entropy_loss};
 pub use model::DepictModel;
 pub use train::Depict;
+pub(crate) use train::train_step;

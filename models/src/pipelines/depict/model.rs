@@ -1,7 +1,7 @@
 //! DEPICT's network: the autoencoder and the softmax clustering layer.
 
 use super::DepictConfig;
-use crate::nn::ConvAutoencoder;
+use crate::nn::{ConvAutoencoder, SpatialBackend};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
@@ -28,7 +28,7 @@ pub fn centred<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
     x.mul_scalar(2.0).sub_scalar(1.0)
 }
 
-impl<B: Backend> DepictModel<B> {
+impl<B: SpatialBackend> DepictModel<B> {
     /// Clean embedding of `[n, 1, h, w]` images in [0, 1].
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         self.ae.embed(centred(x))

@@ -5,8 +5,8 @@ use super::model::centred;
 use super::{DepictConfig, DepictModel, DepictTarget, reconstruction_loss, relative_entropy_loss};
 use crate::data::{ImageSet, Split};
 use crate::distributed::{Replica, run_fingerprint};
-use crate::nn::autoencoder::AutoencoderPass;
-use crate::nn::{ConvAutoencoderConfig, images_tensor};
+use crate::nn::autoencoder::Encoding;
+use crate::nn::{ConvAutoencoder, ConvAutoencoderConfig, SpatialBackend, images_tensor};
 use crate::pipelines::{
     EMBED_BATCH, Inference, Matrix, Pipeline, Profile, TrainContext, Trained, embed_all, embed_split,
 };
@@ -14,6 +14,7 @@ use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches};
 use crate::{Context, Result};
 use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use burn::tensor::activation::tanh;
 use clasp_core::mixture::{TargetKind, target_distribution};
@@ -38,7 +39,7 @@ struct State {
 }
 
 /// Clean cluster probabilities of every image (n × K, f64).
-fn probabilities<B: Backend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
+fn probabilities<B: SpatialBackend>(model: &DepictModel<B>, set: &ImageSet, device: &B::Device) -> Result<Matrix> {
     embed_all(set, EMBED_BATCH, device, |x| model.probabilities(x))
 }
 
@@ -54,28 +55,49 @@ fn targets(p: &Matrix, kind: DepictTarget) -> Result<Vec<f64>> {
     Ok(out)
 }
 
-/// One pass (noisy or clean) of this peer's rows `x` of a batch (images already centred), with
-/// the head's log-probabilities: the dropout masks drawn for the whole batch and the
-/// embedding's batch norm with the whole batch's statistics ([`Replica`]; alone, the plain
-/// layers).
-fn pass<B: TrainBackend>(
+/// The encoder (noisy or clean) on this peer's rows `x` of a batch (images already centred):
+/// the dropout masks drawn for the whole batch and the embedding's batch norm with the whole
+/// batch's statistics ([`Replica`]; alone, the plain layers).
+fn encode<B: TrainBackend>(
     replica: &Replica<B>,
-    model: &DepictModel<B>,
+    ae: &ConvAutoencoder<B>,
     x: Tensor<B, 4>,
     noisy: bool,
-) -> Result<(AutoencoderPass<B>, Tensor<B, 2>)> {
-    let ae = &model.ae;
+) -> Result<Encoding<B>> {
     let (h1, h2, pre) = ae.encode(x, |t| if noisy { replica.dropout(ae.noise(), t) } else { t });
     let z = tanh(replica.norm(ae.embed_norm(), pre)?);
-    let p = ae.decode(z, h1, h2);
-    let log_p = model.log_probabilities(p.z.clone());
-    Ok((p, log_p))
+    Ok(Encoding { z, h1, h2 })
 }
 
 /// k-means of the clean embedding (clasp core): the labels and the centres.
 fn kmeans_init(emb: &Matrix, k: usize, restarts: usize, seed: u64) -> Result<(Vec<usize>, Vec<f32>)> {
     let fit = crate::eval::kmeans_features(emb.features(), k, restarts, seed)?;
     Ok((fit.labels, fit.centers.iter().map(|&v| v as f32).collect()))
+}
+
+/// One DEPICT training step as `replica` on its rows `x` (centred images) of the current
+/// batch ([`Replica::batch`]): the noisy pass (dropout on the input and every encoder layer,
+/// then the decoder), the clean encoder whose layers are the reconstruction targets (its batch
+/// norm also updates the running statistics, as a full clean pass would; the clean decoder's
+/// output is not used, so it is not computed), the layer-wise reconstruction loss plus, given
+/// the rows' targets `q`, the relative-entropy term CE(Q, P̃); one Adam step on every peer's
+/// gradients. Returns the updated model and the batch's loss.
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<DepictModel<B>, B>>(
+    cfg: &DepictConfig,
+    replica: &mut Replica<B>,
+    model: DepictModel<B>,
+    optim: &mut O,
+    x: Tensor<B, 4>,
+    q: Option<Tensor<B, 2>>,
+) -> Result<(DepictModel<B>, f64)> {
+    let noisy = model.ae.decode(encode(replica, &model.ae, x.clone(), true)?);
+    let log_p = model.log_probabilities(noisy.encoding.z.clone());
+    let clean = encode(replica, &model.ae, x.clone(), false)?;
+    let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
+    if let Some(q) = q {
+        loss = loss + relative_entropy_loss(log_p, q);
+    }
+    replica.step(model, optim, replica.share(loss), cfg.learning_rate, &[])
 }
 
 impl Pipeline for Depict {
@@ -169,16 +191,12 @@ impl Pipeline for Depict {
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, false) {
                 let mine = &idx[replica.batch(idx.len())];
                 let x = centred(images_tensor::<B>(set, mine, device));
-                let (noisy, log_p) = pass(&replica, &model, x.clone(), true)?;
-                let (clean, _) = pass(&replica, &model, x.clone(), false)?;
-                let mut loss = reconstruction_loss(x, &noisy, &clean, cfg.input_weight, cfg.layer_weight);
-                if let Some(q) = &target {
+                let qt = target.as_ref().map(|q| {
                     let rows: Vec<f32> =
                         mine.iter().flat_map(|&i| q[i * k..(i + 1) * k].iter().map(|&v| v as f32)).collect();
-                    let qt = Tensor::<B, 2>::from_data(TensorData::new(rows, [mine.len(), k]), device);
-                    loss = loss + relative_entropy_loss(log_p, qt);
-                }
-                let (m, value) = replica.step(model, &mut optim, replica.share(loss), cfg.learning_rate, &[])?;
+                    Tensor::<B, 2>::from_data(TensorData::new(rows, [mine.len(), k]), device)
+                });
+                let (m, value) = train_step(cfg, &mut replica, model, &mut optim, x, qt)?;
                 model = m;
                 meter.batch(value, idx.len(), &progress, epoch, total);
             }

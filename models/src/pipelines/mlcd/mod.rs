@@ -16,4 +16,5 @@ mod train;
 pub use config::MlcdConfig;
 pub use loss::multi_label_loss;
 pub use model::MlcdModel;
+pub(crate) use train::train_step;
 pub use train::{Mlcd, nearest_centres};

@@ -1,7 +1,7 @@
 //! MLCD's network: the encoder and the cosine classifier over the cluster centres.
 
 use super::MlcdConfig;
-use crate::nn::{ConvEncoder, l2_normalize};
+use crate::nn::{ConvEncoder, SpatialBackend, l2_normalize};
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -22,7 +22,7 @@ impl MlcdConfig {
     }
 }
 
-impl<B: Backend> MlcdModel<B> {
+impl<B: SpatialBackend> MlcdModel<B> {
     /// Embedding of `[n, 1, h, w]` images.
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         self.encoder.forward(x)

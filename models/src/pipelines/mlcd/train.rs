@@ -9,6 +9,7 @@ use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Error, Result};
 use burn::module::AutodiffModule;
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,24 @@ fn masks(
     (pos, neg)
 }
 
+/// One MLCD training step as `replica` on a batch `x` with its positive and sampled-negative
+/// masks (`[B, K_c]`, 0/1), all three holding the current global batch ([`Replica::batch`]):
+/// the multi-label loss of the cosine classifier on this peer's rows and one Adam step on every
+/// peer's gradients. Returns the updated model and the batch's loss.
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<MlcdModel<B>, B>>(
+    cfg: &MlcdConfig,
+    replica: &mut Replica<B>,
+    model: MlcdModel<B>,
+    optim: &mut O,
+    x: Tensor<B, 4>,
+    positive: Tensor<B, 2>,
+    negative: Tensor<B, 2>,
+) -> Result<(MlcdModel<B>, f64)> {
+    let (x, positive, negative) = (replica.local(x), replica.local(positive), replica.local(negative));
+    let loss = replica.share(multi_label_loss(model.cosines(x), positive, negative, cfg.scale));
+    replica.step(model, optim, loss, cfg.learning_rate, &[])
+}
+
 /// Trains an MLCD model on `set` (resumable from `ctx.out/checkpoint`) as `replica`.
 fn fit<B: TrainBackend>(
     replica: &mut Replica<B>,
@@ -136,9 +155,7 @@ fn fit<B: TrainBackend>(
             let shape = [idx.len(), cfg.centres];
             let pos = Tensor::<B, 2>::from_data(TensorData::new(pos, shape), device);
             let neg = Tensor::<B, 2>::from_data(TensorData::new(neg, shape), device);
-            let (x, pos, neg) = (replica.local(x), replica.local(pos), replica.local(neg));
-            let loss = replica.share(multi_label_loss(model.cosines(x), pos, neg, cfg.scale));
-            let (m, value) = replica.step(model, &mut optim, loss, cfg.learning_rate, &[])?;
+            let (m, value) = train_step(cfg, replica, model, &mut optim, x, pos, neg)?;
             model = m;
             meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
         }

@@ -18,3 +18,4 @@ pub use config::SwavConfig;
 pub use loss::swapped_prediction_loss;
 pub use model::SwavModel;
 pub use train::Swav;
+pub(crate) use train::{multi_crop, train_step};

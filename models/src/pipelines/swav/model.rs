@@ -1,7 +1,7 @@
 //! SwAV's network: backbone, projection head and prototypes.
 
 use super::SwavConfig;
-use crate::nn::{ConvEncoder, Mlp, MlpConfig, l2_normalize, normalized_rows_param};
+use crate::nn::{ConvEncoder, Mlp, MlpConfig, SpatialBackend, l2_normalize, normalized_rows_param};
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -29,7 +29,7 @@ impl SwavConfig {
     }
 }
 
-impl<B: Backend> SwavModel<B> {
+impl<B: SpatialBackend> SwavModel<B> {
     /// The evaluated embedding of `[n, 1, h, w]` images: the unit projection z (the space in
     /// which the prototypes cluster).
     pub fn embed(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
@@ -50,6 +50,29 @@ impl<B: Backend> SwavModel<B> {
     /// Unit projections z of a view.
     pub fn project(&self, x: Tensor<B, 4>) -> Tensor<B, 2> {
         l2_normalize(self.head.forward(self.encoder.forward(x)))
+    }
+
+    /// The backbone's features of each view, consecutive views of one size passed through it
+    /// as one batch (the backbone treats images independently, so this is the per-view
+    /// function; SwAV's `MultiCropWrapper` does the same).
+    pub fn encode_views(&self, views: Vec<Tensor<B, 4>>) -> Vec<Tensor<B, 2>> {
+        let mut features = Vec::with_capacity(views.len());
+        let mut views = views.into_iter().peekable();
+        while let Some(first) = views.next() {
+            let size = first.dims()[2..].to_vec();
+            let mut group = vec![first];
+            while let Some(v) = views.next_if(|v| v.dims()[2..] == size[..]) {
+                group.push(v);
+            }
+            let rows: Vec<usize> = group.iter().map(|v| v.dims()[0]).collect();
+            let out = self.encoder.forward(Tensor::cat(group, 0));
+            let mut start = 0;
+            for r in rows {
+                features.push(out.clone().narrow(0, start, r));
+                start += r;
+            }
+        }
+        features
     }
 
     /// Re-normalises the prototype rows in place (no gradient; the parameter keeps its id, so

@@ -10,7 +10,8 @@ use crate::train::augment::{add_noise, resized_crop};
 use crate::train::checkpoint::{load_model, save_model};
 use crate::train::{Checkpoint, EpochMeter, History, Progress, TrainBackend, adam, epoch_batches, epoch_rng};
 use crate::{Context, Result};
-use burn::module::AutodiffModule;
+use burn::module::{AutodiffModule, ParamId};
+use burn::optim::Optimizer;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use clasp_core::sinkhorn::SwavParams;
@@ -32,7 +33,7 @@ struct State {
 }
 
 /// The crops of one batch: two global views at full size, then the local views.
-fn multi_crop<B: Backend>(
+pub(crate) fn multi_crop<B: Backend>(
     cfg: &SwavConfig,
     set: &ImageSet,
     idx: &[usize],
@@ -85,9 +86,56 @@ fn project<B: TrainBackend>(
     views: Vec<Tensor<B, 4>>,
 ) -> Result<Vec<Tensor<B, 2>>> {
     let (fc1, bn, fc2) = model.head().layers();
-    let hidden: Vec<Tensor<B, 2>> = views.into_iter().map(|v| fc1.forward(model.encoder.forward(v))).collect();
+    let hidden: Vec<Tensor<B, 2>> = model.encode_views(views).into_iter().map(|f| fc1.forward(f)).collect();
     let normed = replica.batch_norm(bn, hidden)?;
     Ok(normed.into_iter().map(|h| l2_normalize(fc2.forward(relu(h)))).collect())
+}
+
+/// One SwAV training step as `replica` on the `views` of the current global batch
+/// ([`Replica::batch`]; the two global views first), on this peer's rows of each: prototypes
+/// re-normalised, unit projections and scores S = zCᵀ of every view, codes of the global views
+/// (clasp's Sinkhorn, sharded over the peers, with the `queue` of earlier projections when the
+/// configuration has one; a peer queues its rows), the swapped-prediction loss and one Adam
+/// step on every peer's gradients; the `frozen` parameters are not updated. Returns the
+/// updated model and the batch's loss.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train_step<B: TrainBackend, O: Optimizer<SwavModel<B>, B>>(
+    cfg: &SwavConfig,
+    replica: &mut Replica<B>,
+    model: SwavModel<B>,
+    optim: &mut O,
+    views: Vec<Tensor<B, 4>>,
+    queue: &mut [Vec<f32>; 2],
+    params: &SwavParams,
+    frozen: &[ParamId],
+) -> Result<(SwavModel<B>, f64)> {
+    let views: Vec<Tensor<B, 4>> = views.into_iter().map(|v| replica.local(v)).collect();
+    let b = views.first().map_or(0, |v| v.dims()[0]);
+    let queue_rows = cfg.queue_length / replica.peers();
+    let model = model.normalize_prototypes();
+    let projections = project(replica, &model, views)?;
+    let c = model.prototypes.val();
+    let device = c.device();
+    let scores: Vec<Tensor<B, 2>> = projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
+    let mut codes = Vec::with_capacity(2);
+    for (s, z) in projections.iter().take(2).enumerate() {
+        let queued = queue[s].len() / cfg.projection;
+        let input = if queued > 0 {
+            let q = Tensor::<B, 2>::from_data(TensorData::new(queue[s].clone(), [queued, cfg.projection]), &device);
+            Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
+        } else {
+            scores[s].clone()
+        };
+        codes.push(replica.codes(input, b, params).context("SwAV codes")?);
+        if queue_rows > 0 {
+            let (zv, _, _) = crate::nn::to_matrix(z.clone().detach())?;
+            let queue = &mut queue[s];
+            queue.splice(0..0, zv);
+            queue.truncate(queue_rows * cfg.projection);
+        }
+    }
+    let loss = replica.share(swapped_prediction_loss(&scores, &codes, cfg.temperature));
+    replica.step(model, optim, loss, cfg.learning_rate, frozen)
 }
 
 /// The single-process queue (as a checkpoint holds it: whole batches, newest first) from every
@@ -161,7 +209,6 @@ impl Pipeline for Swav {
             state.queue = state.queue.map(|q| scatter_queue(&replica, cfg, &q));
         }
         let params = SwavParams::default().eps(cfg.epsilon).iterations(cfg.sinkhorn_iterations);
-        let queue_rows = cfg.queue_length / replica.peers();
         let batches_per_epoch = set.n.div_ceil(cfg.batch_size) as u64;
         for epoch in state.epochs_done..cfg.epochs {
             B::seed(device, ctx.seed.wrapping_add(epoch as u64));
@@ -170,36 +217,10 @@ impl Pipeline for Swav {
             let mut meter = EpochMeter::new();
             let frozen = if epoch < cfg.freeze_prototypes_epochs { vec![model.prototypes.id] } else { vec![] };
             for idx in epoch_batches(set.n, cfg.batch_size, ctx.seed, epoch, true) {
-                let b = replica.batch(idx.len()).len();
-                let views: Vec<Tensor<B, 4>> =
-                    multi_crop::<B>(cfg, set, &idx, &mut rng, device).into_iter().map(|v| replica.local(v)).collect();
-                model = model.normalize_prototypes();
-                let projections = project(&replica, &model, views)?;
-                let c = model.prototypes.val();
-                let scores: Vec<Tensor<B, 2>> =
-                    projections.iter().map(|z| z.clone().matmul(c.clone().transpose())).collect();
-                let mut codes = Vec::with_capacity(2);
-                for (s, z) in projections.iter().take(2).enumerate() {
-                    let queued = state.queue[s].len() / cfg.projection;
-                    let input = if queued > 0 {
-                        let q = Tensor::<B, 2>::from_data(
-                            TensorData::new(state.queue[s].clone(), [queued, cfg.projection]),
-                            device,
-                        );
-                        Tensor::cat(vec![q.matmul(c.clone().transpose()), scores[s].clone()], 0)
-                    } else {
-                        scores[s].clone()
-                    };
-                    codes.push(replica.codes(input, b, &params).context("SwAV codes")?);
-                    if queue_rows > 0 {
-                        let (zv, _, _) = crate::nn::to_matrix(z.clone().detach())?;
-                        let queue = &mut state.queue[s];
-                        queue.splice(0..0, zv);
-                        queue.truncate(queue_rows * cfg.projection);
-                    }
-                }
-                let loss = replica.share(swapped_prediction_loss(&scores, &codes, cfg.temperature));
-                let (m, value) = replica.step(model, &mut optim, loss, cfg.learning_rate, &frozen)?;
+                replica.batch(idx.len());
+                let views = multi_crop::<B>(cfg, set, &idx, &mut rng, device);
+                let (m, value) =
+                    train_step(cfg, &mut replica, model, &mut optim, views, &mut state.queue, &params, &frozen)?;
                 model = m;
                 meter.batch(value, idx.len(), &progress, epoch, cfg.epochs);
             }
