@@ -92,6 +92,11 @@ pub trait Float:
     /// qᵣ = Σⱼ yⱼ², yⱼ = Σ_{i ≤ j} tᵢ U_ij, each sum in index order (multiply, add); the same bits
     /// on every code path (f64 runs explicit AVX code when detected).
     fn tri_quad(t: &[Self], stride: usize, u: &[Self], d: usize, q: &mut [Self; 16]);
+    /// The M-step's weighted row sums: nₖ += Σᵢ rᵢₖ and sₖⱼ += Σᵢ rᵢₖ xᵢⱼ for the rows `x`
+    /// (n × d, row-major) and weights `resp` (n × k), `nk` (k) and `sums` (k × d), each entry
+    /// summed in row order (multiply, add); the same bits on every code path (f64 runs
+    /// explicit AVX code when detected).
+    fn weighted_sums(x: &[Self], resp: &[Self], d: usize, k: usize, nk: &mut [Self], sums: &mut [Self]);
     /// Natural logarithm.
     fn ln(self) -> Self;
     /// ln(1 + x), accurate for small x.
@@ -150,7 +155,7 @@ pub trait Real: Copy + Debug + Default + PartialOrd + Send + Sync + 'static {
 macro_rules! impl_float {
     ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $sqrt:path, $fabs:path, $pow:path,
      $floor:path, $fmax:path, $fmin:path, simd: $exp_fast:path, $exp_in_place:path, $sum:path,
-     $dot:path, $scatter:path, $nearest:path, $tri:path $(, $store:path)?) => {
+     $dot:path, $scatter:path, $nearest:path, $tri:path, $wsums:path $(, $store:path)?) => {
         impl Real for $t {
             type Acc = $t;
             const NAME: &'static str = $name;
@@ -234,6 +239,10 @@ macro_rules! impl_float {
                 $tri(t, stride, u, d, q)
             }
             #[inline(always)]
+            fn weighted_sums(x: &[Self], resp: &[Self], d: usize, k: usize, nk: &mut [Self], sums: &mut [Self]) {
+                $wsums(x, resp, d, k, nk, sums)
+            }
+            #[inline(always)]
             fn ln(self) -> Self {
                 $ln(self)
             }
@@ -296,6 +305,7 @@ impl_float!(
     crate::simd::reduce::scatter_upper_portable,
     crate::simd::nearest::fold_nearest_portable,
     crate::simd::triangular::tri_quad_portable,
+    crate::simd::row_sums::weighted_sums_portable,
     crate::simd::stream::store_scaled_row_f32
 );
 impl_float!(
@@ -316,7 +326,8 @@ impl_float!(
     crate::simd::reduce::dot_portable,
     crate::simd::reduce::scatter_upper_f64,
     crate::simd::nearest::fold_nearest_f64,
-    crate::simd::triangular::tri_quad_f64
+    crate::simd::triangular::tri_quad_f64,
+    crate::simd::row_sums::weighted_sums_f64
 );
 
 macro_rules! impl_half {

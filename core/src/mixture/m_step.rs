@@ -147,24 +147,19 @@ pub(crate) fn estimate<T: Real>(
     Estimate { nk, means, covariances }
 }
 
-simd_dispatch! {
-    /// [Σᵢ rᵢₖ (k) | Σᵢ rᵢₖ xᵢ (k × d)] of a run of rows, in row order; AVX2 when available
-    /// (same results).
-    fn weighted_sums<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> Vec<T::Acc> => weighted_sums_body
-}
-
-#[inline(always)]
-fn weighted_sums_body<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> Vec<T::Acc> {
+/// [Σᵢ rᵢₖ (k) | Σᵢ rᵢₖ xᵢ (k × d)] of a run of rows, each entry in row order
+/// ([`Float::weighted_sums`], block by block of rows in the compute type).
+fn weighted_sums<T: Real>(x: MatRef<'_, T>, resp: &[T::Acc], k: usize) -> Vec<T::Acc> {
     let d = x.cols();
     let mut acc = vec![<T::Acc as Float>::ZERO; k + k * d];
-    let (nk, means) = acc.split_at_mut(k);
-    for (row, r) in x.row_iter().zip(resp.chunks_exact(k)) {
-        for (c, &w) in r.iter().enumerate() {
-            nk[c] += w;
-            for (m, v) in means[c * d..(c + 1) * d].iter_mut().zip(row) {
-                *m += w * v.to_acc();
-            }
+    let (nk, sums) = acc.split_at_mut(k);
+    let mut rows = vec![<T::Acc as Float>::ZERO; BLOCK * d];
+    for (block, r) in x.as_slice().chunks(BLOCK * d.max(1)).zip(resp.chunks(BLOCK * k)) {
+        let rows = &mut rows[..block.len()];
+        for (o, v) in rows.iter_mut().zip(block) {
+            *o = v.to_acc();
         }
+        <T::Acc as Float>::weighted_sums(rows, r, d, k, nk, sums);
     }
     acc
 }

@@ -13,6 +13,8 @@
 //!   [`Float::exp_fast_in_place`] (f32 slices through AVX-512F or AVX2 + FMA in `x86_exp`).
 //! - `nearest`: the nearest-centre fold of the k-means assignment behind
 //!   [`Float::fold_nearest`] (f64 has explicit, bit-identical AVX code in `x86_nearest`).
+//! - `row_sums`: the M-step's weighted row sums behind [`Float::weighted_sums`] (f64 has
+//!   explicit, bit-identical AVX code in `x86_row_sums`).
 //! - `triangular`: the full-covariance E-step's quadratic forms behind [`Float::tri_quad`]
 //!   (f64 has explicit, bit-identical AVX code in `x86_triangular`).
 //! - `stream`: non-temporal f32 row stores behind [`Real::store_scaled_row`].
@@ -26,6 +28,7 @@
 //! [`Float::exp_fast`]: crate::Float::exp_fast
 //! [`Float::fold_nearest`]: crate::Float::fold_nearest
 //! [`Float::tri_quad`]: crate::Float::tri_quad
+//! [`Float::weighted_sums`]: crate::Float::weighted_sums
 //! [`Float::exp_fast_in_place`]: crate::Float::exp_fast_in_place
 //! [`Real`]: crate::Real
 //! [`Real::store_scaled_row`]: crate::Real::store_scaled_row
@@ -37,6 +40,7 @@ pub(crate) mod exp;
 mod lane;
 pub(crate) mod nearest;
 pub(crate) mod reduce;
+pub(crate) mod row_sums;
 pub(crate) mod stream;
 pub(crate) mod triangular;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -45,6 +49,8 @@ mod x86_exp;
 mod x86_nearest;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86_reduce;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86_row_sums;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86_triangular;
 
