@@ -28,7 +28,7 @@ pub(crate) fn weighted_sums_f64(x: &[f64], resp: &[f64], d: usize, k: usize, nk:
     if super::features().avx
         && d > 0
         && k > 0
-        && x.len() % d == 0
+        && x.len().is_multiple_of(d)
         && resp.len() == x.len() / d * k
         && nk.len() >= k
         && sums.len() >= k * d
