@@ -156,13 +156,13 @@ pub fn workloads() -> Vec<Workload> {
         },
         Workload {
             name: "kmeans-70000x10",
-            about: "k-means Lloyd, 70000x10 blobs, K=10, 20 iterations at most (ms_per_iter)",
+            about: "k-means Lloyd, 70000x10 blobs, K=10, 20 iterations at most (ms_per_pass)",
             run: mixture::kmeans_blobs,
             reference: Reference::Peers,
         },
         Workload {
             name: "kmeans-overlap-70000x10",
-            about: "k-means Lloyd, 70000x10 overlapping blobs (every pass runs), K=10, 20 iterations at most (ms_total)",
+            about: "k-means Lloyd, 70000x10 overlapping blobs (every pass runs), K=10, 20 iterations at most (ms_per_pass)",
             run: mixture::kmeans_overlap,
             reference: Reference::Peers,
         },

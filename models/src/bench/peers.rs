@@ -1,7 +1,8 @@
 //! Runs a reference script (`shared/bench/peers.py`, `bench/torch/steps.py`) for one workload
 //! in the same session and prints the ratio of each reference's time to clasp's (> 1 means
 //! clasp is faster). A script is called as `SCRIPT WORKLOAD --threads N --repeat R` and prints
-//! one JSON line per reference with `peer` and `ms_per_iter` or `ms_total`.
+//! one JSON line per reference with `peer` and `ms_per_iter` or `ms_total` (and `n_iter`
+//! where a run stops on its own: compared per pass).
 
 use crate::{Error, Result};
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use std::process::{Command, Stdio};
 pub struct Comparison {
     /// The reference's name as its script prints it.
     pub peer: String,
-    /// The compared key (`ms_per_iter` or `ms_total`).
+    /// The compared key (`ms_per_iter`, `ms_per_pass` or `ms_total`).
     pub metric: &'static str,
     /// The reference's time (ms).
     pub peer_ms: f64,
@@ -71,13 +72,27 @@ pub fn compare(
     Ok(compared)
 }
 
+/// The compared metric and the two times (ms). Iterative runs that stop on their own (Lloyd's
+/// unchanged assignment) are compared per pass, `ms_per_pass` = `ms_total` / `n_iter`: clasp
+/// and the reference draw their data from different generators, so the same rule can stop
+/// after a different number of passes; otherwise `ms_per_iter` when the reference reports it,
+/// else `ms_total`.
+fn compared_times(peer: &Value, ours: &Value) -> (&'static str, Option<f64>, Option<f64>) {
+    if ours.get("ms_per_pass").is_some() {
+        let theirs = peer["ms_total"].as_f64().zip(peer["n_iter"].as_f64()).map(|(t, n)| t / n.max(1.0));
+        return ("ms_per_pass", theirs, ours["ms_per_pass"].as_f64());
+    }
+    let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
+    (key, peer[key].as_f64(), ours[key].as_f64())
+}
+
 /// Prints one peer line and the ratio line against clasp's record.
 fn report(workload: &str, who: &str, line: &str, ours: &Value, quiet: bool) -> Result<Comparison> {
     let peer: Value =
         serde_json::from_str(line).map_err(|e| Error::JsonValue(e).context(format!("{who} printed `{line}`")))?;
     println!("{peer}");
-    let key = if peer.get("ms_per_iter").is_some() { "ms_per_iter" } else { "ms_total" };
-    let (Some(theirs), Some(mine)) = (peer[key].as_f64(), ours[key].as_f64()) else {
+    let (key, theirs, mine) = compared_times(&peer, ours);
+    let (Some(theirs), Some(mine)) = (theirs, mine) else {
         return Err(Error::Peers(format!("cannot compare `{key}` between clasp and {}", peer["peer"])));
     };
     let ratio = json!({
