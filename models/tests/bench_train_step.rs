@@ -2,29 +2,15 @@
 //! script (`bench/torch/steps.py`; here a stand-in printing a fixed time, so no PyTorch is
 //! needed) in the same session and print the throughput ratio.
 
-use serde_json::Value;
+mod common;
+use common::{bench_lines, stand_in_reference};
 use std::process::Command;
 
 #[test]
 fn a_step_workload_is_timed_and_compared_with_its_torch_reference() {
-    let dir = std::env::temp_dir().join(format!("clasp-bench-step-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("steps.sh");
-    // Called as `sh steps.sh WORKLOAD --threads N --repeat R`, like steps.py.
-    std::fs::write(
-        &script,
-        "echo \"{\\\"workload\\\": \\\"$1\\\", \\\"peer\\\": \\\"torch-stand-in\\\", \\\"ms_per_iter\\\": 40.0, \\\"threads\\\": $3}\"\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_clasp"))
-        .args(["bench", "depict-step", "--repeat", "1", "--threads", "1", "--json", "--python", "sh", "--torch"])
-        .arg(&script)
-        .output()
-        .unwrap();
+    let (dir, script) = stand_in_reference("step", "torch-stand-in", "\"ms_per_iter\": 40.0");
+    let lines = bench_lines(&["depict-step", "--repeat", "1", "--threads", "1"], "--torch", &script);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let clasp = lines.iter().find(|l| l["impl"] == "clasp").expect("clasp's line");
     let ms = clasp["ms_per_iter"].as_f64().unwrap();
     assert!(ms > 0.0 && clasp["ms_median"].as_f64().unwrap() >= ms);
