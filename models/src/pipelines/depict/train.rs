@@ -108,7 +108,12 @@ impl Pipeline for Depict {
         let k = if train.labels.is_some() { train.num_classes() } else { 10 };
         let ae = ConvAutoencoderConfig::new(train.height, train.width, k);
         match profile {
-            Profile::Quick => DepictConfig::new(ae).with_pretrain_epochs(12).with_epochs(12).with_kmeans_restarts(10),
+            // The clustering epochs refine the head's k-means start but do not leave its basin
+            // (MNIST-6k: 40 clustering epochs give the ACC of 12), so the quick budget goes to
+            // pretraining, the embedding k-means starts from, with the paper's 40 k-means restarts
+            // (seeds 0, 1, 2: head ACC 0.626–0.644, +10.0 points over raw-pixel k-means on
+            // average, against +8.0 at 12 pretraining epochs and 10 restarts).
+            Profile::Quick => DepictConfig::new(ae).with_pretrain_epochs(40).with_epochs(12).with_kmeans_restarts(40),
             Profile::Full => DepictConfig::new(ae.with_channels1(32).with_channels2(64))
                 .with_pretrain_epochs(40)
                 .with_warmup_epochs(5)
