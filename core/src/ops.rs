@@ -62,6 +62,18 @@ pub fn argmax<F: Float>(x: &[F]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
+/// The descending order of `x` and `y` with NaN after every number: a total order, as the
+/// standard sorts require (they may panic on `partial_cmp` with NaN mapped to `Equal`).
+pub(crate) fn descending_nan_last<F: Float>(x: F, y: F) -> core::cmp::Ordering {
+    use core::cmp::Ordering;
+    match (x.is_nan(), y.is_nan()) {
+        (false, false) => y.partial_cmp(&x).unwrap_or(Ordering::Equal),
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,8 @@
 //! do not converge, or when the block holds no Ritz value below θ (the block is too narrow),
 //! and reseeds the block from it.
 
+use crate::ops::descending_nan_last;
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 
 use crate::scalar::Linalg;
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -184,7 +184,7 @@ fn residual_norm<F: Float>(rx: &[F], x: &[F], lambda: F) -> F {
 /// Indices of `values` by decreasing value.
 fn descending<F: Float>(values: &[F]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_unstable_by(|&a, &b| values[b].partial_cmp(&values[a]).unwrap_or(Ordering::Equal));
+    order.sort_unstable_by(|&a, &b| descending_nan_last(values[a], values[b]));
     order
 }
 

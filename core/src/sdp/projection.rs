@@ -14,9 +14,9 @@
 //!   reseeds the warm block. The back-transform touches only the eigenvectors with μᵢ > 0
 //!   (O(n²r), r ≈ K).
 
+use crate::ops::descending_nan_last;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 
 use crate::scalar::Linalg;
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -31,7 +31,7 @@ use crate::scalar::Float;
 pub(crate) fn simplex_scaled<F: Float>(lambda: &mut [F], total: F, order: &mut Vec<usize>) -> F {
     order.clear();
     order.extend(0..lambda.len());
-    order.sort_unstable_by(|&a, &b| lambda[b].partial_cmp(&lambda[a]).unwrap_or(Ordering::Equal));
+    order.sort_unstable_by(|&a, &b| descending_nan_last(lambda[a], lambda[b]));
     let mut cumulative = F::ZERO;
     let mut theta = F::ZERO;
     for (j, &i) in order.iter().enumerate() {

@@ -15,6 +15,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::ops::descending_nan_last;
 use crate::scalar::Linalg;
 
 use super::eigen::symmetric_eigen;
@@ -26,7 +27,7 @@ use crate::validate;
 /// The indices and values of the k largest of `values`, largest first.
 fn top_k_columns(values: &[f64], k: usize) -> Vec<(usize, f64)> {
     let mut idx: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
-    idx.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(core::cmp::Ordering::Equal));
+    idx.sort_by(|a, b| descending_nan_last(a.1, b.1));
     idx.truncate(k);
     idx
 }
