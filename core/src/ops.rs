@@ -79,6 +79,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn descending_order_is_total_with_nan_last() {
+        // A sort with NaN among the values runs (no "not a total order" panic) and puts
+        // the numbers first, largest first.
+        let mut v = [1.0f32, f32::NAN, 3.0, -0.0, f32::NAN, 2.0, 0.0, -1.0, 5.0, f32::NAN, 4.0];
+        v.sort_unstable_by(|&a, &b| descending_nan_last(a, b));
+        assert_eq!(&v[..8], &[5.0, 4.0, 3.0, 2.0, 1.0, 0.0, 0.0, -1.0]);
+        assert!(v[8..].iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
     fn kernels() {
         assert_eq!(dot(&[1.0f64, 2.0], &[3.0, 4.0]), 11.0);
         assert_eq!(sq_dist(&[1.0f32, 2.0], &[3.0, 5.0]), 13.0);
