@@ -62,16 +62,12 @@ pub fn argmax<F: Float>(x: &[F]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// The descending order of `x` and `y` with NaN after every number: a total order, as the
-/// standard sorts require (they may panic on `partial_cmp` with NaN mapped to `Equal`).
+/// The descending order of `x` and `y` as a total order, as the standard sorts require (they
+/// may panic on `partial_cmp` with NaN mapped to `Equal`): NaN ranks with −∞, last among the
+/// numbers, and −0 equals +0; a stable sort keeps the index order of equal values.
 pub(crate) fn descending_nan_last<F: Float>(x: F, y: F) -> core::cmp::Ordering {
-    use core::cmp::Ordering;
-    match (x.is_nan(), y.is_nan()) {
-        (false, false) => y.partial_cmp(&x).unwrap_or(Ordering::Equal),
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-    }
+    let key = |v: F| if v.is_nan() { f64::NEG_INFINITY } else { v.to_f64() + 0.0 };
+    key(y).total_cmp(&key(x))
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! block, chunks of 8 rows keep their running distances to the centres in registers over the
 //! features (vectorised across the rows, fused with the running argmin: [`Float::fold_nearest`],
 //! explicit AVX code for f64), so the data is read once per pass and nothing but the final
-//! label and distance is stored. The sum over
-//! the features runs in feature order, as the plain per-row loop. Used by Lloyd's k-means, by
-//! the GMM/SDP modules, and as the CPU reference of the GPU assignment kernel.
+//! label and distance is stored. The sum over the features runs in feature order, as the
+//! plain per-row loop. Used by Lloyd's k-means, by the GMM/SDP modules, and as the CPU
+//! reference of the GPU assignment kernel.
 
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;

@@ -2,6 +2,7 @@
 //! cluster takes one of the rows farthest from their assigned centre (largest squared
 //! distance first, ties to the lower row), which is moved out of its old cluster's sums.
 
+use crate::ops::descending_nan_last;
 use crate::scalar::{Float, Real};
 use alloc::vec::Vec;
 
@@ -22,9 +23,7 @@ pub(crate) fn relocate_empty<T: Real>(
         return false;
     }
     let mut order: Vec<usize> = (0..distances.len()).collect();
-    order.sort_by(|&a, &b| {
-        distances[b].partial_cmp(&distances[a]).unwrap_or(core::cmp::Ordering::Equal).then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| descending_nan_last(distances[a], distances[b]).then(a.cmp(&b)));
     for (&new, &far) in empty.iter().zip(&order) {
         let (Some(&old), Some(row)) = (labels.get(far), x.get(far * d..(far + 1) * d)) else { continue };
         for (j, v) in row.iter().enumerate() {

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
 use crate::matrix::MatRef;
+use crate::ops::descending_nan_last;
 use crate::scalar::{Float, Real};
 
 /// J_merge for every pair: a K×K row-major symmetric matrix (diagonal included).
@@ -119,21 +120,14 @@ pub(crate) fn ranked_pairs<F: Float>(jm: &[F], k: usize, eligible: &[bool]) -> V
             }
         }
     }
-    pairs.sort_by(|a, b| descending(jm[a.0 * k + a.1], jm[b.0 * k + b.1]));
+    pairs.sort_by(|a, b| descending_nan_last(jm[a.0 * k + a.1], jm[b.0 * k + b.1]));
     pairs
-}
-
-/// Descending order of criteria as a total order (the sort is stable, so equal criteria keep
-/// index order): a NaN criterion (a degenerate component) ranks last, −0 equals +0.
-fn descending<F: Float>(a: F, b: F) -> core::cmp::Ordering {
-    let key = |v: F| if v.is_nan() { f64::NEG_INFINITY } else { v.to_f64() + 0.0 };
-    key(b).total_cmp(&key(a))
 }
 
 /// Eligible components sorted by J_split descending (ties by index).
 pub(crate) fn ranked_components<F: Float>(js: &[F], eligible: &[bool]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..js.len()).filter(|&k| eligible.get(k).copied().unwrap_or(false)).collect();
-    idx.sort_by(|&a, &b| descending(js[a], js[b]));
+    idx.sort_by(|&a, &b| descending_nan_last(js[a], js[b]));
     idx
 }
 
